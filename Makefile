@@ -1,0 +1,31 @@
+# One command installs and runs the service; one runs the whole test suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export MASHBOT_DATABASE_URL ?= sqlite+aiosqlite:///./mashbot.db
+
+.PHONY: install install-test run test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+
+run: install
+	$(BIN)/mashbot db upgrade
+	$(BIN)/mashbot roster import --demo
+	$(BIN)/mashbot serve --host 127.0.0.1 --port 3978
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install-test
+	$(BIN)/python bench/tick_bench.py
+
+clean:
+	rm -rf $(VENV) mashbot.db .pytest_cache
