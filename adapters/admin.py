@@ -1,0 +1,229 @@
+"""What each `mashbot` CLI command does. Each returns the process exit code."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+
+from adapters import bootstrap
+from adapters.policy_files import describe_policy, load_policy
+from adapters.roster_files import check_roster, demo_roster_path, describe_roster, load_roster_file
+from adapters.settings import Settings
+from bot.challenge import UNDECIDED_STATES, Challenge
+from bot.ladder import calendar_of
+from bot.roster import Roster
+from bot.texts import EVENT_LABELS
+from storage.migrate import upgrade
+
+
+async def serve(args: argparse.Namespace) -> int:
+    from adapters.web import run
+
+    settings = Settings()
+    await upgrade(settings.database_url)
+    await run(settings, host=args.host or settings.host, port=args.port if args.port is not None else settings.port)
+    return 0
+
+
+async def db_upgrade(args: argparse.Namespace) -> int:
+    settings = Settings()
+    await upgrade(settings.database_url)
+    print("Database is at the latest schema.")
+    return 0
+
+
+async def roster_import(args: argparse.Namespace) -> int:
+    if not args.file and not args.demo:
+        print("mashbot: give a roster FILE (YAML or CSV) or --demo")
+        return 2
+    path = demo_roster_path() if args.demo else args.file
+    people = load_roster_file(path)
+    service = bootstrap.build()
+    try:
+        problems = check_roster(people, service.policy)
+        if problems:
+            print(f"Roster {path} not imported; fix these first (nothing was changed):")
+            for problem in problems:
+                print(f"  - {problem}")
+            return 1
+        async with service.database.uow() as uow:
+            await uow.people.replace(people, source=str(path))
+            await uow.commit()
+    finally:
+        await service.close()
+    print(f"Imported {len(people)} people from {path}.")
+    return 0
+
+
+async def _roster(service: bootstrap.Service) -> Roster:
+    async with service.database.uow() as uow:
+        return await uow.people.roster()
+
+
+async def roster_show(args: argparse.Namespace) -> int:
+    service = bootstrap.build()
+    try:
+        roster = await _roster(service)
+    finally:
+        await service.close()
+    if not len(roster):
+        print("The roster is empty. Import one: mashbot roster import FILE (or --demo).")
+        return 1
+    print(describe_roster(list(roster.people)))
+    return 0
+
+
+async def roster_check(args: argparse.Namespace) -> int:
+    service = bootstrap.build()
+    try:
+        roster = await _roster(service)
+    finally:
+        await service.close()
+    problems = check_roster(list(roster.people), service.policy) if len(roster) else ["the roster is empty"]
+    for problem in problems:
+        print(f"  - {problem}")
+    if problems:
+        print(f"{len(problems)} problem(s) with the roster for policy {service.policy.name}.")
+        return 1
+    print(f"Roster OK for policy {service.policy.name}: {len(roster)} people.")
+    return 0
+
+
+def _policy_arg(value: str | None) -> str:
+    return value or Settings().policy
+
+
+async def policy_show(args: argparse.Namespace) -> int:
+    print(describe_policy(load_policy(_policy_arg(args.file))))
+    return 0
+
+
+async def policy_check(args: argparse.Namespace) -> int:
+    name = _policy_arg(args.file)
+    policy = load_policy(name)
+    print(f"Policy {name} is valid: {policy.title}, {len(policy.stages)} stages.")
+    return 0
+
+
+async def calendar_due(args: argparse.Namespace) -> int:
+    policy = load_policy(_policy_arg(args.policy))
+    cal = calendar_of(policy)
+    start: datetime = args.start if args.start.tzinfo else args.start.replace(tzinfo=cal.zone)
+    if args.hours is not None:
+        due = cal.hours_after(start, args.hours)
+    elif args.days is not None and args.days >= 1:
+        due = cal.working_days_after(start, args.days)
+    else:
+        print("mashbot: give N working days (1 or more) or --hours H")
+        return 2
+    print(cal.local(due).isoformat())
+    return 0
+
+
+def _row(c: Challenge, roster: Roster, now: datetime) -> str:
+    cal = calendar_of(c.policy)
+    who = roster.name_of(c.owner_id) if c.owner_id else ", ".join(roster.name_of(r) for r in c.reviewers)
+    flags = " ".join(f for f, on in (("URGENT", c.urgent), ("BREACHED", c.breached)) if on)
+    due = cal.describe(c.due_at) if c.state in UNDECIDED_STATES else "—"
+    return (f"{c.reference:<10} {c.area:<8} {c.policy.stage(c.stage).name:<18} {c.state.value:<25} "
+            f"{due:<18} {who} {flags}".rstrip())
+
+
+async def challenges_list(args: argparse.Namespace) -> int:
+    service = bootstrap.build()
+    try:
+        async with service.database.uow() as uow:
+            found = await uow.challenges.listing(active_only=not args.all)
+            roster = await uow.people.roster()
+    finally:
+        await service.close()
+    if not found:
+        print("No challenges." if args.all else "No open challenges.")
+        return 0
+    print(f"{'REF':<10} {'AREA':<8} {'STAGE':<18} {'STATE':<25} {'DUE':<18} WHO")
+    now = bootstrap.utc_now()
+    for c in sorted(found, key=lambda c: c.raised_at):
+        print(_row(c, roster, now))
+    return 0
+
+
+async def challenges_show(args: argparse.Namespace) -> int:
+    service = bootstrap.build()
+    try:
+        async with service.database.uow() as uow:
+            c = await uow.challenges.get(args.reference.strip().upper())
+            roster = await uow.people.roster()
+            events = await uow.events.for_challenge(c.reference) if c else []
+    finally:
+        await service.close()
+    if c is None:
+        print(f"mashbot: there is no challenge {args.reference}")
+        return 1
+    cal = calendar_of(c.policy)
+    print(f"{c.reference}  case {c.case_reference}  area {c.area}  policy {c.policy.name}")
+    print(f"raised by {roster.name_of(c.challenger_id)} ({c.raised_by.value}) at {cal.describe_with_year(c.raised_at)}")
+    print(f"stage {c.stage} {c.policy.stage(c.stage).name}; state {c.state.value}"
+          + (f"; due {cal.describe_with_year(c.due_at)}" if c.state in UNDECIDED_STATES else "")
+          + ("; URGENT" if c.urgent else "") + ("; BREACHED" if c.breached else ""))
+    if c.outcome:
+        print(f"outcome: {c.outcome.kind.value} by {roster.name_of(c.outcome.by)}")
+    print("timeline:")
+    for e in events:
+        label = EVENT_LABELS.get(e.kind, e.kind)
+        actor = roster.name_of(e.actor_id) if e.actor_id else "mashbot (clock)"
+        extra = ""
+        if "due_at" in e.detail:
+            extra = f"; due {cal.describe_with_year(datetime.fromisoformat(e.detail['due_at']))}"
+        stage = c.policy.stage(e.stage).name if e.stage is not None else ""
+        print(f"  {cal.describe_with_year(e.at):<24} {label:<40} {stage:<18} {actor}{extra}")
+    return 0
+
+
+async def tick(args: argparse.Namespace) -> int:
+    service = bootstrap.build()
+    now = args.now or bootstrap.utc_now()
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=calendar_of(service.policy).zone)
+    try:
+        report = await service.mashbot.tick(now)
+    finally:
+        await service.close()
+    print(f"tick at {now.isoformat()}: {report.examined} due, {report.changed} changed, "
+          f"{report.events} events, {report.messages} messages queued")
+    return 0
+
+
+async def due(args: argparse.Namespace) -> int:
+    service = bootstrap.build()
+    now = args.now or bootstrap.utc_now()
+    cal = calendar_of(service.policy)
+    horizon = cal.working_days_after(now, max(args.days, 1))
+    try:
+        async with service.database.uow() as uow:
+            found = await uow.challenges.listing(active_only=True)
+            roster = await uow.people.roster()
+    finally:
+        await service.close()
+    soon = sorted((c for c in found if c.state in UNDECIDED_STATES and c.due_at <= horizon), key=lambda c: c.due_at)
+    if not soon:
+        print(f"Nothing falls due by {cal.describe_with_year(horizon)}.")
+        return 0
+    for c in soon:
+        print(_row(c, roster, now))
+    return 0
+
+
+async def audit_verify(args: argparse.Namespace) -> int:
+    from storage.repositories import verify_chain
+
+    service = bootstrap.build()
+    try:
+        async with service.database.session() as session:
+            count, broken = await verify_chain(session)
+    finally:
+        await service.close()
+    if broken is not None:
+        print(f"Audit trail BROKEN at event {broken}: it or an earlier link was changed or removed.")
+        return 1
+    print(f"Audit trail verified: {count} events, hash chain intact.")
+    return 0

@@ -1,0 +1,46 @@
+"""The composition root: wires settings, storage, policy and the core. Nothing at import time."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from adapters.policy_files import load_policy
+from adapters.settings import Settings
+from bot.handlers import Mashbot
+from bot.policy import Policy
+from storage.database import Database
+
+# Crockford-style alphabet without look-alikes (0/O, 1/I/L, U), so references read aloud well.
+_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference() -> str:
+    """A short, unguessable challenge reference such as CH-7K2M9Q."""
+    return "CH-" + "".join(secrets.choice(_ALPHABET) for _ in range(6))
+
+
+def utc_now() -> datetime:
+    """The one place the service reads the clock; the core is always given `now`."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Service:
+    settings: Settings
+    database: Database
+    policy: Policy
+    mashbot: Mashbot
+
+    async def close(self) -> None:
+        await self.database.dispose()
+
+
+def build(settings: Settings | None = None) -> Service:
+    """Assemble the service from settings (environment by default)."""
+    settings = settings or Settings()
+    database = Database(settings.database_url)
+    policy = load_policy(settings.policy)
+    mashbot = Mashbot(uow=database.uow, policy=policy, new_reference=new_reference)
+    return Service(settings=settings, database=database, policy=policy, mashbot=mashbot)

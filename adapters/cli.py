@@ -1,0 +1,95 @@
+"""`mashbot` — the administrator's command line (names per DESIGN.md §8)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import datetime
+from typing import Any
+
+from adapters import admin
+from adapters.policy_files import PolicyFileError
+from adapters.roster_files import RosterFileError
+from bot.errors import MashbotError
+
+Handler = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
+
+
+def _iso(value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a date-time; use ISO 8601 like 2026-12-24T14:00 or 2026-12-24T14:00+00:00"
+        ) from exc
+
+
+def _add(sub: Any, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mashbot", description="MASH professional-challenge bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = _add(sub, "serve", admin.serve, "run the web service (aiohttp) with /healthz")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+
+    db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    _add(db, "upgrade", admin.db_upgrade, "create or migrate the database to the latest schema")
+
+    roster = sub.add_parser("roster", help="the roster of people").add_subparsers(dest="roster_command", required=True)
+    imp = _add(roster, "import", admin.roster_import, "replace the roster from a YAML or CSV file (atomic)")
+    imp.add_argument("file", nargs="?")
+    imp.add_argument("--demo", action="store_true", help="import the fictional demo roster")
+    _add(roster, "show", admin.roster_show, "print the roster in use")
+    _add(roster, "check", admin.roster_check, "check the roster in use against the active policy")
+
+    policy = sub.add_parser("policy", help="policy packs").add_subparsers(dest="policy_command", required=True)
+    show = _add(policy, "show", admin.policy_show, "print the ladder of a policy pack")
+    show.add_argument("file", nargs="?", help="pack name or YAML file (default MASHBOT_POLICY)")
+    check = _add(policy, "check", admin.policy_check, "validate a policy pack")
+    check.add_argument("file", nargs="?", help="pack name or YAML file (default MASHBOT_POLICY)")
+
+    cal = sub.add_parser("calendar", help="the working-day clock").add_subparsers(dest="cal_command", required=True)
+    due = _add(cal, "due", admin.calendar_due, "when a limit starting at FROM (policy local time) runs out")
+    due.add_argument("start", metavar="FROM", type=_iso, help="local time, e.g. 2026-12-24T14:00")
+    due.add_argument("days", metavar="N", type=int, nargs="?", help="working days")
+    due.add_argument("--hours", type=float, help="clock hours instead of working days")
+    due.add_argument("--policy", help="pack name or YAML file (default MASHBOT_POLICY)")
+
+    ch = sub.add_parser("challenges", help="challenges").add_subparsers(dest="ch_command", required=True)
+    lst = _add(ch, "list", admin.challenges_list, "list open challenges")
+    lst.add_argument("--all", action="store_true", help="include closed and withdrawn")
+    one = _add(ch, "show", admin.challenges_show, "show one challenge and its timeline")
+    one.add_argument("reference", metavar="REF")
+
+    tick = _add(sub, "tick", admin.tick, "apply every time limit and nudge that fell due (for cron)")
+    tick.add_argument("--now", type=_iso, help="pretend it is this instant (rehearsals); default: the clock")
+    upcoming = _add(sub, "due", admin.due, "challenges falling due in the next N working days")
+    upcoming.add_argument("--days", type=int, default=1)
+    upcoming.add_argument("--now", type=_iso, help=argparse.SUPPRESS)
+
+    audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
+    _add(audit, "verify", admin.audit_verify, "verify the audit trail's hash chain")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return asyncio.run(args.handler(args))
+    except (PolicyFileError, RosterFileError, MashbotError) as exc:
+        print(f"mashbot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""The challenge aggregate, its audit events and the messages it asks to send."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.policy import Policy
+
+
+class State(StrEnum):
+    OPEN = "open"  # awaiting a reviewer to accept the stage
+    ACCEPTED = "accepted"  # a reviewer owns the stage
+    AWAITING_JOINT_AGREEMENT = "awaiting_joint_agreement"
+    OUTCOME_PROPOSED = "outcome_proposed"  # waiting for the challenger's answer
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+ACTIVE_STATES = frozenset({State.OPEN, State.ACCEPTED, State.AWAITING_JOINT_AGREEMENT, State.OUTCOME_PROPOSED})
+UNDECIDED_STATES = frozenset({State.OPEN, State.ACCEPTED, State.AWAITING_JOINT_AGREEMENT})
+
+
+class Outcome(StrEnum):
+    DECISION_REVISED = "decision_revised"
+    DECISION_UPHELD = "decision_upheld"
+    DE_ESCALATED = "de_escalated"
+    ASSESSMENT_CANCELLED = "assessment_cancelled"
+    NEW_DECISION = "new_decision"
+
+
+class ChallengerType(StrEnum):
+    PROFESSIONAL = "professional"
+    PARENT = "parent"
+    CARER = "carer"
+    NETWORK = "network"
+    CHILD = "child"
+
+
+class OutcomeRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: Outcome
+    rationale: str
+    level: str | None = None
+    stage: int
+    by: str
+    at: datetime
+    case_note: str | None = None
+
+
+class Challenge(BaseModel):
+    """One professional challenge and where it stands on the ladder.
+
+    Holds a case *reference*, never a child's name. `policy` is the snapshot taken at raise.
+    """
+
+    model_config = ConfigDict(validate_assignment=False)
+
+    reference: str
+    case_reference: str
+    area: str
+    agency: str = ""
+    challenger_id: str
+    raised_by: ChallengerType = ChallengerType.PROFESSIONAL
+    decision_challenged: str
+    requested_outcome: str
+    reason_category: str
+    reason_text: str
+    urgent: bool = False
+    urgent_reason: str | None = None
+    cp_or_looked_after: bool = False
+    rag: str | None = None
+    policy: Policy
+    raised_at: datetime
+
+    state: State = State.OPEN
+    stage: int = 0
+    version: int = 1
+    reviewers: tuple[str, ...] = ()
+    owner_id: str | None = None
+    stage_started_at: datetime
+    due_at: datetime
+    cap_due_at: datetime | None = None
+    answer_due_at: datetime | None = None
+    next_nudge_at: datetime | None = None
+    breached: bool = False
+    outcome: OutcomeRecord | None = None
+    joint_agreed_by: dict[str, str] = Field(default_factory=dict)
+    deciders: tuple[str, ...] = ()
+    last_actor_id: str | None = None
+    last_action_at: datetime | None = None
+    last_action: str | None = None
+    closed_at: datetime | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    @property
+    def wake_at(self) -> datetime | None:
+        """The earliest instant the tick must look at this challenge again (indexed in storage)."""
+        if not self.is_active:
+            return None
+        timers = [self.next_nudge_at]
+        if self.state in UNDECIDED_STATES and not self.breached:
+            timers.append(self.due_at)
+        if self.state is State.OUTCOME_PROPOSED:
+            timers.append(self.answer_due_at)
+        present = [t for t in timers if t is not None]
+        return min(present) if present else None
+
+
+class Event(BaseModel):
+    """One entry of the audit trail: who did what, when, from which state to which."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reference: str
+    kind: str
+    at: datetime
+    actor_id: str | None
+    from_state: str | None
+    to_state: str | None
+    stage: int | None
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class Channel(StrEnum):
+    CHAT = "chat"  # a DM / 1:1 chat, falling back to email when the person has no chat identity
+    EMAIL = "email"  # email only (mailboxes, record-by-email copies, forms)
+
+
+class Message(BaseModel):
+    """Something to send, written to the outbox in the same transaction as the change."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    to: str  # roster person id
+    reference: str | None
+    channel: Channel = Channel.CHAT
+    data: dict[str, Any] = Field(default_factory=dict)

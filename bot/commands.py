@@ -1,0 +1,114 @@
+"""Commands: what a person (or the clock) asks the ladder to do.
+
+A command on an existing challenge carries the version the actor saw, so a stale or
+repeated press is refused rather than applied twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.challenge import ChallengerType, Outcome
+
+
+@dataclass(frozen=True)
+class RaiseChallenge:
+    actor_id: str
+    case_reference: str
+    area: str
+    decision_challenged: str
+    requested_outcome: str
+    reason_category: str
+    reason_text: str
+    agency: str = ""
+    raised_by: ChallengerType = ChallengerType.PROFESSIONAL
+    urgent: bool = False
+    urgent_reason: str | None = None
+    cp_or_looked_after: bool = False
+    rag: str | None = None
+
+
+@dataclass(frozen=True)
+class RedirectComplaint:
+    """A concern about practice is a complaint, not a dispute: only a count is kept."""
+
+    actor_id: str
+    area: str
+
+
+@dataclass(frozen=True)
+class ChallengeCommand:
+    actor_id: str
+    reference: str
+    version: int
+
+
+@dataclass(frozen=True)
+class Accept(ChallengeCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class Escalate(ChallengeCommand):
+    """The reviewer, or the challenger after an outcome, moves the challenge up a stage."""
+
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RecordOutcome(ChallengeCommand):
+    outcome: Outcome = Outcome.DECISION_UPHELD
+    rationale: str = ""
+    level: str | None = None
+
+
+@dataclass(frozen=True)
+class JointAgreementAnswer(ChallengeCommand):
+    agree: bool = True
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class AcceptOutcome(ChallengeCommand):
+    pass
+
+
+@dataclass(frozen=True)
+class Withdraw(ChallengeCommand):
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Delegate(ChallengeCommand):
+    to_id: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class MarkUrgent(ChallengeCommand):
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SetCpOrLookedAfter(ChallengeCommand):
+    value: bool = True
+
+
+@dataclass(frozen=True)
+class AddLesson(ChallengeCommand):
+    category: str = "practice_guidance"  # training_need | commissioning_need | practice_guidance
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class TellCsapNonInvolvement(ChallengeCommand):
+    """Life-threatening case where an agency holds a position of non-involvement."""
+
+    detail: str = ""
+
+
+LESSON_CATEGORIES = {
+    "training_need": "Training need",
+    "commissioning_need": "Commissioning need",
+    "practice_guidance": "Practice guidance",
+}

@@ -1,0 +1,27 @@
+"""Domain errors: each carries a message a person can act on."""
+
+from __future__ import annotations
+
+
+class MashbotError(Exception):
+    """Base of every error the core raises; `str(error)` is shown to the person."""
+
+
+class NotFound(MashbotError):
+    pass
+
+
+class NotAllowed(MashbotError):
+    """The person may not do this (not theirs, wrong role)."""
+
+
+class AlreadyActioned(MashbotError):
+    """A stale or repeated command: nothing was changed."""
+
+
+class InvalidCommand(MashbotError):
+    """The command is not valid in the challenge's current state or its input is bad."""
+
+
+class NoReviewer(MashbotError):
+    """The roster has no one to review a stage."""

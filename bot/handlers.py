@@ -1,0 +1,210 @@
+"""Use cases: load, decide, save state + events + outbox rows in one unit of work.
+
+Channel adapters and the scheduler call these; they are given the unit of work, the
+policy, a reference generator and `now`, and never read the clock themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot import ladder, texts
+from bot.challenge import Challenge, Message
+from bot.commands import (
+    LESSON_CATEGORIES,
+    Accept,
+    AcceptOutcome,
+    AddLesson,
+    ChallengeCommand,
+    Delegate,
+    Escalate,
+    JointAgreementAnswer,
+    MarkUrgent,
+    RaiseChallenge,
+    RecordOutcome,
+    RedirectComplaint,
+    SetCpOrLookedAfter,
+    TellCsapNonInvolvement,
+    Withdraw,
+)
+from bot.errors import AlreadyActioned, NotAllowed, NotFound
+from bot.policy import Policy
+from bot.ports import UnitOfWork
+from bot.reviewers import may_review
+from bot.roster import Roster
+
+
+@dataclass(frozen=True)
+class Result:
+    """What the actor is told, and the challenge as it now stands."""
+
+    reply: str
+    challenge: Challenge | None = None
+    messages: tuple[Message, ...] = ()
+
+
+@dataclass
+class TickReport:
+    examined: int = 0
+    changed: int = 0
+    events: int = 0
+    messages: int = 0
+    references: list[str] = field(default_factory=list)
+
+
+REVIEWER_COMMANDS = (Accept, RecordOutcome, Delegate)
+CHALLENGER_COMMANDS = (AcceptOutcome, Withdraw, MarkUrgent)
+
+
+@dataclass
+class Mashbot:
+    """The core service, given its ports."""
+
+    uow: Callable[[], UnitOfWork]
+    policy: Policy
+    new_reference: Callable[[], str]
+
+    async def raise_challenge(self, cmd: RaiseChallenge, now: datetime) -> Result:
+        """Raise a challenge under the current policy (snapshotted into the challenge)."""
+        async with self.uow() as uow:
+            roster = await uow.people.roster()
+            reference = self.new_reference()
+            while await uow.challenges.get(reference) is not None:
+                reference = self.new_reference()
+            change = ladder.raise_challenge(cmd, policy=self.policy, roster=roster, now=now, reference=reference)
+            await uow.challenges.add(change.challenge)
+            await self._save_changes(uow, change, now)
+            await uow.commit()
+        return Result(change.reply, change.challenge, tuple(change.messages))
+
+    async def redirect_complaint(self, cmd: RedirectComplaint, now: datetime) -> Result:
+        """A complaint closes the intake with the complaints route; only a count is kept."""
+        async with self.uow() as uow:
+            await uow.tallies.increment("complaint_redirected", cmd.area, now.date())
+            await uow.commit()
+        return Result(self.policy.complaint_text or texts.COMPLAINT_REDIRECT_DEFAULT)
+
+    async def handle(self, cmd: ChallengeCommand, now: datetime) -> Result:
+        """Apply a person's command to a challenge, refusing stale, repeated or unauthorised ones."""
+        async with self.uow() as uow:
+            roster = await uow.people.roster()
+            challenge = await uow.challenges.get(cmd.reference)
+            if challenge is None:
+                raise NotFound(texts.NOT_FOUND.format(reference=cmd.reference))
+            check_fresh(challenge, cmd, roster, ladder.calendar_of(challenge.policy).describe)
+            authorize(challenge, cmd, roster)
+            expected = challenge.version
+            change = ladder.Change(challenge, roster, now)
+            apply(change, cmd)
+            if not await uow.challenges.update(change.challenge, expected):
+                current = await uow.challenges.get(cmd.reference)
+                assert current is not None
+                check_fresh(current, cmd, roster, ladder.calendar_of(current.policy).describe)
+                raise AlreadyActioned(texts.ALREADY_ACTIONED.format(
+                    name=roster.name_of(current.last_actor_id), at="just now"))
+            await self._save_changes(uow, change, now)
+            await uow.commit()
+        return Result(change.reply, change.challenge, tuple(change.messages))
+
+    async def tick(self, now: datetime, batch: int = 200) -> TickReport:
+        """Apply every timeout, nudge and breach that fell due by `now`; safe to run twice."""
+        report = TickReport()
+        while True:
+            async with self.uow() as uow:
+                due = await uow.challenges.due(now, batch)
+                if not due:
+                    break
+                roster = await uow.people.roster()
+                for challenge in due:
+                    expected = challenge.version
+                    change = ladder.tick(challenge, roster=roster, now=now)
+                    report.examined += 1
+                    if not change.events and not change.messages and challenge.version == expected:
+                        continue
+                    await uow.challenges.update(change.challenge, expected)
+                    await self._save_changes(uow, change, now)
+                    report.changed += 1
+                    report.events += len(change.events)
+                    report.messages += len(change.messages)
+                    report.references.append(challenge.reference)
+                await uow.commit()
+            if len(due) < batch:
+                break
+        return report
+
+    @staticmethod
+    async def _save_changes(uow: UnitOfWork, change: ladder.Change, now: datetime) -> None:
+        await uow.events.append(change.events)
+        await uow.outbox.add(change.messages, now)
+
+
+def check_fresh(challenge: Challenge, cmd: ChallengeCommand, roster: Roster,
+                describe: Callable[[datetime], str]) -> None:
+    """A command made on an older version was overtaken: say by whom and when."""
+    if cmd.version != challenge.version:
+        at = challenge.last_action_at or challenge.raised_at
+        raise AlreadyActioned(texts.ALREADY_ACTIONED.format(
+            name=roster.name_of(challenge.last_actor_id) if challenge.last_actor_id else "mashbot (time limit)",
+            at=describe(at)))
+
+
+def authorize(challenge: Challenge, cmd: ChallengeCommand, roster: Roster) -> None:
+    """Reviewer actions need the assigned reviewer, their delegate or someone above them;
+    the challenger's own actions need the challenger."""
+    actor = cmd.actor_id
+    if roster.get(actor) is None:
+        raise NotAllowed(texts.UNKNOWN_PERSON)
+    is_challenger = actor == challenge.challenger_id
+    if isinstance(cmd, CHALLENGER_COMMANDS) or (isinstance(cmd, Escalate) and is_challenger
+                                                and challenge.outcome is not None):
+        if not is_challenger:
+            raise NotAllowed(texts.ONLY_CHALLENGER.format(reference=challenge.reference,
+                                                          name=roster.name_of(challenge.challenger_id)))
+        return
+    if isinstance(cmd, JointAgreementAnswer):
+        return  # the ladder checks the two joint-agreement roles
+    involved = is_challenger or may_review(challenge.policy, roster, actor, challenge.stage, challenge.area,
+                                           challenge.reviewers, challenge.owner_id)
+    if isinstance(cmd, (AddLesson, SetCpOrLookedAfter, TellCsapNonInvolvement)) and involved:
+        return
+    if not may_review(challenge.policy, roster, actor, challenge.stage, challenge.area,
+                      challenge.reviewers, challenge.owner_id):
+        people = (challenge.owner_id,) if challenge.owner_id else challenge.reviewers
+        raise NotAllowed(texts.NOT_YOURS.format(names=", ".join(roster.name_of(p) for p in people)))
+
+
+def apply(change: ladder.Change, cmd: ChallengeCommand) -> None:
+    """Route a command to its transition."""
+    actor = cmd.actor_id
+    match cmd:
+        case Accept():
+            ladder.accept(change, actor)
+        case Escalate(reason=reason):
+            challenger_turn = actor == change.challenge.challenger_id and change.challenge.outcome is not None
+            ladder.require_state(change, *((ladder.State.OUTCOME_PROPOSED,) if challenger_turn
+                                           else (ladder.State.OPEN, ladder.State.ACCEPTED)))
+            ladder.check_free_text("Reason", reason)
+            ladder.escalate(change, actor, "challenger" if challenger_turn else "reviewer", change.now, reason)
+            change.reply = f"{change.challenge.reference} escalated to {change.stage_name()}."
+        case RecordOutcome(outcome=outcome, rationale=rationale, level=level):
+            ladder.record_outcome(change, actor, outcome, rationale, level)
+        case JointAgreementAnswer(agree=agree, reason=reason):
+            ladder.joint_answer(change, actor, agree, reason)
+        case AcceptOutcome():
+            ladder.accept_outcome(change, actor)
+        case Withdraw(reason=reason):
+            ladder.withdraw(change, actor, reason)
+        case Delegate(to_id=to_id):
+            ladder.delegate(change, actor, to_id)
+        case MarkUrgent(reason=reason):
+            ladder.mark_urgent(change, actor, reason)
+        case SetCpOrLookedAfter(value=value):
+            ladder.set_cp_or_looked_after(change, actor, value)
+        case AddLesson(category=category, text=text):
+            ladder.add_lesson(change, actor, category, text, LESSON_CATEGORIES)
+        case TellCsapNonInvolvement(detail=detail):
+            ladder.tell_csap(change, actor, detail)
+        case _:
+            raise TypeError(f"unknown command {type(cmd).__name__}")

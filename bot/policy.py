@@ -1,0 +1,222 @@
+"""Policy packs: the ladder, its clocks and its duties, as data.
+
+A pack is validated on load; a running challenge keeps a snapshot of the pack it was
+raised under, so editing a pack never moves a running deadline.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.calendar import OfficeDay, WorkingCalendar
+from bot.roles import KNOWN_ROLES
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class LimitUnit(StrEnum):
+    WORKING_DAYS = "working_days"
+    HOURS = "hours"
+
+
+class Limit(_Model):
+    """A time limit: N working days (office close on the N-th working day) or N clock hours."""
+
+    amount: float = Field(gt=0)
+    unit: LimitUnit
+
+    @model_validator(mode="after")
+    def _whole_working_days(self) -> Limit:
+        if self.unit is LimitUnit.WORKING_DAYS and self.amount != int(self.amount):
+            raise ValueError("working_days must be a whole number")
+        return self
+
+    def describe(self) -> str:
+        n = int(self.amount) if self.amount == int(self.amount) else self.amount
+        if self.unit is LimitUnit.WORKING_DAYS:
+            return f"{n} working day{'s' if n != 1 else ''}"
+        return f"{n} hour{'s' if n != 1 else ''}"
+
+
+class Scope(StrEnum):
+    AREA = "area"
+    GLOBAL = "global"
+
+
+class Duty(StrEnum):
+    CSAP_FORM = "csap_form"  # Stage 3 Monitoring Information form to the CSAP mailbox
+    NEW_DECISION = "new_decision"  # every review makes a new decision (North Tyneside)
+
+
+class Nudges(_Model):
+    daily_until_accepted: bool = True
+    due_day: bool = True
+
+
+class StageSpec(_Model):
+    name: str = Field(min_length=1)
+    role: str
+    scope: Scope = Scope.GLOBAL
+    counterpart: str | None = None
+    limit: Limit
+    urgent_limit: Limit = Limit(amount=4, unit=LimitUnit.HOURS)
+    nudges: Nudges = Nudges()
+    duties: tuple[Duty, ...] = ()
+    counts_to_cap: bool = True
+    description: str = ""
+
+    @field_validator("role", "counterpart")
+    @classmethod
+    def _known_role(cls, value: str | None) -> str | None:
+        if value is not None and value not in KNOWN_ROLES:
+            raise ValueError(f"unknown role {value!r}; known roles: {', '.join(sorted(KNOWN_ROLES))}")
+        return value
+
+
+class OfficeHoursSpec(_Model):
+    opens: time
+    closes: time
+
+    @model_validator(mode="after")
+    def _closes_after_opens(self) -> OfficeHoursSpec:
+        if self.closes <= self.opens:
+            raise ValueError(f"closes ({self.closes:%H:%M}) must be after opens ({self.opens:%H:%M})")
+        return self
+
+
+class Notifications(_Model):
+    """Who is told what, by roster role."""
+
+    csap: str | None = None
+    iro: str | None = None
+    edt: str | None = None
+    lessons_learned: str | None = None
+    breach: tuple[str, ...] = ()
+    digest: tuple[str, ...] = ()
+    iro_when_cp_or_looked_after: bool = False
+    edt_outside_office_hours: bool = False
+
+    @field_validator("csap", "iro", "edt", "lessons_learned")
+    @classmethod
+    def _known_role(cls, value: str | None) -> str | None:
+        if value is not None and value not in KNOWN_ROLES:
+            raise ValueError(f"unknown role {value!r}")
+        return value
+
+    @field_validator("breach", "digest")
+    @classmethod
+    def _known_roles(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [v for v in values if v not in KNOWN_ROLES]
+        if unknown:
+            raise ValueError(f"unknown role(s) {', '.join(unknown)}")
+        return values
+
+
+class JointAgreement(_Model):
+    """An outcome that cancels an assessment needs both of these roles to agree."""
+
+    outcome: str = "assessment_cancelled"
+    roles: tuple[str, ...] = ("mash_county_manager", "locality_senior_manager")
+
+
+class Policy(_Model):
+    """One policy pack (Lancashire, North Tyneside, Solihull, Coventry or a service's own)."""
+
+    name: str = Field(pattern=r"^[a-z0-9-]+$")
+    title: str
+    zone: str = "Europe/London"
+    holiday_region: Literal["England", "Wales", "Scotland", "NorthernIreland"] = "England"
+    closure_days: tuple[date, ...] = ()
+    office_hours: dict[str, OfficeHoursSpec | None]
+    stages: tuple[StageSpec, ...] = Field(min_length=1)
+    overall_cap: Limit | None = None
+    rag_limits: dict[str, Limit] = {}
+    levels_of_need: tuple[str, ...] = Field(min_length=1)
+    outcomes: tuple[str, ...] = ("decision_revised", "decision_upheld", "de_escalated", "assessment_cancelled")
+    de_escalation_levels: tuple[str, ...] = ("1", "2")
+    raised_by: tuple[str, ...] = ("professional",)
+    notifications: Notifications = Notifications()
+    joint_agreement: JointAgreement | None = None
+    case_reference_pattern: str = r"[A-Z]{0,4}[0-9]{4,12}"
+    case_reference_hint: str = "A case reference is up to 4 letters then 4 to 12 digits, e.g. LCS123456"
+    record_location: str
+    complaint_text: str
+    retention_days: int = Field(default=730, gt=0)
+
+    @field_validator("office_hours")
+    @classmethod
+    def _weekdays(cls, value: dict[str, OfficeHoursSpec | None]) -> dict[str, OfficeHoursSpec | None]:
+        unknown = [k for k in value if k not in WEEKDAYS]
+        if unknown:
+            raise ValueError(f"unknown weekday(s) {', '.join(unknown)}; use {', '.join(WEEKDAYS)}")
+        if not any(value.values()):
+            raise ValueError("at least one weekday needs office hours")
+        return value
+
+    @field_validator("case_reference_pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from exc
+        return value
+
+    @field_validator("outcomes")
+    @classmethod
+    def _outcomes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [v for v in value if v not in OUTCOME_NAMES]
+        if unknown:
+            raise ValueError(f"unknown outcome(s) {', '.join(unknown)}; known: {', '.join(OUTCOME_NAMES)}")
+        return value
+
+    @field_validator("zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    def calendar(self) -> WorkingCalendar:
+        """The working-day calendar this pack defines."""
+        hours = {
+            WEEKDAYS.index(day): OfficeDay(spec.opens, spec.closes)
+            for day, spec in self.office_hours.items()
+            if spec is not None
+        }
+        return WorkingCalendar(
+            zone=self.zone,
+            office_hours=hours,
+            holiday_region=self.holiday_region,
+            closures=self.closure_days,
+        )
+
+    @property
+    def last_stage(self) -> int:
+        return len(self.stages) - 1
+
+    def stage(self, index: int) -> StageSpec:
+        return self.stages[index]
+
+    def cap_starts_at_stage(self) -> int | None:
+        """Index of the first stage counted by the overall cap (Stage 1 in Lancashire)."""
+        for index, stage in enumerate(self.stages):
+            if stage.counts_to_cap:
+                return index
+        return None
+
+
+OUTCOME_NAMES = ("decision_revised", "decision_upheld", "de_escalated", "assessment_cancelled", "new_decision")

@@ -1,0 +1,123 @@
+"""The roster: who holds which role for which area, who covers whom, who is away."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+
+from bot.roles import KNOWN_ROLES
+
+AREAS = ("East", "Central", "North", "CSSH")
+
+
+class Side(StrEnum):
+    MASH = "MASH"
+    LOCALITY = "locality"
+    PARTNER = "partner"
+
+
+class Away(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Away:
+        if self.end < self.start:
+            raise ValueError(f"away end {self.end} is before its start {self.start}")
+        return self
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+class Person(BaseModel):
+    """A member of staff (or a team mailbox) that mashbot may contact."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=64)
+    name: str = Field(min_length=1, max_length=100)
+    email: EmailStr
+    roles: tuple[str, ...] = ()
+    areas: tuple[str, ...] = ()
+    side: Side = Side.MASH
+    slack_user_id: str | None = None
+    teams_aad_id: str | None = None
+    delegate: str | None = None
+    away: tuple[Away, ...] = ()
+
+    @field_validator("roles")
+    @classmethod
+    def _roles(cls, roles: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [r for r in roles if r not in KNOWN_ROLES]
+        if unknown:
+            raise ValueError(f"unknown role(s) {', '.join(unknown)}; known roles: {', '.join(sorted(KNOWN_ROLES))}")
+        return roles
+
+    @field_validator("areas")
+    @classmethod
+    def _areas(cls, areas: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [a for a in areas if a not in AREAS]
+        if unknown:
+            raise ValueError(f"unknown area(s) {', '.join(unknown)}; areas are {', '.join(AREAS)}")
+        return areas
+
+    def is_away(self, day: date) -> bool:
+        return any(period.covers(day) for period in self.away)
+
+    def has_role(self, role: str, area: str | None = None) -> bool:
+        """True when the person holds `role`; for an area role, in `area` (no areas = all)."""
+        if role not in self.roles:
+            return False
+        return area is None or not self.areas or area in self.areas
+
+
+class Roster:
+    """An immutable, validated set of people with the lookups the ladder needs."""
+
+    def __init__(self, people: Iterable[Person]) -> None:
+        self.people: tuple[Person, ...] = tuple(people)
+        self._by_id = {p.id: p for p in self.people}
+        self._by_email = {p.email.lower(): p for p in self.people}
+
+    def __len__(self) -> int:
+        return len(self.people)
+
+    def get(self, person_id: str | None) -> Person | None:
+        return self._by_id.get(person_id) if person_id else None
+
+    def by_email(self, email: str) -> Person | None:
+        return self._by_email.get(email.strip().lower())
+
+    def by_slack_id(self, slack_user_id: str) -> Person | None:
+        return next((p for p in self.people if p.slack_user_id == slack_user_id), None)
+
+    def by_teams_id(self, aad_id: str) -> Person | None:
+        return next((p for p in self.people if p.teams_aad_id == aad_id), None)
+
+    def name_of(self, person_id: str | None) -> str:
+        person = self.get(person_id)
+        return person.name if person else (person_id or "someone")
+
+    def with_role(self, role: str, area: str | None = None) -> list[Person]:
+        """Everyone holding `role` (for `area` when given), in roster order."""
+        return [p for p in self.people if p.has_role(role, area)]
+
+    def problems(self, required_roles: Sequence[tuple[str, str | None]] = ()) -> list[str]:
+        """What is wrong with this roster: dangling delegates, uncovered roles."""
+        found: list[str] = []
+        for person in self.people:
+            if person.delegate and person.delegate not in self._by_id:
+                found.append(f"{person.id}: delegate {person.delegate!r} is not in the roster")
+            if person.delegate == person.id:
+                found.append(f"{person.id}: cannot be their own delegate")
+        for role, area in required_roles:
+            if not self.with_role(role, area):
+                where = f" for area {area}" if area else ""
+                found.append(f"no one holds role {role}{where}")
+        return found

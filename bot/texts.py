@@ -1,0 +1,138 @@
+"""Every sentence mashbot says to people, in one place (English).
+
+Messages carry only references, stages, areas, due times and staff names — never a
+child's details or the challenge's free text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+ALREADY_ACTIONED = "Already actioned by {name} at {at}."
+NOT_YOURS = "This is for {names}."
+ONLY_CHALLENGER = "Only the person who raised {reference} ({name}) can do this."
+UNKNOWN_PERSON = (
+    "mashbot does not know you yet. Ask the mashbot administrator to add you to the roster "
+    "(mashbot roster import)."
+)
+NOT_FOUND = "There is no challenge {reference}. Check the reference (it looks like CH-7K2M9Q)."
+FINAL_STAGE = "{reference} is at the final stage ({stage}); its decision is final and cannot be escalated further."
+BAD_STATE = "{reference} is {state}; this cannot be done now."
+DE_ESCALATION_NOTE = (
+    "A reflective discussion has been held between MASH and the locality team and, owing to "
+    "{rationale}, a joint decision has been made to de-escalate the case to level {level}."
+)
+COMPLAINT_REDIRECT_DEFAULT = (
+    "This sounds like a concern about practice rather than a disagreement about a decision. "
+    "Please use the complaints procedure."
+)
+
+EVENT_LABELS: dict[str, str] = {
+    "raised": "raised",
+    "accepted": "accepted",
+    "escalated": "escalated",
+    "escalated_timeout": "escalated (timeout)",
+    "stage_skipped": "stage skipped",
+    "outcome_recorded": "outcome recorded",
+    "joint_agreed": "joint agreement given",
+    "joint_refused": "joint agreement refused",
+    "outcome_accepted": "outcome accepted — closed",
+    "closed_unanswered": "closed (outcome stood, no answer in the stage window)",
+    "withdrawn": "withdrawn",
+    "delegated": "delegated",
+    "marked_urgent": "marked urgent",
+    "cp_flag_set": "child protection plan / looked after flagged",
+    "lesson_added": "lesson learned added",
+    "csap_told": "CSAP told (non-involvement)",
+    "breached": "breached (final stage overdue)",
+    "nudged": "nudged",
+}
+
+OUTCOME_LABELS: dict[str, str] = {
+    "decision_revised": "Decision revised (the challenger's view accepted)",
+    "decision_upheld": "Decision upheld",
+    "de_escalated": "De-escalated",
+    "assessment_cancelled": "Assessment cancelled (needs joint agreement)",
+    "new_decision": "New decision made",
+}
+
+# kind -> (subject, body). Bodies are formatted with the message's data.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "raised": ("Challenge {reference} raised",
+               "Your challenge {reference} ({area}) is with the {stage_name}: {reviewer_names}. "
+               "Due {due}."),
+    "review_requested": ("Challenge {reference} needs a {stage_name}",
+                         "A professional challenge {reference} ({area}) needs review at {stage_name}. "
+                         "Due {due}.{urgent_note} Please Accept or Escalate."),
+    "heads_up": ("Urgent challenge {reference}: heads-up",
+                 "An urgent challenge {reference} ({area}) is at {stage_name}. A speedy response is "
+                 "needed to safeguard the child's welfare; you will be contacted if there is none "
+                 "by {due}."),
+    "taken": ("Challenge {reference} taken",
+              "Taken by {owner_name} at {at}."),
+    "accepted": ("Challenge {reference} accepted",
+                 "{owner_name} has accepted your challenge {reference} at {stage_name}. Due {due}."),
+    "escalated": ("Challenge {reference} escalated to {stage_name}",
+                  "{reference} moved from {from_stage} to {stage_name} ({how}). Reviewer(s): "
+                  "{reviewer_names}. Due {due}."),
+    "escalated_away": ("Challenge {reference} escalated",
+                       "{reference} has moved from {from_stage} to {stage_name} ({how}); no action "
+                       "is needed from you."),
+    "nudge": ("Reminder: challenge {reference}",
+              "{reference} ({area}) is waiting for you at {stage_name}. Due {due}."),
+    "due_today": ("Due today: challenge {reference}",
+                  "{reference} ({area}) at {stage_name} is due today, {due}."),
+    "overdue": ("Overdue: challenge {reference}",
+                "{reference} ({area}) at {stage_name} is overdue since {due}; it has breached the "
+                "policy's limits."),
+    "breached": ("Breach: challenge {reference} is overdue at the final stage",
+                 "{reference} ({area}) at {stage_name} passed its due time {due} with no outcome."),
+    "outcome_recorded": ("Outcome for challenge {reference}",
+                         "{decider_name} recorded: {outcome_label}. Rationale: {rationale}. "
+                         "Accept the outcome, or escalate if you still disagree, by {answer_due}."),
+    "outcome_record": ("Record of challenge {reference} (by email, not on the child's record)",
+                       "Stage: {stage_name}. Outcome: {outcome_label}. Rationale: {rationale}. "
+                       "Decided by {decider_name} at {at}. {record_location}"),
+    "joint_agreement_request": ("Joint agreement needed: challenge {reference}",
+                                "{decider_name} proposes: {outcome_label}. It is not final until the "
+                                "MASH County Manager and the locality Senior Manager both agree."),
+    "joint_refused": ("Joint agreement refused: challenge {reference}",
+                      "{actor_name} refused the proposed outcome: {reason}. The stage continues "
+                      "with {owner_name}."),
+    "closed": ("Challenge {reference} closed",
+               "{reference} is closed: {outcome_label}."),
+    "withdrawn": ("Challenge {reference} withdrawn",
+                  "{actor_name} withdrew {reference}. No further action is needed."),
+    "delegated": ("Challenge {reference} delegated to you",
+                  "{actor_name} delegated {reference} ({area}, {stage_name}) to you. Due {due}."),
+    "csap_form": ("Stage 3 Monitoring Information: challenge {reference}",
+                  "Stage 3 reached for {reference}. Monitoring form pre-filled from the audit trail."),
+    "family_details_request": ("Stage 3 form: family details needed for {reference}",
+                               "{reference} reached Stage 3. Please send the family details for the "
+                               "CSAP Stage 3 Monitoring Information form; they are emailed to CSAP and "
+                               "not kept by mashbot."),
+    "iro_notice": ("IRO notice: challenge {reference}",
+                   "A professional challenge {reference} ({area}) concerns a child with a child "
+                   "protection plan or who is looked after. Stage: {stage_name}."),
+    "edt_notice": ("EDT notice: urgent challenge {reference} out of hours",
+                   "An urgent challenge {reference} ({area}) was raised outside office hours."),
+    "lesson_learned": ("Lesson learned from challenge {reference}",
+                       "{category_label}: {text}"),
+    "csap_non_involvement": ("CSAP: non-involvement in a life-threatening case ({reference})",
+                             "{detail}"),
+}
+
+
+def render(kind: str, data: Mapping[str, Any]) -> tuple[str, str]:
+    """Subject and body for a message kind, filled from its data."""
+    subject, body = MESSAGES[kind]
+    values = _Defaulting(data)
+    return subject.format_map(values), body.format_map(values)
+
+
+class _Defaulting(dict[str, Any]):
+    """Missing keys render as empty text rather than failing a send."""
+
+    def __missing__(self, key: str) -> str:
+        return ""

@@ -1,0 +1,361 @@
+"""The `/challenge` intake: one channel-neutral form and the validation of its answers.
+
+Slack modals, Teams Adaptive Cards and the web console all render `intake_form(...)` and
+send what the person entered to `validate_intake(...)`, which either returns the
+answers or an error per field that says what to fix.
+
+`IntakeField.required` marks what a *challenge* needs, for display. A complaint (a concern
+about practice) needs only `COMPLAINT_FIELDS`, so renderers show the marker but leave the
+enforcement to `validate_intake` rather than blocking submission in the client.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.challenge import ChallengerType
+from bot.identifiers import find_identifiers, identifiers_message
+
+DEFAULT_AREAS: tuple[str, ...] = ("East", "Central", "North", "CSSH")
+TOGGLE_ON = "yes"  # the value a rendered toggle sends when on; `shown_when` compares with it
+COMPLAINT = "complaint"
+OTHER_OUTCOME = "other"
+COMPLAINT_FIELDS = ("case_reference", "area", "reason_category")
+
+# --- what people read ---------------------------------------------------------------
+
+TITLE = "Raise a challenge"
+SUBMIT_LABEL = "Raise challenge"
+NEVER_A_NAME = "Use the reference only — never the child's name."
+
+LABELS = {
+    "case_reference": "Case reference",
+    "area": "Area",
+    "raised_by": "Raised by",
+    "agency": "Your agency and team",
+    "decision_challenged": "Decision you are challenging",
+    "requested_outcome": "Outcome you are asking for",
+    "reason_category": "Reason",
+    "reason_text": "Why you disagree",
+    "urgent": "Urgent: immediate or life-threatening risk",
+    "urgent_reason": "Why it is urgent",
+    "cp_or_looked_after": "The child has a child protection plan or is looked after",
+}
+HELP = {
+    "area": "The MASH area that made the decision.",
+    "agency": "For example: Police — Public Protection Unit.",
+    "decision_challenged": "The MASH decision (level of need) you disagree with.",
+    "requested_outcome": "What you are asking for, for example a Child and Family assessment.",
+    "reason_category": "A concern about practice (timeliness, attitude) is a complaint, not a challenge.",
+    "reason_text": "Briefly, without names, dates of birth, addresses or other personal details.",
+    "urgent": "The next manager is told at once and the time limit is counted in hours.",
+    "urgent_reason": "The immediate risk, without personal details.",
+    "cp_or_looked_after": "The IRO is told where the policy asks for it.",
+}
+RAISED_BY_LABELS = {
+    ChallengerType.PROFESSIONAL: "A professional or partner agency",
+    ChallengerType.PARENT: "A parent",
+    ChallengerType.CARER: "A carer",
+    ChallengerType.NETWORK: "A member of the child's network",
+    ChallengerType.CHILD: "The child or young person (raised on their behalf)",
+}
+REASON_LABELS = {
+    "level_of_need": "Level of need / threshold",
+    "information_sharing": "Information not shared / considered",
+    "outcome": "Outcome or next steps",
+    "risk": "Risk not recognised",
+    "other": "Other",
+    COMPLAINT: "A concern about practice (timeliness, attitude) — this is a complaint",
+}
+OTHER_OUTCOME_LABEL = "Other outcome"
+
+ERRORS = {
+    "case_reference": "Enter the case reference.",
+    "area": "Choose the area: {choices}.",
+    "raised_by": "Choose who is raising the challenge.",
+    "agency": "Enter your agency and team.",
+    "decision_challenged": "Choose the decision you are challenging.",
+    "requested_outcome": "Say what outcome you are asking for.",
+    "reason_category": "Choose the reason for the challenge.",
+    "reason_text": "Say briefly why you disagree.",
+    "urgent_reason": "Say why this is urgent: what is the immediate risk?",
+}
+NOT_A_REFERENCE = "That is not a case reference."
+LOOKS_LIKE_A_NAME = "This looks like a name. " + NEVER_A_NAME
+LOOKS_PERSONAL = "This looks like a {kind}, not a case reference. " + NEVER_A_NAME
+TOO_LONG = "Keep this to {limit} characters — it has {count}."
+NOT_YES_OR_NO = "Answer yes or no."
+
+MAX_LENGTHS = {
+    "case_reference": 30,
+    "agency": 100,
+    "requested_outcome": 300,
+    "reason_text": 1000,
+    "urgent_reason": 500,
+}
+FREE_TEXT = ("agency", "requested_outcome", "reason_text", "urgent_reason")
+
+_ON = frozenset({"true", "on", "yes", "1"})
+_OFF = frozenset({"false", "off", "no", "0", ""})
+_NAME_LIKE = re.compile(r"[^\W\d_]+(?:[ '\u2019-]+[^\W\d_]+)*\s+[^\W\d_]+")
+
+Value = str | bool | None
+
+
+class FieldKind(StrEnum):
+    TEXT = "text"
+    LONG_TEXT = "long_text"
+    CHOICE = "choice"
+    TOGGLE = "toggle"
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class IntakeField:
+    """One question. `shown_when=(field id, value)` shows it only when that answer is given."""
+
+    id: str
+    label: str
+    kind: FieldKind
+    required: bool
+    help: str = ""
+    choices: tuple[Choice, ...] = ()
+    max_length: int | None = None
+    shown_when: tuple[str, str] | None = None
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class IntakeForm:
+    title: str
+    submit_label: str
+    fields: tuple[IntakeField, ...]
+
+    def field(self, field_id: str) -> IntakeField:
+        """The field with this id (KeyError when there is none)."""
+        for field in self.fields:
+            if field.id == field_id:
+                return field
+        raise KeyError(field_id)
+
+
+class IntakeAnswers(BaseModel, frozen=True):
+    """A validated intake: what a challenge (or a complaint count) is raised from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    case_reference: str
+    area: str
+    raised_by: str
+    agency: str
+    decision_challenged: str
+    requested_outcome: str
+    reason_category: str
+    reason_text: str
+    urgent: bool
+    urgent_reason: str | None
+    cp_or_looked_after: bool
+    is_complaint: bool
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """The answers, or (answers None) an error per field id that a person can act on."""
+
+    answers: IntakeAnswers | None
+    errors: dict[str, str]
+
+
+# --- the form -------------------------------------------------------------------------
+
+
+def _text(field_id: str, *, long: bool = False, required: bool = True, help_text: str = "") -> IntakeField:
+    kind = FieldKind.LONG_TEXT if long else FieldKind.TEXT
+    help_text = help_text or HELP.get(field_id, "")
+    return IntakeField(field_id, LABELS[field_id], kind, required, help_text, max_length=MAX_LENGTHS.get(field_id))
+
+
+def _choice(field_id: str, choices: Sequence[Choice], default: str | None = None) -> IntakeField:
+    return IntakeField(
+        field_id, LABELS[field_id], FieldKind.CHOICE, True, HELP.get(field_id, ""), tuple(choices), default=default
+    )
+
+
+def _toggle(field_id: str) -> IntakeField:
+    return IntakeField(field_id, LABELS[field_id], FieldKind.TOGGLE, False, HELP[field_id])
+
+
+def _decision_choices(levels_of_need: Sequence[str]) -> list[Choice]:
+    return [Choice(level, level) for level in levels_of_need] + [Choice(OTHER_OUTCOME, OTHER_OUTCOME_LABEL)]
+
+
+def intake_form(
+    *,
+    levels_of_need: Sequence[str],
+    areas: Sequence[str] = DEFAULT_AREAS,
+    default_area: str | None = None,
+    case_reference_hint: str = "",
+) -> IntakeForm:
+    """The intake questions, in order, for a policy's levels of need and areas."""
+    if default_area is not None and default_area not in areas:
+        raise ValueError(f"default area {default_area!r} is not one of {', '.join(areas)}")
+    reference_help = " ".join(part for part in (case_reference_hint, NEVER_A_NAME) if part)
+    fields = (
+        _text("case_reference", help_text=reference_help),
+        _choice("area", [Choice(area, area) for area in areas], default_area),
+        _choice("raised_by", [Choice(v, label) for v, label in RAISED_BY_LABELS.items()], ChallengerType.PROFESSIONAL),
+        _text("agency"),
+        _choice("decision_challenged", _decision_choices(levels_of_need)),
+        _text("requested_outcome"),
+        _choice("reason_category", [Choice(v, label) for v, label in REASON_LABELS.items()]),
+        _text("reason_text", long=True),
+        _toggle("urgent"),
+        replace(_text("urgent_reason", long=True, required=False), shown_when=("urgent", TOGGLE_ON)),
+        _toggle("cp_or_looked_after"),
+    )
+    return IntakeForm(TITLE, SUBMIT_LABEL, fields)
+
+
+# --- validation -----------------------------------------------------------------------
+
+
+class _Answers:
+    """Reads raw values field by field, collecting one error per field."""
+
+    def __init__(self, values: Mapping[str, Value], form: IntakeForm) -> None:
+        self.values = values
+        self.form = form
+        self.errors: dict[str, str] = {}
+
+    def raw(self, field_id: str) -> str:
+        value = self.values.get(field_id)
+        return value.strip() if isinstance(value, str) else ""
+
+    def choice(self, field_id: str) -> str:
+        value = self.raw(field_id)
+        allowed = [choice.value for choice in self.form.field(field_id).choices]
+        if value not in allowed:
+            self.errors[field_id] = ERRORS[field_id].format(choices=_or(allowed))
+        return value
+
+    def toggle(self, field_id: str) -> bool:
+        value = self.values.get(field_id)
+        if value is None or isinstance(value, bool):
+            return bool(value)
+        if value.strip().lower() not in _ON | _OFF:
+            self.errors[field_id] = NOT_YES_OR_NO
+        return value.strip().lower() in _ON
+
+    def free_text(self, field_id: str) -> str:
+        value = self.raw(field_id)
+        limit = MAX_LENGTHS[field_id]
+        if not value:
+            self.errors[field_id] = ERRORS[field_id]
+        elif len(value) > limit:
+            self.errors[field_id] = TOO_LONG.format(limit=limit, count=len(value))
+        elif message := identifiers_message(find_identifiers(value)):
+            self.errors[field_id] = message
+        return value
+
+    def case_reference(self, pattern: str, hint: str) -> str:
+        raw = self.raw("case_reference")
+        reference = raw.upper()
+        if error := _case_reference_error(raw, reference, pattern, hint):
+            self.errors["case_reference"] = error
+        return reference
+
+
+def _or(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
+
+
+def _with_hint(message: str, hint: str) -> str:
+    return f"{message} {hint}" if hint else message
+
+
+def _case_reference_error(raw: str, reference: str, pattern: str, hint: str) -> str | None:
+    if not raw:
+        return _with_hint(ERRORS["case_reference"], hint)
+    if _NAME_LIKE.fullmatch(raw):
+        return _with_hint(LOOKS_LIKE_A_NAME, hint)
+    if found := find_identifiers(raw):
+        return _with_hint(LOOKS_PERSONAL.format(kind=found[0].kind), hint)
+    if len(reference) > MAX_LENGTHS["case_reference"] or not re.fullmatch(pattern, reference):
+        return _with_hint(NOT_A_REFERENCE, hint)
+    return None
+
+
+def _complaint(answers: _Answers, reference: str, area: str) -> IntakeResult:
+    # A complaint is counted, not recorded: every other answer is dropped unread.
+    if answers.errors:
+        return IntakeResult(None, answers.errors)
+    raised_by = answers.raw("raised_by")
+    if raised_by not in RAISED_BY_LABELS:
+        raised_by = ChallengerType.PROFESSIONAL.value
+    return IntakeResult(
+        IntakeAnswers(
+            case_reference=reference,
+            area=area,
+            raised_by=raised_by,
+            agency="",
+            decision_challenged="",
+            requested_outcome="",
+            reason_category=COMPLAINT,
+            reason_text="",
+            urgent=False,
+            urgent_reason=None,
+            cp_or_looked_after=False,
+            is_complaint=True,
+        ),
+        {},
+    )
+
+
+def _challenge(answers: _Answers, reference: str, area: str, category: str) -> IntakeResult:
+    urgent = answers.toggle("urgent")
+    fields = {
+        "case_reference": reference,
+        "area": area,
+        "raised_by": answers.choice("raised_by"),
+        "agency": answers.free_text("agency"),
+        "decision_challenged": answers.choice("decision_challenged"),
+        "requested_outcome": answers.free_text("requested_outcome"),
+        "reason_category": category,
+        "reason_text": answers.free_text("reason_text"),
+        "urgent": urgent,
+        "urgent_reason": answers.free_text("urgent_reason") if urgent else None,
+        "cp_or_looked_after": answers.toggle("cp_or_looked_after"),
+        "is_complaint": False,
+    }
+    if answers.errors:
+        return IntakeResult(None, answers.errors)
+    return IntakeResult(IntakeAnswers.model_validate(fields), {})
+
+
+def validate_intake(
+    values: Mapping[str, Value],
+    *,
+    case_reference_pattern: str,
+    case_reference_hint: str,
+    levels_of_need: Sequence[str],
+    areas: Sequence[str] = DEFAULT_AREAS,
+) -> IntakeResult:
+    """Check what a person entered in the intake; the errors say what to fix, per field."""
+    form = intake_form(levels_of_need=levels_of_need, areas=areas, case_reference_hint=case_reference_hint)
+    answers = _Answers(values, form)
+    reference = answers.case_reference(case_reference_pattern, case_reference_hint)
+    area = answers.choice("area")
+    category = answers.choice("reason_category")
+    if category == COMPLAINT:
+        return _complaint(answers, reference, area)
+    return _challenge(answers, reference, area, category)
