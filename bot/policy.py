@@ -11,7 +11,7 @@ from datetime import date, time
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from bot.calendar import OfficeDay, WorkingCalendar
 from bot.roles import KNOWN_ROLES
@@ -127,6 +127,14 @@ class JointAgreement(_Model):
     outcome: str = "assessment_cancelled"
     roles: tuple[str, ...] = ("mash_county_manager", "locality_senior_manager")
 
+    @field_validator("roles")
+    @classmethod
+    def _known_roles(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [v for v in values if v not in KNOWN_ROLES]
+        if unknown:
+            raise ValueError(f"unknown role(s) {', '.join(unknown)}")
+        return values
+
 
 class Policy(_Model):
     """One policy pack (Lancashire, North Tyneside, Solihull, Coventry or a service's own)."""
@@ -179,6 +187,22 @@ class Policy(_Model):
             raise ValueError(f"unknown outcome(s) {', '.join(unknown)}; known: {', '.join(OUTCOME_NAMES)}")
         return value
 
+    @field_validator("raised_by")
+    @classmethod
+    def _raised_by(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [v for v in value if v not in RAISED_BY]
+        if unknown:
+            raise ValueError(f"unknown challenger type(s) {', '.join(unknown)}; known: {', '.join(RAISED_BY)}")
+        return value
+
+    @field_validator("joint_agreement")
+    @classmethod
+    def _joint_outcome_listed(cls, value: JointAgreement | None, info: ValidationInfo) -> JointAgreement | None:
+        outcomes = info.data.get("outcomes")
+        if value is not None and outcomes is not None and value.outcome not in outcomes:
+            raise ValueError(f"outcome {value.outcome!r} is not one of this pack's outcomes")
+        return value
+
     @field_validator("zone")
     @classmethod
     def _zone(cls, value: str) -> str:
@@ -220,3 +244,4 @@ class Policy(_Model):
 
 
 OUTCOME_NAMES = ("decision_revised", "decision_upheld", "de_escalated", "assessment_cancelled", "new_decision")
+RAISED_BY = ("professional", "parent", "carer", "network", "child")  # bot.challenge.ChallengerType

@@ -87,7 +87,7 @@ ERRORS = {
 }
 NOT_A_REFERENCE = "That is not a case reference."
 LOOKS_LIKE_A_NAME = "This looks like a name. " + NEVER_A_NAME
-LOOKS_PERSONAL = "This looks like a {kind}, not a case reference. " + NEVER_A_NAME
+LOOKS_PERSONAL = "This looks like a personal detail ({kind}), not a case reference. " + NEVER_A_NAME
 TOO_LONG = "Keep this to {limit} characters — it has {count}."
 NOT_YES_OR_NO = "Answer yes or no."
 
@@ -102,7 +102,7 @@ FREE_TEXT = ("agency", "requested_outcome", "reason_text", "urgent_reason")
 
 _ON = frozenset({"true", "on", "yes", "1"})
 _OFF = frozenset({"false", "off", "no", "0", ""})
-_NAME_LIKE = re.compile(r"[^\W\d_]+(?:[ '\u2019-]+[^\W\d_]+)*\s+[^\W\d_]+")
+_NAME_LIKE = re.compile(r"(?=.*\s)[^\W\d_]+(?:[\s'\u2019-]+[^\W\d_]+)+")  # letters and a space
 
 Value = str | bool | None
 
@@ -213,7 +213,11 @@ def intake_form(
     fields = (
         _text("case_reference", help_text=reference_help),
         _choice("area", [Choice(area, area) for area in areas], default_area),
-        _choice("raised_by", [Choice(v, label) for v, label in RAISED_BY_LABELS.items()], ChallengerType.PROFESSIONAL),
+        _choice(
+            "raised_by",
+            [Choice(v.value, label) for v, label in RAISED_BY_LABELS.items()],
+            ChallengerType.PROFESSIONAL.value,
+        ),
         _text("agency"),
         _choice("decision_challenged", _decision_choices(levels_of_need)),
         _text("requested_outcome"),

@@ -92,9 +92,7 @@ def test_numbers_that_are_not_nhs_numbers(text: str) -> None:
 
 
 def test_a_check_digit_of_ten_makes_no_valid_nhs_number() -> None:
-    nine = next(
-        f"{n:09d}" for n in range(400_000_000, 400_100_000) if with_check_digit(f"{n:09d}") is None
-    )
+    nine = next(f"{n:09d}" for n in range(400_000_000, 400_100_000) if with_check_digit(f"{n:09d}") is None)
     assert not any(nhs_number_is_valid(nine + str(digit)) for digit in range(10))
 
 

@@ -56,7 +56,7 @@ def validate(changes: Mapping[str, str | bool | None] | None = None, **more: str
 
 
 def error_for(field_id: str, value: str | bool | None, **more: str | bool | None) -> str:
-    result = validate({field_id: value}, **more)
+    result = validate({**more, field_id: value})
     assert result.answers is None
     assert set(result.errors) == {field_id}, result.errors
     return result.errors[field_id]
@@ -256,7 +256,14 @@ def test_every_error_is_reported_at_once() -> None:
 @pytest.mark.parametrize("field_id", FREE_TEXT_FIELDS)
 @pytest.mark.parametrize(
     "identifier",
-    ["NHS 943 476 5919", "DOB 01/02/2015", "lives at PR1 2AB", "call 07700 900123", "jo@example.org", "Child: Jane Smith"],
+    [
+        "NHS 943 476 5919",
+        "DOB 01/02/2015",
+        "lives at PR1 2AB",
+        "call 07700 900123",
+        "jo@example.org",
+        "Child: Jane Smith",
+    ],
 )
 def test_identifiers_are_refused_in_every_free_text_field(field_id: str, identifier: str) -> None:
     message = error_for(field_id, f"see {identifier}", urgent=True, urgent_reason="Immediate risk tonight.")

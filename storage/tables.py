@@ -1,0 +1,187 @@
+"""The tables mashbot keeps, as SQLAlchemy Core metadata.
+
+The Alembic migrations in `storage/migrations/versions` create the same schema explicitly;
+`tests/contract` checks that the two agree. All instants are stored in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.types import TypeDecorator
+
+from bot.audit import GENESIS
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as UTC; always read back aware, in UTC.
+
+    PostgreSQL stores `timestamptz`; SQLite stores SQLAlchemy's fixed-width text
+    (naive UTC), which sorts and compares correctly as text.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime given to storage; pass an aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+challenges = Table(
+    "challenges",
+    metadata,
+    Column("reference", String(32), primary_key=True),
+    Column("case_reference", String(32), nullable=False),
+    Column("area", String(32), nullable=False),
+    Column("challenger_id", String(64), nullable=False, index=True),
+    Column("state", String(32), nullable=False, index=True),
+    Column("stage", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("urgent", Boolean, nullable=False),
+    Column("breached", Boolean, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("wake_at", UTCDateTime, nullable=True),
+    Column("raised_at", UTCDateTime, nullable=False),
+    Column("closed_at", UTCDateTime, nullable=True, index=True),
+    Column("owner_id", String(64), nullable=True, index=True),
+    Column("data", Text, nullable=False),
+)
+# Only active challenges have a wake time, so this index holds just the rows a tick may need.
+Index("ix_challenges_wake_at", challenges.c.wake_at,
+      postgresql_where=challenges.c.wake_at.is_not(None), sqlite_where=challenges.c.wake_at.is_not(None))
+
+challenge_events = Table(
+    "challenge_events",
+    metadata,
+    # Assigned from audit_head under its lock, so the chain has no gaps and no forks.
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("reference", String(32), nullable=False, index=True),
+    Column("kind", String(64), nullable=False),
+    Column("at", UTCDateTime, nullable=False, index=True),
+    Column("actor_id", String(64), nullable=True),
+    Column("from_state", String(32), nullable=True),
+    Column("to_state", String(32), nullable=True),
+    Column("stage", Integer, nullable=True),
+    Column("detail", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("reference", String(32), nullable=True, index=True),
+    Column("kind", String(64), nullable=False),
+    Column("recipient", String(64), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=True),
+    Column("sent_at", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("external_id", Text, nullable=True),
+)
+# Only pending rows are ever claimed.
+Index("ix_outbox_next_attempt_at", outbox.c.next_attempt_at,
+      postgresql_where=outbox.c.status == text("'pending'"), sqlite_where=outbox.c.status == text("'pending'"))
+
+people = Table(
+    "people",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),  # stored lower-cased
+    Column("position", Integer, nullable=False),  # roster order
+    Column("data", Text, nullable=False),
+)
+
+roster_meta = Table(
+    "roster_meta",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", Integer, nullable=False),  # bumped by every import; keys the roster cache
+    Column("imported_at", UTCDateTime, nullable=True),
+    Column("source", Text, nullable=True),
+    Column("count", Integer, nullable=False),
+)
+
+tallies = Table(
+    "tallies",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("area", String(32), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("count", Integer, nullable=False),
+)
+
+conversation_refs = Table(
+    "conversation_refs",
+    metadata,
+    Column("person_id", String(64), primary_key=True),
+    Column("channel", String(16), primary_key=True),
+    Column("ref", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+scheduler_marks = Table(
+    "scheduler_marks",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("key", String(128), primary_key=True),
+    Column("done_at", UTCDateTime, nullable=False),
+)
+
+
+def singleton_rows() -> list[tuple[Table, dict[str, Any]]]:
+    """The one-row tables and their initial rows (the migration inserts the same)."""
+    return [
+        (audit_head, {"id": 1, "seq": 0, "hash": GENESIS}),
+        (roster_meta, {"id": 1, "version": 0, "imported_at": None, "source": None, "count": 0}),
+    ]
