@@ -33,10 +33,11 @@ async def db_upgrade(args: argparse.Namespace) -> int:
 
 
 async def roster_import(args: argparse.Namespace) -> int:
-    if not args.file and not args.demo:
-        print("mashbot: give a roster FILE (YAML or CSV) or --demo")
+    configured = Settings().roster
+    if not args.file and not args.demo and not configured:
+        print("mashbot: give a roster FILE (YAML or CSV), or --demo, or set MASHBOT_ROSTER")
         return 2
-    path = demo_roster_path() if args.demo else args.file
+    path = demo_roster_path() if args.demo else (args.file or configured)
     people = load_roster_file(path)
     service = bootstrap.build()
     try:

@@ -21,7 +21,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    text,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -67,11 +66,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 challenges = Table(
     "challenges",
     metadata,
-    Column("reference", String(32), primary_key=True),
-    Column("case_reference", String(32), nullable=False),
-    Column("area", String(32), nullable=False),
-    Column("challenger_id", String(64), nullable=False, index=True),
-    Column("state", String(32), nullable=False, index=True),
+    Column("reference", String, primary_key=True),
+    Column("case_reference", String, nullable=False),
+    Column("area", String, nullable=False),
+    Column("challenger_id", String, nullable=False, index=True),
+    Column("state", String, nullable=False, index=True),
     Column("stage", Integer, nullable=False),
     Column("version", Integer, nullable=False),
     Column("urgent", Boolean, nullable=False),
@@ -80,7 +79,7 @@ challenges = Table(
     Column("wake_at", UTCDateTime, nullable=True),
     Column("raised_at", UTCDateTime, nullable=False),
     Column("closed_at", UTCDateTime, nullable=True, index=True),
-    Column("owner_id", String(64), nullable=True, index=True),
+    Column("owner_id", String, nullable=True, index=True),
     Column("data", Text, nullable=False),
 )
 # Only active challenges have a wake time, so this index holds just the rows a tick may need.
@@ -92,16 +91,16 @@ challenge_events = Table(
     metadata,
     # Assigned from audit_head under its lock, so the chain has no gaps and no forks.
     Column("seq", Integer, primary_key=True, autoincrement=False),
-    Column("reference", String(32), nullable=False, index=True),
-    Column("kind", String(64), nullable=False),
+    Column("reference", String, nullable=False, index=True),
+    Column("kind", String, nullable=False),
     Column("at", UTCDateTime, nullable=False, index=True),
-    Column("actor_id", String(64), nullable=True),
-    Column("from_state", String(32), nullable=True),
-    Column("to_state", String(32), nullable=True),
+    Column("actor_id", String, nullable=True),
+    Column("from_state", String, nullable=True),
+    Column("to_state", String, nullable=True),
     Column("stage", Integer, nullable=True),
     Column("detail", Text, nullable=False),
-    Column("prev_hash", String(64), nullable=False),
-    Column("hash", String(64), nullable=False),
+    Column("prev_hash", String, nullable=False),
+    Column("hash", String, nullable=False),
 )
 
 audit_head = Table(
@@ -109,7 +108,7 @@ audit_head = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", Integer, nullable=False),
-    Column("hash", String(64), nullable=False),
+    Column("hash", String, nullable=False),
 )
 
 outbox = Table(
@@ -117,12 +116,12 @@ outbox = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("created_at", UTCDateTime, nullable=False),
-    Column("reference", String(32), nullable=True, index=True),
-    Column("kind", String(64), nullable=False),
-    Column("recipient", String(64), nullable=False),
-    Column("channel", String(16), nullable=False),
+    Column("reference", String, nullable=True, index=True),
+    Column("kind", String, nullable=False),
+    Column("recipient", String, nullable=False),
+    Column("channel", String, nullable=False),
     Column("payload", Text, nullable=False),
-    Column("status", String(16), nullable=False),
+    Column("status", String, nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", UTCDateTime, nullable=True),
     Column("sent_at", UTCDateTime, nullable=True),
@@ -131,13 +130,13 @@ outbox = Table(
 )
 # Only pending rows are ever claimed.
 Index("ix_outbox_next_attempt_at", outbox.c.next_attempt_at,
-      postgresql_where=outbox.c.status == text("'pending'"), sqlite_where=outbox.c.status == text("'pending'"))
+      postgresql_where=outbox.c.status == "pending", sqlite_where=outbox.c.status == "pending")
 
 people = Table(
     "people",
     metadata,
-    Column("id", String(64), primary_key=True),
-    Column("email", String(320), nullable=False, unique=True),  # stored lower-cased
+    Column("id", String, primary_key=True),
+    Column("email", String, nullable=False, unique=True),  # stored lower-cased
     Column("position", Integer, nullable=False),  # roster order
     Column("data", Text, nullable=False),
 )
@@ -155,8 +154,8 @@ roster_meta = Table(
 tallies = Table(
     "tallies",
     metadata,
-    Column("key", String(64), primary_key=True),
-    Column("area", String(32), primary_key=True),
+    Column("key", String, primary_key=True),
+    Column("area", String, primary_key=True),
     Column("day", Date, primary_key=True),
     Column("count", Integer, nullable=False),
 )
@@ -164,8 +163,8 @@ tallies = Table(
 conversation_refs = Table(
     "conversation_refs",
     metadata,
-    Column("person_id", String(64), primary_key=True),
-    Column("channel", String(16), primary_key=True),
+    Column("person_id", String, primary_key=True),
+    Column("channel", String, primary_key=True),
     Column("ref", Text, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
@@ -173,8 +172,8 @@ conversation_refs = Table(
 scheduler_marks = Table(
     "scheduler_marks",
     metadata,
-    Column("name", String(64), primary_key=True),
-    Column("key", String(128), primary_key=True),
+    Column("name", String, primary_key=True),
+    Column("key", String, primary_key=True),
     Column("done_at", UTCDateTime, nullable=False),
 )
 

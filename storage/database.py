@@ -1,0 +1,122 @@
+"""Engines and the Database handle: SQLite (aiosqlite) by default, PostgreSQL (asyncpg) by URL."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import URL, event, make_url, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+from storage.repositories import RosterCache, verify_chain
+from storage.unit_of_work import SqlUnitOfWork
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+# Execution option a read-only unit of work sets, so SQLite starts a deferred transaction.
+READ_ONLY = "mashbot_read_only"
+
+_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+pysqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+psycopg2": "postgresql+asyncpg",
+    "postgresql+psycopg": "postgresql+asyncpg",
+}
+
+
+def async_url(url: str | URL) -> URL:
+    """Map a plain `sqlite:///x.db` or `postgresql://…` URL to its async driver."""
+    parsed = make_url(url)
+    parsed = parsed.set(drivername=_DRIVERS.get(parsed.drivername, parsed.drivername))
+    if parsed.drivername == "postgresql+asyncpg" and "sslmode" in parsed.query:
+        query = dict(parsed.query)
+        query["ssl"] = query.pop("sslmode")  # asyncpg spells libpq's sslmode as ssl
+        parsed = parsed.set(query=query)
+    return parsed
+
+
+def safe_url(url: str | URL) -> str:
+    """The URL with its password hidden, for logs and error messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
+    """An async engine for `url`; SQLite gets WAL, foreign keys, a busy timeout and
+    writer-first transactions (`BEGIN IMMEDIATE`), so one writer at a time claims work."""
+    parsed = async_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, **kwargs)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(parsed, **kwargs)
+
+
+def _sqlite_engine(url: URL, **kwargs: Any) -> AsyncEngine:
+    if url.database in (None, "", ":memory:"):
+        kwargs.setdefault("poolclass", StaticPool)
+    engine = create_async_engine(url, **kwargs)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+class Database:
+    """The engine, its session factory and the unit-of-work factory the core is given."""
+
+    def __init__(self, url: str | URL, **engine_kwargs: Any) -> None:
+        self.url = async_url(url)
+        self.engine = make_engine(self.url, **engine_kwargs)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, class_=AsyncSession)
+        self._roster_cache = RosterCache()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def uow(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        """A unit of work; on SQLite a writing one holds the single write lock until it ends,
+        a `read_only` one reads a snapshot without blocking writers."""
+        return SqlUnitOfWork(self.sessions, self.dialect, self._roster_cache,
+                             execution_options={READ_ONLY: True} if read_only else None)
+
+    async def ping(self, timeout: float = 5.0) -> bool:
+        """True when the database answers within `timeout` seconds."""
+        try:
+            await asyncio.wait_for(self._select_one(), timeout)
+        except Exception:  # noqa: BLE001 - any failure means "not reachable" to a health check
+            return False
+        return True
+
+    async def _select_one(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execution_options(**{READ_ONLY: True})
+            await conn.execute(text("SELECT 1"))
+
+    async def verify_chain(self) -> int | None:
+        """The seq of the first broken link of the audit trail, or None when it is whole."""
+        async with self.sessions() as session:
+            await session.connection(execution_options={READ_ONLY: True})
+            return await verify_chain(session)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"Database({safe_url(self.url)!r})"

@@ -1,0 +1,25 @@
+"""The dependency rule (DESIGN §5): the core is pure and dependencies point inward."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_import_contracts_hold() -> None:
+    """bot/ imports nothing of ours and no I/O library; adapters -> storage/cards/dialogs -> bot."""
+    linter = Path(sys.executable).with_name("lint-imports")
+    run = subprocess.run([str(linter), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "0 broken" in run.stdout
+
+
+def test_the_core_never_reads_the_clock() -> None:
+    clock = re.compile(r"datetime\.now|datetime\.utcnow|date\.today|time\.time\(|time\.monotonic")
+    offenders = [f"{path.relative_to(ROOT)}:{n}" for path in (ROOT / "bot").rglob("*.py")
+                 for n, line in enumerate(path.read_text().splitlines(), 1) if clock.search(line)]
+    assert offenders == []
