@@ -19,7 +19,9 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from bot.challenge import ChallengerType
+from bot.commands import RaiseChallenge, RedirectComplaint
 from bot.identifiers import find_identifiers, identifiers_message
+from bot.policy import Policy
 
 DEFAULT_AREAS: tuple[str, ...] = ("East", "Central", "North", "CSSH")
 TOGGLE_ON = "yes"  # the value a rendered toggle sends when on; `shown_when` compares with it
@@ -73,6 +75,8 @@ REASON_LABELS = {
     COMPLAINT: "A concern about practice (timeliness, attitude) — this is a complaint",
 }
 OTHER_OUTCOME_LABEL = "Other outcome"
+RAG_LABEL = "RAG rating of the contact"
+RAG_HELP = "The time limits follow the contact's RAG rating."
 
 ERRORS = {
     "case_reference": "Enter the case reference.",
@@ -84,6 +88,7 @@ ERRORS = {
     "reason_category": "Choose the reason for the challenge.",
     "reason_text": "Say briefly why you disagree.",
     "urgent_reason": "Say why this is urgent: what is the immediate risk?",
+    "rag": "Choose the contact's RAG rating: {choices}.",
 }
 NOT_A_REFERENCE = "That is not a case reference."
 LOOKS_LIKE_A_NAME = "This looks like a name. " + NEVER_A_NAME
@@ -141,6 +146,9 @@ class IntakeForm:
     submit_label: str
     fields: tuple[IntakeField, ...]
 
+    def has(self, field_id: str) -> bool:
+        return any(f.id == field_id for f in self.fields)
+
     def field(self, field_id: str) -> IntakeField:
         """The field with this id (KeyError when there is none)."""
         for field in self.fields:
@@ -166,6 +174,7 @@ class IntakeAnswers(BaseModel, frozen=True):
     urgent_reason: str | None
     cp_or_looked_after: bool
     is_complaint: bool
+    rag: str | None = None
 
 
 @dataclass(frozen=True)
@@ -205,6 +214,8 @@ def intake_form(
     areas: Sequence[str] = DEFAULT_AREAS,
     default_area: str | None = None,
     case_reference_hint: str = "",
+    rag_ratings: Sequence[str] = (),
+    raised_by: Sequence[str] | None = None,
 ) -> IntakeForm:
     """The intake questions, in order, for a policy's levels of need and areas."""
     if default_area is not None and default_area not in areas:
@@ -215,7 +226,8 @@ def intake_form(
         _choice("area", [Choice(area, area) for area in areas], default_area),
         _choice(
             "raised_by",
-            [Choice(v.value, label) for v, label in RAISED_BY_LABELS.items()],
+            [Choice(v.value, label) for v, label in RAISED_BY_LABELS.items()
+             if raised_by is None or v.value in raised_by],
             ChallengerType.PROFESSIONAL.value,
         ),
         _text("agency"),
@@ -227,7 +239,14 @@ def intake_form(
         replace(_text("urgent_reason", long=True, required=False), shown_when=("urgent", TOGGLE_ON)),
         _toggle("cp_or_looked_after"),
     )
+    if rag_ratings:  # Coventry: the limits follow the contact's RAG rating
+        fields = (*fields[:5], _rag_field(rag_ratings), *fields[5:])
     return IntakeForm(TITLE, SUBMIT_LABEL, fields)
+
+
+def _rag_field(ratings: Sequence[str]) -> IntakeField:
+    return IntakeField(id="rag", label=RAG_LABEL, kind=FieldKind.CHOICE, required=True, help=RAG_HELP,
+                       choices=tuple(Choice(r, r) for r in ratings))
 
 
 # --- validation -----------------------------------------------------------------------
@@ -340,6 +359,7 @@ def _challenge(answers: _Answers, reference: str, area: str, category: str) -> I
         "urgent_reason": answers.free_text("urgent_reason") if urgent else None,
         "cp_or_looked_after": answers.toggle("cp_or_looked_after"),
         "is_complaint": False,
+        "rag": answers.choice("rag") if answers.form.has("rag") else None,
     }
     if answers.errors:
         return IntakeResult(None, answers.errors)
@@ -353,9 +373,12 @@ def validate_intake(
     case_reference_hint: str,
     levels_of_need: Sequence[str],
     areas: Sequence[str] = DEFAULT_AREAS,
+    rag_ratings: Sequence[str] = (),
+    raised_by: Sequence[str] | None = None,
 ) -> IntakeResult:
     """Check what a person entered in the intake; the errors say what to fix, per field."""
-    form = intake_form(levels_of_need=levels_of_need, areas=areas, case_reference_hint=case_reference_hint)
+    form = intake_form(levels_of_need=levels_of_need, areas=areas, case_reference_hint=case_reference_hint,
+                       rag_ratings=rag_ratings, raised_by=raised_by)
     answers = _Answers(values, form)
     reference = answers.case_reference(case_reference_pattern, case_reference_hint)
     area = answers.choice("area")
@@ -363,3 +386,33 @@ def validate_intake(
     if category == COMPLAINT:
         return _complaint(answers, reference, area)
     return _challenge(answers, reference, area, category)
+
+
+# --- the policy's form and the command it ends in -------------------------------------------
+
+
+def form_for_policy(policy: Policy, default_area: str | None = None) -> IntakeForm:
+    """The intake as a policy pack shapes it (levels of need, who may raise, RAG ratings)."""
+    return intake_form(levels_of_need=policy.levels_of_need, default_area=default_area,
+                       case_reference_hint=policy.case_reference_hint, rag_ratings=tuple(policy.rag_limits),
+                       raised_by=policy.raised_by)
+
+
+def validate_for_policy(values: Mapping[str, Value], policy: Policy) -> IntakeResult:
+    """Validate an intake against a policy pack."""
+    return validate_intake(values, case_reference_pattern=policy.case_reference_pattern,
+                           case_reference_hint=policy.case_reference_hint, levels_of_need=policy.levels_of_need,
+                           rag_ratings=tuple(policy.rag_limits), raised_by=policy.raised_by)
+
+
+def to_command(answers: IntakeAnswers, actor_id: str) -> RaiseChallenge | RedirectComplaint:
+    """The one command a finished intake ends in."""
+    if answers.is_complaint:
+        return RedirectComplaint(actor_id=actor_id, area=answers.area)
+    return RaiseChallenge(
+        actor_id=actor_id, case_reference=answers.case_reference, area=answers.area,
+        decision_challenged=answers.decision_challenged, requested_outcome=answers.requested_outcome,
+        reason_category=answers.reason_category, reason_text=answers.reason_text, agency=answers.agency,
+        raised_by=ChallengerType(answers.raised_by), urgent=answers.urgent, urgent_reason=answers.urgent_reason,
+        cp_or_looked_after=answers.cp_or_looked_after, rag=answers.rag,
+    )

@@ -313,3 +313,33 @@ def test_a_complaint_still_needs_a_reference_and_area(field_id: str, value: str)
     )
     assert result.answers is None
     assert set(result.errors) == {field_id}
+
+
+def test_coventry_intake_asks_for_the_rag_rating_and_the_command_carries_it() -> None:
+    from bot.commands import RaiseChallenge, RedirectComplaint
+    from dialogs.intake import form_for_policy, to_command, validate_for_policy
+    from tests.ladder_harness import pack
+
+    coventry = pack("coventry")
+    assert form_for_policy(coventry).field("rag").choices[0].value == "Red"
+    assert not form_for_policy(pack("lancashire")).has("rag")
+    values = {"case_reference": "LCS123456", "area": "East", "raised_by": "professional", "agency": "School",
+              "decision_challenged": coventry.levels_of_need[0], "requested_outcome": "Assessment",
+              "reason_category": "risk", "reason_text": "Risk not weighed", "urgent": "", "cp_or_looked_after": ""}
+    assert "rag" in validate_for_policy(values, coventry).errors
+    result = validate_for_policy(values | {"rag": "Amber"}, coventry)
+    assert result.answers is not None
+    command = to_command(result.answers, "tara.nolan")
+    assert isinstance(command, RaiseChallenge) and command.rag == "Amber"
+    complaint = validate_for_policy({"case_reference": "LCS123456", "area": "East",
+                                     "reason_category": "complaint"}, pack("lancashire"))
+    assert complaint.answers is not None
+    assert isinstance(to_command(complaint.answers, "tara.nolan"), RedirectComplaint)
+
+
+def test_a_policy_open_only_to_professionals_offers_only_that_choice() -> None:
+    from dialogs.intake import form_for_policy
+    from tests.ladder_harness import pack
+
+    assert [c.value for c in form_for_policy(pack("lancashire")).field("raised_by").choices] == ["professional"]
+    assert len(form_for_policy(pack("north-tyneside")).field("raised_by").choices) == 5
