@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from adapters.policy_files import load_policy
 from adapters.settings import Settings
@@ -32,6 +32,12 @@ class Service:
     database: Database
     policy: Policy
     mashbot: Mashbot
+    # The console's demo clock moves the service's notion of now forward; never in production.
+    clock_offset: timedelta = timedelta(0)
+
+    def now(self) -> datetime:
+        """The service's now: the real clock plus any demo offset."""
+        return utc_now() + self.clock_offset
 
     async def close(self) -> None:
         await self.database.dispose()

@@ -121,9 +121,11 @@ class Mashbot:
                     expected = challenge.version
                     change = ladder.tick(challenge, roster=roster, now=now)
                     report.examined += 1
-                    if not change.events and not change.messages and challenge.version == expected:
+                    # Saved even when nothing was sent: the next wake time moved on.
+                    if not await uow.challenges.update(change.challenge, expected):
+                        continue  # a person acted on it meanwhile; the next tick looks again
+                    if not change.events and not change.messages:
                         continue
-                    await uow.challenges.update(change.challenge, expected)
                     await self._save_changes(uow, change, now)
                     report.changed += 1
                     report.events += len(change.events)

@@ -498,3 +498,15 @@ async def test_north_tyneside_accepts_challenges_raised_on_behalf_of_a_parent() 
     assert ch.raised_by is ChallengerType.PARENT and as_local(ch.due_at) == "Tue 05 Jan 2027 17:00"
     with pytest.raises(InvalidCommand, match="raised by"):
         await Ladder().raise_(MON, raised_by=ChallengerType.PARENT)
+
+
+async def test_a_tick_that_sends_nothing_still_moves_the_wake_time_on() -> None:
+    lad = Ladder()
+    ch = await lad.raise_(MON)
+    await lad.tick(local("2027-01-05 17:00"))
+    await lad.act(Accept, ch.reference, "team-manager", local("2027-01-05 17:10"))
+    report = await lad.tick(local("2027-01-06 09:00"))  # accepted: no daily nudge is due
+    assert lad.sent("nudge") == [] and report.examined == 1
+    assert lad.get(ch.reference).wake_at is not None
+    assert lad.get(ch.reference).wake_at > local("2027-01-06 09:00")  # type: ignore[operator]
+    assert (await lad.tick(local("2027-01-06 09:00"))).examined == 0

@@ -1,0 +1,449 @@
+"""SQL implementations of the core's ports (bot.ports), plus what the outbox dispatcher,
+the scheduler, the channels and the CLI need from storage.
+
+Every repository works inside the session of its unit of work and never commits.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Result, Row, Table, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.audit import GENESIS, link_hash
+from bot.challenge import ACTIVE_STATES, Challenge, Event, Message
+from bot.roster import Person, Roster
+from storage import tables as t
+
+_ACTIVE = sorted(state.value for state in ACTIVE_STATES)
+CHAT_CHANNELS = ("teams", "slack")
+MAX_ERROR_CHARS = 500
+
+
+def _rowcount(result: Result[Any]) -> int:
+    return cast(CursorResult[Any], result).rowcount
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _utc(at: datetime) -> datetime:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("naive datetime given to storage; pass an aware datetime")
+    return at.astimezone(UTC)
+
+
+def _upsert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can take ON CONFLICT clauses (PostgreSQL and SQLite spell them alike)."""
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"storage supports PostgreSQL and SQLite, not {dialect}")
+
+
+# -- challenges --------------------------------------------------------------------------------
+
+def _challenge_columns(challenge: Challenge) -> dict[str, Any]:
+    return {
+        "case_reference": challenge.case_reference,
+        "area": challenge.area,
+        "challenger_id": challenge.challenger_id,
+        "state": challenge.state.value,
+        "stage": challenge.stage,
+        "version": challenge.version,
+        "urgent": challenge.urgent,
+        "breached": challenge.breached,
+        "due_at": challenge.due_at,
+        "wake_at": challenge.wake_at,  # None for inactive challenges: they leave the index
+        "raised_at": challenge.raised_at,
+        "closed_at": challenge.closed_at,
+        "owner_id": challenge.owner_id,
+        "data": challenge.model_dump_json(),
+    }
+
+
+def _involves(challenge: Challenge, person_id: str) -> bool:
+    return person_id in (challenge.challenger_id, challenge.owner_id) or person_id in challenge.reviewers
+
+
+class SqlChallenges:
+    """bot.ports.ChallengeRepository: the aggregate as JSON plus the columns queries need."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, reference: str) -> Challenge | None:
+        data = await self._session.scalar(
+            select(t.challenges.c.data).where(t.challenges.c.reference == reference))
+        return None if data is None else Challenge.model_validate_json(data)
+
+    async def add(self, challenge: Challenge) -> None:
+        await self._session.execute(
+            insert(t.challenges).values(reference=challenge.reference, **_challenge_columns(challenge)))
+
+    async def update(self, challenge: Challenge, expected_version: int) -> bool:
+        c = t.challenges.c
+        result = await self._session.execute(
+            update(t.challenges)
+            .where(c.reference == challenge.reference, c.version == expected_version)
+            .values(**_challenge_columns(challenge)))
+        return _rowcount(result) == 1
+
+    async def due(self, now: datetime, limit: int) -> list[Challenge]:
+        """Claims due rows: `FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite the unit of work
+        already holds the single write lock (`BEGIN IMMEDIATE`)."""
+        c = t.challenges.c
+        rows = await self._session.scalars(
+            select(c.data)
+            .where(c.wake_at.is_not(None), c.wake_at <= now, c.state.in_(_ACTIVE))
+            .order_by(c.wake_at, c.reference)
+            .limit(limit)
+            .with_for_update(skip_locked=True))
+        return [Challenge.model_validate_json(data) for data in rows]
+
+    async def listing(self, *, active_only: bool = True, person_id: str | None = None) -> list[Challenge]:
+        c = t.challenges.c
+        query = select(c.data).order_by(c.raised_at, c.reference)
+        if active_only:
+            query = query.where(c.state.in_(_ACTIVE))
+        if person_id:  # coarse in SQL (reviewers live in the JSON), exact in Python
+            query = query.where(or_(c.challenger_id == person_id, c.owner_id == person_id,
+                                    c.data.contains(f'"{person_id}"', autoescape=True)))
+        found = [Challenge.model_validate_json(data) for data in await self._session.scalars(query)]
+        return [ch for ch in found if _involves(ch, person_id)] if person_id else found
+
+    async def references_closed_before(self, cutoff: datetime) -> list[str]:
+        """References of challenges that ended before `cutoff` (for retention purges)."""
+        c = t.challenges.c
+        rows = await self._session.scalars(
+            select(c.reference).where(c.closed_at.is_not(None), c.closed_at < cutoff).order_by(c.closed_at))
+        return list(rows)
+
+
+# -- audit trail -------------------------------------------------------------------------------
+
+def chain_record(seq: int, reference: str, kind: str, at: datetime, actor_id: str | None,
+                 from_state: str | None, to_state: str | None, stage: int | None,
+                 detail: Mapping[str, Any]) -> dict[str, Any]:
+    """What one link's hash covers; the same function serves append and verify."""
+    return {
+        "seq": seq, "reference": reference, "kind": kind, "at": _utc(at).isoformat(),
+        "actor_id": actor_id, "from_state": from_state, "to_state": to_state, "stage": stage,
+        "detail": dict(detail),
+    }
+
+
+def _row_record(row: Row[Any]) -> dict[str, Any]:
+    return chain_record(row.seq, row.reference, row.kind, row.at, row.actor_id, row.from_state,
+                        row.to_state, row.stage, json.loads(row.detail))
+
+
+def _event_of(row: Row[Any]) -> Event:
+    return Event(reference=row.reference, kind=row.kind, at=row.at, actor_id=row.actor_id,
+                 from_state=row.from_state, to_state=row.to_state, stage=row.stage,
+                 detail=json.loads(row.detail))
+
+
+class SqlEventLog:
+    """bot.ports.EventLog: an append-only, hash-chained table; the head row serialises appends."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def append(self, events: Sequence[Event]) -> None:
+        if not events:
+            return
+        head = t.audit_head.c
+        seq, previous = (await self._session.execute(
+            select(head.seq, head.hash).where(head.id == 1).with_for_update())).one()
+        rows = []
+        for event in events:
+            seq += 1
+            detail = event.model_dump(mode="json", include={"detail"})["detail"]
+            digest = link_hash(previous, chain_record(seq, event.reference, event.kind, event.at,
+                                                      event.actor_id, event.from_state, event.to_state,
+                                                      event.stage, detail))
+            rows.append({"seq": seq, "reference": event.reference, "kind": event.kind, "at": event.at,
+                         "actor_id": event.actor_id, "from_state": event.from_state,
+                         "to_state": event.to_state, "stage": event.stage, "detail": _json(detail),
+                         "prev_hash": previous, "hash": digest})
+            previous = digest
+        await self._session.execute(insert(t.challenge_events), rows)
+        await self._session.execute(update(t.audit_head).where(head.id == 1).values(seq=seq, hash=previous))
+
+    async def for_challenge(self, reference: str) -> list[Event]:
+        ev = t.challenge_events.c
+        rows = await self._session.execute(
+            select(t.challenge_events).where(ev.reference == reference).order_by(ev.seq))
+        return [_event_of(row) for row in rows]
+
+    async def between(self, start: datetime, end: datetime) -> list[Event]:
+        """Events with start <= at < end, in order (for reports)."""
+        ev = t.challenge_events.c
+        rows = await self._session.execute(
+            select(t.challenge_events).where(ev.at >= start, ev.at < end).order_by(ev.seq))
+        return [_event_of(row) for row in rows]
+
+
+async def verify_chain(session: AsyncSession, page: int = 1000) -> int | None:
+    """The seq of the first link that does not verify (or the first missing one), or None.
+
+    Checks every row's prev_hash and hash in seq order, that seqs run 1, 2, 3… without
+    gaps, and that the head row matches the last link (so deleting the tail shows too).
+    """
+    ev, head = t.challenge_events.c, t.audit_head.c
+    previous, expected = GENESIS, 1
+    while True:
+        rows = (await session.execute(
+            select(t.challenge_events).where(ev.seq >= expected).order_by(ev.seq).limit(page))).all()
+        for row in rows:
+            if row.seq != expected:
+                return expected
+            if row.prev_hash != previous or link_hash(previous, _row_record(row)) != row.hash:
+                return int(row.seq)
+            previous, expected = row.hash, expected + 1
+        if len(rows) < page:
+            break
+    head_seq, head_hash = (await session.execute(select(head.seq, head.hash).where(head.id == 1))).one()
+    last = expected - 1
+    if head_seq == last:
+        return None if head_hash == previous else max(last, 1)
+    return min(head_seq, last) + 1
+
+
+# -- outbox ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A claimed outbox row: what to send, and how many tries (including this one)."""
+
+    id: int
+    message: Message
+    attempts: int
+    created_at: datetime
+
+
+class SqlOutbox:
+    """bot.ports.Outbox, plus the dispatcher's claim / mark-sent / mark-failed.
+
+    A dispatcher claims rows in one unit of work and commits (the claim is a lease: the
+    row comes back after `lease` if the sender dies), sends, then marks each row in another.
+    """
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, messages: Sequence[Message], now: datetime) -> None:
+        if not messages:
+            return
+        rows = [{"created_at": now, "reference": m.reference, "kind": m.kind, "recipient": m.to,
+                 "channel": m.channel.value, "payload": m.model_dump_json(), "status": "pending",
+                 "attempts": 0, "next_attempt_at": now} for m in messages]
+        await self._session.execute(insert(t.outbox), rows)
+
+    async def claim_pending(self, now: datetime, limit: int,
+                            lease: timedelta = timedelta(minutes=2)) -> list[OutboxItem]:
+        o = t.outbox.c
+        rows = (await self._session.execute(
+            select(o.id, o.payload, o.attempts, o.created_at)
+            .where(o.status == "pending", o.next_attempt_at <= now)
+            .order_by(o.next_attempt_at, o.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True))).all()
+        if rows:
+            await self._session.execute(
+                update(t.outbox).where(o.id.in_([r.id for r in rows]))
+                .values(attempts=o.attempts + 1, next_attempt_at=now + lease))
+        return [OutboxItem(r.id, Message.model_validate_json(r.payload), r.attempts + 1, r.created_at)
+                for r in rows]
+
+    async def mark_sent(self, item_id: int, external_id: str | None, now: datetime) -> None:
+        await self._session.execute(
+            update(t.outbox).where(t.outbox.c.id == item_id)
+            .values(status="sent", sent_at=now, external_id=external_id, next_attempt_at=None,
+                    last_error=None))
+
+    async def mark_failed(self, item_id: int, error: str, retry_at: datetime | None) -> None:
+        """Try again at `retry_at`, or give up (status 'failed') when it is None.
+        `error` must not hold case text; it is cut to MAX_ERROR_CHARS."""
+        await self._session.execute(
+            update(t.outbox).where(t.outbox.c.id == item_id)
+            .values(status="pending" if retry_at else "failed", next_attempt_at=retry_at,
+                    last_error=error[:MAX_ERROR_CHARS]))
+
+    async def last_external_id(self, reference: str, recipient: str) -> str | None:
+        """The id of the last message sent to `recipient` about `reference` (to update it in place)."""
+        o = t.outbox.c
+        return await self._session.scalar(
+            select(o.external_id)
+            .where(o.reference == reference, o.recipient == recipient, o.status == "sent",
+                   o.external_id.is_not(None))
+            .order_by(o.id.desc()).limit(1))
+
+    async def counts(self) -> dict[str, int]:
+        """Rows per status (for metrics)."""
+        o = t.outbox.c
+        rows = await self._session.execute(select(o.status, func.count()).group_by(o.status))
+        return {status: count for status, count in rows.tuples()}
+
+    async def purge_sent(self, before: datetime) -> int:
+        o = t.outbox.c
+        result = await self._session.execute(delete(t.outbox).where(o.status == "sent", o.sent_at < before))
+        return _rowcount(result)
+
+
+# -- tallies -----------------------------------------------------------------------------------
+
+class SqlTallies:
+    """bot.ports.Tallies: counts kept for reporting (they outlive purged challenges)."""
+
+    def __init__(self, session: AsyncSession, dialect: str) -> None:
+        self._session = session
+        self._dialect = dialect
+
+    async def increment(self, key: str, area: str, day: date, by: int = 1) -> None:
+        stmt = _upsert(self._dialect, t.tallies).values(key=key, area=area, day=day, count=by)
+        stmt = stmt.on_conflict_do_update(index_elements=["key", "area", "day"],
+                                          set_={"count": t.tallies.c.count + by})
+        await self._session.execute(stmt)
+
+    async def get(self, key: str, area: str, day: date) -> int:
+        c = t.tallies.c
+        count = await self._session.scalar(
+            select(c.count).where(c.key == key, c.area == area, c.day == day))
+        return count or 0
+
+    async def between(self, start: date, end: date) -> list[tuple[str, str, date, int]]:
+        """(key, area, day, count) for start <= day <= end."""
+        c = t.tallies.c
+        rows = await self._session.execute(
+            select(c.key, c.area, c.day, c.count).where(c.day >= start, c.day <= end)
+            .order_by(c.day, c.key, c.area))
+        return [(k, a, d, n) for k, a, d, n in rows.tuples()]
+
+
+# -- people ------------------------------------------------------------------------------------
+
+class RosterConflict(ValueError):
+    """A roster import would give two people the same id or email."""
+
+
+@dataclass(frozen=True)
+class RosterMeta:
+    version: int
+    imported_at: datetime | None
+    source: str | None
+    count: int
+
+
+class RosterCache:
+    """The last roster read, keyed by roster_meta.version (shared by a Database's units of work)."""
+
+    def __init__(self) -> None:
+        self.version = -1
+        self.roster: Roster | None = None
+
+
+class SqlPeople:
+    """bot.ports.People, plus the roster import."""
+
+    def __init__(self, session: AsyncSession, cache: RosterCache) -> None:
+        self._session = session
+        self._cache = cache
+
+    async def _version(self) -> int:
+        meta = t.roster_meta.c
+        return int(await self._session.scalar(select(meta.version).where(meta.id == 1)) or 0)
+
+    async def roster(self) -> Roster:
+        version = await self._version()
+        if self._cache.roster is not None and self._cache.version == version:
+            return self._cache.roster
+        rows = await self._session.scalars(select(t.people.c.data).order_by(t.people.c.position))
+        roster = Roster(Person.model_validate_json(data) for data in rows)
+        if await self._version() == version:  # no import landed between the two reads
+            self._cache.version, self._cache.roster = version, roster
+        return roster
+
+    async def replace(self, people: Iterable[Person], source: str, now: datetime | None = None) -> int:
+        """Swap the whole roster in this unit of work; raises RosterConflict on duplicates
+        (the unit of work then rolls back and the old roster stays)."""
+        rows = [{"id": p.id, "email": str(p.email).lower(), "position": i, "data": p.model_dump_json()}
+                for i, p in enumerate(people)]
+        await self._session.execute(delete(t.people))
+        try:
+            if rows:
+                await self._session.execute(insert(t.people), rows)
+        except IntegrityError as exc:
+            raise RosterConflict("the roster gives two people the same id or email") from exc
+        meta = t.roster_meta.c
+        await self._session.execute(
+            update(t.roster_meta).where(meta.id == 1)
+            .values(version=meta.version + 1, imported_at=now or datetime.now(UTC), source=source,
+                    count=len(rows)))
+        return len(rows)
+
+    async def count(self) -> int:
+        return int(await self._session.scalar(select(func.count()).select_from(t.people)) or 0)
+
+    async def meta(self) -> RosterMeta:
+        meta = t.roster_meta.c
+        row = (await self._session.execute(
+            select(meta.version, meta.imported_at, meta.source, meta.count).where(meta.id == 1))).one()
+        return RosterMeta(row.version, row.imported_at, row.source, row.count)
+
+
+# -- conversation references and scheduler marks ----------------------------------------------
+
+class SqlConversationRefs:
+    """Where to reach a person proactively: a Teams conversation reference or a Slack DM id."""
+
+    def __init__(self, session: AsyncSession, dialect: str) -> None:
+        self._session = session
+        self._dialect = dialect
+
+    async def get(self, person_id: str, channel: str) -> str | None:
+        c = t.conversation_refs.c
+        return await self._session.scalar(
+            select(c.ref).where(c.person_id == person_id, c.channel == channel))
+
+    async def put(self, person_id: str, channel: str, ref: str, now: datetime) -> None:
+        if channel not in CHAT_CHANNELS:
+            raise ValueError(f"channel must be one of {', '.join(CHAT_CHANNELS)}")
+        stmt = _upsert(self._dialect, t.conversation_refs).values(
+            person_id=person_id, channel=channel, ref=ref, updated_at=now)
+        stmt = stmt.on_conflict_do_update(index_elements=["person_id", "channel"],
+                                          set_={"ref": ref, "updated_at": now})
+        await self._session.execute(stmt)
+
+
+class SqlSchedulerMarks:
+    """Things the scheduler did once (a digest for a person and day) or last (a tick)."""
+
+    def __init__(self, session: AsyncSession, dialect: str) -> None:
+        self._session = session
+        self._dialect = dialect
+
+    async def claim(self, name: str, key: str, now: datetime) -> bool:
+        """Record (name, key) as done; True only for the first caller, across replicas."""
+        stmt = _upsert(self._dialect, t.scheduler_marks).values(name=name, key=key, done_at=now)
+        result = await self._session.execute(stmt.on_conflict_do_nothing(index_elements=["name", "key"]))
+        return _rowcount(result) == 1
+
+    async def set(self, name: str, key: str, now: datetime) -> None:
+        stmt = _upsert(self._dialect, t.scheduler_marks).values(name=name, key=key, done_at=now)
+        await self._session.execute(stmt.on_conflict_do_update(index_elements=["name", "key"],
+                                                               set_={"done_at": now}))
+
+    async def get(self, name: str, key: str) -> datetime | None:
+        c = t.scheduler_marks.c
+        return await self._session.scalar(select(c.done_at).where(c.name == name, c.key == key))
