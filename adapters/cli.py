@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Coroutine, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from adapters import admin
@@ -24,6 +24,13 @@ def _iso(value: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"{value!r} is not a date-time; use ISO 8601 like 2026-12-24T14:00 or 2026-12-24T14:00+00:00"
         ) from exc
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; use YYYY-MM-DD like 2027-01-04") from exc
 
 
 def _add(sub: Any, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
@@ -74,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
     upcoming = _add(sub, "due", admin.due, "challenges falling due in the next N working days")
     upcoming.add_argument("--days", type=int, default=1)
     upcoming.add_argument("--now", type=_iso, help=argparse.SUPPRESS)
+
+    # --- digest (issue 6) ---
+    digest = _add(sub, "digest", admin.digest,
+                  "the Senior Managers' daily digest: print it (--dry-run), or queue and send today's")
+    digest.add_argument("--dry-run", action="store_true", help="print what each recipient would get; send nothing")
+    digest.add_argument("--date", type=_date, help="local date YYYY-MM-DD: the digest as at 08:30 that day")
+    digest.add_argument("--now", type=_iso, help=argparse.SUPPRESS)
+    # --- end digest ---
 
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
     _add(audit, "verify", admin.audit_verify, "verify the audit trail's hash chain")

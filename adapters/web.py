@@ -9,41 +9,91 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from adapters import bootstrap
+from adapters.console import mount_console  # console (issue 7)
+from adapters.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from adapters.metrics import Metrics
+from adapters.scheduler import Clockwork, build_clockwork
 from adapters.settings import Settings
 
 log = logging.getLogger("mashbot.web")
 SERVICE = web.AppKey("service", bootstrap.Service)
+METRICS = web.AppKey("metrics", Metrics)
+CLOCKWORK = web.AppKey("clockwork", Clockwork)
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """200 when the database answers; 503 with the reason otherwise."""
+    """200 when the database answers (and the scheduler's tick is on time); 503 with the reason."""
     service = request.app[SERVICE]
     try:
         await service.database.ping()
-    except Exception as exc:  # any driver error means "not healthy"; the reason is logged, not echoed
+    except Exception as exc:  # noqa: BLE001 - any driver error means "not healthy"; logged, not echoed
         log.warning("health check: database unreachable (%s)", type(exc).__name__)
         return web.json_response({"status": "unhealthy", "database": "unreachable"}, status=503)
-    return web.json_response({"status": "ok", "database": "ok", "policy": service.policy.name})
+    body = {"status": "ok", "database": "ok", "policy": service.policy.name}
+    # --- scheduler (issue 6) -------------------------------------------------------------------
+    clockwork = request.app.get(CLOCKWORK)
+    if clockwork is not None:
+        health = clockwork.health()
+        body |= {"scheduler": health.scheduler, "tick": health.detail,
+                 "last_tick": health.last_tick.isoformat() if health.last_tick else None}
+        if not health.ok:
+            body["status"] = "unhealthy"
+            return web.json_response(body, status=503)
+    # --- end scheduler -------------------------------------------------------------------------
+    return web.json_response(body)
 
 
-def create_app(service: bootstrap.Service) -> web.Application:
-    """The web app for a built service; the service is closed with the app."""
+# --- metrics (issue 6) -----------------------------------------------------------------------
+async def metrics_view(request: web.Request) -> web.Response:
+    """Prometheus exposition: shared numbers read from the database, process counters."""
+    service, metrics = request.app[SERVICE], request.app[METRICS]
+    try:
+        await metrics.refresh(service.database, service.now())
+    except Exception as exc:  # noqa: BLE001 - counters are still worth scraping; gauges keep their last value
+        log.warning("metrics: database read failed (%s)", type(exc).__name__)
+    return web.Response(body=metrics.exposition(), headers={"Content-Type": METRICS_CONTENT_TYPE})
+# --- end metrics -----------------------------------------------------------------------------
+
+
+def create_app(service: bootstrap.Service, *, scheduler: bool = False, host: str | None = None) -> web.Application:
+    """The web app for a built service; the service is closed with the app.
+
+    `scheduler=True` (what `mashbot serve` uses) starts the tick and digest jobs with the app
+    and stops them, letting a running tick finish, before the service closes."""
     app = web.Application()
     app[SERVICE] = service
+    app[METRICS] = Metrics()
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_view)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         yield
         await service.close()
 
     app.cleanup_ctx.append(lifecycle)
+    # --- scheduler (issue 6): cleanup runs in reverse, so it stops before the service closes ---
+    if scheduler:
+        app[CLOCKWORK] = build_clockwork(service, app[METRICS])
+
+        async def clock_lifecycle(app: web.Application) -> AsyncIterator[None]:
+            app[CLOCKWORK].start()
+            try:
+                yield
+            finally:
+                await app[CLOCKWORK].stop()
+
+        app.cleanup_ctx.append(clock_lifecycle)
+    # --- end scheduler -------------------------------------------------------------------------
+    # --- console (issue 7): the local web console at "/" when enabled (see adapters/console) ---
+    mount_console(app, service, host=host)  # `host`: the address served on (default settings.host)
+    # --- end console ---------------------------------------------------------------------------
     return app
 
 
 async def run(settings: Settings, *, host: str, port: int) -> None:
     """Serve until interrupted."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(bootstrap.build(settings))
+    app = create_app(bootstrap.build(settings), scheduler=True, host=host)  # host: console (issue 7)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from storage.repositories import RosterCache, verify_chain
+from storage.repositories import ChainCheck, RosterCache, verify_chain
 from storage.unit_of_work import SqlUnitOfWork
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -96,21 +96,18 @@ class Database:
         return SqlUnitOfWork(self.sessions, self.dialect, self._roster_cache,
                              execution_options={READ_ONLY: True} if read_only else None)
 
-    async def ping(self, timeout: float = 5.0) -> bool:
-        """True when the database answers within `timeout` seconds."""
-        try:
-            await asyncio.wait_for(self._select_one(), timeout)
-        except Exception:  # noqa: BLE001 - any failure means "not reachable" to a health check
-            return False
-        return True
+    def session(self) -> AsyncSession:
+        """A bare session (use `async with`), for reads outside the ports, e.g. `verify_chain`."""
+        return self.sessions()
 
-    async def _select_one(self) -> None:
-        async with self.engine.connect() as conn:
+    async def ping(self, timeout: float = 5.0) -> None:
+        """Raise unless the database answers `SELECT 1` within `timeout` seconds."""
+        async with asyncio.timeout(timeout), self.engine.connect() as conn:
             await conn.execution_options(**{READ_ONLY: True})
             await conn.execute(text("SELECT 1"))
 
-    async def verify_chain(self) -> int | None:
-        """The seq of the first broken link of the audit trail, or None when it is whole."""
+    async def verify_chain(self) -> ChainCheck:
+        """How many audit events there are and the seq of the first broken link (None if whole)."""
         async with self.sessions() as session:
             await session.connection(execution_options={READ_ONLY: True})
             return await verify_chain(session)

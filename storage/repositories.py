@@ -10,12 +10,27 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import CursorResult, Result, Row, Table, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    CursorResult,
+    Result,
+    Row,
+    Select,
+    String,
+    Table,
+    delete,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import ColumnClause
 
 from bot.audit import GENESIS, link_hash
 from bot.challenge import ACTIVE_STATES, Challenge, Event, Message
@@ -25,6 +40,7 @@ from storage import tables as t
 _ACTIVE = sorted(state.value for state in ACTIVE_STATES)
 CHAT_CHANNELS = ("teams", "slack")
 MAX_ERROR_CHARS = 500
+PENDING: ColumnClause[str] = literal_column("'pending'", String())
 
 
 def _rowcount(result: Result[Any]) -> int:
@@ -71,6 +87,18 @@ def _challenge_columns(challenge: Challenge) -> dict[str, Any]:
     }
 
 
+def due_query(now: datetime, limit: int) -> Select[Any]:
+    """Due challenges, oldest first, read through the partial index on wake_at. Only active
+    challenges have a wake time (`_challenge_columns`), so no state filter is needed — one
+    would tempt planners onto the state index."""
+    c = t.challenges.c
+    return (select(c.data)
+            .where(c.wake_at.is_not(None), c.wake_at <= now)
+            .order_by(c.wake_at, c.reference)
+            .limit(limit)
+            .with_for_update(skip_locked=True))
+
+
 def _involves(challenge: Challenge, person_id: str) -> bool:
     return person_id in (challenge.challenger_id, challenge.owner_id) or person_id in challenge.reviewers
 
@@ -101,13 +129,7 @@ class SqlChallenges:
     async def due(self, now: datetime, limit: int) -> list[Challenge]:
         """Claims due rows: `FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite the unit of work
         already holds the single write lock (`BEGIN IMMEDIATE`)."""
-        c = t.challenges.c
-        rows = await self._session.scalars(
-            select(c.data)
-            .where(c.wake_at.is_not(None), c.wake_at <= now, c.state.in_(_ACTIVE))
-            .order_by(c.wake_at, c.reference)
-            .limit(limit)
-            .with_for_update(skip_locked=True))
+        rows = await self._session.scalars(due_query(now, limit))
         return [Challenge.model_validate_json(data) for data in rows]
 
     async def listing(self, *, active_only: bool = True, person_id: str | None = None) -> list[Challenge]:
@@ -194,30 +216,39 @@ class SqlEventLog:
         return [_event_of(row) for row in rows]
 
 
-async def verify_chain(session: AsyncSession, page: int = 1000) -> int | None:
-    """The seq of the first link that does not verify (or the first missing one), or None.
+class ChainCheck(NamedTuple):
+    """Events verified (all of them when whole) and the first broken seq (None when whole)."""
 
-    Checks every row's prev_hash and hash in seq order, that seqs run 1, 2, 3… without
-    gaps, and that the head row matches the last link (so deleting the tail shows too).
-    """
-    ev, head = t.challenge_events.c, t.audit_head.c
+    events: int
+    broken: int | None
+
+
+async def verify_chain(session: AsyncSession, page: int = 1000) -> ChainCheck:
+    """Check every row's prev_hash and hash in seq order, that seqs run 1, 2, 3… with no
+    gap, and that the head row matches the last link (so deleting the tail shows too)."""
+    ev = t.challenge_events.c
     previous, expected = GENESIS, 1
     while True:
         rows = (await session.execute(
             select(t.challenge_events).where(ev.seq >= expected).order_by(ev.seq).limit(page))).all()
         for row in rows:
             if row.seq != expected:
-                return expected
+                return ChainCheck(expected - 1, expected)
             if row.prev_hash != previous or link_hash(previous, _row_record(row)) != row.hash:
-                return int(row.seq)
+                return ChainCheck(expected - 1, int(row.seq))
             previous, expected = row.hash, expected + 1
         if len(rows) < page:
             break
-    head_seq, head_hash = (await session.execute(select(head.seq, head.hash).where(head.id == 1))).one()
     last = expected - 1
+    return ChainCheck(last, await _head_mismatch(session, last, previous))
+
+
+async def _head_mismatch(session: AsyncSession, last: int, last_hash: str) -> int | None:
+    head = t.audit_head.c
+    head_seq, head_hash = (await session.execute(select(head.seq, head.hash).where(head.id == 1))).one()
     if head_seq == last:
-        return None if head_hash == previous else max(last, 1)
-    return min(head_seq, last) + 1
+        return None if head_hash == last_hash else max(last, 1)
+    return min(int(head_seq), last) + 1  # rows removed from the tail, or added behind the head's back
 
 
 # -- outbox ------------------------------------------------------------------------------------
@@ -230,6 +261,17 @@ class OutboxItem:
     message: Message
     attempts: int
     created_at: datetime
+
+
+def pending_query(now: datetime, limit: int) -> Select[Any]:
+    """Pending rows whose time has come; served by the partial index (the status is written
+    as a literal so the planner can match the index's WHERE on PostgreSQL and SQLite)."""
+    o = t.outbox.c
+    return (select(o.id, o.payload, o.attempts, o.created_at)
+            .where(o.status == PENDING, o.next_attempt_at <= now)
+            .order_by(o.next_attempt_at, o.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True))
 
 
 class SqlOutbox:
@@ -253,12 +295,7 @@ class SqlOutbox:
     async def claim_pending(self, now: datetime, limit: int,
                             lease: timedelta = timedelta(minutes=2)) -> list[OutboxItem]:
         o = t.outbox.c
-        rows = (await self._session.execute(
-            select(o.id, o.payload, o.attempts, o.created_at)
-            .where(o.status == "pending", o.next_attempt_at <= now)
-            .order_by(o.next_attempt_at, o.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True))).all()
+        rows = (await self._session.execute(pending_query(now, limit))).all()
         if rows:
             await self._session.execute(
                 update(t.outbox).where(o.id.in_([r.id for r in rows]))
@@ -293,7 +330,7 @@ class SqlOutbox:
         """Rows per status (for metrics)."""
         o = t.outbox.c
         rows = await self._session.execute(select(o.status, func.count()).group_by(o.status))
-        return {status: count for status, count in rows.tuples()}
+        return {status: count for status, count in rows}
 
     async def purge_sent(self, before: datetime) -> int:
         o = t.outbox.c
@@ -328,7 +365,7 @@ class SqlTallies:
         rows = await self._session.execute(
             select(c.key, c.area, c.day, c.count).where(c.day >= start, c.day <= end)
             .order_by(c.day, c.key, c.area))
-        return [(k, a, d, n) for k, a, d, n in rows.tuples()]
+        return [(k, a, d, n) for k, a, d, n in rows]
 
 
 # -- people ------------------------------------------------------------------------------------
@@ -399,7 +436,8 @@ class SqlPeople:
         meta = t.roster_meta.c
         row = (await self._session.execute(
             select(meta.version, meta.imported_at, meta.source, meta.count).where(meta.id == 1))).one()
-        return RosterMeta(row.version, row.imported_at, row.source, row.count)
+        version, imported_at, source, count = row
+        return RosterMeta(version, imported_at, source, count)
 
 
 # -- conversation references and scheduler marks ----------------------------------------------

@@ -1,0 +1,462 @@
+"""Routes of the local web console. See the package docstring for when it is mounted."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import json
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from adapters import bootstrap
+from adapters.settings import Settings
+from bot import views
+from bot.calendar import WorkingCalendar
+from bot.challenge import Challenge
+from bot.commands import RaiseChallenge
+from bot.errors import AlreadyActioned, MashbotError
+from bot.ladder import calendar_of
+from bot.roles import role_label
+from bot.roster import AREAS, Person, Roster
+from dialogs.intake import TOGGLE_ON, form_for_policy, to_command, validate_for_policy
+
+try:  # the Senior Managers' digest (bot/digest.py); the console shows an overview without it
+    from bot import digest as digest_module
+except ImportError:  # pragma: no cover - only while the digest is not built
+    digest_module = None  # type: ignore[assignment]
+
+log = logging.getLogger("mashbot.console")
+
+HERE = Path(__file__).resolve().parent
+STATIC_PREFIX = "/console/static"
+ACTOR_COOKIE = "mashbot_console_as"
+FLASH_COOKIE = "mashbot_console_flash"
+LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost", "ip6-loopback"})
+ON = frozenset({"1", "true", "yes", "on"})
+OFF = frozenset({"0", "false", "no", "off"})
+
+# Demo clock steps: (label, hours, working days).
+CLOCK_STEPS: dict[str, tuple[str, int, int]] = {
+    "hour": ("+1 hour", 1, 0),
+    "day": ("+1 working day", 0, 1),
+    "week": ("+5 working days", 0, 5),
+}
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+
+# --- when it is on ---------------------------------------------------------------------
+
+
+def is_loopback(host: str | None) -> bool:
+    """True for 127.0.0.0/8, ::1 and localhost; False for 0.0.0.0, '' and everything else."""
+    if not host:
+        return False
+    name = host.strip().strip("[]").lower()
+    if name in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _console_flag(settings: Settings, environ: Mapping[str, str]) -> bool | None:
+    raw: Any = getattr(settings, "console", None)
+    if raw is None:
+        raw = environ.get("MASHBOT_CONSOLE")
+    if raw is None or isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text == "":
+        return None
+    if text in ON:
+        return True
+    if text in OFF:
+        return False
+    raise ValueError(f"MASHBOT_CONSOLE must be 1 (on) or 0 (off), not {raw!r}")
+
+
+def console_enabled(settings: Settings, host: str | None, environ: Mapping[str, str] | None = None) -> bool:
+    """On with MASHBOT_CONSOLE=1; otherwise only with no channel credentials on loopback."""
+    flag = _console_flag(settings, os.environ if environ is None else environ)
+    if flag is not None:
+        return flag
+    return not settings.has_channel_credentials and is_loopback(host)
+
+
+def demo_clock_enabled(settings: Settings, host: str | None, environ: Mapping[str, str] | None = None) -> bool:
+    """The demo clock: only with the console on, and never when channel credentials are set."""
+    return console_enabled(settings, host, environ) and not settings.has_channel_credentials
+
+
+# --- app state -------------------------------------------------------------------------
+
+
+@dataclass
+class Console:
+    service: bootstrap.Service
+    templates: Environment
+    demo_clock: bool
+
+
+CONSOLE = web.AppKey("console", Console)
+
+
+def mount_console(app: web.Application, service: bootstrap.Service, *, host: str | None = None,
+                  environ: Mapping[str, str] | None = None) -> bool:
+    """Add the console's routes to `app` when it is enabled; True when it was mounted."""
+    host = service.settings.host if host is None else host
+    if not console_enabled(service.settings, host, environ):
+        return False
+    templates = Environment(loader=PackageLoader("adapters.console", "templates"),
+                            autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
+                            trim_blocks=True, lstrip_blocks=True)
+    templates.globals.update(static=STATIC_PREFIX, TOGGLE_ON=TOGGLE_ON)
+    console = Console(service, templates, demo_clock_enabled(service.settings, host, environ))
+    app[CONSOLE] = console
+    r = app.router
+    r.add_get("/", home, name="console-home")
+    r.add_post("/act-as", act_as)
+    r.add_get("/raise", raise_form)
+    r.add_post("/raise", raise_submit)
+    r.add_get("/challenges", challenge_list)
+    r.add_get("/challenges/{reference}", challenge_page)
+    r.add_post("/challenges/{reference}/{verb}", challenge_action)
+    r.add_get("/digest", digest_page)
+    r.add_post("/clock", clock)
+    r.add_static(STATIC_PREFIX, HERE / "static")
+    log.info("web console enabled at / (demo clock %s)", "on" if console.demo_clock else "off")
+    return True
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _console(request: web.Request) -> Console:
+    return request.app[CONSOLE]
+
+
+async def _roster(service: bootstrap.Service) -> Roster:
+    async with service.database.uow(read_only=True) as uow:
+        return await uow.people.roster()
+
+
+def _actor(request: web.Request, roster: Roster) -> Person | None:
+    return roster.get(request.cookies.get(ACTOR_COOKIE))
+
+
+def _selectable(roster: Roster) -> list[tuple[str, list[tuple[str, str]]]]:
+    """People for the "acting as" selector, grouped by side; team mailboxes left out."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    names = {"MASH": "MASH / CSSH", "locality": "Locality", "partner": "Partner agencies"}
+    for p in roster.people:
+        if p.roles and all(r.endswith("_mailbox") for r in p.roles):
+            continue
+        roles = ", ".join(role_label(r) for r in p.roles) or "no role"
+        areas = f" ({', '.join(p.areas)})" if p.areas else ""
+        groups.setdefault(names.get(p.side.value, p.side.value), []).append((p.id, f"{p.name} — {roles}{areas}"))
+    return list(groups.items())
+
+
+def _encode_flash(messages: Sequence[tuple[str, str]]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(messages)).encode()).decode()
+
+
+def _decode_flash(raw: str | None) -> list[tuple[str, str]]:
+    if not raw:
+        return []
+    try:
+        data = json.loads(base64.urlsafe_b64decode(raw.encode()))
+        return [(str(level), str(text)) for level, text in data][:5]
+    except (ValueError, TypeError, binascii.Error):
+        return []
+
+
+def _redirect(location: str, *flash: tuple[str, str]) -> web.HTTPSeeOther:
+    response = web.HTTPSeeOther(location)
+    if flash:
+        response.set_cookie(FLASH_COOKIE, _encode_flash(flash), httponly=True, samesite="Strict", path="/")
+    return response
+
+
+def _safe_next(value: Any, default: str) -> str:
+    """Only local paths: never redirect to another site."""
+    if not isinstance(value, str) or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return default
+    return value
+
+
+def _same_origin(request: web.Request) -> bool:
+    """Refuse cross-site form posts (the console has no login: the origin is the guard).
+
+    Browsers send Sec-Fetch-Site; without it, an Origin header must name this host."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # not a browser's cross-site post (those carry Origin)
+    return origin != "null" and urlsplit(origin).netloc == request.host
+
+
+def _when(service: bootstrap.Service, at: datetime) -> str:
+    return calendar_of(service.policy).describe_with_year(at)
+
+
+async def _page(request: web.Request, template: str, status: int = 200, *, roster: Roster | None = None,
+                **context: Any) -> web.Response:
+    console = _console(request)
+    service = console.service
+    roster = roster if roster is not None else await _roster(service)
+    actor = _actor(request, roster)
+    flash = _decode_flash(request.cookies.get(FLASH_COOKIE))
+    now = service.now()
+    html = console.templates.get_template(template).render(
+        policy=service.policy, people=_selectable(roster), actor=actor, flash=flash, path=request.path_qs,
+        demo_clock=console.demo_clock, clock_steps=CLOCK_STEPS, now_words=_when(service, now),
+        clock_moved=service.clock_offset != timedelta(0), empty_roster=not len(roster), **context)
+    response = web.Response(text=html, content_type="text/html", status=status, headers=SECURITY_HEADERS)
+    if FLASH_COOKIE in request.cookies:
+        response.del_cookie(FLASH_COOKIE, path="/")
+    return response
+
+
+def _forbidden() -> web.HTTPForbidden:
+    return web.HTTPForbidden(text="Cross-site form posts are refused.", headers=SECURITY_HEADERS)
+
+
+async def _challenges(service: bootstrap.Service) -> tuple[Roster, list[Challenge]]:
+    async with service.database.uow(read_only=True) as uow:
+        roster = await uow.people.roster()
+        found = await uow.challenges.listing(active_only=False)
+    return roster, found
+
+
+# --- pages -----------------------------------------------------------------------------
+
+
+async def home(request: web.Request) -> web.Response:
+    """The acting person's inbox of cards (or the "choose who you are" page)."""
+    service = _console(request).service
+    roster, found = await _challenges(service)
+    actor = _actor(request, roster)
+    sections: list[tuple[str, str, list[views.CardView]]] = []
+    if actor is not None:
+        cards = views.inbox(found, roster, actor.id, service.now())
+        needs = [c for c in cards if c.active and any(a.verb not in views.SHARED_VERBS for a in c.actions)]
+        following = [c for c in cards if c.active and c not in needs]
+        done = [c for c in cards if not c.active]
+        sections = [("needs-you", "Needs you", needs), ("following", "Waiting on others", following),
+                    ("finished", "Finished", done)]
+    return await _page(request, "home.html", roster=roster, sections=sections,
+                       suggestions=[p for p in (roster.get("tara.nolan"), roster.get("ava.okafor"),
+                                                roster.get("ellen.marsh"), roster.get("farid.khan")) if p])
+
+
+async def act_as(request: web.Request) -> web.StreamResponse:
+    if not _same_origin(request):
+        raise _forbidden()
+    form = await request.post()
+    roster = await _roster(_console(request).service)
+    person = roster.get(str(form.get("person", "")))
+    back = _safe_next(form.get("next"), "/")
+    if person is None:
+        raise _redirect(back, ("error", "Choose a person from the roster."))
+    response = _redirect(back, ("info", f"You are acting as {person.name}."))
+    response.set_cookie(ACTOR_COOKIE, person.id, httponly=True, samesite="Strict", path="/")
+    raise response
+
+
+def _intake_context(service: bootstrap.Service, actor: Person | None, values: Mapping[str, Any],
+                    errors: Mapping[str, str]) -> dict[str, Any]:
+    default_area = actor.areas[0] if actor is not None and len(actor.areas) == 1 else None
+    form = form_for_policy(service.policy, default_area=default_area)
+    values = dict(values)
+    for field in form.fields:
+        if field.default is not None and field.id not in values:
+            values[field.id] = field.default
+    ordered = [(f.id, f.label, errors[f.id]) for f in form.fields if f.id in errors]
+    return {"form": form, "values": values, "errors": errors, "error_list": ordered}
+
+
+async def raise_form(request: web.Request) -> web.Response:
+    service = _console(request).service
+    roster = await _roster(service)
+    actor = _actor(request, roster)
+    return await _page(request, "raise.html", roster=roster, **_intake_context(service, actor, {}, {}),
+                       form_error=None)
+
+
+async def raise_submit(request: web.Request) -> web.StreamResponse:
+    if not _same_origin(request):
+        raise _forbidden()
+    service = _console(request).service
+    roster = await _roster(service)
+    actor = _actor(request, roster)
+    posted = await request.post()
+    values: dict[str, str] = {k: v for k, v in posted.items() if isinstance(v, str)}
+    if actor is None:
+        raise _redirect("/", ("error", "Choose who you are first (acting as)."))
+    result = validate_for_policy(values, service.policy)
+    if result.answers is None:
+        return await _page(request, "raise.html", 400, roster=roster,
+                           **_intake_context(service, actor, values, result.errors), form_error=None)
+    command = to_command(result.answers, actor.id)
+    try:
+        if isinstance(command, RaiseChallenge):
+            outcome = await service.mashbot.raise_challenge(command, service.now())
+        else:
+            outcome = await service.mashbot.redirect_complaint(command, service.now())
+    except MashbotError as exc:
+        return await _page(request, "raise.html", 400, roster=roster,
+                           **_intake_context(service, actor, values, {}), form_error=str(exc))
+    if outcome.challenge is None:  # a complaint: counted, not recorded
+        raise _redirect("/", ("info", outcome.reply))
+    raise _redirect(f"/challenges/{outcome.challenge.reference}", ("success", outcome.reply))
+
+
+async def challenge_list(request: web.Request) -> web.Response:
+    service = _console(request).service
+    roster, found = await _challenges(service)
+    now = service.now()
+    rows = [views.reviewer_card(c, roster, "", now) for c in sorted(found, key=lambda c: c.raised_at, reverse=True)]
+    return await _page(request, "challenges.html", roster=roster, rows=rows)
+
+
+async def challenge_page(request: web.Request) -> web.Response:
+    service = _console(request).service
+    reference = request.match_info["reference"].strip().upper()
+    async with service.database.uow(read_only=True) as uow:
+        roster = await uow.people.roster()
+        challenge = await uow.challenges.get(reference)
+        events = await uow.events.for_challenge(reference) if challenge else []
+    if challenge is None:
+        return await _page(request, "not_found.html", 404, roster=roster, reference=reference)
+    actor = _actor(request, roster)
+    now = service.now()
+    card = (views.card_for(challenge, roster, actor.id, now, events) if actor is not None
+            else views.reviewer_card(challenge, roster, "", now, events))
+    return await _page(request, "challenge.html", roster=roster, card=card,
+                       timeline=views.timeline(challenge, events, roster))
+
+
+_LEVELS = {AlreadyActioned: "warning"}
+
+
+async def challenge_action(request: web.Request) -> web.StreamResponse:
+    """A pressed card button: the verb and the version shown, plus what was entered."""
+    if not _same_origin(request):
+        raise _forbidden()
+    service = _console(request).service
+    reference = request.match_info["reference"].strip().upper()
+    posted = await request.post()
+    back = _safe_next(posted.get("next"), f"/challenges/{reference}")
+    roster = await _roster(service)
+    actor = _actor(request, roster)
+    if actor is None:
+        raise _redirect(back, ("error", "Choose who you are first (acting as)."))
+    try:
+        version = int(str(posted.get("version", "")))
+    except ValueError:
+        raise _redirect(back, ("error", "This button has no version; reload the page.")) from None
+    values = {k: v for k, v in posted.items() if isinstance(v, str)}
+    try:
+        command = views.action_command(request.match_info["verb"], actor_id=actor.id, reference=reference,
+                                       version=version, values=values)
+        result = await service.mashbot.handle(command, service.now())
+    except MashbotError as exc:
+        raise _redirect(back, (_LEVELS.get(type(exc), "error"), str(exc))) from None
+    raise _redirect(back, ("success", result.reply or "Done."))
+
+
+async def digest_page(request: web.Request) -> web.Response:
+    """The Senior Managers' digest as each recipient gets it today (or an overview)."""
+    service = _console(request).service
+    roster, found = await _challenges(service)
+    now = service.now()
+    cal = calendar_of(service.policy)
+    if digest_module is None:  # pragma: no cover - only while bot/digest.py is not built
+        return await _page(request, "digest.html", roster=roster, digests=[], chosen=None, overview=_overview(
+            found, now, cal), available=False)
+    since = digest_module.previous_digest_time(cal, now)
+    digests = digest_module.build_digests(found, roster, service.policy, now, since, cal=cal)
+    actor = _actor(request, roster)
+    wanted = request.query.get("for") or (actor.id if actor else "")
+    chosen = next((d for d in digests if d.person_id == wanted), digests[0] if digests else None)
+    return await _page(request, "digest.html", roster=roster, digests=digests, chosen=chosen,
+                       overview=_overview(found, now, cal), available=True,
+                       working_day=cal.is_working_day(cal.local(now).date()))
+
+
+def _overview(found: Sequence[Challenge], now: datetime, cal: WorkingCalendar) -> list[dict[str, Any]]:
+    """Open challenges per area: counts a Senior Manager scans first."""
+    today: date = cal.local(now).date()
+    rows = []
+    for area in AREAS:
+        mine = [c for c in found if c.area == area]
+        active = [c for c in mine if c.is_active]
+        rows.append({
+            "area": area,
+            "open": len(active),
+            "urgent": sum(1 for c in active if c.urgent),
+            "overdue": sum(1 for c in active if views.urgency(c, now, cal) in (views.Urgency.OVERDUE,
+                                                                              views.Urgency.BREACHED)),
+            "due_today": sum(1 for c in active if views.urgency(c, now, cal) is views.Urgency.DUE_TODAY),
+            "closed": sum(1 for c in mine if not c.is_active),
+            "raised_today": sum(1 for c in mine if cal.local(c.raised_at).date() == today),
+        })
+    return rows
+
+
+async def clock(request: web.Request) -> web.StreamResponse:
+    """Demo mode only: move the service's now on, then run the tick as the scheduler would."""
+    console = _console(request)
+    if not console.demo_clock:
+        raise web.HTTPNotFound(text="The demo clock is off (channel credentials are set).", headers=SECURITY_HEADERS)
+    if not _same_origin(request):
+        raise _forbidden()
+    posted = await request.post()
+    back = _safe_next(posted.get("next"), "/")
+    step = CLOCK_STEPS.get(str(posted.get("step", "")))
+    if step is None:
+        raise _redirect(back, ("error", "Choose how far to move the clock."))
+    service = console.service
+    label, hours, days = step
+    now = service.now()
+    target = advance(service, now, hours=hours, working_days=days)
+    service.clock_offset += target - now
+    report = await service.mashbot.tick(service.now())
+    refs = report.references[:8] + (["…"] if len(report.references) > 8 else [])  # a flash is a cookie
+    changed = f" ({', '.join(refs)})" if refs else ""
+    raise _redirect(back, ("info", f"Clock moved {label} to {_when(service, service.now())}. Tick: "
+                                   f"{report.changed} challenge(s) changed{changed}, {report.events} event(s), "
+                                   f"{report.messages} message(s) queued."))
+
+
+def advance(service: bootstrap.Service, now: datetime, *, hours: int = 0, working_days: int = 0) -> datetime:
+    """`now` plus clock hours, or the same local time of day `working_days` working days on."""
+    if hours:
+        return now + timedelta(hours=hours)
+    cal = calendar_of(service.policy)
+    local = cal.local(now)
+    day = local.date()
+    for _ in range(working_days):
+        day = cal.next_working_day(day)
+    return datetime.combine(day, local.time().replace(tzinfo=None), tzinfo=cal.zone).astimezone(UTC)

@@ -1,0 +1,208 @@
+"""The outbox dispatcher: sends what the handlers committed, with retries, once it is safe.
+
+Guarantees (DESIGN §5):
+- Only committed rows are sent: rows are claimed in their own transaction, after the
+  handler's transaction that wrote them committed.
+- A row is marked sent only after its send succeeded. Delivery is **at least once**: if the
+  process dies between a successful send and the mark (or the mark fails), the claim's lease
+  runs out and the row is sent again (an email keeps its Message-ID so clients can fold it).
+- A failed send is retried with exponential backoff (or after the sender's Retry-After)
+  until `give_up_after` from the row's creation; then it is recorded `failed` with a reason
+  that holds no case details.
+- With no way to send a row (SMTP not configured and no chat channel), rows stay pending and
+  nothing is claimed; a warning without case details is logged once per change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from bot.challenge import Channel, Message
+from bot.roster import Person, Roster
+from storage.database import Database
+from storage.dispatch_queries import outbox_waiting
+from storage.repositories import OutboxItem
+
+log = logging.getLogger("mashbot.dispatcher")
+
+
+class SendFailed(Exception):
+    """A send did not go through. `reason` names the failure without any case details;
+    `retry_after` is the sender's own hint in seconds (HTTP 429 Retry-After and the like)."""
+
+    def __init__(self, reason: str, *, permanent: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class Sender(Protocol):
+    """Delivers one message to one person; returns the message's id at the far end."""
+
+    channel: str
+
+    async def send(self, message: Message, person: Person, *, key: str) -> str | None: ...
+
+
+class ChatSender(Sender, Protocol):
+    def reaches(self, person: Person) -> bool:
+        """True when the person has an identity on this chat channel."""
+
+
+class Metrics(Protocol):
+    def sent(self, channel: str) -> None: ...
+
+    def send_failed(self, channel: str, gave_up: bool) -> None: ...
+
+
+@dataclass
+class DispatchReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    waiting: int = 0  # rows left pending because nothing can send them yet
+    errors: list[str] = field(default_factory=list)
+
+
+def backoff(attempt: int, base: float, cap: float) -> float:
+    """Seconds before retry number `attempt` (1 = the first retry): base·2^(attempt-1), capped."""
+    return float(min(cap, base * 2 ** max(attempt - 1, 0)))
+
+
+@dataclass
+class Dispatcher:
+    """Claims due outbox rows, sends each through the right channel, marks the outcome."""
+
+    database: Database
+    email: Sender | None = None
+    chat: tuple[ChatSender, ...] = ()
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    give_up_after: timedelta = timedelta(hours=24)
+    base_delay: float = 30.0
+    max_delay: float = 3600.0
+    jitter: float = 0.1  # +/- this fraction of each delay, so replicas do not retry in step
+    send_timeout: float = 60.0
+    batch: int = 10
+    max_per_run: int = 500
+    metrics: Metrics | None = None
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
+    _warned_idle: bool = field(default=False, init=False, repr=False)
+
+    @property
+    def can_send(self) -> bool:
+        return self.email is not None or bool(self.chat)
+
+    async def run_once(self) -> DispatchReport:
+        """Send everything due now; one run at a time per process (replicas share by claims)."""
+        async with self._lock:
+            report = DispatchReport()
+            if not self.can_send:
+                await self._report_idle(report)
+                return report
+            self._warned_idle = False
+            while report.sent + report.retrying + report.failed < self.max_per_run:
+                items, roster = await self._claim(self.clock())
+                if not items:
+                    break
+                for item in items:
+                    await self._deliver(item, roster, report)
+                if len(items) < self.batch:
+                    break
+            return report
+
+    async def _report_idle(self, report: DispatchReport) -> None:
+        async with self.database.uow(read_only=True) as uow:
+            report.waiting = await outbox_waiting(uow.session)
+        if report.waiting and not self._warned_idle:
+            log.warning("%d outbox message(s) wait: no email (MASHBOT_SMTP_URL) or chat channel is "
+                        "configured; they stay pending until one is", report.waiting)
+            self._warned_idle = True
+
+    async def _claim(self, now: datetime) -> tuple[list[OutboxItem], Roster]:
+        # The lease covers a whole batch of slow sends, so no other replica takes a row
+        # while this one may still be sending it.
+        lease = timedelta(seconds=self.send_timeout * self.batch + 60)
+        async with self.database.uow() as uow:
+            items = await uow.outbox.claim_pending(now, self.batch, lease=lease)
+            roster = await uow.people.roster()
+            await uow.commit()
+        return items, roster
+
+    def _route(self, message: Message, person: Person) -> Sender | None:
+        if message.channel is Channel.CHAT:
+            for sender in self.chat:
+                if sender.reaches(person):
+                    return sender
+        return self.email  # EMAIL rows, and the fallback for a person with no chat identity
+
+    async def _deliver(self, item: OutboxItem, roster: Roster, report: DispatchReport) -> None:
+        person = roster.get(item.message.to)
+        sender = self._route(item.message, person) if person else None
+        channel = sender.channel if sender else "none"
+        try:
+            if person is None:
+                raise SendFailed("recipient is no longer in the roster", permanent=True)
+            if sender is None:
+                await self._put_back(item, report)
+                return
+            external_id = await asyncio.wait_for(
+                sender.send(item.message, person, key=f"{item.id}.{int(item.created_at.timestamp())}"),
+                self.send_timeout)
+        except SendFailed as exc:
+            await self._failed(item, channel, exc, report)
+            return
+        except TimeoutError:
+            await self._failed(item, channel, SendFailed(f"timed out after {self.send_timeout:g}s"), report)
+            return
+        except Exception as exc:
+            log.exception("outbox %s: unexpected %s from the %s sender", item.id, type(exc).__name__, channel)
+            await self._failed(item, channel, SendFailed(type(exc).__name__), report)
+            return
+        async with self.database.uow() as uow:
+            await uow.outbox.mark_sent(item.id, external_id, self.clock())
+            await uow.commit()
+        report.sent += 1
+        if self.metrics:
+            self.metrics.sent(channel)
+
+    async def _put_back(self, item: OutboxItem, report: DispatchReport) -> None:
+        """No sender for this row yet (its channel is not configured): keep it pending, undated."""
+        async with self.database.uow() as uow:
+            await uow.outbox.mark_failed(item.id, "no channel configured to reach the recipient",
+                                         self.clock() + timedelta(seconds=self.max_delay))
+            await uow.commit()
+        report.waiting += 1
+
+    async def _failed(self, item: OutboxItem, channel: str, exc: SendFailed, report: DispatchReport) -> None:
+        now = self.clock()
+        retry_at = None if exc.permanent else self._retry_at(item, now, exc.retry_after)
+        reason = exc.reason if retry_at else f"gave up after {item.attempts} attempt(s): {exc.reason}"
+        async with self.database.uow() as uow:
+            await uow.outbox.mark_failed(item.id, reason, retry_at)
+            await uow.commit()
+        if retry_at:
+            report.retrying += 1
+            log.info("outbox %s (%s, %s): attempt %d failed (%s); retry at %s", item.id, item.message.kind,
+                     channel, item.attempts, exc.reason, retry_at.isoformat(timespec="seconds"))
+        else:
+            report.failed += 1
+            log.warning("outbox %s (%s, %s): %s", item.id, item.message.kind, channel, reason)
+        report.errors.append(exc.reason)
+        if self.metrics:
+            self.metrics.send_failed(channel, gave_up=retry_at is None)
+
+    def _retry_at(self, item: OutboxItem, now: datetime, retry_after: float | None) -> datetime | None:
+        if retry_after is not None and retry_after >= 0:
+            delay = retry_after
+        else:
+            delay = backoff(item.attempts, self.base_delay, self.max_delay)
+            delay *= 1 + random.uniform(-self.jitter, self.jitter)
+        retry_at = now + timedelta(seconds=delay)
+        return retry_at if retry_at <= item.created_at + self.give_up_after else None

@@ -1,0 +1,378 @@
+"""The clock that acts (DESIGN §6): APScheduler 3.x inside the aiohttp app's lifecycle.
+
+Two jobs, and no state in APScheduler's own job store (a memory store, rebuilt at start):
+- **tick** every MASHBOT_TICK_SECONDS (and once at start, to catch up after downtime):
+  `Mashbot.tick(now)` claims due challenges from the database and applies them, then the
+  outbox dispatcher sends what was committed.
+- **digest** at 08:30 (policy zone) on the policy's office weekdays; the job itself skips
+  bank holidays and closure days. Each "digest for <person, local date>" is claimed by an
+  insert-unique row in `scheduler_marks` in the same transaction as its outbox row, so two
+  replicas never queue it twice. A process started after 08:30 on a working day sends the
+  day's digests it finds unsent (before office close).
+
+The last successful tick is kept in memory (for /healthz) and in `scheduler_marks`
+(for other processes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time as clock
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
+from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
+from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
+
+from adapters.bootstrap import Service, build, utc_now
+from adapters.dispatcher import Dispatcher, DispatchReport, Sender
+from adapters.metrics import Metrics
+from bot.digest import (
+    DIGEST_TIME,
+    Digest,
+    as_message,
+    build_digests,
+    previous_digest_time,
+    render_text,
+)
+from bot.handlers import TickReport
+from bot.ladder import calendar_of
+from bot.policy import WEEKDAYS, Policy
+from storage.database import Database
+from storage.dispatch_queries import challenges_for_digest
+from storage.marks import DIGEST, LAST_SUCCESS, TICK, digest_key, last_digests
+
+log = logging.getLogger("mashbot.scheduler")
+
+# A digest's "since" never reaches further back than this (someone back from long leave).
+MAX_DIGEST_LOOKBACK = timedelta(days=14)
+# A tick still running this long after it started counts as alive (a catch-up after a
+# long outage may take minutes); beyond it /healthz says the tick is late.
+RUNNING_TICK_GRACE = 600.0
+STOP_TIMEOUT = 30.0
+
+
+def safe_error(exc: BaseException) -> str:
+    """An exception's type (and its driver error's type), never its message: database errors
+    repeat the statement's parameters, which hold case details."""
+    orig = getattr(exc, "orig", None)
+    return type(exc).__name__ + (f" ({type(orig).__name__})" if orig is not None else "")
+
+
+def _log_failure(what: str, exc: BaseException, *, again: bool = False) -> None:
+    """The error's type and where it happened (code lines only, no values); a repeat of the
+    same failure is one line."""
+    if again:
+        log.error("%s failed again: %s", what, safe_error(exc))
+    else:
+        log.error("%s failed: %s\n%s", what, safe_error(exc), "".join(traceback.format_tb(exc.__traceback__)))
+
+
+# -- the digest, shared by the job and `mashbot digest` -----------------------------------------
+
+@dataclass
+class DigestRun:
+    day: date
+    working_day: bool = True
+    digests: list[Digest] = field(default_factory=list)
+    queued: list[str] = field(default_factory=list)  # person ids whose digest this run queued
+    already: list[str] = field(default_factory=list)  # claimed earlier (this or another process)
+    empty: list[str] = field(default_factory=list)  # nothing to say: claimed, nothing sent
+
+
+async def prepare_digests(database: Database, policy: Policy, now: datetime,
+                          at: time = DIGEST_TIME) -> list[Digest]:
+    """Every recipient's digest as of `now` (nothing is written)."""
+    cal = calendar_of(policy)
+    default_since = previous_digest_time(cal, now, at)
+    floor = now - MAX_DIGEST_LOOKBACK
+    async with database.uow(read_only=True) as uow:
+        roster = await uow.people.roster()
+        lasts = {pid: max(t, floor) for pid, t in (await last_digests(uow.session)).items() if t < now}
+        challenges = await challenges_for_digest(uow.session, min([default_since, *lasts.values()]))
+    return build_digests(challenges, roster, policy, now, default_since, lasts, cal=cal)
+
+
+async def queue_digests(database: Database, policy: Policy, now: datetime, at: time = DIGEST_TIME,
+                        send_empty: bool = False) -> DigestRun:
+    """Queue today's digests once per person and local date, across every process."""
+    cal = calendar_of(policy)
+    run = DigestRun(cal.local(now).date())
+    if not cal.is_working_day(run.day):
+        run.working_day = False
+        return run
+    run.digests = await prepare_digests(database, policy, now, at)
+    for digest in run.digests:
+        async with database.uow() as uow:
+            if not await uow.marks.claim(DIGEST, digest_key(digest.person_id, run.day), now):
+                run.already.append(digest.person_id)
+                continue
+            if digest.is_empty and not send_empty:
+                run.empty.append(digest.person_id)
+            else:
+                await uow.outbox.add([as_message(digest)], now)
+                run.queued.append(digest.person_id)
+            await uow.commit()
+    return run
+
+
+# -- the scheduler ---------------------------------------------------------------------------
+
+@dataclass
+class Health:
+    ok: bool
+    scheduler: str  # "running" | "stopped"
+    last_tick: datetime | None
+    detail: str
+
+
+class Clockwork:
+    """The scheduler, its jobs and what they report (last tick, durations)."""
+
+    def __init__(self, service: Service, dispatcher: Dispatcher, metrics: Metrics | None = None, *,
+                 tick_seconds: float | None = None, digest_at: time = DIGEST_TIME,
+                 startup_grace: float | None = None, send_empty_digests: bool = False,
+                 monotonic: Callable[[], float] = clock.monotonic) -> None:
+        self.service = service
+        self.dispatcher = dispatcher
+        self.metrics = metrics
+        self.tick_seconds = float(tick_seconds or service.settings.tick_seconds)
+        self.digest_at = digest_at
+        self.startup_grace = startup_grace if startup_grace is not None else 3 * self.tick_seconds
+        self.send_empty_digests = send_empty_digests
+        self._monotonic = monotonic
+        self.scheduler: AsyncIOScheduler | None = None
+        self.started_at: float | None = None
+        self.last_tick_ok: float | None = None  # monotonic
+        self.last_tick_at: datetime | None = None  # wall clock, UTC
+        self.last_tick_error: str | None = None
+        self._tick_lock = asyncio.Lock()
+        self._tick_started: float | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.service.policy.zone)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Create and start the scheduler on the running loop (call inside the app's lifecycle)."""
+        zone = self.zone
+        aps = logging.getLogger("apscheduler")
+        if aps.level == logging.NOTSET:  # it logs every run at INFO: one line per tick is noise
+            aps.setLevel(logging.WARNING)
+        scheduler = AsyncIOScheduler(timezone=zone)
+        scheduler.add_job(self._job(self.tick), IntervalTrigger(seconds=self.tick_seconds, timezone=zone),
+                          id="tick", name="tick", next_run_time=datetime.now(zone), max_instances=1,
+                          coalesce=True, misfire_grace_time=None)
+        scheduler.add_job(self._job(self.digest), self.digest_trigger(), id="digest", name="digest",
+                          max_instances=1, coalesce=True, misfire_grace_time=3600)
+        if self._digest_due_at_start():
+            scheduler.add_job(self._job(self.digest), id="digest-catch-up", name="digest (catch-up)",
+                              next_run_time=datetime.now(zone) + timedelta(seconds=1))
+        scheduler.start()
+        self.scheduler = scheduler
+        self.started_at = self._monotonic()
+        log.info("scheduler started: tick every %gs, digest at %s on %s (%s)", self.tick_seconds,
+                 self.digest_at.strftime("%H:%M"), self._digest_days(), self.service.policy.zone)
+
+    async def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+        """Stop starting jobs, let a running tick or digest finish (bounded), then shut down."""
+        scheduler, self.scheduler = self.scheduler, None
+        if scheduler is None:
+            return
+        scheduler.pause()
+        pending = {t for t in self._tasks if not t.done()}
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=timeout)
+            if late:
+                log.warning("scheduler stopping: %d job(s) still running after %gs are cancelled",
+                            len(late), timeout)
+        scheduler.shutdown(wait=False)
+        await asyncio.sleep(0)  # AsyncIOScheduler shuts down in a loop callback
+
+    def kick(self) -> None:
+        """Send what was just committed without waiting for the next tick (channels call this)."""
+        task = asyncio.get_running_loop().create_task(self.dispatch())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _job(self, func: Callable[[], Any]) -> Callable[[], Any]:
+        async def job() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._tasks.add(task)
+            try:
+                await func()
+            finally:
+                if task is not None:
+                    self._tasks.discard(task)
+        job.__name__ = getattr(func, "__name__", "job")
+        return job
+
+    # -- jobs ---------------------------------------------------------------------------------
+    async def tick(self) -> TickReport | None:
+        """One tick, then a dispatch. Overlapping ticks in one process are skipped."""
+        if self._tick_lock.locked():
+            return None
+        async with self._tick_lock:
+            self._tick_started = started = self._monotonic()
+            report: TickReport | None = None
+            try:
+                report = await self.service.mashbot.tick(self.service.now())
+                await self._record_tick()
+            except Exception as exc:  # noqa: BLE001 - the next tick tries again; health shows it
+                again = self.last_tick_error == safe_error(exc)
+                self.last_tick_error = safe_error(exc)
+                _log_failure("tick", exc, again=again)
+                if self.metrics:
+                    self.metrics.tick_failed()
+            else:
+                self.last_tick_ok = self._monotonic()
+                self.last_tick_error = None
+                if self.metrics:
+                    self.metrics.tick_done(self.last_tick_ok - started, self.last_tick_at or utc_now())
+                if report is not None and report.changed:
+                    log.info("tick: %d challenge(s) changed, %d event(s), %d message(s) queued",
+                             report.changed, report.events, report.messages)
+            finally:
+                self._tick_started = None
+        await self.dispatch()
+        return report
+
+    async def _record_tick(self) -> None:
+        at = utc_now()
+        async with self.service.database.uow() as uow:
+            await uow.marks.set(TICK, LAST_SUCCESS, at)
+            await uow.commit()
+        self.last_tick_at = at
+
+    async def dispatch(self) -> DispatchReport | None:
+        try:
+            return await self.dispatcher.run_once()
+        except Exception as exc:  # noqa: BLE001 - rows stay pending; the next run retries
+            _log_failure("outbox dispatch", exc)
+            return None
+
+    async def digest(self, now: datetime | None = None) -> DigestRun | None:
+        """Queue today's digests (once per person and day across replicas), then send them."""
+        now = now or self.service.now()
+        try:
+            run = await queue_digests(self.service.database, self.service.policy, now, self.digest_at,
+                                      self.send_empty_digests)
+        except Exception as exc:  # noqa: BLE001 - logged without case details
+            _log_failure("digest", exc)
+            return None
+        if not run.working_day:
+            log.info("digest: %s is not a working day; none sent", run.day.isoformat())
+            return run
+        log.info("digest for %s: %d queued, %d already sent, %d with nothing to report",
+                 run.day.isoformat(), len(run.queued), len(run.already), len(run.empty))
+        if self.metrics:
+            self.metrics.digests.inc(len(run.queued))
+        if run.queued:
+            await self.dispatch()
+        return run
+
+    # -- triggers -----------------------------------------------------------------------------
+    def _digest_days(self) -> str:
+        hours = self.service.policy.office_hours
+        return ",".join(day[:3] for day in WEEKDAYS if hours.get(day)) or "mon-fri"
+
+    def digest_trigger(self) -> CronTrigger:
+        return CronTrigger(day_of_week=self._digest_days(), hour=self.digest_at.hour,
+                           minute=self.digest_at.minute, timezone=self.zone)
+
+    def _digest_due_at_start(self) -> bool:
+        cal = calendar_of(self.service.policy)
+        now = self.service.now()
+        day = cal.local(now).date()
+        if not cal.is_working_day(day):
+            return False
+        start = datetime.combine(day, self.digest_at, tzinfo=cal.zone)
+        return start + timedelta(minutes=1) < now < cal.closing_of(day)
+
+    # -- health -------------------------------------------------------------------------------
+    def health(self) -> Health:
+        """Late when the last successful tick is older than 3 ticks (after a start-up grace)."""
+        now = self._monotonic()
+        last = self.last_tick_at
+        if self.scheduler is None or not self.scheduler.running or self.started_at is None:
+            return Health(False, "stopped", last, "scheduler not running")
+        limit = 3 * self.tick_seconds
+        if self.last_tick_ok is not None and now - self.last_tick_ok <= limit:
+            return Health(True, "running", last, "ok")
+        if self._tick_started is not None and now - self._tick_started <= max(limit, RUNNING_TICK_GRACE):
+            return Health(True, "running", last, "tick in progress")
+        if self.last_tick_ok is None and now - self.started_at <= max(limit, self.startup_grace):
+            return Health(True, "running", last, "starting")
+        error = f" (last error: {self.last_tick_error})" if self.last_tick_error else ""
+        return Health(False, "running", last, f"tick late{error}")
+
+
+def build_dispatcher(service: Service, metrics: Metrics | None = None,
+                     clock: Callable[[], datetime] | None = None) -> Dispatcher:
+    """The dispatcher for a service: email when MASHBOT_SMTP_URL is set (no chat senders yet)."""
+    from adapters.email import EmailSender, SmtpConfig
+
+    email: Sender | None = None
+    if service.settings.smtp_url is not None and service.settings.smtp_url.get_secret_value().strip():
+        email = EmailSender(SmtpConfig.from_url(service.settings.smtp_url.get_secret_value()),
+                            service.settings.mail_from)
+    else:
+        log.warning("MASHBOT_SMTP_URL is not set: emails wait in the outbox until it is")
+    # The service's clock: outbox rows are dated by it (the console's demo clock may run ahead).
+    return Dispatcher(service.database, email=email, clock=clock or service.now, metrics=metrics)
+
+
+def build_clockwork(service: Service, metrics: Metrics | None = None, **kwargs: Any) -> Clockwork:
+    return Clockwork(service, build_dispatcher(service, metrics), metrics, **kwargs)
+
+
+# -- `mashbot digest` ------------------------------------------------------------------------
+
+async def digest_command(dry_run: bool, day: date | None, now: datetime | None) -> int:
+    """`mashbot digest --dry-run [--date D]` prints each recipient's digest; without --dry-run
+    it queues today's (once per person and day, like the 08:30 job) and sends them."""
+    if day is not None and not dry_run:
+        # Queuing for another day would claim that day's digests and stop the real ones.
+        print("mashbot: --date is for --dry-run only; without it the digest is today's")
+        return 2
+    service = build()
+    cal = calendar_of(service.policy)
+    if day is not None:
+        now = datetime.combine(day, DIGEST_TIME, tzinfo=cal.zone)
+    else:
+        now = now or utc_now()
+        now = now if now.tzinfo else now.replace(tzinfo=cal.zone)
+    day = cal.local(now).date()
+    try:
+        if not dry_run:
+            run = await queue_digests(service.database, service.policy, now)
+            if not run.working_day:
+                print(f"{day.isoformat()} is not a working day: no digest sent.")
+                return 0
+            at = now
+            report = await build_dispatcher(service, clock=lambda: at).run_once()
+            print(f"Digest for {day.isoformat()}: {len(run.queued)} queued, {len(run.already)} already sent, "
+                  f"{len(run.empty)} with nothing to report; {report.sent} message(s) sent, "
+                  f"{report.waiting + report.retrying} waiting.")
+            return 0
+        if not cal.is_working_day(day):
+            print(f"{day.isoformat()} is not a working day: the 08:30 job sends no digest then. As it would read:")
+        digests = await prepare_digests(service.database, service.policy, now)
+    finally:
+        await service.close()
+    if not digests:
+        print(f"Nobody in the roster holds a digest role ({', '.join(service.policy.notifications.digest)}).")
+        return 1
+    for d in digests:
+        print(f"To: {d.person_name}")
+        print(render_text(d))
+    return 0

@@ -1,0 +1,355 @@
+"""The Senior Managers' daily digest (DESIGN §1, §6): pure view models and their text.
+
+Given the challenges, the roster, the policy and `now`, it says what each digest recipient
+(the roster people holding the policy's `notifications.digest` roles) gets for their areas:
+overdue (breached first), due today, due by the next working day, urgent, raised and
+resolved since their last digest, and the open challenges counted per stage and per area.
+
+Only references, stages, areas, due times in words and staff names appear — never a
+child's details, the case reference or a challenge's free text.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from bot import texts
+from bot.calendar import WorkingCalendar
+from bot.challenge import (
+    ACTIVE_STATES,
+    UNDECIDED_STATES,
+    Challenge,
+    Channel,
+    Message,
+    State,
+)
+from bot.policy import Policy
+from bot.roster import AREAS, Person, Roster
+
+DIGEST_KIND = "digest"
+DIGEST_TIME = time(8, 30)
+
+# The digest's words (English). They belong with bot/texts.py; kept here until moved.
+TITLE = "mashbot daily digest"
+SUBJECT = "Professional challenges: daily digest for {day}"
+SECTION_OVERDUE = "Overdue"
+SECTION_DUE_TODAY = "Due today"
+SECTION_DUE_TOMORROW = "Due tomorrow ({day})"
+SECTION_DUE_NEXT = "Due by the next working day ({day})"
+SECTION_URGENT = "Urgent"
+SECTION_RAISED = "Raised since {since}"
+SECTION_RESOLVED = "Resolved since {since}"
+SECTION_BY_STAGE = "Open by stage"
+SECTION_BY_AREA = "Open by area"
+NOTHING = "none"
+ALL_AREAS = "all areas"
+COVERING = "covering for {names}"
+NOTHING_OPEN = "No open challenges in your areas, and none raised or resolved since {since}."
+RESOLVED_WITHDRAWN = "withdrawn"
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    """One challenge as a digest shows it."""
+
+    reference: str
+    area: str
+    stage: int
+    stage_name: str
+    due_at: datetime
+    due: str  # in words, policy zone: "Tue 5 Jan, 17:00"
+    urgent: bool
+    breached: bool
+    reviewers: str  # the owner, else the stage's reviewers (staff names)
+    challenger: str  # staff name of whoever raised it
+    note: str = ""  # resolved lines: how it ended
+
+
+@dataclass(frozen=True)
+class StageCount:
+    stage: int
+    stage_name: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who gets a digest, for which areas (empty = all), and for whom they cover."""
+
+    person: Person
+    areas: tuple[str, ...] = ()
+    covering_for: tuple[str, ...] = ()  # names of away recipients whose digest this covers
+
+
+@dataclass(frozen=True)
+class Digest:
+    person_id: str
+    person_name: str
+    areas: tuple[str, ...]
+    covering_for: tuple[str, ...]
+    day: date
+    day_words: str
+    since: datetime
+    since_words: str
+    next_day: date
+    next_day_label: str
+    overdue: tuple[DigestLine, ...] = ()
+    due_today: tuple[DigestLine, ...] = ()
+    due_next: tuple[DigestLine, ...] = ()
+    urgent: tuple[DigestLine, ...] = ()
+    raised: tuple[DigestLine, ...] = ()
+    resolved: tuple[DigestLine, ...] = ()
+    by_stage: tuple[StageCount, ...] = ()
+    by_area: tuple[tuple[str, int], ...] = ()
+    open_total: int = 0
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing open in the recipient's areas and nothing raised or resolved since."""
+        return not (self.open_total or self.raised or self.resolved)
+
+    @property
+    def subject(self) -> str:
+        return SUBJECT.format(day=self.day_words)
+
+    @property
+    def scope(self) -> str:
+        return ", ".join(self.areas) if self.areas else ALL_AREAS
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What a digest looks at: the calendar, today and the next working day."""
+
+    cal: WorkingCalendar
+    now: datetime
+    today: date
+    next_day: date
+    roster: Roster
+
+
+# -- recipients --------------------------------------------------------------------------------
+
+def recipients(policy: Policy, roster: Roster, day: date) -> list[Recipient]:
+    """The roster people holding a digest role, in roster order.
+
+    A recipient away on `day` gets none; their delegate (when present and not away) gets
+    one for the away person's areas instead, merged with the delegate's own if any.
+    """
+    roles = policy.notifications.digest
+    holders = [p for p in roster.people if any(r in p.roles for r in roles)]
+    chosen: dict[str, Recipient] = {}
+    covers: list[tuple[Person, Person]] = []
+    for person in holders:
+        if not person.is_away(day):
+            chosen[person.id] = Recipient(person, person.areas)
+            continue
+        cover = roster.get(person.delegate)
+        if cover is not None and not cover.is_away(day):
+            covers.append((person, cover))
+    for away, cover in covers:
+        current = chosen.get(cover.id)
+        if current is None:
+            chosen[cover.id] = Recipient(cover, away.areas, (away.name,))
+        else:
+            chosen[cover.id] = Recipient(cover, _merge_areas(current.areas, away.areas),
+                                         (*current.covering_for, away.name))
+    order = {p.id: i for i, p in enumerate(roster.people)}
+    return sorted(chosen.values(), key=lambda r: order.get(r.person.id, len(order)))
+
+
+def _merge_areas(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    if not a or not b:
+        return ()
+    return tuple(x for x in AREAS if x in a or x in b)
+
+
+# -- building ----------------------------------------------------------------------------------
+
+def previous_digest_time(cal: WorkingCalendar, now: datetime, at: time = DIGEST_TIME) -> datetime:
+    """The digest time on the last working day before now's local date (the default `since`
+    for someone who never had a digest)."""
+    day = cal.local(now).date()
+    for _ in range(3660):
+        day -= timedelta(days=1)
+        if cal.is_working_day(day):
+            return datetime.combine(day, at, tzinfo=cal.zone).astimezone(UTC)
+    raise ValueError("no working day in the last ten years; check the calendar")
+
+
+def build_digests(challenges: Sequence[Challenge], roster: Roster, policy: Policy, now: datetime,
+                  since: datetime, since_by_person: Mapping[str, datetime] | None = None,
+                  cal: WorkingCalendar | None = None) -> list[Digest]:
+    """One digest per recipient. `since` is the default start of "raised/resolved since";
+    `since_by_person` holds each recipient's last digest time when known."""
+    cal = cal or policy.calendar()
+    today = cal.local(now).date()
+    scope = _Scope(cal, now, today, cal.next_working_day(today), roster)
+    lasts = since_by_person or {}
+    return [build_digest(r, challenges, scope, lasts.get(r.person.id, since))
+            for r in recipients(policy, roster, today)]
+
+
+def build_digest(recipient: Recipient, challenges: Iterable[Challenge], scope: _Scope,
+                 since: datetime) -> Digest:
+    cal, now, today = scope.cal, scope.now, scope.today
+    mine = [c for c in challenges if not recipient.areas or c.area in recipient.areas]
+    active = [c for c in mine if c.state in ACTIVE_STATES]
+    undecided = [c for c in active if c.state in UNDECIDED_STATES]
+
+    def line(c: Challenge, note: str = "") -> DigestLine:
+        return _line(c, scope, note)
+
+    overdue = sorted((c for c in undecided if c.breached or c.due_at <= now),
+                     key=lambda c: (not c.breached, c.due_at, c.reference))
+    overdue_refs = {c.reference for c in overdue}
+    upcoming = sorted((c for c in undecided if c.reference not in overdue_refs), key=_by_due)
+    due_today = [c for c in upcoming if cal.local(c.due_at).date() == today]
+    due_next = [c for c in upcoming if today < cal.local(c.due_at).date() <= scope.next_day]
+    urgent = sorted((c for c in active if c.urgent), key=_by_due)
+    raised = sorted((c for c in mine if since <= c.raised_at <= now), key=lambda c: (c.raised_at, c.reference))
+    resolved = sorted((c for c in mine if c.state in (State.CLOSED, State.WITHDRAWN)
+                       and c.closed_at is not None and since <= c.closed_at <= now),
+                      key=lambda c: (c.closed_at or now, c.reference))
+    return Digest(
+        person_id=recipient.person.id,
+        person_name=recipient.person.name,
+        areas=recipient.areas,
+        covering_for=recipient.covering_for,
+        day=today,
+        day_words=_day_words(today),
+        since=since,
+        since_words=cal.describe(since),
+        next_day=scope.next_day,
+        next_day_label=(SECTION_DUE_TOMORROW if scope.next_day == today + timedelta(days=1)
+                        else SECTION_DUE_NEXT).format(day=_day_words(scope.next_day, year=False)),
+        overdue=tuple(line(c) for c in overdue),
+        due_today=tuple(line(c) for c in due_today),
+        due_next=tuple(line(c) for c in due_next),
+        urgent=tuple(line(c) for c in urgent),
+        raised=tuple(line(c) for c in raised),
+        resolved=tuple(line(c, _how_resolved(c)) for c in resolved),
+        by_stage=_by_stage(active),
+        by_area=tuple((a, n) for a in AREAS if (n := sum(1 for c in active if c.area == a))),
+        open_total=len(active),
+    )
+
+
+def _by_due(c: Challenge) -> tuple[datetime, str]:
+    return c.due_at, c.reference
+
+
+def _line(c: Challenge, scope: _Scope, note: str) -> DigestLine:
+    roster = scope.roster
+    people = (c.owner_id,) if c.owner_id else c.reviewers
+    return DigestLine(
+        reference=c.reference, area=c.area, stage=c.stage, stage_name=c.policy.stage(c.stage).name,
+        due_at=c.due_at, due=scope.cal.describe(c.due_at), urgent=c.urgent, breached=c.breached,
+        reviewers=", ".join(roster.name_of(p) for p in people) or "—",
+        challenger=roster.name_of(c.challenger_id), note=note,
+    )
+
+
+def _how_resolved(c: Challenge) -> str:
+    if c.state is State.WITHDRAWN:
+        return RESOLVED_WITHDRAWN
+    return texts.OUTCOME_LABELS.get(c.outcome.kind.value, c.outcome.kind.value) if c.outcome else "closed"
+
+
+def _by_stage(active: Sequence[Challenge]) -> tuple[StageCount, ...]:
+    counts: dict[tuple[int, str], int] = {}
+    for c in active:
+        key = (c.stage, c.policy.stage(c.stage).name)
+        counts[key] = counts.get(key, 0) + 1
+    return tuple(StageCount(stage, name, n) for (stage, name), n in sorted(counts.items()))
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _day_words(d: date, year: bool = True) -> str:
+    text = f"{_DAYS[d.weekday()]} {d.day} {_MONTHS[d.month - 1]}"
+    return f"{text} {d.year}" if year else text
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+def _sections(d: Digest) -> list[tuple[str, tuple[DigestLine, ...], str]]:
+    """(heading, lines, kind) in reading order."""
+    return [
+        (SECTION_OVERDUE, d.overdue, "overdue"),
+        (SECTION_DUE_TODAY, d.due_today, "due"),
+        (d.next_day_label, d.due_next, "due"),
+        (SECTION_URGENT, d.urgent, "due"),
+        (SECTION_RAISED.format(since=d.since_words), d.raised, "raised"),
+        (SECTION_RESOLVED.format(since=d.since_words), d.resolved, "resolved"),
+    ]
+
+
+def _line_text(line: DigestLine, kind: str) -> str:
+    flags = " ".join(f for f, on in (("BREACHED", line.breached), ("URGENT", line.urgent)) if on)
+    head = f"{line.reference}  {line.area}  {line.stage_name}"
+    if kind == "overdue":
+        tail = f"overdue since {line.due}; with {line.reviewers}"
+    elif kind == "due":
+        tail = f"due {line.due}; with {line.reviewers}"
+    elif kind == "raised":
+        tail = f"raised by {line.challenger}; with {line.reviewers}"
+    else:
+        tail = f"{line.note}; raised by {line.challenger}"
+    return f"{head} — {tail}" + (f"  [{flags}]" if flags else "")
+
+
+def _header(d: Digest) -> str:
+    cover = f" ({COVERING.format(names=', '.join(d.covering_for))})" if d.covering_for else ""
+    return f"{TITLE} — {d.day_words} — for {d.person_name}{cover}, {d.scope}"
+
+
+def render_text(d: Digest) -> str:
+    """The digest as plain text (also the body of its email)."""
+    out = [_header(d), ""]
+    if d.is_empty:
+        out.append(NOTHING_OPEN.format(since=d.since_words))
+        return "\n".join(out) + "\n"
+    for heading, lines, kind in _sections(d):
+        out.append(f"{heading} ({len(lines)})")
+        out.extend(f"  {_line_text(line, kind)}" for line in lines)
+        if not lines:
+            out.append(f"  {NOTHING}")
+        out.append("")
+    stages = " · ".join(f"{s.stage_name} {s.count}" for s in d.by_stage) or NOTHING
+    areas = " · ".join(f"{a} {n}" for a, n in d.by_area) or NOTHING
+    out.append(f"{SECTION_BY_STAGE} ({d.open_total}): {stages}")
+    out.append(f"{SECTION_BY_AREA}: {areas}")
+    return "\n".join(out) + "\n"
+
+
+def render_html(d: Digest) -> str:
+    """The digest as a small HTML fragment (the email's HTML part)."""
+    e = html.escape
+    out = [f"<h2>{e(_header(d))}</h2>"]
+    if d.is_empty:
+        out.append(f"<p>{e(NOTHING_OPEN.format(since=d.since_words))}</p>")
+        return "\n".join(out)
+    for heading, lines, kind in _sections(d):
+        out.append(f"<h3>{e(heading)} ({len(lines)})</h3>")
+        if lines:
+            out.append("<ul>" + "".join(f"<li>{e(_line_text(line, kind))}</li>" for line in lines) + "</ul>")
+        else:
+            out.append(f"<p>{e(NOTHING)}</p>")
+    stages = " · ".join(f"{s.stage_name} {s.count}" for s in d.by_stage) or NOTHING
+    areas = " · ".join(f"{a} {n}" for a, n in d.by_area) or NOTHING
+    out.append(f"<p>{e(SECTION_BY_STAGE)} ({d.open_total}): {e(stages)}<br>{e(SECTION_BY_AREA)}: {e(areas)}</p>")
+    return "\n".join(out)
+
+
+def as_message(d: Digest) -> Message:
+    """The outbox row for a digest: a DM (email when the person has no chat identity)."""
+    return Message(kind=DIGEST_KIND, to=d.person_id, reference=None, channel=Channel.CHAT,
+                   data={"subject": d.subject, "body": render_text(d), "html": render_html(d),
+                         "day": d.day.isoformat(), "open_total": d.open_total,
+                         "overdue": len(d.overdue)})

@@ -1,0 +1,377 @@
+"""The console's routes on SQLite through aiohttp's test client (pinned clock, demo roster)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Mapping
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from markupsafe import escape
+
+from adapters import bootstrap
+from adapters.console import console_enabled, demo_clock_enabled, is_loopback, mount_console
+from bot.challenge import State
+from dialogs.intake import form_for_policy, validate_for_policy
+from tests.console.conftest import GOOD_INTAKE, Console, build_app, make_settings
+
+SLACK = {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": "test-signing-secret"}
+TEAMS = {"MICROSOFT_APP_ID": "00000000-0000-0000-0000-000000000001", "MICROSOFT_APP_PASSWORD": "pw"}
+
+
+def flash(page: str) -> list[str]:
+    """The flash messages on a page, as text."""
+    return [re.sub(r"<[^>]+>", "", m).strip()
+            for m in re.findall(r'<p class="flash flash-\w+">(.*?)</p>', page, re.S)]
+
+
+def has(page: str, text: str) -> bool:
+    return str(escape(text)) in page
+
+
+# --- when the console is on ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("credentials", "host", "switch", "on", "clock"), [
+    ({}, "127.0.0.1", None, True, True),
+    ({}, "localhost", None, True, True),
+    ({}, "::1", None, True, True),
+    ({}, "127.0.0.2", None, True, True),
+    ({}, "0.0.0.0", None, False, False),
+    ({}, "", None, False, False),
+    ({}, "192.0.2.10", None, False, False),
+    (SLACK, "127.0.0.1", None, False, False),
+    (TEAMS, "127.0.0.1", None, False, False),
+    ({}, "0.0.0.0", "1", True, True),
+    (SLACK, "0.0.0.0", "1", True, False),  # switched on with credentials: never the demo clock
+    (TEAMS, "127.0.0.1", "1", True, False),
+    ({}, "127.0.0.1", "0", False, False),
+])
+def test_console_is_on_only_on_loopback_without_credentials_or_when_switched_on(
+        credentials: dict[str, str], host: str, switch: str | None, on: bool, clock: bool) -> None:
+    settings = make_settings("sqlite:///unused.db", **credentials)
+    env = {} if switch is None else {"MASHBOT_CONSOLE": switch}
+    assert console_enabled(settings, host, env) is on
+    assert demo_clock_enabled(settings, host, env) is clock
+
+
+def test_a_bad_console_switch_is_an_error() -> None:
+    with pytest.raises(ValueError, match="MASHBOT_CONSOLE must be 1"):
+        console_enabled(make_settings("sqlite:///unused.db"), "127.0.0.1", {"MASHBOT_CONSOLE": "maybe"})
+
+
+def test_loopback() -> None:
+    assert is_loopback("127.0.0.1") and is_loopback("[::1]") and is_loopback("LOCALHOST")
+    assert not is_loopback("0.0.0.0") and not is_loopback("::") and not is_loopback("example.org")
+
+
+async def _client(db_url: str, env: Mapping[str, str], host: str, **credentials: str) -> AsyncIterator[TestClient]:
+    service = bootstrap.build(make_settings(db_url, **credentials))
+    app = web.Application()
+    mount_console(app, service, host=host, environ=env)
+
+    async def close(_: web.Application) -> AsyncIterator[None]:
+        yield
+        await service.close()
+
+    app.cleanup_ctx.append(close)
+    async with TestClient(TestServer(app)) as client:
+        yield client
+
+
+async def test_with_channel_credentials_on_loopback_there_is_no_console(db_url: str) -> None:
+    async for client in _client(db_url, {}, "127.0.0.1", **SLACK):
+        for method, path in (("GET", "/"), ("GET", "/raise"), ("GET", "/digest"), ("POST", "/clock")):
+            response = await client.request(method, path, data={"step": "hour"} if method == "POST" else None)
+            assert response.status == 404, path
+
+
+async def test_served_on_all_interfaces_there_is_no_console(db_url: str) -> None:
+    async for client in _client(db_url, {}, "0.0.0.0"):
+        assert (await client.get("/")).status == 404
+
+
+async def test_switched_on_with_credentials_the_console_has_no_demo_clock(db_url: str) -> None:
+    async for client in _client(db_url, {"MASHBOT_CONSOLE": "1"}, "0.0.0.0", **TEAMS):
+        page = await client.get("/")
+        assert page.status == 200
+        assert "Demo clock" not in await page.text()
+        assert (await client.post("/clock", data={"step": "week"})).status == 404
+
+
+async def test_mashbot_serve_builds_the_console_on_loopback(db_url: str) -> None:
+    service = bootstrap.build(make_settings(db_url))
+    async with TestClient(TestServer(build_app(service, host="127.0.0.1"))) as client:
+        page = await client.get("/")
+        text = await page.text()
+        assert page.status == 200 and "<h1>Choose who you are</h1>" in text
+        assert "Demo clock" in text
+        assert (await client.get("/healthz")).status == 200
+
+
+# --- the page itself -------------------------------------------------------------------------
+
+
+async def test_pages_are_self_contained_and_accessible(console: Console) -> None:
+    await console.act_as("tara.nolan")
+    for path in ("/", "/raise", "/challenges", "/digest"):
+        response = await console.client.get(path)
+        page = await response.text()
+        assert response.status == 200, path
+        assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
+        assert '<html lang="en-GB">' in page and '<a class="skip-link" href="#main">' in page
+        assert len(re.findall(r"<h1[ >]", page)) == 1, path
+        assert not re.search(r'(src|href|action)="(https?:)?//', page), path  # nothing external
+        for control in re.findall(r'<(?:input|select|textarea)\b[^>]*\bid="([^"]+)"', page):
+            assert f'<label for="{control}"' in page, (path, control)
+    css = await console.client.get("/console/static/console.css")
+    js = await console.client.get("/console/static/console.js")
+    assert css.status == 200 and ":focus-visible" in await css.text()
+    assert js.status == 200 and "data-shown-when" in await js.text()
+
+
+async def test_acting_as_someone_from_the_roster(console: Console) -> None:
+    page = await console.client.get("/")
+    text = await page.text()
+    assert '<option value="tara.nolan">Tara Nolan — Practitioner (East)</option>' in text
+    assert "csap-team" not in text  # team mailboxes are not people to act as
+    text = await console.act_as("ava.okafor")
+    assert "<h1>Inbox of Ava Okafor</h1>" in text
+    assert flash(text) == ["Note: You are acting as Ava Okafor."]
+    assert '<option value="ava.okafor" selected>' in text
+    response = await console.client.post("/act-as", data={"person": "nobody", "next": "/"})
+    assert flash(await response.text()) == ["Not done: Choose a person from the roster."]
+
+
+async def test_cross_site_posts_are_refused(console: Console) -> None:
+    await console.act_as("tara.nolan")
+    for path in ("/act-as", "/raise", "/clock", "/challenges/CH-2345AB/accept"):
+        response = await console.client.post(path, data={"person": "ava.okafor"},
+                                             headers={"Origin": "http://evil.example"})
+        assert response.status == 403, path
+    response = await console.client.post("/raise", data=GOOD_INTAKE, headers={"Sec-Fetch-Site": "cross-site"})
+    assert response.status == 403
+
+
+async def test_redirects_stay_on_this_site(console: Console) -> None:
+    response = await console.client.post("/act-as", data={"person": "ava.okafor", "next": "//evil.example/"},
+                                         allow_redirects=False)
+    assert response.status == 303 and response.headers["Location"] == "/"
+
+
+# --- raising -----------------------------------------------------------------------------------
+
+
+async def test_the_raise_form_is_the_intake_form(console: Console) -> None:
+    await console.act_as("tara.nolan")
+    page = await (await console.client.get("/raise")).text()
+    form = form_for_policy(console.service.policy, default_area="East")
+    assert has(page, form.title) and has(page, form.submit_label)
+    for field in form.fields:
+        assert f'id="intake-{field.id}" name="{field.id}"' in page, field.id
+        assert has(page, field.label), field.id
+        if field.help:
+            assert has(page, field.help), field.id
+        for choice in field.choices:
+            assert f'value="{escape(choice.value)}"' in page and has(page, choice.label)
+    assert '<option value="East" selected>East</option>' in page  # Tara's area
+    assert 'data-shown-when="intake-urgent=yes"' in page
+
+
+async def test_the_intake_validation_messages_are_shown_per_field(console: Console) -> None:
+    await console.act_as("tara.nolan")
+    values = {"case_reference": "Jane Smith", "area": "East", "reason_text": "Call 07700 900123 about it",
+              "urgent": "yes"}
+    expected = validate_for_policy(values, console.service.policy).errors
+    assert {"case_reference", "agency", "reason_text", "urgent_reason"} <= set(expected)
+    response = await console.client.post("/raise", data=values)
+    page = await response.text()
+    assert response.status == 400
+    assert '<div class="error-summary" role="alert"' in page
+    for field_id, message in expected.items():
+        assert f'<p class="error-message" id="intake-{field_id}-error">' in page
+        assert has(page, message), (field_id, message)
+        assert f'<a href="#intake-{field_id}">' in page
+    assert 'value="Jane Smith"' in page  # what was entered stays
+    assert 'aria-invalid="true"' in page
+    async with console.service.database.uow(read_only=True) as uow:
+        assert await uow.challenges.listing(active_only=False) == []
+
+
+async def test_raising_a_challenge(console: Console) -> None:
+    await console.act_as("tara.nolan")
+    response = await console.client.post("/raise", data=GOOD_INTAKE)
+    page = await response.text()
+    ref = response.url.path.rsplit("/", 1)[1]
+    assert flash(page) == [f"Done: Challenge {ref} raised: with Practice Manager (Ava Okafor, Ben Hartley), "
+                           "due Tue 29 Dec, 17:00 — 1 working day left."]
+    assert f"Your challenge {ref} — Practice Manager" in page
+    assert "Thu 24 Dec 2026, 10:00" in page and "<strong>raised</strong>" in page
+    challenge = await console.challenge(ref)
+    assert challenge.challenger_id == "tara.nolan" and challenge.case_reference == "LCS123456"
+
+
+async def test_a_complaint_is_redirected_and_nothing_is_recorded(console: Console) -> None:
+    await console.act_as("tara.nolan")
+    response = await console.client.post("/raise", data={"case_reference": "LCS123456", "area": "East",
+                                                          "reason_category": "complaint"})
+    page = await response.text()
+    assert response.url.path == "/"
+    assert has(page, console.service.policy.complaint_text.strip())
+    async with console.service.database.uow(read_only=True) as uow:
+        assert await uow.challenges.listing(active_only=False) == []
+
+
+async def test_raising_needs_someone_to_act_as(console: Console) -> None:
+    page = await (await console.client.post("/raise", data=GOOD_INTAKE)).text()
+    assert flash(page) == ["Not done: Choose who you are first (acting as)."]
+
+
+# --- cards and their buttons ------------------------------------------------------------------
+
+
+async def test_accept_escalate_and_the_answers_for_stale_and_other_peoples_presses(console: Console) -> None:
+    await console.act_as("tara.nolan")
+    ref = await console.raise_challenge()
+
+    await console.act_as("ava.okafor")
+    inbox = await (await console.client.get("/")).text()
+    assert f"Challenge {ref} — Practice Manager" in inbox
+    assert f'action="/challenges/{ref}/accept"' in inbox and 'name="version" value="1"' in inbox
+
+    await console.act_as("callum.reid")  # Central's Practice Manager: not his
+    assert f"Challenge {ref}" not in await (await console.client.get("/")).text()
+    page = await console.press(ref, "accept", version=1)
+    assert flash(page) == ["Not done: This is for Ava Okafor, Ben Hartley."]
+
+    await console.act_as("ava.okafor")
+    page = await console.press(ref, "accept", version=1)
+    assert flash(page) == [f"Done: You own {ref} at Practice Manager. Due Tue 29 Dec, 17:00 — 1 working day left."]
+    assert "Taken by Ava Okafor at Thu 24 Dec, 10:00." in page
+
+    await console.act_as("ben.hartley")  # his card still showed version 1
+    page = await console.press(ref, "accept", version=1)
+    assert flash(page) == ["Not done: Already actioned by Ava Okafor at Thu 24 Dec, 10:00."]
+    assert 'class="flash flash-warning"' in page
+
+    await console.act_as("ava.okafor")
+    page = await console.press(ref, "escalate")
+    assert flash(page) == ["Not done: Give the reason for escalating."]
+    page = await console.press(ref, "escalate", reason="Needs a Team Manager view.")
+    assert flash(page) == [f"Done: {ref} escalated to Team Manager."]
+    challenge = await console.challenge(ref)
+    assert challenge.stage == 1 and challenge.reviewers == ("ellen.marsh",)
+    assert "<strong>escalated</strong>" in page
+
+    await console.act_as("ellen.marsh")
+    inbox = await (await console.client.get("/")).text()
+    assert f"Challenge {ref} — Team Manager" in inbox
+    assert "Due Tue 5 Jan, 17:00 — 5 working days left" in inbox
+
+
+async def test_outcome_then_the_challenger_accepts_it(console: Console) -> None:
+    await console.act_as("tara.nolan")
+    ref = await console.raise_challenge()
+    await console.act_as("ava.okafor")
+    await console.press(ref, "accept")
+    page = await console.press(ref, "record_outcome", outcome="de_escalated", rationale="early help is in place",
+                               level="2")
+    assert flash(page)[0].startswith(f"Done: Outcome recorded for {ref}.")
+    assert has(page, "A reflective discussion has been held between MASH and the locality team and, owing to "
+                     "early help is in place, a joint decision has been made to de-escalate the case to level 2.")
+    await console.act_as("tara.nolan")
+    inbox = await (await console.client.get("/")).text()
+    assert "Accept outcome" in inbox and "Escalate to Team Manager" in inbox
+    page = await console.press(ref, "accept_outcome")
+    assert flash(page) == [f"Done: {ref} is closed."]
+    assert (await console.challenge(ref)).state is State.CLOSED
+    inbox = await (await console.client.get("/")).text()
+    assert re.search(r'<h2 id="section-finished">Finished <span class="count">\(1\)</span>', inbox)
+
+
+async def test_withdraw_and_the_unknown_challenge(console: Console) -> None:
+    await console.act_as("tara.nolan")
+    ref = await console.raise_challenge()
+    page = await console.press(ref, "withdraw")
+    assert flash(page) == [f"Done: {ref} is withdrawn."]
+    assert "Withdrawn by Tara Nolan at Thu 24 Dec, 10:00." in page
+    response = await console.client.get("/challenges/CH-NOPE22")
+    assert response.status == 404 and "There is no challenge CH-NOPE22" in await response.text()
+    response = await console.client.post("/challenges/CH-NOPE22/accept", data={"version": "1", "next": "/"})
+    page = await response.text()
+    assert flash(page) == ["Not done: There is no challenge CH-NOPE22. Check the reference (it looks like CH-7K2M9Q)."]
+
+
+# --- the demo clock ----------------------------------------------------------------------------
+
+
+async def _move(console: Console, step: str) -> str:
+    response = await console.client.post("/clock", data={"step": step, "next": "/"})
+    assert response.status == 200
+    return await response.text()
+
+
+async def test_the_demo_clock_moves_by_hours_and_working_days_over_bank_holidays(console: Console) -> None:
+    cal = console.service.policy.calendar()
+    page = await _move(console, "hour")
+    assert flash(page)[0].startswith("Note: Clock moved +1 hour to Thu 24 Dec 2026, 11:00. Tick: 0 challenge(s)")
+    page = await _move(console, "day")  # Christmas, the weekend and Boxing Day's substitute are not working days
+    assert "Clock moved +1 working day to Tue 29 Dec 2026, 11:00." in flash(page)[0]
+    page = await _move(console, "week")  # 30, 31 Dec, 4, 5, 6 Jan (New Year's Day is a holiday)
+    assert cal.describe_with_year(console.service.now()) == "Wed 6 Jan 2027, 11:00"
+    assert '<strong id="service-time">Wed 6 Jan 2027, 11:00</strong>' in page
+    bad = await console.client.post("/clock", data={"step": "year", "next": "/"})
+    assert flash(await bad.text()) == ["Not done: Choose how far to move the clock."]
+
+
+async def test_the_team_managers_five_working_days_run_out_and_it_escalates_itself(console: Console) -> None:
+    await console.act_as("tara.nolan")
+    ref = await console.raise_challenge()
+    await console.act_as("ava.okafor")
+    await console.press(ref, "accept")
+    await console.press(ref, "escalate", reason="Needs a Team Manager view.")  # due Tue 5 Jan 17:00
+    page = await _move(console, "week")  # Tue 5 Jan 10:00: due today, reminders sent
+    assert (await console.challenge(ref)).stage == 1
+    page = await (await console.client.get(f"/challenges/{ref}")).text()
+    assert "<strong>nudged</strong>" in page and "Due Tue 5 Jan, 17:00 — due today" in page
+    page = await _move(console, "day")  # Wed 6 Jan 10:00
+    assert f"1 challenge(s) changed ({ref})" in flash(page)[0]
+    challenge = await console.challenge(ref)
+    assert challenge.stage == 2 and challenge.reviewers == ("farid.khan",)
+    page = await (await console.client.get(f"/challenges/{ref}")).text()
+    row = re.search(r'<tr class="event-escalated_timeout">(.*?)</tr>', page, re.S)
+    assert row is not None
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)]
+    assert cells[:4] == ["Wed 6 Jan 2027, 10:00", "escalated (timeout)", "Senior Manager", "mashbot (time limit)"]
+    assert "from Team Manager" in cells[4]
+
+
+async def test_urgent_path_and_breach_can_be_watched(console: Console) -> None:
+    await console.act_as("tara.nolan")
+    ref = await console.raise_challenge(urgent="yes", urgent_reason="Immediate risk of harm tonight.")
+    for _ in range(4):  # 4 hours per stage, clock hours, four stages
+        for _ in range(4):
+            await _move(console, "hour")
+    challenge = await console.challenge(ref)
+    assert challenge.stage == 3 and challenge.breached
+    page = await (await console.client.get(f"/challenges/{ref}")).text()
+    assert "breached (final stage overdue)" in page
+    digest = await (await console.client.get("/digest?for=farid.khan")).text()
+    assert "Breached" in digest and ref in digest
+
+
+# --- the digest ---------------------------------------------------------------------------------
+
+
+async def test_the_senior_manager_digest(console: Console) -> None:
+    await console.act_as("tara.nolan")
+    ref = await console.raise_challenge()
+    await console.act_as("farid.khan")
+    page = await (await console.client.get("/digest")).text()
+    assert "<h1>Senior Manager digest</h1>" in page
+    assert "Farid Khan" in page and ref in page
+    assert re.search(r"<th scope=\"row\">East</th><td>1</td>", page)
+    other = await (await console.client.get("/digest?for=gwen.talbot")).text()
+    assert "— Gwen Talbot" in other
+
