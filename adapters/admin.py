@@ -217,7 +217,11 @@ async def due(args: argparse.Namespace) -> int:
 async def audit_verify(args: argparse.Namespace) -> int:
     service = bootstrap.build()
     try:
-        check = await service.database.verify_chain()
+        # --- governance (issue 8): tombstone-aware, so the trail still verifies after a purge ---
+        from storage.retention import verify_database
+
+        check = await verify_database(service.database)
+        # --- end governance ---
     finally:
         await service.close()
     if check.broken is not None:
@@ -234,3 +238,23 @@ async def digest(args: argparse.Namespace) -> int:
 
     return await digest_command(args.dry_run, args.date, args.now)
 # --- end digest ---
+
+
+# --- governance (issue 8): the commands live in adapters/reports, adapters/purge.py, adapters/export.py ---
+async def report_quarterly(args: argparse.Namespace) -> int:
+    from adapters.reports.command import report_command
+
+    return await report_command(args)
+
+
+async def purge(args: argparse.Namespace) -> int:
+    from adapters.purge import purge_command
+
+    return await purge_command(args)
+
+
+async def challenges_export(args: argparse.Namespace) -> int:
+    from adapters.export import export_command
+
+    return await export_command(args)
+# --- end governance ---

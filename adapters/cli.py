@@ -92,6 +92,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
     _add(audit, "verify", admin.audit_verify, "verify the audit trail's hash chain")
+
+    # --- governance (issue 8) ---
+    export = _add(ch, "export", admin.challenges_export,
+                  "write one challenge's record and timeline as REF.json and REF.txt (subject access, audit)")
+    export.add_argument("reference", metavar="REF")
+    export.add_argument("--out", metavar="DIR", help="folder to write to (default: the current folder)")
+    report = sub.add_parser("report", help="reports").add_subparsers(dest="report_command", required=True)
+    quarterly = _add(report, "quarterly", admin.report_quarterly,
+                     "the quarterly report over challenges raised from --from to --to (text; --csv, --html files)")
+    quarterly.add_argument("--from", dest="start", type=_date, required=True, metavar="D", help="first day, YYYY-MM-DD")
+    quarterly.add_argument("--to", dest="end", type=_date, required=True, metavar="D", help="last day, YYYY-MM-DD")
+    quarterly.add_argument("--csv", metavar="FILE", help="also write the counts as CSV (opens in Excel)")
+    quarterly.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report with charts")
+    quarterly.add_argument("--now", type=_iso, help=argparse.SUPPRESS)
+    purge = _add(sub, "purge", admin.purge,
+                 "remove challenges closed longer ago than the policy's retention, keeping their counts")
+    purge.add_argument("--dry-run", action="store_true", help="list what would be purged; change nothing")
+    purge.add_argument("--now", type=_iso, help=argparse.SUPPRESS)
+    # --- end governance ---
     return parser
 
 

@@ -16,6 +16,7 @@ Guarantees (DESIGN §5):
 from __future__ import annotations
 
 import asyncio
+import html  # teams (issue 5): the digest's "emailed instead" note
 import logging
 import random
 from collections.abc import Callable
@@ -41,6 +42,29 @@ class SendFailed(Exception):
         self.reason = reason
         self.permanent = permanent
         self.retry_after = retry_after
+
+
+# --- teams (issue 5): a chat channel may learn only at send time that it cannot reach someone ---
+class NotReachable(SendFailed):
+    """The chat channel has no way to reach this person (no stored conversation, app removed):
+    the row goes to the next chat channel that may reach them, then by email."""
+
+
+EMAILED_INSTEAD = ("You get this by email because mashbot cannot reach you in {channels} yet: "
+                   "open a chat with mashbot there and say hello to get it in chat.")
+
+
+def emailed_instead(message: Message, channels: list[str]) -> Message:
+    """A chat row going by email instead; the digest says so (issue 5)."""
+    if message.kind != "digest":
+        return message
+    note = EMAILED_INSTEAD.format(channels=" or ".join(c.capitalize() for c in channels) or "chat")
+    data = dict(message.data)
+    data["body"] = f"{data.get('body', '')}\n{note}\n"
+    if data.get("html"):
+        data["html"] = f"{data['html']}\n<p><em>{html.escape(note)}</em></p>"
+    return message.model_copy(update={"data": data})
+# --- end teams ---
 
 
 class Sender(Protocol):
@@ -142,6 +166,26 @@ class Dispatcher:
                     return sender
         return self.email  # EMAIL rows, and the fallback for a person with no chat identity
 
+    # --- teams (issue 5) ---
+    async def _send(self, item: OutboxItem, person: Person) -> str | None:
+        """A chat row goes to the first chat channel that reaches the person; one that finds
+        it cannot after all (NotReachable) hands it on, and email comes last."""
+        key = f"{item.id}.{int(item.created_at.timestamp())}"
+        message = item.message
+        if message.channel is Channel.CHAT:
+            for chat in [s for s in self.chat if s.reaches(person)]:
+                try:
+                    return await chat.send(message, person, key=key)
+                except NotReachable as exc:
+                    log.info("outbox %s: %s cannot reach the recipient (%s); trying the next channel",
+                             item.id, chat.channel, exc.reason)
+            if self.chat:
+                message = emailed_instead(message, [s.channel for s in self.chat])
+        if self.email is None:
+            raise SendFailed("no chat conversation with the recipient and no email configured")
+        return await self.email.send(message, person, key=key)
+    # --- end teams ---
+
     async def _deliver(self, item: OutboxItem, roster: Roster, report: DispatchReport) -> None:
         person = roster.get(item.message.to)
         sender = self._route(item.message, person) if person else None
@@ -152,9 +196,7 @@ class Dispatcher:
             if sender is None:
                 await self._put_back(item, report)
                 return
-            external_id = await asyncio.wait_for(
-                sender.send(item.message, person, key=f"{item.id}.{int(item.created_at.timestamp())}"),
-                self.send_timeout)
+            external_id = await asyncio.wait_for(self._send(item, person), self.send_timeout)  # teams (issue 5)
         except SendFailed as exc:
             await self._failed(item, channel, exc, report)
             return

@@ -176,6 +176,14 @@ class Clockwork:
         if self._digest_due_at_start():
             scheduler.add_job(self._job(self.digest), id="digest-catch-up", name="digest (catch-up)",
                               next_run_time=datetime.now(zone) + timedelta(seconds=1))
+        # --- governance (issue 8): the daily retention purge (adapters/purge.py) ---
+        from adapters.purge import PURGE_AT, purge_job
+
+        scheduler.add_job(self._job(lambda: purge_job(self.service)),
+                          CronTrigger(hour=PURGE_AT.hour, minute=PURGE_AT.minute, timezone=zone),
+                          id="purge", name="retention purge", max_instances=1, coalesce=True,
+                          misfire_grace_time=6 * 3600)
+        # --- end governance ---
         scheduler.start()
         self.scheduler = scheduler
         self.started_at = self._monotonic()

@@ -14,6 +14,8 @@ from adapters.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from adapters.metrics import Metrics
 from adapters.scheduler import Clockwork, build_clockwork
 from adapters.settings import Settings
+from adapters.slack import mount_slack  # --- slack (issue 4) ---
+from adapters.teams.route import mount_teams  # --- teams (issue 5) ---
 
 log = logging.getLogger("mashbot.web")
 SERVICE = web.AppKey("service", bootstrap.Service)
@@ -87,6 +89,12 @@ def create_app(service: bootstrap.Service, *, scheduler: bool = False, host: str
     # --- console (issue 7): the local web console at "/" when enabled (see adapters/console) ---
     mount_console(app, service, host=host)  # `host`: the address served on (default settings.host)
     # --- end console ---------------------------------------------------------------------------
+    # --- slack (issue 4): POST /slack/events when SLACK_SIGNING_SECRET is set (see adapters/slack) ---
+    mount_slack(app, service, clockwork=app.get(CLOCKWORK))
+    # --- end slack ---
+    # --- teams (issue 5): POST /api/messages, always mounted (see adapters/teams/route.py) ---
+    mount_teams(app, service, clockwork=app.get(CLOCKWORK))
+    # --- end teams ---
     return app
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot import ladder, texts
-from bot.challenge import Challenge, Message
+from bot.challenge import Challenge, Event, Message
 from bot.commands import (
     LESSON_CATEGORIES,
     Accept,
@@ -108,29 +108,35 @@ class Mashbot:
             await uow.commit()
         return Result(change.reply, change.challenge, tuple(change.messages))
 
-    async def tick(self, now: datetime, batch: int = 200) -> TickReport:
+    async def tick(self, now: datetime, batch: int = 500) -> TickReport:
         """Apply every timeout, nudge and breach that fell due by `now`; safe to run twice."""
         report = TickReport()
+        seen: set[str] = set()
         while True:
             async with self.uow() as uow:
                 due = await uow.challenges.due(now, batch)
-                if not due:
-                    break
+                if not due or seen.issuperset(c.reference for c in due):
+                    break  # nothing left, or only rows this tick already handled
+                seen.update(c.reference for c in due)
                 roster = await uow.people.roster()
+                events: list[Event] = []
+                messages: list[Message] = []
                 for challenge in due:
-                    expected = challenge.version
                     change = ladder.tick(challenge, roster=roster, now=now)
                     report.examined += 1
-                    # Saved even when nothing was sent: the next wake time moved on.
-                    if not await uow.challenges.update(change.challenge, expected):
-                        continue  # a person acted on it meanwhile; the next tick looks again
-                    if not change.events and not change.messages:
-                        continue
-                    await self._save_changes(uow, change, now)
-                    report.changed += 1
-                    report.events += len(change.events)
-                    report.messages += len(change.messages)
-                    report.references.append(challenge.reference)
+                    if change.events or change.messages:
+                        report.changed += 1
+                        report.references.append(challenge.reference)
+                    events.extend(change.events)
+                    messages.extend(change.messages)
+                # Claimed rows are locked for this unit of work, so they are saved without a
+                # version check -- even when nothing was sent, since the next wake time moved on.
+                # One update, one append and one outbox insert per batch: cost follows the due rows.
+                await uow.challenges.save_claimed(due)
+                await uow.events.append(events)
+                await uow.outbox.add(messages, now)
+                report.events += len(events)
+                report.messages += len(messages)
                 await uow.commit()
             if len(due) < batch:
                 break

@@ -33,12 +33,13 @@ from bot.policy import Duty, Limit, LimitUnit, Policy
 from bot.reviewers import assign, stage_candidates
 from bot.roster import AREAS, Roster
 
-_CALENDARS: dict[str, WorkingCalendar] = {}
+_CALENDARS: dict[tuple[object, ...], WorkingCalendar] = {}
 
 
 def calendar_of(policy: Policy) -> WorkingCalendar:
-    """The policy's calendar, built once per distinct policy snapshot."""
-    key = policy.model_dump_json()
+    """The policy's calendar, built once per distinct calendar (zone, hours, region, closures)."""
+    hours = tuple(sorted((day, spec.opens, spec.closes) for day, spec in policy.office_hours.items() if spec))
+    key = (policy.zone, policy.holiday_region, hours, policy.closure_days)
     cal = _CALENDARS.get(key)
     if cal is None:
         cal = _CALENDARS[key] = policy.calendar()

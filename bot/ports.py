@@ -22,6 +22,9 @@ class ChallengeRepository(Protocol):
     async def update(self, challenge: Challenge, expected_version: int) -> bool:
         """Save if the stored version is still `expected_version`; False when someone else won."""
 
+    async def save_claimed(self, challenges: Sequence[Challenge]) -> None:
+        """Save challenges claimed by `due` in this same unit of work (no version check)."""
+
     async def due(self, now: datetime, limit: int) -> list[Challenge]:
         """Active challenges whose wake time is at or before `now`, oldest first, claimed for
         this unit of work (other workers skip them)."""
@@ -48,11 +51,21 @@ class People(Protocol):
 
 
 class UnitOfWork(Protocol):
-    challenges: ChallengeRepository
-    events: EventLog
-    outbox: Outbox
-    tallies: Tallies
-    people: People
+    # Read-only properties, so implementations may hold narrower (richer) repository types.
+    @property
+    def challenges(self) -> ChallengeRepository: ...
+
+    @property
+    def events(self) -> EventLog: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    @property
+    def tallies(self) -> Tallies: ...
+
+    @property
+    def people(self) -> People: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -47,6 +47,8 @@ def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
     """An async engine for `url`; SQLite gets WAL, foreign keys, a busy timeout and
     writer-first transactions (`BEGIN IMMEDIATE`), so one writer at a time claims work."""
     parsed = async_url(url)
+    # Statement parameters hold case details; keep them out of error messages and logs.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, **kwargs)
     kwargs.setdefault("pool_pre_ping", True)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    bindparam,
     delete,
     func,
     insert,
@@ -110,8 +111,10 @@ class SqlChallenges:
         self._session = session
 
     async def get(self, reference: str) -> Challenge | None:
+        # Locked for the rest of the unit of work (PostgreSQL), so a tick cannot change the
+        # row between a person's read and write; the tick's SKIP LOCKED leaves it to the next tick.
         data = await self._session.scalar(
-            select(t.challenges.c.data).where(t.challenges.c.reference == reference))
+            select(t.challenges.c.data).where(t.challenges.c.reference == reference).with_for_update())
         return None if data is None else Challenge.model_validate_json(data)
 
     async def add(self, challenge: Challenge) -> None:
@@ -125,6 +128,14 @@ class SqlChallenges:
             .where(c.reference == challenge.reference, c.version == expected_version)
             .values(**_challenge_columns(challenge)))
         return _rowcount(result) == 1
+
+    async def save_claimed(self, challenges: Sequence[Challenge]) -> None:
+        """Save challenges claimed by `due()` in this unit of work, in one executemany: the
+        claim's row locks (or SQLite's write lock) mean nobody changed them meanwhile."""
+        if not challenges:
+            return
+        stmt = update(t.challenges).where(t.challenges.c.reference == bindparam("ref"))
+        await self._session.execute(stmt, [{"ref": c.reference, **_challenge_columns(c)} for c in challenges])
 
     async def due(self, now: datetime, limit: int) -> list[Challenge]:
         """Claims due rows: `FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite the unit of work

@@ -184,3 +184,20 @@ def singleton_rows() -> list[tuple[Table, dict[str, Any]]]:
         (audit_head, {"id": 1, "seq": 0, "hash": GENESIS}),
         (roster_meta, {"id": 1, "version": 0, "imported_at": None, "source": None, "count": 0}),
     ]
+
+
+# --- governance (issue 8) ---
+# What retention keeps of a purged challenge: the report's facts (bot.report.ChallengeFacts,
+# free text removed) as JSON, so reports over old quarters still add up. `purge_id` ties the
+# row to the audit trail's "purged" event, whose digest covers it (storage/retention.py).
+challenge_summaries = Table(
+    "challenge_summaries",
+    metadata,
+    Column("reference", String, primary_key=True),
+    Column("raised_at", UTCDateTime, nullable=False, index=True),
+    Column("closed_at", UTCDateTime, nullable=True),
+    Column("purged_at", UTCDateTime, nullable=False),
+    Column("purge_id", String, nullable=False, index=True),
+    Column("facts", Text, nullable=False),
+)
+# --- end governance ---

@@ -79,6 +79,10 @@ class FakeUnitOfWork:
         self._challenges[challenge.reference] = challenge.model_dump_json()
         return True
 
+    async def save_claimed(self, challenges: Sequence[Challenge]) -> None:
+        for challenge in challenges:
+            self._challenges[challenge.reference] = challenge.model_dump_json()
+
     async def due(self, now: datetime, limit: int) -> list[Challenge]:
         found = [Challenge.model_validate_json(raw) for raw in self._challenges.values()]
         due = [c for c in found if c.wake_at is not None and c.wake_at <= now]

@@ -1,0 +1,89 @@
+"""Wiring of the Slack channel: the Web API client, directory, sender, listeners and route."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.bootstrap import Service
+from adapters.dispatcher import Dispatcher
+from adapters.slack.app import PATH, Background, RequestCheck, SlackEdge, build_bolt
+from adapters.slack.directory import Directory
+from adapters.slack.interactions import Interactions
+from adapters.slack.sender import CardSync, SlackSender
+
+log = logging.getLogger("mashbot.slack")
+
+
+@dataclass
+class SlackChannel:
+    edge: SlackEdge
+    sender: SlackSender
+    interactions: Interactions
+    dispatcher: Dispatcher
+    background: Background | None  # None when the scheduler's clockwork sends for us
+
+
+SLACK = web.AppKey("slack", SlackChannel)
+
+
+def card_secret(service: Service, signing_secret: str) -> bytes:
+    """MASHBOT_SECRET signs card buttons. Without it, a key derived from the signing secret
+    keeps buttons working across restarts and replicas (with a warning to set it)."""
+    configured = service.settings.secret
+    if configured is not None and configured.get_secret_value():
+        return configured.get_secret_value().encode()
+    log.warning("MASHBOT_SECRET is not set: Slack card buttons are signed with a key derived from "
+                "SLACK_SIGNING_SECRET; set MASHBOT_SECRET so every channel shares one")
+    return hmac.new(signing_secret.encode(), b"mashbot card actions", hashlib.sha256).digest()
+
+
+def build(service: Service, clockwork: Any = None) -> SlackChannel:
+    settings = service.settings
+    signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    if not token:
+        log.warning("SLACK_BOT_TOKEN is not set: Slack requests are checked but mashbot cannot answer or send")
+    api_url = settings.slack_api_url or None
+    web_api = AsyncWebClient(token=token or None, **({"base_url": api_url} if api_url else {}))
+    directory = Directory(service.database, web_api, clock=service.now)
+    secret = card_secret(service, signing_secret)
+    sync = CardSync(service.database, service)
+    sender = SlackSender(service, web_api, directory, secret, sync)
+    background: Background | None = None
+    if clockwork is not None:
+        dispatcher: Dispatcher = clockwork.dispatcher
+        kick = clockwork.kick
+    else:
+        from adapters.scheduler import build_dispatcher
+
+        dispatcher = build_dispatcher(service)
+        background = Background(dispatcher.run_once)
+        kick = background.kick
+    dispatcher.chat = (*dispatcher.chat, sender)
+    interactions = Interactions(service, web_api, directory, secret, sync, kick,
+                                admin_contact=getattr(settings, "admin_contact", None))
+    bolt = build_bolt(interactions, signing_secret=signing_secret, token=token, api_url=api_url)
+    return SlackChannel(SlackEdge(bolt, RequestCheck(signing_secret)), sender, interactions, dispatcher, background)
+
+
+def mount(app: web.Application, service: Service, clockwork: Any = None) -> SlackChannel:
+    channel = build(service, clockwork)
+    app[SLACK] = channel
+    app.router.add_post(PATH, channel.edge.handle)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        yield
+        if channel.background is not None:
+            await channel.background.drain()
+
+    app.cleanup_ctx.append(lifecycle)
+    log.info("Slack: %s is served (Web API %s)", PATH, service.settings.slack_api_url or "slack.com")
+    return channel

@@ -1,0 +1,258 @@
+"""What a Slack command, button press or modal submission does: convert, delegate, reply.
+
+Every listener acks first (a button, a command) or acks with what it must say (a modal's
+errors); anything that talks to the Web API happens after the ack. Commands go to the core
+(bot/handlers.py); the DMs and card updates that follow go through the outbox (sender.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.bootstrap import Service
+from adapters.slack import texts as words
+from adapters.slack.directory import Directory
+from adapters.slack.sender import CardSync
+from bot import texts, views
+from bot.challenge import Challenge, Event, State
+from bot.commands import Accept, RaiseChallenge
+from bot.errors import InvalidCommand, MashbotError, NotAllowed, NotFound
+from bot.handlers import Result, check_fresh
+from bot.ladder import calendar_of
+from bot.roster import Person, Roster, Side
+from cards import slack as blocks
+from cards.actions import ActionPayload, BadAction, verify
+from dialogs.intake import form_for_policy, to_command, validate_for_policy
+
+log = logging.getLogger("mashbot.slack")
+
+Ack = Callable[..., Awaitable[Any]]
+Respond = Callable[..., Awaitable[Any]]
+
+# Which intake field a core error about the raise belongs to (by how its message starts).
+_RAISE_ERROR_FIELDS = (("Case reference", "case_reference"), ("Area", "area"), ("This policy accepts", "raised_by"),
+                       ("RAG", "rag"), ("An urgent", "urgent_reason"), ("Urgent reason", "urgent_reason"),
+                       ("Requested outcome", "requested_outcome"), ("Agency", "agency"),
+                       ("Reason", "reason_text"), ("Please give a short reason", "reason_text"))
+# Which action input a core error about free text belongs to.
+_ACTION_ERROR_INPUTS = (("Rationale", "rationale"), ("Reason", "reason"), ("Lesson", "text"), ("Detail", "detail"),
+                        ("Urgent reason", "reason"), ("De-escalation", "level"), ("Outcome", "outcome"))
+
+
+def _field_for(message: str, table: tuple[tuple[str, str], ...], present: Mapping[str, Any], default: str) -> str:
+    for prefix, block_id in table:
+        if message.startswith(prefix) and block_id in present:
+            return block_id
+    return default if default in present or not present else next(iter(present))
+
+
+@dataclass
+class Interactions:
+    service: Service
+    web: AsyncWebClient
+    directory: Directory
+    secret: bytes
+    sync: CardSync
+    kick: Callable[[], None]
+    admin_contact: str | None = None
+
+    # -- shared steps --------------------------------------------------------------------------
+    async def _roster(self) -> Roster:
+        async with self.service.database.uow(read_only=True) as uow:
+            return await uow.people.roster()
+
+    async def _person(self, user: str) -> Person | None:
+        return await self.directory.person_for(user, await self._roster())
+
+    async def _load(self, reference: str) -> tuple[Roster, Challenge | None, list[Event]]:
+        async with self.service.database.uow(read_only=True) as uow:
+            roster = await uow.people.roster()
+            challenge = await uow.challenges.get(reference)
+            events = await uow.events.for_challenge(reference) if challenge else []
+        return roster, challenge, events
+
+    def unknown(self, user: str) -> str:
+        return words.UNKNOWN_PERSON.format(who=self.admin_contact or words.DEFAULT_ADMIN, user_id=user)
+
+    async def _say(self, respond: Respond, text: str, **extra: Any) -> None:
+        """An ephemeral reply (only the person sees it), after the ack; a failure is logged."""
+        try:
+            await respond(text=text, response_type="ephemeral", replace_original=False, **extra)
+        except Exception as exc:  # noqa: BLE001 - the reply is a courtesy; its content is not logged
+            log.warning("Slack ephemeral reply failed: %s", type(exc).__name__)
+
+    async def _after_change(self, result: Result, actor_id: str) -> None:
+        """Queue the in-place updates this change needs, then send what the change queued."""
+        if result.challenge is not None:
+            await self.sync.queue(result.challenge.reference, result.challenge.version, also=(actor_id,))
+        self.kick()
+
+    # -- /challenge ----------------------------------------------------------------------------
+    async def command(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        text = str(body.get("text") or "").strip()
+        word, _, rest = text.partition(" ")
+        if word.lower() in ("help", "?"):
+            await ack(text=words.HELP, response_type="ephemeral")
+            return
+        await ack()
+        user = str(body.get("user_id", ""))
+        person = await self._person(user)
+        if person is None:
+            await self._say(respond, self.unknown(user))
+        elif not word:
+            await self._open_intake(str(body.get("trigger_id", "")), person)
+        elif word.lower() == "list":
+            await self._list(person, respond)
+        elif word.lower() == "status":
+            await self._status(person, rest.strip().upper(), respond)
+        else:
+            await self._say(respond, words.NOT_UNDERSTOOD.format(text=blocks.escape(text[:100])))
+
+    async def _open_intake(self, trigger_id: str, person: Person) -> None:
+        area = person.areas[0] if len(person.areas) == 1 else None
+        view = blocks.intake_modal(form_for_policy(self.service.policy, default_area=area))
+        try:
+            await self.web.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as exc:
+            log.warning("views.open for /challenge failed: %s", exc.response.get("error"))
+
+    async def _list(self, person: Person, respond: Respond) -> None:
+        async with self.service.database.uow(read_only=True) as uow:
+            roster = await uow.people.roster()
+            found = await uow.challenges.listing(active_only=True)
+        cards = [c for c in views.inbox(found, roster, person.id, self.service.now()) if c.active]
+        groups: dict[str, list[views.CardView]] = {"needs": [], "mine": [], "following": []}
+        for card in cards:
+            if card.kind is views.CardKind.CHALLENGER:
+                groups["needs" if card.state == State.OUTCOME_PROPOSED.value else "mine"].append(card)
+            else:
+                acting = any(a.verb not in views.SHARED_VERBS for a in card.actions)
+                groups["needs" if acting else "following"].append(card)
+        await self._say(respond, blocks.LIST_TITLES["needs"], blocks=blocks.list_blocks(groups))
+
+    async def _status(self, person: Person, reference: str, respond: Respond) -> None:
+        if not reference:
+            await self._say(respond, words.STATUS_NEEDS_REFERENCE)
+            return
+        roster, challenge, events = await self._load(reference)
+        # Outside MASH, only the people involved may look a challenge up (its existence included).
+        if challenge is None or (person.side is not Side.MASH and views.relation(challenge, roster, person.id) is None):
+            await self._say(respond, texts.NOT_FOUND.format(reference=reference))
+            return
+        card = views.card_for(challenge, roster, person.id, self.service.now(), events)
+        await self._say(respond, card.title, blocks=blocks.status_blocks(card, views.timeline(challenge, events, roster)))
+
+    # -- the intake modal ----------------------------------------------------------------------
+    async def submit_intake(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user = str(body.get("user", {}).get("id", ""))
+        person = await self._person(user)
+        if person is None:
+            await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, self.unknown(user)))
+            return
+        values = blocks.submitted_values(view.get("state", {}).get("values", {}))
+        checked = validate_for_policy(values, self.service.policy)
+        if checked.answers is None:
+            await ack(response_action="errors", errors=checked.errors)
+            return
+        command = to_command(checked.answers, person.id)
+        try:
+            if isinstance(command, RaiseChallenge):
+                result = await self.service.mashbot.raise_challenge(command, self.service.now())
+            else:
+                result = await self.service.mashbot.redirect_complaint(command, self.service.now())
+        except InvalidCommand as exc:
+            block = _field_for(str(exc), _RAISE_ERROR_FIELDS, values, "case_reference")
+            await ack(response_action="errors", errors={block: str(exc)})
+            return
+        except MashbotError as exc:
+            await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, str(exc)))
+            return
+        title = words.RAISED_TITLE if result.challenge else words.COMPLAINT_TITLE
+        await ack(response_action="update", view=blocks.done_modal(title, result.reply))
+        self.kick()
+
+    # -- a card button -------------------------------------------------------------------------
+    async def press(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        await ack()
+        user = str(body.get("user", {}).get("id", ""))
+        token = str(action.get("value", ""))
+        try:
+            payload = verify(token, self.secret)
+        except BadAction as exc:
+            log.warning("refused a Slack button: %s", exc)
+            await self._say(respond, words.BAD_BUTTON)
+            return
+        person = await self._person(user)
+        if person is None:
+            await self._say(respond, self.unknown(user))
+            return
+        try:
+            card = await self._card_to_act_on(payload, person)
+            chosen = card.action(payload.verb)
+            if chosen is None:
+                await self._say(respond, card.note or texts.NOT_YOURS.format(names=card.people))
+                return
+            if chosen.needs_input:
+                await self.web.views_open(trigger_id=str(body.get("trigger_id", "")),
+                                          view=blocks.action_modal(card, chosen, token))
+                return
+            command = views.action_command(payload.verb, actor_id=person.id, reference=payload.reference,
+                                           version=payload.version, values={})
+            result = await self.service.mashbot.handle(command, self.service.now())
+        except MashbotError as exc:
+            await self._say(respond, str(exc))
+            return
+        except SlackApiError as exc:
+            log.warning("views.open for a card action failed: %s", exc.response.get("error"))
+            return
+        await self._after_change(result, person.id)
+        if result.reply:
+            await self._say(respond, result.reply)
+
+    async def _card_to_act_on(self, payload: ActionPayload, person: Person) -> views.CardView:
+        """The presser's card as it stands, refusing someone else's card and a stale one."""
+        roster, challenge, events = await self._load(payload.reference)
+        if challenge is None:
+            raise NotFound(texts.NOT_FOUND.format(reference=payload.reference))
+        if person.id != payload.for_id:
+            raise NotAllowed(texts.NOT_YOURS.format(names=roster.name_of(payload.for_id)))
+        probe = Accept(actor_id=person.id, reference=payload.reference, version=payload.version)
+        check_fresh(challenge, probe, roster, calendar_of(challenge.policy).describe)
+        return views.card_for(challenge, roster, person.id, self.service.now(), events)
+
+    # -- an action's modal (Escalate, Record outcome, Delegate, ...) ---------------------------
+    async def submit_action(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user = str(body.get("user", {}).get("id", ""))
+        try:
+            payload = verify(str(view.get("private_metadata", "")), self.secret)
+        except BadAction:
+            await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, words.BAD_BUTTON))
+            return
+        person = await self._person(user)
+        if person is None or person.id != payload.for_id:
+            roster = await self._roster()
+            text = self.unknown(user) if person is None else texts.NOT_YOURS.format(names=roster.name_of(payload.for_id))
+            await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, text))
+            return
+        values = blocks.submitted_values(view.get("state", {}).get("values", {}))
+        try:
+            command = views.action_command(payload.verb, actor_id=person.id, reference=payload.reference,
+                                           version=payload.version, values=values)
+            result = await self.service.mashbot.handle(command, self.service.now())
+        except InvalidCommand as exc:
+            missing = next((name for (verb, name), text in views.MISSING.items()
+                            if verb == payload.verb and text == str(exc) and name in values), None)
+            block = missing or _field_for(str(exc), _ACTION_ERROR_INPUTS, values, "reason")
+            await ack(response_action="errors", errors={block: str(exc)})
+            return
+        except MashbotError as exc:
+            await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, str(exc)))
+            return
+        await ack(response_action="update", view=blocks.done_modal(words.DONE_TITLE, result.reply or words.DONE_TITLE))
+        await self._after_change(result, person.id)

@@ -1,0 +1,193 @@
+"""Sends outbox rows as Slack DMs and keeps the cards already sent up to date.
+
+Each person has one *live* card per challenge: the last DM card mashbot sent them about it,
+recorded as the outbox row's external id `slack:<channel>:<ts>`. A new message about the
+challenge posts a fresh card (what happened, then the card with the buttons this person
+has now) and turns the previous live card into a short "out of date" note without buttons.
+A "taken" message, and a `slack_card` row (queued by CardSync after any state change),
+instead update the live card in place with `chat.update`.
+
+Cards are rendered when sent, from the challenge as it is then, so a retried row never
+shows an old state; stale buttons are harmless anyway (payloads carry the version).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import distinct, select
+
+from adapters.bootstrap import Service
+from adapters.dispatcher import SendFailed
+from adapters.slack.directory import Directory, NotOnSlack
+from bot import texts, views
+from bot.challenge import Challenge, Event, Message
+from bot.roster import Person, Roster
+from cards import slack as blocks
+from storage import tables as t
+from storage.database import Database
+
+log = logging.getLogger("mashbot.slack")
+
+PREFIX = "slack:"
+CARD_KIND = "slack_card"  # a Slack-only outbox row: refresh a person's live card in place
+IN_PLACE = frozenset({"taken", CARD_KIND})
+PERMANENT_ERRORS = frozenset({"invalid_blocks", "invalid_arguments", "msg_too_long", "no_text", "cannot_dm_bot",
+                              "user_not_found", "users_not_found", "user_disabled", "invalid_blocks_format"})
+GONE_ERRORS = frozenset({"message_not_found", "cant_update_message", "channel_not_found", "edit_window_closed"})
+
+
+def external_id(channel: str, ts: str) -> str:
+    return f"{PREFIX}{channel}:{ts}"
+
+
+def parse_external_id(value: str) -> tuple[str, str]:
+    channel, _, ts = value.removeprefix(PREFIX).partition(":")
+    return channel, ts
+
+
+# -- what was sent (read from the outbox) -----------------------------------------------------
+
+async def live_card(database: Database, reference: str, person_id: str) -> str | None:
+    """The person's live Slack card about a challenge: the last Slack id recorded for them."""
+    o = t.outbox.c
+    async with database.uow(read_only=True) as uow:
+        return await uow.session.scalar(
+            select(o.external_id).where(o.reference == reference, o.recipient == person_id, o.status == "sent",
+                                        o.external_id.like(PREFIX + "%")).order_by(o.id.desc()).limit(1))
+
+
+async def card_holders(database: Database, reference: str) -> tuple[set[str], set[str]]:
+    """(people with a live Slack card of the challenge, people with a chat row still to send)."""
+    o = t.outbox.c
+    async with database.uow(read_only=True) as uow:
+        holders = await uow.session.scalars(select(distinct(o.recipient)).where(
+            o.reference == reference, o.status == "sent", o.external_id.like(PREFIX + "%")))
+        pending = await uow.session.scalars(select(distinct(o.recipient)).where(
+            o.reference == reference, o.status == "pending", o.channel == "chat"))
+        return set(holders), set(pending)
+
+
+@dataclass
+class CardSync:
+    """After a state change, queue a `slack_card` row for every live card that no message
+    about this change will replace — through the outbox, so a failed update is retried."""
+
+    database: Database
+    service: Service
+    max_remembered: int = 10_000
+    _synced: dict[str, int] = field(default_factory=dict)  # reference -> version already queued
+
+    async def queue(self, reference: str, version: int, *, also: tuple[str, ...] = ()) -> int:
+        if self._synced.get(reference, 0) >= version and not also:
+            return 0
+        if len(self._synced) > self.max_remembered:
+            self._synced.clear()
+        self._synced[reference] = max(version, self._synced.get(reference, 0))
+        holders, pending = await card_holders(self.database, reference)
+        targets = sorted((holders - pending) | (set(also) & holders))
+        if not targets:
+            return 0
+        async with self.database.uow() as uow:
+            await uow.outbox.add([Message(kind=CARD_KIND, to=p, reference=reference) for p in targets],
+                                 self.service.now())
+            await uow.commit()
+        return len(targets)
+
+
+# -- the sender -------------------------------------------------------------------------------
+
+def failure(exc: Exception) -> SendFailed:
+    """A Slack error as the dispatcher's SendFailed: permanent, or retried (after Retry-After)."""
+    if isinstance(exc, SlackApiError):
+        error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+        retry_after = None
+        if exc.response.status_code == 429 or error == "ratelimited":
+            raw = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
+            try:
+                retry_after = float(raw) if raw is not None else None
+            except (TypeError, ValueError):
+                retry_after = None
+        return SendFailed(f"Slack {error}", permanent=error in PERMANENT_ERRORS, retry_after=retry_after)
+    return SendFailed(f"Slack unreachable ({type(exc).__name__})")
+
+
+@dataclass
+class SlackSender:
+    """The dispatcher's chat sender for Slack (adapters.dispatcher.ChatSender)."""
+
+    service: Service
+    web: AsyncWebClient
+    directory: Directory
+    secret: bytes
+    sync: CardSync
+    channel: str = "slack"
+
+    def reaches(self, person: Person) -> bool:
+        return self.directory.reaches(person)
+
+    async def send(self, message: Message, person: Person, *, key: str) -> str | None:
+        try:
+            return await self._send(message, person)
+        except NotOnSlack:
+            # Retried at once: the dispatcher then routes it to email (reaches() is now False).
+            raise SendFailed("not found on Slack by email; falling back to email", retry_after=0) from None
+        except (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise failure(exc) from None
+
+    async def _load(self, reference: str) -> tuple[Challenge | None, Roster, list[Event]]:
+        async with self.service.database.uow(read_only=True) as uow:
+            roster = await uow.people.roster()
+            challenge = await uow.challenges.get(reference)
+            events = await uow.events.for_challenge(reference) if challenge else []
+        return challenge, roster, events
+
+    async def _send(self, message: Message, person: Person) -> str | None:
+        subject, body = (texts.render(message.kind, message.data) if message.kind in texts.MESSAGES
+                         else (str(message.data.get("subject", "")), str(message.data.get("body", ""))))
+        challenge = None
+        if message.reference is not None:
+            challenge, roster, events = await self._load(message.reference)
+        if challenge is None:
+            if message.kind == CARD_KIND:
+                return None  # purged meanwhile: nothing to refresh
+            return await self._post(person, blocks.notice_message(subject, body))
+        card = views.card_for(challenge, roster, person.id, self.service.now(), events)
+        live = await live_card(self.service.database, challenge.reference, person.id)
+        if message.kind in IN_PLACE:
+            if live is None and message.kind == CARD_KIND:
+                return None
+            if live is not None and await self._update(live, blocks.card_message(card, self.secret)):
+                return live
+        posted = await self._post(person, blocks.card_message(card, self.secret, headline=subject, body=body))
+        if live is not None:
+            await self._update(live, blocks.superseded_message(card), best_effort=True)
+        if message.kind != CARD_KIND:
+            await self.sync.queue(challenge.reference, challenge.version)  # changes made elsewhere (tick, console)
+        return posted
+
+    async def _post(self, person: Person, content: dict[str, Any]) -> str:
+        channel = await self.directory.dm_for(person)
+        posted = await self.web.chat_postMessage(channel=channel, **content)
+        return external_id(str(posted["channel"]), str(posted["ts"]))
+
+    async def _update(self, live: str, content: dict[str, Any], *, best_effort: bool = False) -> bool:
+        """chat.update of a card; False when Slack no longer has it (deleted, too old)."""
+        channel, ts = parse_external_id(live)
+        try:
+            await self.web.chat_update(channel=channel, ts=ts, **content)
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            if error in GONE_ERRORS:
+                return False
+            if not best_effort:
+                raise
+            log.info("could not mark an older Slack card out of date (%s); its buttons stay but are stale", error)
+            return False
+        return True

@@ -1,0 +1,27 @@
+"""What mashbot says in Slack beyond the cards (which come from bot/views.py and bot/texts.py)."""
+
+from __future__ import annotations
+
+COMMAND = "/challenge"
+
+HELP = (
+    "*mashbot — professional challenges*\n"
+    "• `/challenge` — raise a challenge to a MASH decision (a short form opens)\n"
+    "• `/challenge list` — your open challenges and those waiting for you\n"
+    "• `/challenge status CH-7K2M9Q` — where one challenge stands, with its timeline\n"
+    "• `/challenge help` — this message\n"
+    "Cards with buttons come to you here as direct messages from mashbot. Use the case reference "
+    "only — never a child's name."
+)
+NOT_UNDERSTOOD = "I did not understand `{text}`.\n\n" + HELP
+STATUS_NEEDS_REFERENCE = "Give the challenge reference: `/challenge status CH-7K2M9Q`."
+UNKNOWN_PERSON = (
+    "mashbot does not know you yet, so it cannot act for you. Ask {who} to add you to the roster "
+    "(`mashbot roster import`) with your work email or your Slack user id `{user_id}`."
+)
+DEFAULT_ADMIN = "the mashbot administrator"
+BAD_BUTTON = "This button was not made by this mashbot (or it has been altered); nothing was changed."
+RAISED_TITLE = "Challenge raised"
+COMPLAINT_TITLE = "Complaints procedure"
+NOT_DONE_TITLE = "Nothing changed"
+DONE_TITLE = "Done"

@@ -1,0 +1,167 @@
+"""Action.Execute presses (`adaptiveCard/action` invokes): the intake submit, a challenge
+action, or Teams refreshing a card. Each answers with an invoke body: the updated card,
+a short message Teams shows (the card stays), or an error.
+
+Every press is checked the same way: the token is ours (signature), it was rendered for
+this person (a forwarded card answers "This card is for …"), and the core refuses a stale
+or repeated press with "Already actioned by … at …" — shown on the refreshed card.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.bootstrap import Service
+from adapters.teams import texts as say
+from bot import texts, views
+from bot.commands import RaiseChallenge
+from bot.errors import AlreadyActioned, InvalidCommand, MashbotError, NotFound
+from bot.roster import Person
+from cards import adaptive
+from cards.actions import ActionPayload, BadAction, verify
+from dialogs.intake import TOGGLE_ON, form_for_policy, to_command, validate_for_policy
+
+log = logging.getLogger("mashbot.teams")
+
+MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
+ERROR_TYPE = "application/vnd.microsoft.error"
+INTAKE_MARK = "teams-intake"  # scheduler_marks name: each intake form is submitted once
+
+Body = dict[str, Any]
+
+
+def card_body(card: adaptive.Card) -> Body:
+    return {"statusCode": 200, "type": adaptive.CONTENT_TYPE, "value": card}
+
+
+def message_body(text: str) -> Body:
+    return {"statusCode": 200, "type": MESSAGE_TYPE, "value": text}
+
+
+def error_body(status: int, code: str, message: str) -> Body:
+    return {"statusCode": status, "type": ERROR_TYPE, "value": {"code": code, "message": message}}
+
+
+@dataclass(frozen=True)
+class Answer:
+    body: Body
+    committed: bool = False  # something was saved: the outbox may have rows to send now
+
+
+@dataclass(frozen=True)
+class Presser:
+    person: Person | None
+    teams_user: str
+
+
+async def on_press(service: Service, secret: bytes, who: Presser, value: Any) -> Answer:
+    try:
+        press = adaptive.read_action(value)
+        payload = verify(press.token, secret)
+        if payload.verb != press.verb:
+            raise BadAction("verb does not match its token")
+    except BadAction as exc:
+        log.info("teams: card action refused (%s)", exc)
+        return Answer(error_body(400, "BadRequest", say.BAD_CARD))
+    person = who.person
+    if person is None:
+        return Answer(message_body(texts.UNKNOWN_PERSON))
+    if payload.for_id != person.id:
+        async with service.database.uow(read_only=True) as uow:
+            roster = await uow.people.roster()
+        return Answer(message_body(say.FOR_SOMEONE_ELSE.format(name=roster.name_of(payload.for_id))))
+    if press.verb == adaptive.INTAKE:
+        return await _intake(service, secret, person, payload, press.inputs, who.teams_user)
+    if press.verb == adaptive.REFRESH:
+        return await _current(service, secret, person, payload.reference, who.teams_user)
+    return await _act(service, secret, person, payload, press, who.teams_user)
+
+
+async def _current(service: Service, secret: bytes, person: Person, reference: str, teams_user: str,
+                   notice: str | None = None, colour: str = "good",
+                   values: Mapping[str, str] | None = None) -> Answer:
+    async with service.database.uow(read_only=True) as uow:
+        roster = await uow.people.roster()
+        challenge = await uow.challenges.get(reference)
+        events = await uow.events.for_challenge(reference) if challenge else []
+    if challenge is None:
+        return Answer(message_body(say.UNKNOWN_CHALLENGE))
+    view = views.card_for(challenge, roster, person.id, service.now(), events)
+    return Answer(card_body(adaptive.challenge_card(view, secret=secret, refresh_for=teams_user, notice=notice,
+                                                    notice_colour=colour, values=values)))
+
+
+async def _act(service: Service, secret: bytes, person: Person, payload: ActionPayload,
+               press: adaptive.Press, teams_user: str) -> Answer:
+    keep: dict[str, str] = {}
+    committed = False
+    try:
+        command = views.action_command(press.verb, actor_id=person.id, reference=payload.reference,
+                                       version=payload.version, values=press.inputs)
+        result = await service.mashbot.handle(command, service.now())
+        notice, colour, committed = result.reply or "Done.", "good", True
+    except NotFound:
+        return Answer(message_body(say.UNKNOWN_CHALLENGE))
+    except AlreadyActioned as exc:
+        notice, colour = str(exc), "warning"
+    except InvalidCommand as exc:
+        notice, colour = str(exc), "attention"
+        keep = {adaptive.input_id(press.verb, k): v for k, v in press.inputs.items()}
+    except MashbotError as exc:  # NotAllowed, NoReviewer: said on the card as it now stands
+        notice, colour = str(exc), "attention"
+    answer = await _current(service, secret, person, payload.reference, teams_user, notice, colour, keep)
+    return Answer(answer.body, committed)
+
+
+def _intake_card(service: Service, secret: bytes, person: Person, values: Mapping[str, str],
+                 errors: Mapping[str, str], form_error: str | None = None) -> adaptive.Card:
+    default_area = person.areas[0] if len(person.areas) == 1 else None
+    form = form_for_policy(service.policy, default_area=default_area)
+    return adaptive.intake_card(form, secret=secret, for_id=person.id, toggle_on=TOGGLE_ON, values=values,
+                                errors=errors, form_error=form_error, intro=say.INTAKE_INTRO,
+                                nonce=new_nonce())
+
+
+def new_nonce() -> str:
+    return "IN-" + secrets.token_urlsafe(9)
+
+
+async def _intake(service: Service, secret: bytes, person: Person, payload: ActionPayload,
+                  values: Mapping[str, str], teams_user: str) -> Answer:
+    """The /challenge form came back: the same validation as every channel (dialogs/intake)."""
+    result = validate_for_policy(values, service.policy)
+    if result.answers is None:
+        return Answer(card_body(_intake_card(service, secret, person, values, result.errors)))
+    now = service.now()
+    if payload.reference:  # each form is raised once, however often it is pressed
+        async with service.database.uow() as uow:
+            first = await uow.marks.claim(INTAKE_MARK, payload.reference, now)
+            await uow.commit()
+        if not first:
+            return await _already_raised(service, secret, person, teams_user)
+    command = to_command(result.answers, person.id)
+    try:
+        if isinstance(command, RaiseChallenge):
+            outcome = await service.mashbot.raise_challenge(command, now)
+        else:
+            outcome = await service.mashbot.redirect_complaint(command, now)
+    except MashbotError as exc:
+        return Answer(card_body(_intake_card(service, secret, person, values, {}, str(exc))))
+    if outcome.challenge is None:  # a complaint: counted, not recorded
+        return Answer(card_body(adaptive.message_card(say.COMPLAINT_TITLE, [outcome.reply])), True)
+    answer = await _current(service, secret, person, outcome.challenge.reference, teams_user, outcome.reply)
+    return Answer(answer.body, True)
+
+
+async def _already_raised(service: Service, secret: bytes, person: Person, teams_user: str) -> Answer:
+    async with service.database.uow(read_only=True) as uow:
+        mine = await uow.challenges.listing(active_only=False, person_id=person.id)
+    raised = sorted((c for c in mine if c.challenger_id == person.id), key=lambda c: c.raised_at)
+    if not raised:
+        return Answer(message_body(say.INTAKE_ALREADY_SENT))
+    return await _current(service, secret, person, raised[-1].reference, teams_user, say.INTAKE_ALREADY_SENT,
+                          "warning")

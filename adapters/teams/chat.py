@@ -1,0 +1,104 @@
+"""The typed commands of a personal chat: /challenge, challenge, help, list, status REF.
+
+Each returns the cards to reply with (JSON dicts; bot.py wraps them in activities).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from adapters.bootstrap import Service
+from adapters.teams import texts as say
+from adapters.teams.card_actions import new_nonce
+from bot import texts, views
+from bot.challenge import Challenge
+from bot.roster import Person, Roster
+from cards import adaptive
+from dialogs.intake import TOGGLE_ON, form_for_policy
+
+_MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
+_REFERENCE = re.compile(r"^[A-Za-z]{2}-[A-Za-z0-9]{4,12}$")
+MAX_ACTION_CARDS = 5  # `list` also sends the cards that need the person, at most this many
+
+
+@dataclass(frozen=True)
+class Typed:
+    command: str
+    argument: str
+
+
+def parse(text: str | None) -> Typed:
+    """'/challenge', 'Challenge', '<at>mashbot</at> status ch-7k2m9q' → command and argument."""
+    words = _MENTION.sub(" ", text or "").strip().split(None, 1)
+    if not words:
+        return Typed("help", "")
+    return Typed(words[0].lstrip("/").lower(), words[1].strip() if len(words) > 1 else "")
+
+
+def help_card(notice: str | None = None) -> adaptive.Card:
+    return adaptive.message_card(say.HELP_TITLE, say.HELP_LINES, notice=notice, notice_colour="warning")
+
+
+def intake(service: Service, secret: bytes, person: Person) -> adaptive.Card:
+    default_area = person.areas[0] if len(person.areas) == 1 else None
+    form = form_for_policy(service.policy, default_area=default_area)
+    return adaptive.intake_card(form, secret=secret, for_id=person.id, toggle_on=TOGGLE_ON,
+                                intro=say.INTAKE_INTRO, nonce=new_nonce())
+
+
+def may_see(challenge: Challenge, roster: Roster, person: Person) -> bool:
+    """The people a challenge concerns, anyone who may act on it, and digest readers of its area."""
+    if views.relation(challenge, roster, person.id) or views.may_act_as_reviewer(challenge, roster, person.id):
+        return True
+    digest_roles = challenge.policy.notifications.digest
+    return any(person.has_role(role, challenge.area) for role in digest_roles)
+
+
+async def status(service: Service, secret: bytes, person: Person, argument: str,
+                 teams_user: str) -> adaptive.Card:
+    reference = argument.strip().upper()
+    if not _REFERENCE.match(reference):
+        return adaptive.message_card(say.NOTICE_TITLE, [say.STATUS_USAGE])
+    async with service.database.uow(read_only=True) as uow:
+        roster = await uow.people.roster()
+        challenge = await uow.challenges.get(reference)
+        events = await uow.events.for_challenge(reference) if challenge else []
+    if challenge is None:
+        return adaptive.message_card(say.NOTICE_TITLE, [texts.NOT_FOUND.format(reference=reference)])
+    if not may_see(challenge, roster, person):
+        people = (challenge.owner_id,) if challenge.owner_id else challenge.reviewers
+        names = ", ".join(roster.name_of(p) for p in people) or "—"
+        return adaptive.message_card(say.NOTICE_TITLE, [say.NOT_INVOLVED.format(reference=reference, names=names)])
+    view = views.card_for(challenge, roster, person.id, service.now(), events)
+    return adaptive.challenge_card(view, secret=secret, refresh_for=teams_user)
+
+
+async def inbox(service: Service, secret: bytes, person: Person, teams_user: str) -> list[adaptive.Card]:
+    """A list of the person's challenges, then the cards of those that need them."""
+    async with service.database.uow(read_only=True) as uow:
+        roster = await uow.people.roster()
+        found = await uow.challenges.listing(active_only=False)
+    cards = views.inbox(found, roster, person.id, service.now())
+    if not cards:
+        return [adaptive.message_card(say.NOTICE_TITLE, [say.LIST_EMPTY])]
+    replies = [adaptive.inbox_card(say.LIST_TITLE.format(count=len(cards)), cards,
+                                   say.LIST_HINT.format(reference=cards[0].reference))]
+    needs = [c for c in cards if c.active and any(a.verb not in views.SHARED_VERBS for a in c.actions)]
+    replies += [adaptive.challenge_card(c, secret=secret, refresh_for=teams_user) for c in needs[:MAX_ACTION_CARDS]]
+    return replies
+
+
+async def answer(service: Service, secret: bytes, person: Person, text: str | None,
+                 teams_user: str) -> list[adaptive.Card]:
+    typed = parse(text)
+    match typed.command:
+        case "challenge":
+            return [intake(service, secret, person)]
+        case "list":
+            return await inbox(service, secret, person, teams_user)
+        case "status":
+            return [await status(service, secret, person, typed.argument, teams_user)]
+        case "help" | "hi" | "hello":
+            return [help_card()]
+    return [help_card(say.NOT_UNDERSTOOD)]

@@ -1,0 +1,203 @@
+"""The outbox dispatcher's Teams sender: proactive cards through stored conversation references.
+
+What a row becomes:
+- about a challenge: that challenge's card as it stands *now* for the recipient (buttons
+  signed for them, at the current version), headed by the message's sentence;
+- `taken` / `escalated_away` (pool members and old reviewers, nothing left to do): the card
+  sent to them before is updated in place ("Taken by … at …"), found through the outbox
+  row's stored external id; a new card when there is none;
+- the digest, and anything else: a card of its words.
+
+A person with no stored reference is reached by opening a 1:1 chat when the roster has their
+Entra id and the app is installed for them; otherwise `NotReachable`, and the dispatcher
+emails them instead. The external id returned is `teams:<activity id>`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import ChannelAccount, ConversationParameters, ConversationReference
+from msrest.exceptions import ClientRequestError, HttpOperationError
+
+from adapters.dispatcher import NotReachable, SendFailed
+from adapters.teams import people
+from adapters.teams import texts as say
+from adapters.teams.bot import card_activity
+from bot import texts, views
+from bot.challenge import Message
+from bot.digest import DIGEST_KIND
+from bot.roster import Person
+from cards import adaptive
+from storage import conversations
+from storage.database import Database
+
+log = logging.getLogger("mashbot.teams")
+
+PREFIX = "teams:"
+UPDATE_IN_PLACE = frozenset({"taken", "escalated_away"})
+GONE = frozenset({403, 404})  # the user removed or blocked the app, or the chat is gone
+
+
+@dataclass
+class TeamsSender:
+    """adapters.dispatcher.ChatSender for Teams."""
+
+    adapter: CloudAdapter
+    app_id: str
+    database: Database
+    secret: bytes
+    clock: Callable[[], datetime]
+    channel: str = "teams"
+
+    def reaches(self, person: Person) -> bool:
+        """Known only at send time (a stored reference); `send` says NotReachable otherwise."""
+        return True
+
+    async def send(self, message: Message, person: Person, *, key: str) -> str | None:
+        stored = await self._stored(person)
+        if stored is None:
+            return await self._open_chat(message, person)
+        reference, _tenant = people.load_reference(stored)
+        card = await self._card(message, person, reference.user.id if reference.user else None)
+        previous = await self._previous(message, person)
+        try:
+            return PREFIX + await self._deliver(reference, card, previous)
+        except HttpOperationError as exc:
+            status = _status(exc)
+            if status in GONE:
+                await self._forget(person)
+            raise _failure(exc, status) from exc
+        except (ClientRequestError, OSError, TimeoutError) as exc:
+            raise SendFailed(f"Teams connector unreachable ({type(exc).__name__})") from exc
+
+    # -- where ----------------------------------------------------------------------------------
+    async def _stored(self, person: Person) -> str | None:
+        async with self.database.uow(read_only=True) as uow:
+            return await uow.conversations.get(person.id, people.CHANNEL)
+
+    async def _previous(self, message: Message, person: Person) -> str | None:
+        if message.kind not in UPDATE_IN_PLACE or not message.reference:
+            return None
+        async with self.database.uow(read_only=True) as uow:
+            found = await uow.outbox.last_external_id(message.reference, person.id)
+        return found[len(PREFIX):] if found and found.startswith(PREFIX) else None
+
+    async def _forget(self, person: Person) -> None:
+        async with self.database.uow() as uow:
+            await conversations.forget(uow.session, person.id, people.CHANNEL)
+            await uow.commit()
+
+    # -- what -----------------------------------------------------------------------------------
+    async def _card(self, message: Message, person: Person, teams_user: str | None) -> adaptive.Card:
+        if message.kind == DIGEST_KIND:
+            data = message.data
+            return adaptive.message_card(str(data.get("subject", "")), str(data.get("body", "")).splitlines())
+        sentence = texts.render(message.kind, message.data)[1] if message.kind in texts.MESSAGES else ""
+        if message.reference:
+            async with self.database.uow(read_only=True) as uow:
+                roster = await uow.people.roster()
+                challenge = await uow.challenges.get(message.reference)
+                events = await uow.events.for_challenge(message.reference) if challenge else []
+            if challenge is not None:
+                view = views.card_for(challenge, roster, person.id, self.clock(), events)
+                return adaptive.challenge_card(view, secret=self.secret, refresh_for=teams_user,
+                                               notice=sentence or None, notice_colour="default")
+        subject = texts.render(message.kind, message.data)[0] if message.kind in texts.MESSAGES else say.NOTICE_TITLE
+        return adaptive.message_card(subject, [sentence])
+
+    # -- how ------------------------------------------------------------------------------------
+    async def _deliver(self, reference: ConversationReference, card: adaptive.Card, previous: str | None) -> str:
+        sent: list[str] = []
+
+        async def post(context: TurnContext) -> None:
+            activity = card_activity(card)
+            if previous is not None:
+                activity.id = previous
+                try:
+                    await context.update_activity(activity)
+                    sent.append(previous)
+                    return
+                except HttpOperationError as exc:
+                    if _status(exc) != 404:  # the old message is gone: post a new one instead
+                        raise
+                    activity.id = None
+            context.activity.id = None  # otherwise the card is posted as a reply to a random id
+            response = await context.send_activity(activity)
+            sent.append(response.id if response and response.id else "")
+
+        await self._continue(reference, post)
+        if not sent or not sent[0]:
+            raise SendFailed("Teams accepted the card but returned no activity id")
+        return sent[0]
+
+    async def _continue(self, reference: ConversationReference,
+                        callback: Callable[[TurnContext], Awaitable[None]]) -> None:
+        await self.adapter.continue_conversation(reference, callback, self.app_id)
+
+    async def _open_chat(self, message: Message, person: Person) -> str:
+        """No reference yet: open a 1:1 chat where Teams allows it (app installed for them)."""
+        template = await self._newest()
+        if not person.teams_aad_id or template is None:
+            raise NotReachable("no Teams conversation with this person")
+        reference, tenant = people.load_reference(template)
+        parameters = ConversationParameters(
+            is_group=False, bot=reference.bot, members=[ChannelAccount(id=person.teams_aad_id)],
+            tenant_id=tenant, channel_data={"tenant": {"id": tenant}} if tenant else None)
+        sent: list[str] = []
+
+        async def post(context: TurnContext) -> None:
+            card = await self._card(message, person, None)
+            context.activity.id = None
+            response = await context.send_activity(card_activity(card))
+            sent.append(response.id if response and response.id else "")
+            await self._save(person, context, tenant)
+
+        try:
+            await self.adapter.create_conversation(self.app_id, post, parameters, reference.channel_id,
+                                                   reference.service_url)
+        except HttpOperationError as exc:
+            raise NotReachable(f"Teams would not open a chat ({_status(exc)})") from exc
+        except (ClientRequestError, OSError, TimeoutError) as exc:
+            raise SendFailed(f"Teams connector unreachable ({type(exc).__name__})") from exc
+        if not sent or not sent[0]:
+            raise SendFailed("Teams accepted the card but returned no activity id")
+        return PREFIX + sent[0]
+
+    async def _newest(self) -> str | None:
+        async with self.database.uow(read_only=True) as uow:
+            return await conversations.newest(uow.session, people.CHANNEL)
+
+    async def _save(self, person: Person, context: TurnContext, tenant: str | None) -> None:
+        activity = context.activity
+        if tenant and not people.tenant_of(activity):
+            activity.channel_data = {"tenant": {"id": tenant}}
+        activity.from_property = activity.from_property or ChannelAccount(id=person.teams_aad_id)
+        await people.remember(self.database, person, activity, self.clock())
+
+
+def _status(exc: HttpOperationError) -> int | None:
+    response: Any = getattr(exc, "response", None)
+    status = getattr(response, "status", None) or getattr(response, "status_code", None)
+    return int(status) if status else None
+
+
+def _failure(exc: HttpOperationError, status: int | None) -> SendFailed:
+    if status == 429:
+        response: Any = getattr(exc, "response", None)
+        headers = getattr(response, "headers", None) or {}
+        try:
+            retry_after: float | None = float(headers.get("Retry-After", ""))
+        except ValueError:
+            retry_after = None
+        return SendFailed("Teams throttled the bot (429)", retry_after=retry_after)
+    if status is not None and 400 <= status < 500 and status != 401:
+        # Gone (403/404) or refused (400): nothing a retry mends; email reaches them instead.
+        return NotReachable(f"Teams refused the card ({status})")
+    return SendFailed(f"Teams connector error ({status or type(exc).__name__})")

@@ -1,0 +1,612 @@
+"""The quarterly report (issue 8), computed from the audit trail. Pure: no I/O, no clock.
+
+Two steps:
+
+1. `challenge_facts(challenge, events)` reduces one challenge's timeline (its audit events,
+   in order) to the facts the report counts: `ChallengeFacts`. When retention purges a
+   challenge it keeps exactly these facts, with the free text taken out (`anonymised()`), so
+   a report over an old quarter adds up the same before and after the purge.
+2. `build_report(facts, complaints, start, end, …)` counts the facts of the challenges
+   **raised** in the period (local dates, both ends included) as they stand when the report
+   is made, and the complaints redirected in the period (the tallies: a complaint never
+   becomes a challenge, only a count is kept).
+
+Every notice counted (IRO, CSAP Stage 3 form, CSAP non-involvement, EDT) is one the policy
+snapshot required at that event — the same rule `bot.ladder` applies when it queues the
+message — counted once per notice, not once per recipient.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.challenge import Challenge, Event
+from bot.commands import LESSON_CATEGORIES
+from bot.ladder import calendar_of
+from bot.policy import Duty, Policy
+from bot.roster import AREAS
+from bot.texts import OUTCOME_LABELS
+
+COMPLAINT_TALLY = "complaint_redirected"  # the key bot.handlers counts complaints under
+
+NOTICE_LABELS: dict[str, str] = {
+    "iro_notice": "IRO notices (child protection plan / looked after)",
+    "csap_form": "CSAP Stage 3 monitoring forms",
+    "csap_non_involvement": "CSAP told of non-involvement (life-threatening)",
+    "edt_notice": "EDT notices (urgent, out of hours)",
+}
+ESCALATION_LABELS: dict[str, str] = {
+    "timeout": "Auto-escalated (time limit ran out)",
+    "reviewer": "Escalated by the reviewer",
+    "challenger": "Escalated by the challenger (still disagreed)",
+}
+URGENT_LABELS: dict[str, str] = {
+    "at_raise": "Urgent when raised",
+    "later": "Marked urgent later",
+    "no": "Not urgent",
+}
+STATUS_LABELS: dict[str, str] = {"withdrawn": "Withdrawn", "open": "Still open"}
+OTHER_DECISION = "other"
+NOT_GIVEN = "Not given"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class StageFacts(_Model):
+    """One rung the challenge stood on: when it started, was due and ended, and how."""
+
+    stage: int
+    name: str
+    started_at: datetime
+    due_at: datetime
+    urgent: bool
+    ended_at: datetime | None = None  # the response (outcome or escalation) or the time limit
+    ended_by: str | None = None  # outcome | escalated | timeout | withdrawn | None (running)
+    breached: bool = False
+
+    @property
+    def counted(self) -> bool:
+        """Counted for timeliness: it got a response, ran out of time, or breached."""
+        return self.ended_by in ("outcome", "escalated", "timeout") or self.breached
+
+    @property
+    def late(self) -> bool:
+        if self.ended_by == "timeout" or self.breached:
+            return True
+        return self.ended_at is not None and self.ended_at > self.due_at
+
+
+class StageTime(_Model):
+    """Working days a counted stage took (None while it is still running)."""
+
+    stage: int
+    name: str
+    late: bool
+    working_days: int | None
+
+
+class LessonFacts(_Model):
+    at: datetime
+    stage: int | None
+    stage_name: str
+    category: str
+    text: str | None  # None once purged
+
+
+class ChallengeFacts(_Model):
+    """What the report counts about one challenge (no case reference, no child's details)."""
+
+    reference: str
+    policy: str
+    raised_at: datetime
+    raised_on: date  # local date under the challenge's policy
+    area: str
+    agency: str  # the organisation part of "agency and team" (see agency_group)
+    level: str  # the decision (level of need) challenged
+    reason_category: str
+    raised_by: str
+    urgent_at_raise: bool
+    marked_urgent: bool
+    cp_or_looked_after: bool
+    stage_reached: int
+    stage_reached_name: str
+    status: str  # open | closed | withdrawn
+    outcome: str | None  # the outcome that stands (closed), or the last one proposed
+    closed_how: str | None  # accepted | unanswered | None
+    closed_at: datetime | None
+    breached: bool
+    escalations: dict[str, int]
+    notices: dict[str, int]
+    stages: tuple[StageTime, ...]
+    lessons: tuple[LessonFacts, ...]
+    purged: bool = False
+
+    def anonymised(self) -> ChallengeFacts:
+        """The facts retention keeps: lesson text removed, marked purged."""
+        return self.model_copy(update={
+            "lessons": tuple(lesson.model_copy(update={"text": None}) for lesson in self.lessons),
+            "purged": True,
+        })
+
+
+_AGENCY_SPLIT = re.compile(r"\s+[—–-]\s+|[,;:(/]")
+
+
+def agency_group(agency: str) -> str:
+    """The organisation part of the intake's "agency and team": "Police — Public Protection
+    Unit" counts under "Police". Whitespace is collapsed; empty is "Not given"."""
+    head = _AGENCY_SPLIT.split(agency.strip(), maxsplit=1)[0]
+    head = " ".join(head.split())
+    return head or NOT_GIVEN
+
+
+@dataclass
+class _Stage:
+    stage: int
+    name: str
+    started_at: datetime
+    due_at: datetime
+    urgent: bool
+    ended_at: datetime | None = None
+    ended_by: str | None = None
+    breached: bool = False
+
+    def end(self, at: datetime, how: str) -> None:
+        if self.ended_by is None:
+            self.ended_at, self.ended_by = at, how
+
+    def facts(self) -> StageFacts:
+        return StageFacts(stage=self.stage, name=self.name, started_at=self.started_at, due_at=self.due_at,
+                          urgent=self.urgent, ended_at=self.ended_at, ended_by=self.ended_by,
+                          breached=self.breached)
+
+
+def _due(event: Event, fallback: datetime) -> datetime:
+    text = event.detail.get("due_at")
+    return datetime.fromisoformat(text) if isinstance(text, str) else fallback
+
+
+@dataclass
+class _Timeline:
+    """Replays one challenge's events."""
+
+    policy: Policy
+    stages: list[_Stage] = field(default_factory=list)
+    notices: Counter[str] = field(default_factory=Counter)
+    escalations: Counter[str] = field(default_factory=Counter)
+    lessons: list[LessonFacts] = field(default_factory=list)
+    cp: bool = False
+    urgent: bool = False
+    urgent_at_raise: bool = False
+    marked_urgent: bool = False
+    status: str = "open"
+    outcome: str | None = None
+    closed_how: str | None = None
+    closed_at: datetime | None = None
+    breached: bool = False
+
+    @property
+    def current(self) -> _Stage | None:
+        return self.stages[-1] if self.stages else None
+
+    def stage_name(self, index: int | None) -> str:
+        if index is None or not 0 <= index < len(self.policy.stages):
+            return ""
+        return self.policy.stage(index).name
+
+    def enter(self, index: int, start: datetime, due: datetime) -> None:
+        self.stages.append(_Stage(index, self.stage_name(index), start, due, self.urgent))
+        n = self.policy.notifications
+        if Duty.CSAP_FORM in self.policy.stage(index).duties and n.csap:
+            self.notices["csap_form"] += 1
+
+    def raise_notices(self, at: datetime) -> None:
+        """bot.ladder.Change.notices_on_raise (on raising and on marking urgent)."""
+        n = self.policy.notifications
+        if self.cp and n.iro_when_cp_or_looked_after and n.iro:
+            self.notices["iro_notice"] += 1
+        if self.urgent and n.edt_outside_office_hours and n.edt and not calendar_of(self.policy).is_open(at):
+            self.notices["edt_notice"] += 1
+
+    def apply(self, e: Event) -> None:  # noqa: C901 - one branch per event kind
+        current = self.current
+        match e.kind:
+            case "raised":
+                self.cp = bool(e.detail.get("cp_or_looked_after"))
+                self.urgent = self.urgent_at_raise = bool(e.detail.get("urgent"))
+                self.enter(e.stage or 0, e.at, _due(e, e.at))
+                self.raise_notices(e.at)
+            case "escalated" | "escalated_timeout":
+                how = "timeout" if e.kind == "escalated_timeout" else str(e.detail.get("how") or "reviewer")
+                self.escalations[how] += 1
+                start = e.at
+                if current is not None:
+                    if how == "timeout":
+                        current.end(current.due_at, "timeout")
+                        start = current.due_at
+                    else:
+                        current.end(e.at, "escalated")
+                self.outcome = None
+                self.enter(e.stage or 0, start, _due(e, start))
+            case "outcome_recorded":
+                if current is not None:
+                    current.end(e.at, "outcome")
+                self.outcome = e.detail.get("outcome") or self.outcome
+            case "joint_agreed":
+                self.outcome = e.detail.get("outcome") or self.outcome
+            case "joint_refused":
+                if current is not None and current.ended_by == "outcome":
+                    current.ended_at = current.ended_by = None  # the stage goes on with its owner
+                self.outcome = None
+            case "outcome_accepted" | "closed_unanswered":
+                self.status = "closed"
+                self.closed_how = "accepted" if e.kind == "outcome_accepted" else "unanswered"
+                self.closed_at = e.at
+                self.outcome = e.detail.get("outcome") or self.outcome
+            case "withdrawn":
+                self.status = "withdrawn"
+                self.closed_at = e.at
+                if current is not None:
+                    current.end(e.at, "withdrawn")
+            case "marked_urgent":
+                self.urgent = self.marked_urgent = True
+                if current is not None:
+                    current.urgent = True
+                    current.due_at = _due(e, current.due_at)
+                self.raise_notices(e.at)
+            case "cp_flag_set":
+                self.cp = bool(e.detail.get("value"))
+                n = self.policy.notifications
+                if self.cp and n.iro_when_cp_or_looked_after and n.iro:
+                    self.notices["iro_notice"] += 1
+            case "csap_told":
+                if self.policy.notifications.csap:
+                    self.notices["csap_non_involvement"] += 1
+            case "breached":
+                self.breached = True
+                if current is not None:
+                    current.breached = True
+            case "lesson_added":
+                stage = e.stage
+                self.lessons.append(LessonFacts(at=e.at, stage=stage, stage_name=self.stage_name(stage),
+                                                category=str(e.detail.get("category", "")),
+                                                text=e.detail.get("text")))
+            case _:
+                pass  # accepted, delegated, nudged, stage_skipped: nothing the report counts
+
+
+def stage_facts(challenge: Challenge, events: Iterable[Event]) -> list[StageFacts]:
+    """Each stage the challenge stood on, from its events (in order)."""
+    timeline = _replay(challenge, events)
+    return [s.facts() for s in timeline.stages]
+
+
+def _replay(challenge: Challenge, events: Iterable[Event]) -> _Timeline:
+    timeline = _Timeline(challenge.policy)
+    for event in events:
+        if event.reference == challenge.reference:
+            timeline.apply(event)
+    return timeline
+
+
+def challenge_facts(challenge: Challenge, events: Iterable[Event]) -> ChallengeFacts:
+    """What the report counts about one challenge, from its snapshot and its audit events."""
+    cal = calendar_of(challenge.policy)
+    timeline = _replay(challenge, events)
+    stages = [s.facts() for s in timeline.stages]
+    times = []
+    for s in stages:
+        if not s.counted:
+            continue
+        end = s.due_at if s.ended_by == "timeout" else s.ended_at
+        days = cal.working_days_left(s.started_at, end) if end is not None else None
+        times.append(StageTime(stage=s.stage, name=s.name, late=s.late,
+                               working_days=max(days, 0) if days is not None else None))
+    reached = max((s.stage for s in stages), default=challenge.stage)
+    decision = challenge.decision_challenged.strip() or OTHER_DECISION
+    return ChallengeFacts(
+        reference=challenge.reference,
+        policy=challenge.policy.name,
+        raised_at=challenge.raised_at,
+        raised_on=cal.local(challenge.raised_at).date(),
+        area=challenge.area,
+        agency=agency_group(challenge.agency),
+        level=decision,
+        reason_category=challenge.reason_category,
+        raised_by=challenge.raised_by.value,
+        urgent_at_raise=timeline.urgent_at_raise,
+        marked_urgent=timeline.marked_urgent,
+        cp_or_looked_after=timeline.cp,
+        stage_reached=reached,
+        stage_reached_name=timeline.stage_name(reached),
+        status=timeline.status,
+        outcome=timeline.outcome,
+        closed_how=timeline.closed_how,
+        closed_at=timeline.closed_at,
+        breached=timeline.breached,
+        escalations=dict(sorted(timeline.escalations.items())),
+        notices=dict(sorted(timeline.notices.items())),
+        stages=tuple(times),
+        lessons=tuple(timeline.lessons),
+    )
+
+
+# -- the report ------------------------------------------------------------------------------
+
+Value = int | float | None
+
+
+class Row(_Model):
+    label: str
+    value: Value
+
+
+class Section(_Model):
+    key: str
+    title: str
+    rows: tuple[Row, ...]
+    note: str = ""
+    chart: bool = True
+
+    def as_dict(self) -> dict[str, Value]:
+        return {row.label: row.value for row in self.rows}
+
+
+class StageTimeliness(_Model):
+    stage: int
+    name: str
+    within: int
+    late: int
+    median_working_days: float | None
+
+
+class LessonLine(_Model):
+    reference: str
+    raised_on: date
+    at: datetime
+    stage_name: str
+    category: str
+    category_label: str
+    text: str | None
+
+
+class QuarterlyReport(_Model):
+    start: date
+    end: date
+    generated_at: datetime
+    zone: str
+    policy_title: str
+    raised: int
+    sections: tuple[Section, ...]
+    timeliness: tuple[StageTimeliness, ...]
+    lessons: tuple[LessonLine, ...]
+    kept_as_summaries: int  # of the counted challenges, how many retention has purged
+
+    def section(self, key: str) -> Section:
+        for section in self.sections:
+            if section.key == key:
+                return section
+        raise KeyError(key)
+
+    def counts(self) -> dict[str, dict[str, Value]]:
+        """{section key: {label: value}} (what the tests and the CSV compare)."""
+        return {s.key: s.as_dict() for s in self.sections}
+
+    def table(self) -> list[tuple[str, str, Value]]:
+        """One table: (section, label, value), in report order — the CSV."""
+        return [(s.title, row.label, row.value) for s in self.sections for row in s.rows]
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Words for the keys the intake stores (the adapters pass the intake's labels)."""
+
+    reasons: Mapping[str, str] = field(default_factory=dict)
+    challenger_types: Mapping[str, str] = field(default_factory=dict)
+    lesson_categories: Mapping[str, str] = field(default_factory=lambda: dict(LESSON_CATEGORIES))
+
+    @staticmethod
+    def word(mapping: Mapping[str, str], key: str) -> str:
+        return mapping.get(key) or key.replace("_", " ").capitalize() or NOT_GIVEN
+
+
+def _rows(counter: Counter[str], order: Sequence[str], label: Mapping[str, str] | None = None,
+          sort_rest: bool = True) -> tuple[Row, ...]:
+    """Rows in `order` (zero-filled), then any other key seen, most frequent first."""
+    words = label or {}
+    keys = list(dict.fromkeys(order))
+    rest = [k for k in counter if k not in keys]
+    rest.sort(key=(lambda k: (-counter[k], k.casefold())) if sort_rest else None)
+    return tuple(Row(label=words.get(k, k), value=counter.get(k, 0)) for k in keys + rest)
+
+
+def _median(values: Sequence[int]) -> float | None:
+    return round(float(statistics.median(values)), 1) if values else None
+
+
+def _agency_rows(facts: Sequence[ChallengeFacts]) -> tuple[Row, ...]:
+    """Agencies grouped case-insensitively, shown in their most common spelling."""
+    spellings: dict[str, Counter[str]] = {}
+    for f in facts:
+        spellings.setdefault(f.agency.casefold(), Counter())[f.agency] += 1
+    rows = []
+    for variants in spellings.values():
+        shown = sorted(variants.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+        rows.append(Row(label=shown, value=sum(variants.values())))
+    rows.sort(key=lambda r: (-(r.value or 0), r.label.casefold()))
+    return tuple(rows)
+
+
+def build_report(facts: Iterable[ChallengeFacts], complaints: Iterable[tuple[str, str, date, int]], *,
+                 start: date, end: date, generated_at: datetime, policy: Policy,
+                 labels: Labels | None = None) -> QuarterlyReport:
+    """The report over challenges raised from `start` to `end` (local dates, inclusive).
+
+    `facts` may hold more than the period (and a challenge twice, live and summarised: the
+    first one given wins); `complaints` are tally rows (key, area, day, count).
+    """
+    labels = labels or Labels()
+    seen: dict[str, ChallengeFacts] = {}
+    for f in facts:
+        if start <= f.raised_on <= end:
+            seen.setdefault(f.reference, f)
+    cohort = sorted(seen.values(), key=lambda f: (f.raised_at, f.reference))
+
+    stage_names = [s.name for s in policy.stages]
+    stage_order = {name: i for i, name in enumerate(stage_names)}
+    status = Counter(f.status for f in cohort)
+    outcome = Counter((f.outcome or "") if f.status == "closed" else f.status for f in cohort)
+    escalations: Counter[str] = Counter()
+    notices: Counter[str] = Counter()
+    for f in cohort:
+        escalations.update(f.escalations)
+        notices.update(f.notices)
+    complaint_areas: Counter[str] = Counter()
+    for key, area, day, count in complaints:
+        if key == COMPLAINT_TALLY and start <= day <= end:
+            complaint_areas[area] += count
+    lessons = [(f, lesson) for f in cohort for lesson in f.lessons]
+    urgent = Counter("at_raise" if f.urgent_at_raise else "later" if f.marked_urgent else "no" for f in cohort)
+
+    reached = Counter(f.stage_reached_name for f in cohort)
+    reached_order = sorted(reached, key=lambda n: (stage_order.get(n, len(stage_order)), n))
+    outcome_words = {o: OUTCOME_LABELS.get(o, o) for o in (*policy.outcomes, *outcome)} | STATUS_LABELS
+    outcome_words[""] = "Closed (no outcome recorded)"
+    levels = [*policy.levels_of_need, OTHER_DECISION]
+    level_words = {OTHER_DECISION: "Other decision"}
+    reasons = list(labels.reasons) or sorted({f.reason_category for f in cohort})
+    reason_words = {k: labels.word(labels.reasons, k) for k in {*reasons, *(f.reason_category for f in cohort)}}
+    types = list(policy.raised_by)
+    type_words = {k: labels.word(labels.challenger_types, k) for k in {*types, *(f.raised_by for f in cohort)}}
+    categories = list(labels.lesson_categories)
+    category_words = {k: labels.word(labels.lesson_categories, k) for k in {*categories, *(ls.category for _, ls in lessons)}}
+
+    timeliness = _timeliness(cohort, stage_order)
+    auto = escalations.get("timeout", 0)
+    sections = [
+        Section(key="summary", title="Summary", chart=False, rows=(
+            Row(label="Challenges raised", value=len(cohort)),
+            Row(label="Closed: the challenger accepted the outcome",
+                value=sum(1 for f in cohort if f.closed_how == "accepted")),
+            Row(label="Closed: no answer, the outcome stood",
+                value=sum(1 for f in cohort if f.closed_how == "unanswered")),
+            Row(label="Withdrawn", value=status.get("withdrawn", 0)),
+            Row(label="Still open", value=status.get("open", 0)),
+            Row(label="Resolved at the first stage",
+                value=sum(1 for f in cohort if f.status == "closed" and f.stage_reached == 0)),
+            Row(label="Urgent path used", value=sum(1 for f in cohort if f.urgent_at_raise or f.marked_urgent)),
+            Row(label="Auto-escalations", value=auto),
+            Row(label="Breached at the final stage", value=sum(1 for f in cohort if f.breached)),
+            Row(label="Complaints redirected (not challenges)", value=sum(complaint_areas.values())),
+            Row(label="Lessons learned raised", value=len(lessons)),
+        )),
+        Section(key="agency", title="Agency raising", rows=_agency_rows(cohort),
+                note="The organisation part of the agency and team given at intake."),
+        Section(key="area", title="Area receiving", rows=_rows(Counter(f.area for f in cohort), AREAS)),
+        Section(key="stage_reached", title="Highest stage reached",
+                rows=_rows(reached, [*stage_names, *reached_order], sort_rest=False)),
+        Section(key="level", title="Level of need challenged",
+                rows=_rows(Counter(f.level for f in cohort), levels, level_words)),
+        Section(key="reason", title="Reason for the challenge",
+                rows=_rows(Counter(f.reason_category for f in cohort), reasons, reason_words)),
+        Section(key="outcome", title="Outcome",
+                rows=_rows(outcome, [*policy.outcomes, "withdrawn", "open"], outcome_words),
+                note="Closed challenges by the outcome that stood; open ones may still change."),
+        Section(key="challenger_type", title="Challenger type",
+                rows=_rows(Counter(f.raised_by for f in cohort), types, type_words)),
+        Section(key="urgent", title="Urgent safeguarding path",
+                rows=_rows(urgent, list(URGENT_LABELS), URGENT_LABELS)),
+        Section(key="escalations", title="Escalations", rows=(
+            *_rows(escalations, list(ESCALATION_LABELS), ESCALATION_LABELS),
+            Row(label="Breached at the final stage", value=sum(1 for f in cohort if f.breached)),
+        )),
+        Section(key="notices", title="Notices sent under the policy",
+                rows=_rows(notices, list(NOTICE_LABELS), NOTICE_LABELS)),
+        Section(key="complaints", title="Complaints redirected, by area",
+                rows=_rows(complaint_areas, AREAS),
+                note="Concerns about practice sent to the complaints route; only a count is kept."),
+        Section(key="lessons", title="Lessons learned raised",
+                rows=_rows(Counter(ls.category for _, ls in lessons), categories, category_words)),
+        *(Section(key=f"timeliness_{t.stage}", title=f"Timeliness: {t.name}", chart=False, rows=(
+            Row(label="Within the limit", value=t.within),
+            Row(label="Late (incl. auto-escalated and breached)", value=t.late),
+            Row(label="Median working days", value=t.median_working_days),
+        )) for t in timeliness),
+    ]
+    lesson_lines = tuple(
+        LessonLine(reference=f.reference, raised_on=f.raised_on, at=ls.at, stage_name=ls.stage_name,
+                   category=ls.category, category_label=category_words.get(ls.category, ls.category),
+                   text=ls.text)
+        for f, ls in sorted(lessons, key=lambda p: (p[1].at, p[0].reference)))
+    return QuarterlyReport(
+        start=start, end=end, generated_at=generated_at, zone=policy.zone, policy_title=policy.title,
+        raised=len(cohort), sections=tuple(sections), timeliness=tuple(timeliness), lessons=lesson_lines,
+        kept_as_summaries=sum(1 for f in cohort if f.purged))
+
+
+def _timeliness(cohort: Sequence[ChallengeFacts], stage_order: Mapping[str, int]) -> list[StageTimeliness]:
+    by_stage: dict[tuple[int, str], list[StageTime]] = {}
+    for f in cohort:
+        for s in f.stages:
+            by_stage.setdefault((s.stage, s.name), []).append(s)
+    for index, name in enumerate(stage_order):
+        by_stage.setdefault((index, name), [])
+    result = []
+    for (index, name), times in sorted(by_stage.items()):
+        days = [t.working_days for t in times if t.working_days is not None]
+        result.append(StageTimeliness(stage=index, name=name, within=sum(1 for t in times if not t.late),
+                                      late=sum(1 for t in times if t.late), median_working_days=_median(days)))
+    return result
+
+
+# -- plain text ------------------------------------------------------------------------------
+
+def format_value(value: Value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _day(d: date) -> str:
+    return f"{d:%a} {d.day} {d:%b %Y}"
+
+
+def render_text(report: QuarterlyReport, describe: Callable[[datetime], str] | None = None) -> str:
+    """The report as plain text (stdout). `describe` words an instant (the policy calendar's
+    describe_with_year); the ISO form is used without it."""
+    when = describe(report.generated_at) if describe else report.generated_at.isoformat(timespec="minutes")
+    lines = [
+        "MASH professional challenges — quarterly report",
+        f"Period: challenges raised {_day(report.start)} to {_day(report.end)}, as they stood at {when}",
+        f"Policy: {report.policy_title}",
+    ]
+    if report.kept_as_summaries:
+        lines.append(f"{report.kept_as_summaries} of these challenges were purged under the retention period; "
+                     "their counts are kept.")
+    for section in report.sections:
+        lines += ["", section.title]
+        if section.note:
+            lines.append(f"  ({section.note})")
+        if not section.rows:
+            lines.append("  none")
+        width = max((len(r.label) for r in section.rows), default=0)
+        for row in section.rows:
+            lines.append(f"  {row.label:<{width}}  {format_value(row.value):>6}")
+    lines += ["", "Lessons learned"]
+    if not report.lessons:
+        lines.append("  none raised")
+    for lesson in report.lessons:
+        text = lesson.text if lesson.text is not None else "(text removed under the retention period)"
+        lines.append(f"  {lesson.reference} ({lesson.stage_name}) {lesson.category_label}: {text}")
+    return "\n".join(lines) + "\n"
