@@ -39,6 +39,14 @@ def _add(sub: Any, name: str, handler: Handler, help_text: str) -> argparse.Argu
     return parser
 
 
+# --- teams (issue 5) ---
+async def _manifest_teams(args: argparse.Namespace) -> int:
+    from adapters.teams.manifest import manifest_command
+
+    return await manifest_command(args)
+# --- end teams ---
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mashbot", description="MASH professional-challenge bot")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -89,6 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--date", type=_date, help="local date YYYY-MM-DD: the digest as at 08:30 that day")
     digest.add_argument("--now", type=_iso, help=argparse.SUPPRESS)
     # --- end digest ---
+
+    # --- teams (issue 5): the `manifest` group is shared; `manifest slack` (issue 4) joins `manifests` ---
+    manifests = sub.add_parser("manifest", help="chat app manifests").add_subparsers(
+        dest="manifest_command", required=True)
+    teams = _add(manifests, "teams", _manifest_teams, "build the Teams app package (zip) to upload to Teams")
+    from adapters.teams.manifest import add_arguments as teams_manifest_arguments
+
+    teams_manifest_arguments(teams)
+    # --- end teams ---
 
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
     _add(audit, "verify", admin.audit_verify, "verify the audit trail's hash chain")

@@ -87,10 +87,10 @@ class Interactions:
         except Exception as exc:  # noqa: BLE001 - the reply is a courtesy; its content is not logged
             log.warning("Slack ephemeral reply failed: %s", type(exc).__name__)
 
-    async def _after_change(self, result: Result, actor_id: str) -> None:
+    async def _after_change(self, result: Result) -> None:
         """Queue the in-place updates this change needs, then send what the change queued."""
         if result.challenge is not None:
-            await self.sync.queue(result.challenge.reference, result.challenge.version, also=(actor_id,))
+            await self.sync.queue(result.challenge.reference, result.challenge.version, force=True)
         self.kick()
 
     # -- /challenge ----------------------------------------------------------------------------
@@ -211,7 +211,7 @@ class Interactions:
         except SlackApiError as exc:
             log.warning("views.open for a card action failed: %s", exc.response.get("error"))
             return
-        await self._after_change(result, person.id)
+        await self._after_change(result)
         if result.reply:
             await self._say(respond, result.reply)
 
@@ -255,4 +255,4 @@ class Interactions:
             await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, str(exc)))
             return
         await ack(response_action="update", view=blocks.done_modal(words.DONE_TITLE, result.reply or words.DONE_TITLE))
-        await self._after_change(result, person.id)
+        await self._after_change(result)

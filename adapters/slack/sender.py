@@ -21,7 +21,7 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from adapters.bootstrap import Service
 from adapters.dispatcher import SendFailed
@@ -67,9 +67,9 @@ async def card_holders(database: Database, reference: str) -> tuple[set[str], se
     """(people with a live Slack card of the challenge, people with a chat row still to send)."""
     o = t.outbox.c
     async with database.uow(read_only=True) as uow:
-        holders = await uow.session.scalars(select(distinct(o.recipient)).where(
+        holders = await uow.session.scalars(select(o.recipient).distinct().where(
             o.reference == reference, o.status == "sent", o.external_id.like(PREFIX + "%")))
-        pending = await uow.session.scalars(select(distinct(o.recipient)).where(
+        pending = await uow.session.scalars(select(o.recipient).distinct().where(
             o.reference == reference, o.status == "pending", o.channel == "chat"))
         return set(holders), set(pending)
 
@@ -84,14 +84,15 @@ class CardSync:
     max_remembered: int = 10_000
     _synced: dict[str, int] = field(default_factory=dict)  # reference -> version already queued
 
-    async def queue(self, reference: str, version: int, *, also: tuple[str, ...] = ()) -> int:
-        if self._synced.get(reference, 0) >= version and not also:
+    async def queue(self, reference: str, version: int, *, force: bool = False) -> int:
+        """Queue the refreshes for `version` of a challenge (once per version unless forced)."""
+        if self._synced.get(reference, 0) >= version and not force:
             return 0
         if len(self._synced) > self.max_remembered:
             self._synced.clear()
         self._synced[reference] = max(version, self._synced.get(reference, 0))
         holders, pending = await card_holders(self.database, reference)
-        targets = sorted((holders - pending) | (set(also) & holders))
+        targets = sorted(holders - pending)
         if not targets:
             return 0
         async with self.database.uow() as uow:

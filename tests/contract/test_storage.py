@@ -505,7 +505,7 @@ async def test_migrations_run_twice_are_a_no_op(database_url: str, database: Dat
     await add(database, challenge("CH-KEEP01"))
     await append(database, event("CH-KEEP01", "raised"))
     await upgrade(database_url)
-    assert await current_revision(database_url) == head_revision() == "0001"
+    assert await current_revision(database_url) == head_revision() is not None
     async with database.uow() as uow:
         assert await uow.challenges.get("CH-KEEP01") is not None
     assert await database.verify_chain() == (1, None)
@@ -543,4 +543,4 @@ def test_plain_urls_map_to_the_async_drivers() -> None:
 async def test_upgrade_works_from_any_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     await upgrade("sqlite:///elsewhere.db")
-    assert await current_revision(f"sqlite:///{tmp_path / 'elsewhere.db'}") == "0001"
+    assert await current_revision(f"sqlite:///{tmp_path / 'elsewhere.db'}") == head_revision()
