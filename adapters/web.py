@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import logging
 from collections.abc import AsyncIterator
 
@@ -107,7 +108,12 @@ async def run(settings: Settings, *, host: str, port: int) -> None:
     site = web.TCPSite(runner, host, port)
     await site.start()
     log.info("mashbot listening on http://%s:%s (policy %s)", host, port, app[SERVICE].policy.name)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):  # systemd/docker stop: let a running tick finish
+        loop.add_signal_handler(sig, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
+        log.info("mashbot stopping")
     finally:
         await runner.cleanup()

@@ -84,6 +84,7 @@ class Expect:
     level: str
     reason: str
     raised_by: str
+    typed_agency: str = ""  # as entered at intake; `agency` is what the report groups it under
     urgent: str = "no"  # at_raise | later | no
     stage_reached: int = 0
     status: str = "closed"  # closed | withdrawn | open
@@ -208,7 +209,7 @@ class Generator:
         result = await self.bot.raise_challenge(RaiseChallenge(
             actor_id=CHALLENGER, case_reference=f"LCS{100000 + len(self.quarter.expects)}", area=e.area,
             decision_challenged=e.level if e.level != "other" else "other", requested_outcome="A Level 3 assessment",
-            reason_category=e.reason, reason_text="The partner's information was not weighed.", agency=e.agency,
+            reason_category=e.reason, reason_text="The partner's information was not weighed.", agency=e.typed_agency,
             raised_by=ChallengerType(e.raised_by), urgent=urgent,
             urgent_reason="Risk of harm tonight." if urgent else None, cp_or_looked_after=cp), at)
         assert result.challenge is not None
@@ -267,8 +268,9 @@ class Generator:
     def new_expect(self, scenario: str, at: datetime, area: str | None = None) -> Expect:
         rng = self.rng
         level = rng.choice([*self.policy.levels_of_need, "other"]) if rng.random() < 0.95 else "other"
+        typed = rng.choice(AGENCIES)
         e = Expect(reference="", scenario=scenario, raised_at=at, area=area or rng.choice(AREAS),
-                   agency=agency_group(rng.choice(AGENCIES)), level=level, reason=rng.choice(REASONS),
+                   agency=agency_group(typed), typed_agency=typed, level=level, reason=rng.choice(REASONS),
                    raised_by=rng.choices(["professional", "parent", "carer"], [8, 1, 1])[0])
         self.quarter.expects.append(e)
         return e
@@ -283,18 +285,12 @@ class Generator:
         rng = self.rng
         joint = scenario in ("joint_agreed", "joint_refused")
         e = self.new_expect(scenario, t0, "East" if joint else None)
-        # Agency text as typed (the report groups it): keep the raw text for the raise.
-        typed = next(a for a in AGENCIES if agency_group(a) == e.agency)
-        e.agency, raw = agency_group(typed), typed
         pm = PM[e.area]
         cp = rng.random() < 0.1 and scenario not in ("cp_later",)
         h = timedelta(hours=1)
 
         async def raise_(at: datetime, urgent: bool = False) -> str:
-            saved = e.agency
-            e.agency = raw
             ref = await self.raise_(at, e, urgent=urgent, cp=cp)
-            e.agency = saved
             await self.maybe_lesson(e, at + timedelta(minutes=10))
             return ref
 

@@ -233,9 +233,11 @@ async def open_workspace(db_url: str, fake: FakeSlack, **settings: Any) -> Async
 # --- driving a challenge -------------------------------------------------------------------
 
 async def raise_challenge(ws: Workspace, user: str = TARA, **changes: str) -> str:
+    opened = len(ws.fake.called("views.open"))
     response = await ws.command(user)
     assert response.status == 200
-    view = await ws.fake.wait_for(lambda: ws.fake.called("views.open") and ws.opened_view())
+    await ws.fake.wait_for(lambda: len(ws.fake.called("views.open")) > opened)
+    view = ws.opened_view()
     answer = await ws.submit(user, view, {**INTAKE, **changes})
     assert answer.status == 200
     body = await answer.json()
