@@ -47,6 +47,14 @@ async def _manifest_teams(args: argparse.Namespace) -> int:
 # --- end teams ---
 
 
+# --- slack (issue 4) ---
+async def _manifest_slack(args: argparse.Namespace) -> int:
+    from adapters.slack.manifest import manifest_command
+
+    return await manifest_command(args)
+# --- end slack ---
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mashbot", description="MASH professional-challenge bot")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -106,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     teams_manifest_arguments(teams)
     # --- end teams ---
+    # --- slack (issue 4) ---
+    from adapters.slack.manifest import add_arguments as slack_manifest_arguments
+
+    slack_manifest_arguments(_add(manifests, "slack", _manifest_slack,
+                                  "print the Slack app manifest (URLs from MASHBOT_PUBLIC_URL)"))
+    # --- end slack ---
 
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
     _add(audit, "verify", admin.audit_verify, "verify the audit trail's hash chain")

@@ -288,7 +288,7 @@ def escalate(change: Change, actor: str | None, how: str, start: datetime, reaso
     kind = "escalated_timeout" if how == "timeout" else "escalated"
     change.touch(actor, kind)
     change.event(kind, old_state, actor, from_stage=old_stage, reason=reason, how=how,
-                 due_at=ch.due_at.isoformat(), reviewers=list(ch.reviewers))
+                 due_at=ch.due_at.isoformat(), reviewers=list(ch.reviewers), stage_started_at=start.isoformat())
     words = {"timeout": "no outcome within the time limit", "reviewer": "escalated by the reviewer",
              "challenger": "the challenger still disagrees"}[how]
     change.send("escalated", [ch.challenger_id], from_stage=from_name, how=words)

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from bot.calendar import OfficeDay, WorkingCalendar
-from bot.roles import KNOWN_ROLES
+from bot.roles import Role
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -64,22 +64,15 @@ class Nudges(_Model):
 
 class StageSpec(_Model):
     name: str = Field(min_length=1)
-    role: str
+    role: Role
     scope: Scope = Scope.GLOBAL
-    counterpart: str | None = None
+    counterpart: Role | None = None
     limit: Limit
     urgent_limit: Limit = Limit(amount=4, unit=LimitUnit.HOURS)
     nudges: Nudges = Nudges()
     duties: tuple[Duty, ...] = ()
     counts_to_cap: bool = True
     description: str = ""
-
-    @field_validator("role", "counterpart")
-    @classmethod
-    def _known_role(cls, value: str | None) -> str | None:
-        if value is not None and value not in KNOWN_ROLES:
-            raise ValueError(f"unknown role {value!r}; known roles: {', '.join(sorted(KNOWN_ROLES))}")
-        return value
 
 
 class OfficeHoursSpec(_Model):
@@ -96,44 +89,21 @@ class OfficeHoursSpec(_Model):
 class Notifications(_Model):
     """Who is told what, by roster role."""
 
-    csap: str | None = None
-    iro: str | None = None
-    edt: str | None = None
-    lessons_learned: str | None = None
-    breach: tuple[str, ...] = ()
-    digest: tuple[str, ...] = ()
+    csap: Role | None = None
+    iro: Role | None = None
+    edt: Role | None = None
+    lessons_learned: Role | None = None
+    breach: tuple[Role, ...] = ()
+    digest: tuple[Role, ...] = ()
     iro_when_cp_or_looked_after: bool = False
     edt_outside_office_hours: bool = False
-
-    @field_validator("csap", "iro", "edt", "lessons_learned")
-    @classmethod
-    def _known_role(cls, value: str | None) -> str | None:
-        if value is not None and value not in KNOWN_ROLES:
-            raise ValueError(f"unknown role {value!r}")
-        return value
-
-    @field_validator("breach", "digest")
-    @classmethod
-    def _known_roles(cls, values: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [v for v in values if v not in KNOWN_ROLES]
-        if unknown:
-            raise ValueError(f"unknown role(s) {', '.join(unknown)}")
-        return values
 
 
 class JointAgreement(_Model):
     """An outcome that cancels an assessment needs both of these roles to agree."""
 
     outcome: str = "assessment_cancelled"
-    roles: tuple[str, ...] = ("mash_county_manager", "locality_senior_manager")
-
-    @field_validator("roles")
-    @classmethod
-    def _known_roles(cls, values: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [v for v in values if v not in KNOWN_ROLES]
-        if unknown:
-            raise ValueError(f"unknown role(s) {', '.join(unknown)}")
-        return values
+    roles: tuple[Role, ...] = ("mash_county_manager", "locality_senior_manager")
 
 
 class Policy(_Model):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from pydantic import AfterValidator
+
 ROLE_LABELS: dict[str, str] = {
     "practitioner": "Practitioner",
     "practice_manager": "MASH/CSSH Practice Manager",
@@ -28,3 +32,13 @@ KNOWN_ROLES = frozenset(ROLE_LABELS)
 def role_label(role: str) -> str:
     """The label people read for a role key."""
     return ROLE_LABELS.get(role, role.replace("_", " "))
+
+
+def known_role(value: str) -> str:
+    """Pydantic validator: a role key mashbot knows (the message lists them)."""
+    if value not in KNOWN_ROLES:
+        raise ValueError(f"unknown role {value!r}; known roles: {', '.join(sorted(KNOWN_ROLES))}")
+    return value
+
+
+Role = Annotated[str, AfterValidator(known_role)]

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
-from bot.roles import KNOWN_ROLES
+from bot.roles import Role
 
 AREAS = ("East", "Central", "North", "CSSH")
 
@@ -43,21 +43,13 @@ class Person(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=64)
     name: str = Field(min_length=1, max_length=100)
     email: EmailStr
-    roles: tuple[str, ...] = ()
+    roles: tuple[Role, ...] = ()
     areas: tuple[str, ...] = ()
     side: Side = Side.MASH
     slack_user_id: str | None = None
     teams_aad_id: str | None = None
     delegate: str | None = None
     away: tuple[Away, ...] = ()
-
-    @field_validator("roles")
-    @classmethod
-    def _roles(cls, roles: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [r for r in roles if r not in KNOWN_ROLES]
-        if unknown:
-            raise ValueError(f"unknown role(s) {', '.join(unknown)}; known roles: {', '.join(sorted(KNOWN_ROLES))}")
-        return roles
 
     @field_validator("areas")
     @classmethod

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+EVENTS_PATH = "/slack/events"
+
 if TYPE_CHECKING:
     from aiohttp import web
 

@@ -15,7 +15,7 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,13 +25,14 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack import EVENTS_PATH
 from adapters.slack import texts as words
 from adapters.slack.interactions import Interactions
 from cards import slack as blocks
 
 log = logging.getLogger("mashbot.slack")
 
-PATH = "/slack/events"
+PATH = EVENTS_PATH
 WINDOW = 300  # seconds: Slack's own replay window
 
 
@@ -87,42 +88,58 @@ class SlackEdge:
         return await to_aiohttp_response(await self.bolt.async_dispatch(await to_bolt_request(request)))
 
 
-def build_bolt(interactions: Interactions, *, signing_secret: str, token: str, api_url: str | None) -> AsyncApp:
-    """The AsyncApp with mashbot's listeners; each acks, then delegates to `interactions`."""
+def build_bolt(interactions: Interactions, tasks: Tasks, *, signing_secret: str, token: str,
+               api_url: str | None) -> AsyncApp:
+    """The AsyncApp with mashbot's listeners: each acks, then hands the work to a task.
+
+    `process_before_response=True` returns the ack as soon as the listener returns (bolt's
+    own asynchronous mode polls for the ack every 10 ms); the slow part runs in `tasks`."""
 
     async def authorize(enterprise_id: str | None, team_id: str | None, **_: Any) -> AuthorizeResult:
         # One workspace, one bot token: no auth.test, so a slow or failing Slack never blocks a request.
         return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token)
 
     client = AsyncWebClient(base_url=api_url) if api_url else AsyncWebClient()
-    app = AsyncApp(signing_secret=signing_secret, authorize=authorize, client=client,
+    app = AsyncApp(signing_secret=signing_secret, authorize=authorize, client=client, process_before_response=True,
                    ignoring_self_events_enabled=False, name="mashbot")
-    app.command(words.COMMAND)(interactions.command)
-    app.action(re.compile("^" + re.escape(blocks.ACTION_PREFIX)))(interactions.press)
+
+    async def on_command(ack: Any, body: dict[str, Any], respond: Any) -> None:
+        if str(body.get("text") or "").strip().lower() in ("help", "?"):
+            await ack(text=words.HELP, response_type="ephemeral")
+            return
+        await ack()
+        tasks.spawn(interactions.command(body, respond))
+
+    async def on_press(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        await ack()
+        tasks.spawn(interactions.press(body, action, respond))
+
+    app.command(words.COMMAND)(on_command)
+    app.action(re.compile("^" + re.escape(blocks.ACTION_PREFIX)))(on_press)
     app.view(blocks.INTAKE_CALLBACK)(interactions.submit_intake)
     app.view(blocks.ACTION_CALLBACK)(interactions.submit_action)
     return app
 
 
 @dataclass
-class Background:
-    """Tasks started after an ack (sending what was queued), kept until they finish."""
+class Tasks:
+    """Work started after an ack, kept referenced until it finishes (and awaited at shutdown)."""
 
-    run: Callable[[], Any]
-    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    running: set[asyncio.Task[Any]] = field(default_factory=set)
 
-    def kick(self) -> None:
-        task = asyncio.get_running_loop().create_task(self._guarded())
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(self._guarded(work))
+        self.running.add(task)
+        task.add_done_callback(self.running.discard)
 
-    async def _guarded(self) -> None:
+    @staticmethod
+    async def _guarded(work: Coroutine[Any, Any, Any]) -> None:
         try:
-            await self.run()
-        except Exception as exc:  # noqa: BLE001 - rows stay in the outbox; the next run retries
-            log.error("sending queued Slack messages failed: %s", type(exc).__name__)
+            await work
+        except Exception as exc:  # noqa: BLE001 - logged without payloads; queued rows stay in the outbox
+            log.error("Slack work after the ack failed: %s", type(exc).__name__, exc_info=exc)
 
     async def drain(self, timeout: float = 10.0) -> None:
-        pending = {t for t in self.tasks if not t.done()}
+        pending = {t for t in self.running if not t.done()}
         if pending:
             await asyncio.wait(pending, timeout=timeout)

@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.bootstrap import Service
 from adapters.dispatcher import Dispatcher
-from adapters.slack.app import PATH, Background, RequestCheck, SlackEdge, build_bolt
+from adapters.slack.app import PATH, RequestCheck, SlackEdge, Tasks, build_bolt
 from adapters.slack.directory import Directory
 from adapters.slack.interactions import Interactions
 from adapters.slack.sender import CardSync, SlackSender
@@ -27,8 +27,8 @@ class SlackChannel:
     edge: SlackEdge
     sender: SlackSender
     interactions: Interactions
-    dispatcher: Dispatcher
-    background: Background | None  # None when the scheduler's clockwork sends for us
+    dispatcher: Dispatcher  # the scheduler's, when the app runs one; else the channel's own
+    tasks: Tasks
 
 
 SLACK = web.AppKey("slack", SlackChannel)
@@ -57,7 +57,7 @@ def build(service: Service, clockwork: Any = None) -> SlackChannel:
     secret = card_secret(service, signing_secret)
     sync = CardSync(service.database, service)
     sender = SlackSender(service, web_api, directory, secret, sync)
-    background: Background | None = None
+    tasks = Tasks()
     if clockwork is not None:
         dispatcher: Dispatcher = clockwork.dispatcher
         kick = clockwork.kick
@@ -65,13 +65,14 @@ def build(service: Service, clockwork: Any = None) -> SlackChannel:
         from adapters.scheduler import build_dispatcher
 
         dispatcher = build_dispatcher(service)
-        background = Background(dispatcher.run_once)
-        kick = background.kick
+
+        def kick() -> None:
+            tasks.spawn(dispatcher.run_once())
     dispatcher.chat = (*dispatcher.chat, sender)
-    interactions = Interactions(service, web_api, directory, secret, sync, kick,
-                                admin_contact=getattr(settings, "admin_contact", None))
-    bolt = build_bolt(interactions, signing_secret=signing_secret, token=token, api_url=api_url)
-    return SlackChannel(SlackEdge(bolt, RequestCheck(signing_secret)), sender, interactions, dispatcher, background)
+    interactions = Interactions(service, web_api, directory, secret, sync, kick, tasks.spawn,
+                                admin_contact=settings.admin_contact)
+    bolt = build_bolt(interactions, tasks, signing_secret=signing_secret, token=token, api_url=api_url)
+    return SlackChannel(SlackEdge(bolt, RequestCheck(signing_secret)), sender, interactions, dispatcher, tasks)
 
 
 def mount(app: web.Application, service: Service, clockwork: Any = None) -> SlackChannel:
@@ -81,8 +82,7 @@ def mount(app: web.Application, service: Service, clockwork: Any = None) -> Slac
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         yield
-        if channel.background is not None:
-            await channel.background.drain()
+        await channel.tasks.drain()
 
     app.cleanup_ctx.append(lifecycle)
     log.info("Slack: %s is served (Web API %s)", PATH, service.settings.slack_api_url or "slack.com")

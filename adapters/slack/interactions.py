@@ -1,14 +1,16 @@
 """What a Slack command, button press or modal submission does: convert, delegate, reply.
 
-Every listener acks first (a button, a command) or acks with what it must say (a modal's
-errors); anything that talks to the Web API happens after the ack. Commands go to the core
+The listeners (app.py) ack a button or a command at once and run `press` / `command` in a
+background task; a modal's submission is acked with what it must say (its errors, or the
+result) and its follow-up runs in the background. Nothing talks to the Web API before
+the ack. Commands go to the core
 (bot/handlers.py); the DMs and card updates that follow go through the outbox (sender.py).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +62,7 @@ class Interactions:
     secret: bytes
     sync: CardSync
     kick: Callable[[], None]
+    spawn: Callable[[Coroutine[Any, Any, None]], None]
     admin_contact: str | None = None
 
     # -- shared steps --------------------------------------------------------------------------
@@ -93,14 +96,10 @@ class Interactions:
             await self.sync.queue(result.challenge.reference, result.challenge.version, force=True)
         self.kick()
 
-    # -- /challenge ----------------------------------------------------------------------------
-    async def command(self, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    # -- /challenge (after the ack; help is answered in the ack itself) -----------------------
+    async def command(self, body: dict[str, Any], respond: Respond) -> None:
         text = str(body.get("text") or "").strip()
         word, _, rest = text.partition(" ")
-        if word.lower() in ("help", "?"):
-            await ack(text=words.HELP, response_type="ephemeral")
-            return
-        await ack()
         user = str(body.get("user_id", ""))
         person = await self._person(user)
         if person is None:
@@ -177,9 +176,8 @@ class Interactions:
         await ack(response_action="update", view=blocks.done_modal(title, result.reply))
         self.kick()
 
-    # -- a card button -------------------------------------------------------------------------
-    async def press(self, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        await ack()
+    # -- a card button (after the ack) ---------------------------------------------------------
+    async def press(self, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         user = str(body.get("user", {}).get("id", ""))
         token = str(action.get("value", ""))
         try:
@@ -255,4 +253,4 @@ class Interactions:
             await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, str(exc)))
             return
         await ack(response_action="update", view=blocks.done_modal(words.DONE_TITLE, result.reply or words.DONE_TITLE))
-        await self._after_change(result)
+        self.spawn(self._after_change(result))

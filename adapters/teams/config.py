@@ -30,8 +30,6 @@ class BotConfig:
     APP_PASSWORD: str
     APP_TYPE: str
     APP_TENANTID: str
-    # Only tests point this elsewhere (a local OpenID document with their own keys).
-    TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: str | None = None
 
     @property
     def anonymous(self) -> bool:
@@ -39,7 +37,7 @@ class BotConfig:
         return not self.APP_ID
 
 
-def bot_config(settings: Settings, *, openid_metadata_url: str | None = None) -> BotConfig:
+def bot_config(settings: Settings) -> BotConfig:
     app_type = settings.microsoft_app_type.strip() or "MultiTenant"
     match = next((t for t in APP_TYPES if t.lower() == app_type.lower()), None)
     if match is None:
@@ -54,8 +52,7 @@ def bot_config(settings: Settings, *, openid_metadata_url: str | None = None) ->
     elif match == "SingleTenant" and not password:
         raise TeamsConfigError("MICROSOFT_APP_PASSWORD is required when MICROSOFT_APP_TYPE is SingleTenant")
     return BotConfig(APP_ID=app_id, APP_PASSWORD=password,
-                     APP_TYPE=match, APP_TENANTID=tenant,
-                     TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=openid_metadata_url)
+                     APP_TYPE=match, APP_TENANTID=tenant)
 
 
 def make_adapter(config: BotConfig) -> CloudAdapter:

@@ -125,11 +125,10 @@ async def _on_error(context: TurnContext, error: Exception) -> None:
         raise error
 
 
-def mount_teams(app: web.Application, service: Service, *, clockwork: Clockwork | None = None,
-                openid_metadata_url: str | None = None) -> TeamsChannel:
+def mount_teams(app: web.Application, service: Service, *, clockwork: Clockwork | None = None) -> TeamsChannel:
     """Add `POST /api/messages`; with a scheduler and an app id, its dispatcher also sends
     through Teams (proactive cards)."""
-    config = bot_config(service.settings, openid_metadata_url=openid_metadata_url)
+    config = bot_config(service.settings)
     adapter = make_adapter(config)
     adapter.on_turn_error = _on_error
     secret = card_secret(service.settings, config)

@@ -344,4 +344,4 @@ def test_joint_agreement_outcome_must_be_a_listed_outcome(tmp_path: Path) -> Non
 def test_joint_agreement_roles_must_be_known(tmp_path: Path) -> None:
     text = GOOD_PACK + "joint_agreement:\n  roles: [mash_county_manager, county_boss]\n"
     error = load_error(tmp_path, text)
-    assert f"line {line_of(text, 'county_boss')}: joint_agreement.roles: unknown role(s) county_boss" in str(error)
+    assert f"line {line_of(text, 'county_boss')}: joint_agreement.roles[1]: unknown role 'county_boss'" in str(error)

@@ -1,0 +1,145 @@
+"""`/challenge`, `/challenge help|list|status REF`, and the modals' validation errors shown on
+their fields (`response_action=errors`)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.slack.conftest import (
+    AVA,
+    TARA,
+    Workspace,
+    idle,
+    idle_after,
+    raise_challenge,
+    view_text,
+)
+
+
+async def intake_view(ws: Workspace, user: str = TARA) -> dict:
+    opened = len(ws.fake.called("views.open"))
+    assert (await ws.command(user)).status == 200
+    await ws.fake.wait_for(lambda: len(ws.fake.called("views.open")) > opened)
+    return ws.opened_view()
+
+
+async def submit_intake(ws: Workspace, **changes: str | bool) -> dict:
+    from tests.slack.conftest import INTAKE
+
+    view = await intake_view(ws)
+    answer = await ws.submit(TARA, view, {**INTAKE, **changes})
+    assert answer.status == 200
+    return await answer.json()
+
+
+async def test_slash_challenge_opens_the_intake_modal_with_the_area_preselected(workspace: Workspace) -> None:
+    view = await intake_view(workspace)
+    assert view["callback_id"] == "mashbot_intake"
+    area = next(b for b in view["blocks"] if b["block_id"] == "area")
+    assert area["element"]["initial_option"]["value"] == "East"  # Tara's area in the roster
+    call = workspace.fake.called("views.open")[-1]
+    assert call.args["trigger_id"].startswith("trigger-")
+
+
+async def test_help_is_answered_in_the_ack_itself(workspace: Workspace) -> None:
+    response = await workspace.command(TARA, "help")
+    body = await response.json()
+    assert body["response_type"] == "ephemeral" and "/challenge list" in body["text"]
+    assert not workspace.fake.calls
+
+
+async def test_an_unknown_subcommand_gets_the_help(workspace: Workspace) -> None:
+    await workspace.command(TARA, "frobnicate <now>")
+    reply = await workspace.fake.wait_for(lambda: workspace.fake.ephemerals())
+    assert "I did not understand `frobnicate &lt;now&gt;`" in reply[0]
+
+
+async def test_list_shows_what_waits_for_me_and_what_i_raised(workspace: Workspace) -> None:
+    ref = await raise_challenge(workspace)
+    await idle(workspace)
+    await workspace.command(AVA, "list")
+    await workspace.command(TARA, "list")
+    replies = await workspace.fake.wait_for(lambda: len(workspace.fake.responses) >= 2 and workspace.fake.responses)
+    by_ava, by_tara = (json.dumps(r["blocks"]) for r in sorted(replies, key=lambda r: "Waiting for you" not in
+                                                                 json.dumps(r["blocks"][0])))
+    assert "Waiting for you" in by_ava and ref in by_ava
+    assert "Raised by you" in by_tara and ref in by_tara
+
+
+async def test_status_shows_the_card_and_timeline_to_those_involved_only(workspace: Workspace) -> None:
+    ref = await raise_challenge(workspace)
+    await idle(workspace)
+    await workspace.command(TARA, f"status {ref.lower()}")
+    reply = await workspace.fake.wait_for(lambda: workspace.fake.responses)
+    text = json.dumps(reply[0]["blocks"])
+    assert ref in text and "Timeline" in text and "raised (Tara Nolan)" in text
+    await workspace.command("U0DEMO008", f"status {ref}")  # Uma: a practitioner elsewhere
+    await workspace.fake.wait_for(lambda: len(workspace.fake.responses) >= 2)
+    assert workspace.fake.ephemerals()[1].startswith(f"There is no challenge {ref}")
+    await workspace.command(TARA, "status")
+    await workspace.fake.wait_for(lambda: len(workspace.fake.responses) >= 3)
+    assert "Give the challenge reference" in workspace.fake.ephemerals()[2]
+
+
+@pytest.mark.parametrize("changes, field, words", [
+    ({"case_reference": "not a ref!"}, "case_reference", "not a case reference"),
+    ({"case_reference": "Jane Smith"}, "case_reference", "looks like a name"),
+    ({"reason_text": ""}, "reason_text", "Say briefly why you disagree"),
+    ({"reason_text": "NHS number 943 476 5919 was missed"}, "reason_text", "NHS number"),
+    ({"reason_text": "Lives at PR1 2HE"}, "reason_text", "postcode"),
+    ({"reason_text": "Call 07700 900123"}, "reason_text", "phone"),
+    ({"requested_outcome": "email jo@example.org"}, "requested_outcome", "email"),
+    ({"reason_text": "Born 12/03/2015 so not weighed"}, "reason_text", "date of birth"),
+    ({"urgent": True, "urgent_reason": ""}, "urgent_reason", "Say why this is urgent"),
+])
+async def test_intake_errors_show_on_the_field(workspace: Workspace, changes: dict, field: str, words: str) -> None:
+    body = await submit_intake(workspace, **changes)
+    assert body["response_action"] == "errors"
+    assert field in body["errors"], body
+    assert words.lower() in body["errors"][field].lower(), body["errors"][field]
+
+
+async def test_a_complaint_closes_the_intake_with_the_complaints_route(workspace: Workspace) -> None:
+    body = await submit_intake(workspace, reason_category="complaint", reason_text="", agency="")
+    assert body["response_action"] == "update"
+    assert "complaint" in view_text(body["view"]).lower()
+    await idle_after(workspace)
+    assert not workspace.fake.called("chat.postMessage")
+
+
+async def test_an_escalation_without_a_reason_is_refused_on_the_field(workspace: Workspace) -> None:
+    ref = await raise_challenge(workspace)
+    await idle(workspace)
+    opened = len(workspace.fake.called("views.open"))
+    await workspace.press(AVA, workspace.fake.last_card(AVA), "escalate")
+    await workspace.fake.wait_for(lambda: len(workspace.fake.called("views.open")) > opened)
+    view = workspace.opened_view()
+    body = await (await workspace.submit(AVA, view, {"reason": ""})).json()
+    assert body == {"response_action": "errors", "errors": {"reason": "Give the reason for escalating."}}
+    body = await (await workspace.submit(AVA, view, {"reason": "Call 07700 900123 first"})).json()
+    assert body["response_action"] == "errors" and "phone" in body["errors"]["reason"].lower()
+    assert (await workspace.challenge(ref)).version == 1
+
+
+async def test_a_de_escalation_shows_the_case_note_wording_to_copy(workspace: Workspace) -> None:
+    ref = await raise_challenge(workspace)
+    await idle(workspace)
+    await workspace.press(AVA, workspace.fake.last_card(AVA), "accept")
+    await idle_after(workspace)
+    opened = len(workspace.fake.called("views.open"))
+    await workspace.press(AVA, workspace.fake.last_card(AVA), "record_outcome")
+    await workspace.fake.wait_for(lambda: len(workspace.fake.called("views.open")) > opened)
+    view = workspace.opened_view()
+    assert "de-escalate the case to level" in json.dumps(view)
+    body = await (await workspace.submit(AVA, view, {"outcome": "de_escalated", "rationale": "early help"})).json()
+    assert body["response_action"] == "errors" and "level" in body["errors"], body
+    body = await (await workspace.submit(AVA, view, {"outcome": "de_escalated", "rationale": "early help",
+                                                     "level": "1"})).json()
+    assert body["response_action"] == "update"
+    assert "owing to early help, a joint decision has been made to de-escalate the case to level 1" in \
+        view_text(body["view"])
+    await idle_after(workspace)
+    assert "Case-note wording to copy" in json.dumps(workspace.fake.last_card(AVA).blocks)
+    assert (await workspace.challenge(ref)).outcome.level == "1"

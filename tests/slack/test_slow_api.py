@@ -1,0 +1,72 @@
+"""Slack gets its ack within 3 s whatever the Web API does; work after the ack that fails is
+retried from the outbox (Retry-After honoured), never lost."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from sqlalchemy import select
+
+from adapters.slack.channel import SLACK
+from storage import tables as t
+from tests.slack.conftest import AVA, BEN, TARA, Workspace, idle, raise_challenge, text_of
+
+
+async def timed(coro) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    response = await coro
+    return time.perf_counter() - started, response.status
+
+
+async def test_acks_come_back_at_once_while_the_web_api_takes_two_seconds(workspace: Workspace) -> None:
+    fake = workspace.fake
+    ref = await raise_challenge(workspace)
+    await idle(workspace)
+    fake.delay = 2.0
+    took, status = await timed(workspace.press(AVA, fake.last_card(AVA), "accept"))
+    assert status == 200 and took < 1.0, f"ack took {took:.2f}s"
+    took, status = await timed(workspace.command(TARA))  # /challenge: views.open waits 2 s after the ack
+    assert status == 200 and took < 1.0, f"ack took {took:.2f}s"
+    # The slow work still happens after the ack: the press was applied and its reply is on its way.
+    for _ in range(100):
+        if (await workspace.challenge(ref)).owner_id == "ava.okafor":
+            break
+        await asyncio.sleep(0.02)
+    assert (await workspace.challenge(ref)).owner_id == "ava.okafor"
+    await fake.wait_for(lambda: any(r.startswith("You own") for r in fake.ephemerals()), timeout=6)
+    fake.delay = 0.0
+    await fake.wait_for(lambda: "Taken by Ava Okafor" in text_of(fake.dm(BEN)[0]), timeout=10)
+
+
+async def test_a_rate_limited_send_is_retried_after_retry_after(workspace: Workspace) -> None:
+    fake = workspace.fake
+    fake.fail("chat.postMessage", "ratelimited", 429, retry_after=1)
+    await raise_challenge(workspace)
+    rows = await workspace.fake.wait_for(lambda: fake.called("chat.postMessage") and fake.called("chat.postMessage"))
+    assert rows
+    async with workspace.service.database.uow(read_only=True) as uow:
+        o = t.outbox.c
+        failed = (await uow.session.execute(select(o.recipient, o.last_error, o.next_attempt_at, o.status)
+                                            .where(o.last_error.is_not(None)))).all()
+    assert failed and failed[0].last_error == "Slack ratelimited" and failed[0].status == "pending"
+    delay = (failed[0].next_attempt_at - workspace.service.now()).total_seconds()
+    assert 0 < delay <= 1.5
+    await asyncio.sleep(1.1)
+    report = await workspace.client.app[SLACK].dispatcher.run_once()  # what the next tick does
+    assert report.sent >= 1
+    await idle(workspace)
+    assert len(fake.dm(AVA)) == 1 and len(fake.dm(BEN)) == 1 and len(fake.dm(TARA)) == 1
+
+
+async def test_a_slack_outage_leaves_the_rows_pending_for_the_next_run(workspace: Workspace) -> None:
+    fake = workspace.fake
+    fake.fail("conversations.open", "service_unavailable", 503, retry_after=None, times=10)
+    await raise_challenge(workspace)
+    await fake.wait_for(lambda: len(fake.called("conversations.open")) >= 3)
+    await asyncio.sleep(0.1)
+    async with workspace.service.database.uow(read_only=True) as uow:
+        o = t.outbox.c
+        statuses = set((await uow.session.scalars(select(o.status).where(o.channel == "chat"))).all())
+    assert statuses == {"pending"}
+    assert not fake.called("chat.postMessage")
