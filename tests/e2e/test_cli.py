@@ -125,3 +125,26 @@ def test_policy_and_calendar_commands(cli, tmp_path: Path) -> None:  # type: ign
                    .replace("role: mash_team_manager", "role: tea_manager"))
     code, out = cli("policy", "check", str(bad))
     assert code == 1 and "bad.yaml" in out and "tea_manager" in out and "line" in out
+
+
+def test_audit_verify_names_the_first_broken_link_after_tampering(cli, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from storage.database import Database
+
+    ref = raise_challenge(local("2027-01-04 10:00"))
+    cli("tick", "--now", "2027-01-05T17:00:00+00:00")
+    assert cli("audit", "verify")[0] == 0
+
+    async def tamper() -> None:
+        db = Database(database_url)
+        try:
+            async with db.session() as session, session.begin():
+                await session.execute(text("UPDATE challenge_events SET actor_id = 'someone.else' WHERE seq = 2"))
+        finally:
+            await db.dispose()
+
+    asyncio.run(tamper())
+    code, out = cli("audit", "verify")
+    assert code == 1 and "BROKEN at event 2" in out
+    assert ref
