@@ -209,6 +209,7 @@ class Dispatcher:
             return
         async with self.database.uow() as uow:
             await uow.outbox.mark_sent(item.id, external_id, self.clock())
+            await uow.outbox.scrub(item.id, item.message)  # personal details leave with the send
             await uow.commit()
         report.sent += 1
         if self.metrics:
@@ -228,6 +229,8 @@ class Dispatcher:
         reason = exc.reason if retry_at else f"gave up after {item.attempts} attempt(s): {exc.reason}"
         async with self.database.uow() as uow:
             await uow.outbox.mark_failed(item.id, reason, retry_at)
+            if retry_at is None:
+                await uow.outbox.scrub(item.id, item.message)  # given up: keep no personal details
             await uow.commit()
         if retry_at:
             report.retrying += 1

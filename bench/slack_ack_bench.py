@@ -1,10 +1,11 @@
 """Slack ack latency (issue 4): how fast `POST /slack/events` answers a button press while
 the Slack Web API takes 2 s per call, against a bare aiohttp handler in the same run.
 
-Both servers run on loopback in this process; requests alternate between them, so both see
-the same load — including mashbot's work after each ack (resolving the person, loading the
-challenge, refusing the stale press, answering on the response_url that the fake Web API
-holds for 2 s). Every request is a block_actions payload signed like Slack's, with a
+Both servers run on loopback on one event loop; the load generator runs in another
+process. Requests alternate between the two servers, so both see the same load —
+including mashbot's work after each ack (resolving the person, loading the challenge,
+refusing the stale press, answering on the response_url that the fake Web API holds for
+2 s). The bare handler is also measured alone first ("quiet"), for reference. Every request is a block_actions payload signed like Slack's, with a
 valid signed button (Ava's Accept on one challenge: the first press takes it, the rest
 are answered "Already actioned").
 
@@ -21,11 +22,13 @@ import asyncio
 import hashlib
 import hmac
 import json
+import multiprocessing
 import os
 import statistics
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -103,7 +106,41 @@ async def setup(workdir: Path, delay: float):  # type: ignore[no-untyped-def]
     return fake, create_app(service), value
 
 
-async def run(requests: int, delay: float, seconds: float) -> int:
+async def drive(targets: list[tuple[str, str]], requests: int, value: str, response_url: str,
+                deadline: float, pace: float = 0.0) -> tuple[dict[str, list[float]], dict[str, set[int]]]:
+    """The load generator: `requests` rounds, one request to each target per round."""
+    timings: dict[str, list[float]] = {name: [] for name, _ in targets}
+    statuses: dict[str, set[int]] = {name: set() for name, _ in targets}
+    async with ClientSession(timeout=ClientTimeout(total=5)) as client:
+        for n in range(requests):
+            if time.monotonic() > deadline:
+                print(f"stopped at the time bound after {n} rounds")
+                break
+            for name, url in targets:
+                body = press(n, value, f"{response_url}/{name}-{n}")
+                headers = signed(body)
+                started = time.perf_counter()
+                async with client.post(url, data=body.encode(), headers=headers) as resp:
+                    await resp.read()
+                    statuses[name].add(resp.status)
+                timings[name].append(time.perf_counter() - started)
+            if pace:
+                await asyncio.sleep(pace)
+    return timings, statuses
+
+
+def _drive_in_child(*args):  # type: ignore[no-untyped-def]
+    return asyncio.run(drive(*args))
+
+
+async def generate(*args):  # type: ignore[no-untyped-def]
+    """Run the load generator in another process, so it shares neither the servers' event loop
+    nor their interpreter lock."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return await asyncio.get_running_loop().run_in_executor(pool, _drive_in_child, *args)
+
+
+async def run(requests: int, delay: float, seconds: float, pace: float) -> int:
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
         os.environ.pop(name, None)  # slack_sdk would send loopback calls through a proxy
     deadline = time.monotonic() + seconds
@@ -113,29 +150,20 @@ async def run(requests: int, delay: float, seconds: float) -> int:
         bare.router.add_post("/slack/events", bare_handler)
         runners = [await serve(app), await serve(bare)]
         (_, mashbot_url), (_, bare_url) = runners
-        timings: dict[str, list[float]] = {"mashbot": [], "bare": []}
-        statuses: dict[str, set[int]] = {"mashbot": set(), "bare": set()}
+        respond_to = fake.base_url + "/respond"
         try:
-            async with ClientSession(timeout=ClientTimeout(total=5)) as client:
-                for n in range(requests):
-                    if time.monotonic() > deadline:
-                        print(f"stopped at the time bound after {n} request pairs")
-                        break
-                    for name, base in (("mashbot", mashbot_url), ("bare", bare_url)):
-                        body = press(n, value, fake.response_url(str(n)))
-                        headers = signed(body)
-                        started = time.perf_counter()
-                        async with client.post(base + "/slack/events", data=body.encode(), headers=headers) as resp:
-                            await resp.read()
-                            statuses[name].add(resp.status)
-                        timings[name].append(time.perf_counter() - started)
+            quiet, _ = await generate([("bare (quiet)", bare_url + "/slack/events")], min(requests, 1000),
+                                      value, respond_to, deadline, pace)
+            timings, statuses = await generate([("mashbot", mashbot_url + "/slack/events"),
+                                                ("bare", bare_url + "/slack/events")],
+                                               requests, value, respond_to, deadline, pace)
             answered = await wait_for_replies(fake, len(timings["mashbot"]), deadline)
         finally:
             fake.delay = 0
             for runner, _ in runners:
                 await runner.cleanup()
             await fake.stop()
-    return report(timings, statuses, answered, delay)
+    return report(timings | quiet, statuses, answered, delay)
 
 
 async def wait_for_replies(fake, expected: int, deadline: float) -> int:  # type: ignore[no-untyped-def]
@@ -149,15 +177,17 @@ def report(timings: dict[str, list[float]], statuses: dict[str, set[int]], answe
     ms = {name: (percentile(v, 50) * 1000, percentile(v, 99) * 1000, statistics.fmean(v) * 1000)
           for name, v in timings.items()}
     count = len(timings["mashbot"])
-    print(f"{count} signed block_actions requests each, alternating; fake Web API delay {delay:g} s")
+    print(f"{count} signed block_actions requests to each server, alternating; fake Web API delay {delay:g} s")
     for name, (p50, p99, mean) in ms.items():
-        print(f"  {name:8s} p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   mean {mean:7.2f} ms   status {sorted(statuses[name])}")
+        print(f"  {name:13s} p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   mean {mean:7.2f} ms")
     ratio50, ratio99 = ms["mashbot"][0] / ms["bare"][0], ms["mashbot"][1] / ms["bare"][1]
-    print(f"  ratio mashbot/bare: p50 {ratio50:.1f}x   p99 {ratio99:.1f}x")
-    print(f"  replies sent after the ack (via the 2 s Web API): {answered} of {count}")
-    ok_latency, ok_ratio = ms["mashbot"][1] < 100, ratio99 < 10
-    print(f"  target p99 < 100 ms: {'met' if ok_latency else 'MISSED'};  target ratio < 10: "
-          f"{'met' if ok_ratio else 'MISSED'} (p99)")
+    quiet50, quiet99 = ms["mashbot"][0] / ms["bare (quiet)"][0], ms["mashbot"][1] / ms["bare (quiet)"][1]
+    print(f"  ratio mashbot / bare (same load):    p50 {ratio50:5.1f}x   p99 {ratio99:5.1f}x")
+    print(f"  ratio mashbot / bare (quiet server): p50 {quiet50:5.1f}x   p99 {quiet99:5.1f}x")
+    print(f"  replies sent after the ack (each through the {delay:g} s Web API): {answered} of {count}")
+    ok_latency, ok_ratio = ms["mashbot"][1] < 100, max(ratio50, ratio99) < 10
+    print(f"  target p99 < 100 ms: {'met' if ok_latency else 'MISSED'};  target ratio < 10 (same load, p50 and "
+          f"p99): {'met' if ok_ratio else 'MISSED'};  mashbot status codes {sorted(statuses['mashbot'])}")
     return 0 if ok_latency and ok_ratio and statuses["mashbot"] == {200} else 1
 
 
@@ -166,8 +196,10 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--delay", type=float, default=2.0, help="fake Web API delay per call, seconds")
     parser.add_argument("--seconds", type=float, default=120.0, help="bound on the whole run")
+    parser.add_argument("--pace", type=float, default=0.0,
+                        help="seconds between rounds (default 0: back to back, the harshest case)")
     args = parser.parse_args()
-    return asyncio.run(run(args.requests, args.delay, args.seconds))
+    return asyncio.run(run(args.requests, args.delay, args.seconds, args.pace))
 
 
 if __name__ == "__main__":

@@ -144,3 +144,28 @@ class Message(BaseModel):
     reference: str | None
     channel: Channel = Channel.CHAT
     data: dict[str, Any] = Field(default_factory=dict)
+
+    def scrubbed(self) -> Message:
+        """This message with its personal details (the `personal_keys` dotted paths of `data`,
+        e.g. the Stage 3 form's family details) removed: what may be kept once it is sent."""
+        paths = self.data.get("personal_keys") or []
+        if not paths:
+            return self
+        data = json_copy(self.data)
+        for path in paths:
+            *parents, leaf = str(path).split(".")
+            node = data
+            for key in parents:
+                node = node.get(key) if isinstance(node, dict) else None
+            if isinstance(node, dict) and leaf in node:
+                node[leaf] = NOT_KEPT
+        return self.model_copy(update={"data": data})
+
+
+NOT_KEPT = "[not kept: sent by email only]"
+
+
+def json_copy(data: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of JSON-like data."""
+    return {k: json_copy(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v
+            for k, v in data.items()}

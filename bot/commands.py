@@ -107,6 +107,27 @@ class TellCsapNonInvolvement(ChallengeCommand):
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class SendStage3Form(ChallengeCommand):
+    """The challenger completes the Stage 3 Monitoring Information form for CSAP.
+
+    The family details are emailed to the CSAP team and never stored: they travel only in
+    the outbox row, which is scrubbed once sent (or given up).
+    """
+
+    family: tuple[tuple[str, str], ...] = ()  # (FAMILY_FIELDS key, value)
+    meeting_date: str = ""
+
+
+# Appendix 1 "Family Details" of the Lancashire Stage 3 Monitoring Information form.
+FAMILY_FIELDS = {
+    "family_names": "Family members (first name and surname)",
+    "dates_of_birth": "Dates of birth",
+    "parents": "Parents",
+    "children": "Children",
+    "family_address": "Family address",
+}
+
 LESSON_CATEGORIES = {
     "training_need": "Training need",
     "commissioning_need": "Commissioning need",

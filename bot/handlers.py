@@ -24,7 +24,9 @@ from bot.commands import (
     MarkUrgent,
     RaiseChallenge,
     RecordOutcome,
+    FAMILY_FIELDS,
     RedirectComplaint,
+    SendStage3Form,
     SetCpOrLookedAfter,
     TellCsapNonInvolvement,
     Withdraw,
@@ -55,7 +57,7 @@ class TickReport:
 
 
 REVIEWER_COMMANDS = (Accept, RecordOutcome, Delegate)
-CHALLENGER_COMMANDS = (AcceptOutcome, Withdraw, MarkUrgent)
+CHALLENGER_COMMANDS = (AcceptOutcome, Withdraw, MarkUrgent, SendStage3Form)
 
 
 @dataclass
@@ -97,7 +99,11 @@ class Mashbot:
             authorize(challenge, cmd, roster)
             expected = challenge.version
             change = ladder.Change(challenge, roster, now)
-            apply(change, cmd)
+            if isinstance(cmd, SendStage3Form):  # the form's Stages 1-2 come from the audit trail
+                ladder.send_stage3_form(change, cmd.actor_id, cmd.family, cmd.meeting_date,
+                                        await uow.events.for_challenge(cmd.reference), FAMILY_FIELDS)
+            else:
+                apply(change, cmd)
             if not await uow.challenges.update(change.challenge, expected):
                 current = await uow.challenges.get(cmd.reference)
                 assert current is not None

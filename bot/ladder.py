@@ -8,7 +8,7 @@ change produces. Handlers persist them in one unit of work.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -590,6 +590,51 @@ def tell_csap(change: Change, actor: str, detail: str) -> None:
     change.send("csap_non_involvement", change.role_holders(ch.policy.notifications.csap), Channel.EMAIL,
                 detail=text)
     change.reply = "The CSAP team has been told."
+
+
+def send_stage3_form(change: Change, actor: str, family: Sequence[tuple[str, str]], meeting_date: str,
+                     history: Sequence[Event], fields: dict[str, str]) -> None:
+    """Email the completed Stage 3 form to CSAP; the family details are not kept (DESIGN §2)."""
+    ch = change.challenge
+    if not any(Duty.CSAP_FORM in ch.policy.stage(i).duties for i in range(ch.stage + 1)):
+        raise InvalidCommand(f"{ch.reference} has not reached the stage that sends the Stage 3 form.")
+    unknown = [key for key, _ in family if key not in fields]
+    if unknown:
+        raise InvalidCommand(f"Unknown family detail(s): {', '.join(unknown)}.")
+    details = {fields[key]: value.strip() for key, value in family if value.strip()}
+    if not details:
+        raise InvalidCommand("Please give the family details the CSAP form asks for.")
+    form = change.csap_form() | {
+        "stages_1_and_2": stage_history(change, history, stages=(1, 2)),
+        "stage_3_meeting": meeting_date.strip(),
+        "family": details,
+    }
+    change.touch(actor, "stage3_form_sent")
+    change.event("stage3_form_sent", ch.state, actor)  # no details: they are not kept
+    change.send("stage3_form", change.role_holders(ch.policy.notifications.csap), Channel.EMAIL,
+                form=form, personal_keys=["form.family"])
+    change.reply = "The Stage 3 form has been emailed to the CSAP team; mashbot keeps no family details."
+
+
+def stage_history(change: Change, history: Sequence[Event], stages: Iterable[int]) -> str:
+    """'Stage 1 Team Manager: decision upheld (Tue 12 Jan 2027)' lines, from the audit trail."""
+    ch = change.challenge
+    lines = []
+    wanted = set(stages)
+    for event in history:
+        if event.kind not in ("outcome_recorded", "escalated", "escalated_timeout"):
+            continue
+        stage = event.detail.get("from_stage", event.stage)  # an escalation is filed under the new stage
+        if stage not in wanted:
+            continue
+        what = texts.EVENT_LABELS.get(event.kind, event.kind)
+        if event.detail.get("outcome"):
+            what = texts.OUTCOME_LABELS.get(str(event.detail["outcome"]), what)
+        # a time-out happened at the old due time, whenever the tick applied it
+        when = datetime.fromisoformat(event.detail["stage_started_at"]) if "stage_started_at" in event.detail \
+            else event.at
+        lines.append(f"{ch.policy.stage(int(stage)).name} ({change.cal.describe_with_year(when)}): {what}")
+    return "; ".join(lines) or "—"
 
 
 def require_state(change: Change, *states: State) -> None:

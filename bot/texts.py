@@ -45,6 +45,7 @@ EVENT_LABELS: dict[str, str] = {
     "cp_flag_set": "child protection plan / looked after flagged",
     "lesson_added": "lesson learned added",
     "csap_told": "CSAP told (non-involvement)",
+    "stage3_form_sent": "Stage 3 form sent to CSAP",
     "breached": "breached (final stage overdue)",
     "nudged": "nudged",
 }
@@ -108,6 +109,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                   "{actor_name} delegated {reference} ({area}, {stage_name}) to you. Due {due}."),
     "csap_form": ("Stage 3 Monitoring Information: challenge {reference}",
                   "Stage 3 reached for {reference}. Monitoring form pre-filled from the audit trail."),
+    "stage3_form": ("Stage 3 Monitoring Information form: challenge {reference}",
+                    "The completed Stage 3 Monitoring Information form for {reference} ({area}). "
+                    "mashbot does not keep the family details."),
     "family_details_request": ("Stage 3 form: family details needed for {reference}",
                                "{reference} reached Stage 3. Please send the family details for the "
                                "CSAP Stage 3 Monitoring Information form; they are emailed to CSAP and "

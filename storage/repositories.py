@@ -320,6 +320,14 @@ class SqlOutbox:
             .values(status="sent", sent_at=now, external_id=external_id, next_attempt_at=None,
                     last_error=None))
 
+    async def scrub(self, item_id: int, message: Message) -> None:
+        """Drop a sent (or abandoned) message's personal details from its row (DESIGN §2: the
+        Stage 3 family details are emailed, never kept)."""
+        scrubbed = message.scrubbed()
+        if scrubbed is not message:
+            await self._session.execute(
+                update(t.outbox).where(t.outbox.c.id == item_id).values(payload=scrubbed.model_dump_json()))
+
     async def mark_failed(self, item_id: int, error: str, retry_at: datetime | None) -> None:
         """Try again at `retry_at`, or give up (status 'failed') when it is None.
         `error` must not hold case text; it is cut to MAX_ERROR_CHARS."""

@@ -56,7 +56,6 @@ def bar_chart(section: Section, limit: int = 12) -> str | None:
     ax.invert_yaxis()
     ax.bar_label(bars, labels=[format_value(r.value) for r in rows], padding=3, fontsize=9)
     ax.set_xlim(0, max(values) * 1.15)
-    ax.set_title(section.title, fontsize=11, loc="left")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.xaxis.set_visible(False)
@@ -82,7 +81,6 @@ def timeliness_chart(stages: Sequence[StageTimeliness]) -> str | None:
     ax.set_yticks(list(positions), names, fontsize=9)
     ax.invert_yaxis()
     ax.set_xlim(0, max(w + lt for w, lt in zip(within, late, strict=True)) * 1.35)
-    ax.set_title("Timeliness per stage", fontsize=11, loc="left")
     ax.legend(loc="lower right", fontsize=8, frameon=False)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -111,10 +109,11 @@ TEMPLATE = """<!doctype html>
   main { max-width: 1120px; margin: 0 auto; padding: 24px; }
   header h1 { font-size: 1.8rem; margin: 0 0 4px; }
   header p { margin: 2px 0; color: #3d3d3d; }
-  .figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 12px; margin: 20px 0; padding: 0; list-style: none; }
+  .figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); gap: 12px; margin: 20px 0; padding: 0; list-style: none; }
   .figures li { background: #fff; border-left: 6px solid #2b5c8a; padding: 12px 14px; border-radius: 4px; }
   .figures .n { display: block; font-size: 2rem; font-weight: 700; }
   .figures .what { font-size: 0.9rem; color: #3d3d3d; }
+  .figures .pct { font-size: 1rem; font-weight: 400; color: #3d3d3d; }
   section { background: #fff; border-radius: 6px; padding: 16px 20px; margin: 16px 0; break-inside: avoid; }
   section h2 { font-size: 1.25rem; margin: 0 0 8px; }
   .pair { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 20px; align-items: start; }
@@ -139,7 +138,7 @@ TEMPLATE = """<!doctype html>
 </header>
 
 <ul class="figures" aria-label="Key figures">
-{% for label, value in figures %}  <li><span class="n">{{ value }}</span><span class="what">{{ label }}</span></li>
+{% for label, value, share in figures %}  <li><span class="n">{{ value }}{% if share %} <span class="pct">{{ share }}</span>{% endif %}</span><span class="what">{{ label }}</span></li>
 {% endfor %}</ul>
 
 {% for item in sections %}<section id="{{ item.section.key }}" aria-labelledby="{{ item.section.key }}-h">
@@ -198,20 +197,21 @@ TEMPLATE = """<!doctype html>
 _ENV = Environment(autoescape=select_autoescape(default=True, default_for_string=True), trim_blocks=False)
 
 
-def key_figures(report: QuarterlyReport) -> list[tuple[str, str]]:
+def key_figures(report: QuarterlyReport) -> list[tuple[str, str, str]]:
+    """(label, number, share) for the tiles at the top."""
     summary = report.section("summary").as_dict()
     raised = int(summary.get("Challenges raised") or 0)
     within = sum(t.within for t in report.timeliness)
     counted = within + sum(t.late for t in report.timeliness)
     first = int(summary.get("Resolved at the first stage") or 0)
     return [
-        ("Challenges raised", str(raised)),
-        ("Resolved at the first stage", f"{first}" + (f" ({round(100 * first / raised)}%)" if raised else "")),
-        ("Stages on time", f"{round(100 * within / counted)}%" if counted else "—"),
-        ("Auto-escalations", format_value(summary.get("Auto-escalations"))),
-        ("Urgent path used", format_value(summary.get("Urgent path used"))),
-        ("Complaints redirected", format_value(summary.get("Complaints redirected (not challenges)"))),
-        ("Lessons learned", format_value(summary.get("Lessons learned raised"))),
+        ("Challenges raised", str(raised), ""),
+        ("Resolved at the first stage", str(first), f"{round(100 * first / raised)}%" if raised else ""),
+        (f"Stages on time (of {counted})", f"{round(100 * within / counted)}%" if counted else "—", ""),
+        ("Auto-escalations", format_value(summary.get("Auto-escalations")), ""),
+        ("Urgent path used", format_value(summary.get("Urgent path used")), ""),
+        ("Complaints redirected", format_value(summary.get("Complaints redirected (not challenges)")), ""),
+        ("Lessons learned", format_value(summary.get("Lessons learned raised")), ""),
     ]
 
 

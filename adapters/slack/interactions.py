@@ -73,12 +73,16 @@ class Interactions:
     async def _person(self, user: str) -> Person | None:
         return await self.directory.person_for(user, await self._roster())
 
-    async def _load(self, reference: str) -> tuple[Roster, Challenge | None, list[Event]]:
+    async def _load(self, reference: str, *, events: bool = True) -> tuple[Roster, Challenge | None, list[Event]]:
         async with self.service.database.uow(read_only=True) as uow:
             roster = await uow.people.roster()
             challenge = await uow.challenges.get(reference)
-            events = await uow.events.for_challenge(reference) if challenge else []
-        return roster, challenge, events
+            found = await uow.events.for_challenge(reference) if challenge and events else []
+        return roster, challenge, found
+
+    async def _events(self, reference: str) -> list[Event]:
+        async with self.service.database.uow(read_only=True) as uow:
+            return await uow.events.for_challenge(reference)
 
     def unknown(self, user: str) -> str:
         return words.UNKNOWN_PERSON.format(who=self.admin_contact or words.DEFAULT_ADMIN, user_id=user)
@@ -186,12 +190,13 @@ class Interactions:
             log.warning("refused a Slack button: %s", exc)
             await self._say(respond, words.BAD_BUTTON)
             return
-        person = await self._person(user)
+        roster, challenge, _ = await self._load(payload.reference, events=False)
+        person = await self.directory.person_for(user, roster)
         if person is None:
             await self._say(respond, self.unknown(user))
             return
         try:
-            card = await self._card_to_act_on(payload, person)
+            card = await self._card_to_act_on(payload, person, roster, challenge)
             chosen = card.action(payload.verb)
             if chosen is None:
                 await self._say(respond, card.note or texts.NOT_YOURS.format(names=card.people))
@@ -213,15 +218,16 @@ class Interactions:
         if result.reply:
             await self._say(respond, result.reply)
 
-    async def _card_to_act_on(self, payload: ActionPayload, person: Person) -> views.CardView:
+    async def _card_to_act_on(self, payload: ActionPayload, person: Person, roster: Roster,
+                              challenge: Challenge | None) -> views.CardView:
         """The presser's card as it stands, refusing someone else's card and a stale one."""
-        roster, challenge, events = await self._load(payload.reference)
         if challenge is None:
             raise NotFound(texts.NOT_FOUND.format(reference=payload.reference))
         if person.id != payload.for_id:
             raise NotAllowed(texts.NOT_YOURS.format(names=roster.name_of(payload.for_id)))
         probe = Accept(actor_id=person.id, reference=payload.reference, version=payload.version)
         check_fresh(challenge, probe, roster, calendar_of(challenge.policy).describe)
+        events = await self._events(challenge.reference)
         return views.card_for(challenge, roster, person.id, self.service.now(), events)
 
     # -- an action's modal (Escalate, Record outcome, Delegate, ...) ---------------------------

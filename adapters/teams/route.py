@@ -35,7 +35,8 @@ log = logging.getLogger("mashbot.teams")
 
 PATH = "/api/messages"
 AUTH_TIMEOUT = 20.0  # seconds; the JWT key download has no timeout of its own
-SORRY = "Sorry, something went wrong on mashbot's side. Please try again; if it keeps happening, tell the administrator."
+SORRY = ("Sorry, something went wrong on mashbot's side. Please try again; "
+         "if it keeps happening, tell the administrator.")
 
 
 @dataclass
@@ -129,6 +130,9 @@ def mount_teams(app: web.Application, service: Service, *, clockwork: Clockwork 
     """Add `POST /api/messages`; with a scheduler and an app id, its dispatcher also sends
     through Teams (proactive cards)."""
     config = bot_config(service.settings)
+    quiet = logging.getLogger("msrest.serialization")
+    if quiet.level == logging.NOTSET:  # "trigger is not a known attribute…" on every card press
+        quiet.setLevel(logging.ERROR)
     adapter = make_adapter(config)
     adapter.on_turn_error = _on_error
     secret = card_secret(service.settings, config)

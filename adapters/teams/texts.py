@@ -19,8 +19,8 @@ HELP_LINES = (
     "  status CH-XXXXXX — where one challenge stands, with its buttons",
     "  help — this message",
     "",
-    "Cards come to this chat when a challenge needs you; press their buttons to act. "
-    "Use case references only — never a child's name.",
+    ("Cards come to this chat when a challenge needs you; press their buttons to act. "
+     "Use case references only — never a child's name."),
 )
 WELCOME = "Hello — I am mashbot. Type challenge to raise a professional challenge, or help."
 NOT_UNDERSTOOD = "I did not understand that (I never repeat what was typed, in case it held personal details)."

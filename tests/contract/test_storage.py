@@ -544,3 +544,27 @@ async def test_upgrade_works_from_any_working_directory(tmp_path: Path, monkeypa
     monkeypatch.chdir(tmp_path)
     await upgrade("sqlite:///elsewhere.db")
     assert await current_revision(f"sqlite:///{tmp_path / 'elsewhere.db'}") == head_revision()
+
+
+async def test_a_sent_stage3_form_keeps_no_family_details(database: Database) -> None:
+    from sqlalchemy import select
+
+    from storage import tables
+
+    form = Message(kind="stage3_form", to="csap-team", reference="CH-AAAAAA",
+                   data={"form": {"family": {"Parents": "Sam Example"}, "name_of_referrer": "Tara Nolan"},
+                         "personal_keys": ["form.family"]})
+    async with database.uow() as uow:
+        await uow.outbox.add([form, message("pm-east-1")], T0)
+        await uow.commit()
+    async with database.uow() as uow:
+        items = await uow.outbox.claim_pending(T0, 10)
+        for item in items:
+            await uow.outbox.mark_sent(item.id, None, T0)
+            await uow.outbox.scrub(item.id, item.message)
+        await uow.commit()
+    async with database.session() as session:
+        payloads = (await session.scalars(select(tables.outbox.c.payload))).all()
+    assert len(payloads) == 2
+    assert not any("Sam Example" in p for p in payloads)
+    assert any("Tara Nolan" in p for p in payloads)  # the rest of the record stays

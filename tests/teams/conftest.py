@@ -6,6 +6,7 @@ Time is pinned to Thu 24 Dec 2026 10:00 London."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from adapters.roster_files import demo_roster_path, load_roster_file
 from adapters.settings import Settings
 from adapters.teams.route import TEAMS
 from storage.migrate import upgrade
+from tests.conftest import run_async
 from tests.teams.fake_connector import FakeConnector
 from tests.teams.support import EVERYONE, START, FakeEmail, Teams
 
@@ -44,9 +46,7 @@ def make_settings(url: str, **extra: Any) -> Settings:
                     MASHBOT_SECRET=SECRET, **extra)
 
 
-@pytest.fixture
-async def db_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'teams.db'}"
+async def _seed(url: str) -> None:
     await upgrade(url)
     service = bootstrap.build(make_settings(url))
     try:
@@ -55,7 +55,21 @@ async def db_url(tmp_path: Path) -> str:
             await uow.commit()
     finally:
         await service.close()
-    return url
+
+
+@pytest.fixture(scope="session")
+def teams_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrated once, with the demo roster; each test gets a copy."""
+    path = tmp_path_factory.mktemp("teams-template") / "teams.db"
+    run_async(_seed(f"sqlite:///{path}"))
+    return path
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, teams_template: Path) -> str:
+    path = tmp_path / "teams.db"
+    shutil.copyfile(teams_template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture

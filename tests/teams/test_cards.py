@@ -18,8 +18,8 @@ import pytest
 from adapters.teams import chat
 from adapters.teams import texts as say
 from bot import views
-from bot.commands import Accept, RecordOutcome
 from bot.challenge import Outcome
+from bot.commands import Accept, RecordOutcome
 from bot.digest import build_digests, render_text
 from cards import adaptive
 from cards.actions import verify
@@ -83,8 +83,8 @@ async def ladder() -> Ladder:
 async def test_reviewer_card_while_the_pool_decides(ladder: Ladder) -> None:
     challenge = await ladder.raise_(NOW)
     view = views.reviewer_card(challenge, ladder.store.roster, "pm-east-1", NOW)
-    card = adaptive.challenge_card(view, secret=SECRET, refresh_for=TEAMS_USER,
-                                   notice="A professional challenge CH-0001 (East) needs review.", notice_colour="default")
+    card = adaptive.challenge_card(view, secret=SECRET, refresh_for=TEAMS_USER, notice_colour="default",
+                                   notice="A professional challenge CH-0001 (East) needs review.")
     golden("reviewer_card_open", card)
     assert [a["title"] for a in card["actions"]][:1] == ["Accept"]
     payload = verify(card["actions"][0]["data"]["mashbot"], SECRET)
@@ -106,8 +106,8 @@ async def test_owners_card_asks_for_the_outcome_in_a_show_card(ladder: Ladder) -
     challenge = await ladder.raise_(NOW)
     await ladder.act(Accept, challenge.reference, "pm-east-1", NOW)
     view = views.reviewer_card(ladder.get(challenge.reference), ladder.store.roster, "pm-east-1", NOW)
-    card = adaptive.challenge_card(view, secret=SECRET, refresh_for=TEAMS_USER,
-                                   notice="Already actioned by Pm East 1 at Thu 24 Dec, 10:00.", notice_colour="warning",
+    card = adaptive.challenge_card(view, secret=SECRET, refresh_for=TEAMS_USER, notice_colour="warning",
+                                   notice="Already actioned by Pm East 1 at Thu 24 Dec, 10:00.",
                                    values={"record_outcome.rationale": "Threshold applied"})
     golden("reviewer_card_accepted", card)
     record = next(a for a in card["actions"] if a["title"] == "Record outcome")

@@ -510,3 +510,33 @@ async def test_a_tick_that_sends_nothing_still_moves_the_wake_time_on() -> None:
     assert lad.get(ch.reference).wake_at is not None
     assert lad.get(ch.reference).wake_at > local("2027-01-06 09:00")  # type: ignore[operator]
     assert (await lad.tick(local("2027-01-06 09:00"))).examined == 0
+
+
+async def test_the_challenger_sends_the_stage3_form_with_family_details_that_are_not_kept() -> None:
+    from bot.commands import SendStage3Form
+
+    lad = Ladder()
+    ch = await lad.raise_(MON)
+    family = (("family_names", "Alex Example"), ("dates_of_birth", "01/02/2015"))
+    with pytest.raises(InvalidCommand, match="has not reached"):
+        await lad.act(SendStage3Form, ch.reference, "practitioner", MON, family=family)
+    await lad.act(Accept, ch.reference, "pm-east-1", MON)
+    await lad.act(RecordOutcome, ch.reference, "pm-east-1", MON, outcome=Outcome.DECISION_UPHELD, rationale="Upheld")
+    await lad.act(Escalate, ch.reference, "practitioner", local("2027-01-04 11:00"))
+    await lad.tick(local("2027-01-26 17:00"))  # Team Manager and Senior Manager time out: Stage 3
+    assert lad.get(ch.reference).stage == 3
+    with pytest.raises(NotAllowed, match="Only the person who raised"):
+        await lad.act(SendStage3Form, ch.reference, "head-of-service", local("2027-01-26 17:05"), family=family)
+    await lad.act(SendStage3Form, ch.reference, "practitioner", local("2027-01-26 17:05"), family=family,
+                  meeting_date="28/01/2027")
+    [message] = lad.store.sent("stage3_form")
+    assert message.to == "csap-team" and message.channel == "email"
+    form = message.data["form"]
+    assert form["family"] == {"Family members (first name and surname)": "Alex Example", "Dates of birth": "01/02/2015"}
+    assert "Team Manager (Mon 11 Jan 2027, 17:00): escalated (timeout)" in form["stages_1_and_2"]
+    assert form["name_of_referrer"] == "Practitioner"
+    # what may be kept once sent: no family details anywhere
+    kept = message.scrubbed().model_dump_json()
+    assert "Alex Example" not in kept and "01/02/2015" not in kept
+    assert "Alex Example" not in lad.get(ch.reference).model_dump_json()
+    assert all("Alex Example" not in e.model_dump_json() for e in lad.store.events)
