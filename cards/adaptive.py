@@ -163,7 +163,7 @@ def inbox_card(title: str, cards: Sequence[CardView], hint: str, limit: int = 20
         line = f"{view.reference} · {view.area} · {view.stage_name} · {view.state_label}"
         items = [text(line, weight="bolder"), text(view.status, isSubtle=True, spacing="none")]
         if view.due:
-            items.append(text(view.due.capitalize(), spacing="none",
+            items.append(text(view.due[:1].upper() + view.due[1:], spacing="none",
                               color="attention" if view.urgency in (Urgency.OVERDUE, Urgency.BREACHED) else "default"))
         body.append({"type": "Container", "separator": True, "items": items})
     if len(cards) > limit:
@@ -178,7 +178,7 @@ def message_card(title: str, lines: Iterable[str], *, notice: str | None = None,
     body: list[Card] = [text(title, weight="bolder", size="medium")]
     if notice:
         body.append(notice_block(notice, notice_colour))
-    pending = [line for line in lines]
+    pending = list(lines)
     for index, line in enumerate(pending):
         if not line.strip():
             continue

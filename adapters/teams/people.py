@@ -99,9 +99,10 @@ async def remember(database: Database, person: Person, activity: Activity, now: 
     if not is_personal(activity):
         return False
     stored = dump_reference(activity)
-    async with database.uow() as uow:
+    async with database.uow(read_only=True) as uow:  # most turns change nothing: no write lock
         if await uow.conversations.get(person.id, CHANNEL) == stored:
             return False
+    async with database.uow() as uow:
         await uow.conversations.put(person.id, CHANNEL, stored, now)
         await uow.commit()
     return True

@@ -117,19 +117,18 @@ class TeamsSender:
         sent: list[str] = []
 
         async def post(context: TurnContext) -> None:
-            activity = card_activity(card)
             if previous is not None:
-                activity.id = previous
+                update = card_activity(card)
+                update.id = previous
                 try:
-                    await context.update_activity(activity)
+                    await context.update_activity(update)
                     sent.append(previous)
                     return
                 except HttpOperationError as exc:
-                    if _status(exc) != 404:  # the old message is gone: post a new one instead
+                    if _status(exc) != 404:  # 404: the old message is gone, so post a new one
                         raise
-                    activity.id = None
             context.activity.id = None  # otherwise the card is posted as a reply to a random id
-            response = await context.send_activity(activity)
+            response = await context.send_activity(card_activity(card))
             sent.append(response.id if response and response.id else "")
 
         await self._continue(reference, post)

@@ -3,6 +3,7 @@ text, and the audit trail still verifies afterwards — and still catches tamper
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -188,4 +189,6 @@ async def test_a_failing_job_logs_the_error_type_only(caplog: pytest.LogCaptureF
         assert await purge_job(service) is None
     finally:
         await service.close()
+    # aiosqlite stops a failed connection's thread with a future on this loop; let it land.
+    await asyncio.sleep(0.1)
     assert "retention purge failed: OperationalError" in caplog.text

@@ -65,7 +65,9 @@ class FakeConnector:
         status = self.fail.get(kind)
         if status is None:
             return None
-        return web.json_response({"error": {"code": "Refused", "message": f"fake {status}"}}, status=status)
+        headers = {"Retry-After": "7"} if status == 429 else None
+        return web.json_response({"error": {"code": "Refused", "message": f"fake {status}"}}, status=status,
+                                 headers=headers)
 
     def _new_id(self) -> str:
         return f"1:act-{next(self._ids)}"
