@@ -159,6 +159,13 @@ async def challenges_show(args: argparse.Namespace) -> int:
         await service.close()
     if c is None:
         print(f"mashbot: there is no challenge {args.reference}")
+        # --- governance (issue 8): say so when retention purged it ---
+        from adapters.export import purged_note
+
+        note = await purged_note(args.reference)
+        if note:
+            print(note)
+        # --- end governance ---
         return 1
     cal = calendar_of(c.policy)
     print(f"{c.reference}  case {c.case_reference}  area {c.area}  policy {c.policy.name}")

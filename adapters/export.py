@@ -140,8 +140,8 @@ def _text(doc: dict[str, Any], ch: Challenge | None, describe: Any, roster: Rost
             f"Case reference:      {ch.case_reference}",
             f"Area:                {ch.area}",
             f"Agency and team:     {ch.agency or '—'}",
-            f"Raised by:           {roster.name_of(ch.challenger_id)} ({ch.raised_by.value}) at "
-            f"{describe(ch.raised_at)}",
+            (f"Raised by:           {roster.name_of(ch.challenger_id)} ({ch.raised_by.value}) at "
+             f"{describe(ch.raised_at)}"),
             f"Decision challenged: {ch.decision_challenged}",
             f"Outcome asked for:   {ch.requested_outcome}",
             f"Reason:              {ch.reason_category}: {ch.reason_text}",
@@ -152,8 +152,8 @@ def _text(doc: dict[str, Any], ch: Challenge | None, describe: Any, roster: Rost
             + ("; BREACHED" if ch.breached else ""),
         ]
         if ch.outcome:
-            lines += [f"Outcome:             {OUTCOME_LABELS.get(ch.outcome.kind.value, ch.outcome.kind.value)} "
-                      f"by {roster.name_of(ch.outcome.by)} at {describe(ch.outcome.at)}",
+            lines += [(f"Outcome:             {OUTCOME_LABELS.get(ch.outcome.kind.value, ch.outcome.kind.value)} "
+                       f"by {roster.name_of(ch.outcome.by)} at {describe(ch.outcome.at)}"),
                       f"Rationale:           {ch.outcome.rationale}"]
             if ch.outcome.case_note:
                 lines.append(f"Case note:           {ch.outcome.case_note}")
@@ -217,3 +217,18 @@ async def export_command(args: argparse.Namespace) -> int:
     json_path, text_path = write_export(export, args.out or ".")
     print(f"Exported {export.reference} ({export.document['held']}): {json_path} and {text_path}")
     return 0
+
+
+async def purged_note(reference: str) -> str | None:
+    """For `challenges show`: a line saying the challenge was purged, or None."""
+    service = build()
+    try:
+        async with service.database.uow(read_only=True) as uow:
+            summary = await retention.summary_of(uow.session, reference.strip().upper())
+    finally:
+        await service.close()
+    if summary is None:
+        return None
+    when = calendar_of(service.policy).describe_with_year(summary.purged_at)
+    return (f"It was purged under the retention period at {when}; only its counts are kept "
+            f"(`mashbot challenges export {summary.facts.reference}` shows them).")

@@ -5,9 +5,10 @@ Both servers run on loopback on one event loop; the load generator runs in anoth
 process. Requests alternate between the two servers, so both see the same load —
 including mashbot's work after each ack (resolving the person, loading the challenge,
 refusing the stale press, answering on the response_url that the fake Web API holds for
-2 s). The bare handler is also measured alone first ("quiet"), for reference. Every request is a block_actions payload signed like Slack's, with a
-valid signed button (Ava's Accept on one challenge: the first press takes it, the rest
-are answered "Already actioned").
+2 s). The bare handler is also measured alone first ("quiet"), for reference. Every
+request is a block_actions payload signed like Slack's, with a valid signed button (Ava's
+Accept on one challenge: the first press takes it, the rest are answered "Already
+actioned").
 
 Prints p50 / p99 for both and their ratios. Targets: mashbot's p99 ack under 100 ms, and
 mashbot / bare under 10. The run is bounded by --seconds.

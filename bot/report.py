@@ -39,6 +39,7 @@ COMPLAINT_TALLY = "complaint_redirected"  # the key bot.handlers counts complain
 NOTICE_LABELS: dict[str, str] = {
     "iro_notice": "IRO notices (child protection plan / looked after)",
     "csap_form": "CSAP Stage 3 monitoring forms",
+    "stage3_form": "CSAP Stage 3 forms completed (family details by email)",
     "csap_non_involvement": "CSAP told of non-involvement (life-threatening)",
     "edt_notice": "EDT notices (urgent, out of hours)",
 }
@@ -170,9 +171,13 @@ class _Stage:
                           breached=self.breached)
 
 
-def _due(event: Event, fallback: datetime) -> datetime:
-    text = event.detail.get("due_at")
+def _when(event: Event, key: str, fallback: datetime) -> datetime:
+    text = event.detail.get(key)
     return datetime.fromisoformat(text) if isinstance(text, str) else fallback
+
+
+def _due(event: Event, fallback: datetime) -> datetime:
+    return _when(event, "due_at", fallback)
 
 
 @dataclass
@@ -217,7 +222,7 @@ class _Timeline:
         if self.urgent and n.edt_outside_office_hours and n.edt and not calendar_of(self.policy).is_open(at):
             self.notices["edt_notice"] += 1
 
-    def apply(self, e: Event) -> None:  # noqa: C901 - one branch per event kind
+    def apply(self, e: Event) -> None:  # one branch per event kind
         current = self.current
         match e.kind:
             case "raised":
@@ -235,6 +240,8 @@ class _Timeline:
                         start = current.due_at
                     else:
                         current.end(e.at, "escalated")
+                # newer events say when the stage started (a time-out: the old due time)
+                start = _when(e, "stage_started_at", start)
                 self.outcome = None
                 self.enter(e.stage or 0, start, _due(e, start))
             case "outcome_recorded":
@@ -268,6 +275,9 @@ class _Timeline:
                 n = self.policy.notifications
                 if self.cp and n.iro_when_cp_or_looked_after and n.iro:
                     self.notices["iro_notice"] += 1
+            case "stage3_form_sent":
+                if self.policy.notifications.csap:
+                    self.notices["stage3_form"] += 1
             case "csap_told":
                 if self.policy.notifications.csap:
                     self.notices["csap_non_involvement"] += 1
@@ -440,7 +450,7 @@ def _agency_rows(facts: Sequence[ChallengeFacts]) -> tuple[Row, ...]:
         spellings.setdefault(f.agency.casefold(), Counter())[f.agency] += 1
     rows = []
     for variants in spellings.values():
-        shown = sorted(variants.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+        shown = min(variants.items(), key=lambda kv: (-kv[1], kv[0]))[0]
         rows.append(Row(label=shown, value=sum(variants.values())))
     rows.sort(key=lambda r: (-(r.value or 0), r.label.casefold()))
     return tuple(rows)

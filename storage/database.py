@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from storage.repositories import ChainCheck, RosterCache, verify_chain
+from storage.repositories import ChainCheck, RosterCache
 from storage.unit_of_work import SqlUnitOfWork
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -112,7 +112,9 @@ class Database:
         """How many audit events there are and the seq of the first broken link (None if whole)."""
         async with self.sessions() as session:
             await session.connection(execution_options={READ_ONLY: True})
-            return await verify_chain(session)
+            from storage.retention import verify_audit  # retention builds on this module
+
+            return await verify_audit(session)  # tombstone-aware: a purge is not a break
 
     async def dispose(self) -> None:
         await self.engine.dispose()

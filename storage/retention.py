@@ -185,7 +185,7 @@ def summaries_digest(rows: Iterable[tuple[str, str]]) -> str:
     """SHA-256 over (reference, facts JSON) pairs, in reference order."""
     digest = hashlib.sha256()
     for reference, facts in sorted(rows):
-        digest.update((canonical([reference, facts]) + "\n").encode())
+        digest.update((json.dumps([reference, facts], ensure_ascii=False, separators=(",", ":")) + "\n").encode())
     return digest.hexdigest()
 
 

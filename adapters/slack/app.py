@@ -136,7 +136,7 @@ class Tasks:
     async def _guarded(work: Coroutine[Any, Any, Any]) -> None:
         try:
             await work
-        except Exception as exc:  # noqa: BLE001 - logged without payloads; queued rows stay in the outbox
+        except Exception as exc:
             log.error("Slack work after the ack failed: %s", type(exc).__name__, exc_info=exc)
 
     async def drain(self, timeout: float = 10.0) -> None:

@@ -52,7 +52,7 @@ def build(service: Service, clockwork: Any = None) -> SlackChannel:
     if not token:
         log.warning("SLACK_BOT_TOKEN is not set: Slack requests are checked but mashbot cannot answer or send")
     api_url = settings.slack_api_url or None
-    web_api = AsyncWebClient(token=token or None, **({"base_url": api_url} if api_url else {}))
+    web_api = AsyncWebClient(token=token or None, base_url=api_url) if api_url else AsyncWebClient(token=token or None)
     directory = Directory(service.database, web_api, clock=service.now)
     secret = card_secret(service, signing_secret)
     sync = CardSync(service.database, service)

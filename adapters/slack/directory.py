@@ -4,8 +4,9 @@ A person is matched by the `slack_user_id` the roster gives, else by email: rost
 with `users.lookupByEmail` (to DM someone), Slack → roster with `users.info`'s email (someone
 the roster has no Slack id for presses a button or types /challenge). Matches and DM channel
 ids are kept in memory and in the `conversation_refs` table (channel "slack"), so a restart
-asks Slack again only about people it never met. "Not on Slack" is remembered for an hour,
-then that person's messages go by email.
+asks Slack again only about people it never met. "Not on Slack" is remembered for an hour
+(meanwhile that person's messages go by email), a Slack user with no roster match for five
+minutes.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class Directory:
     _person_of: dict[str, str] = field(default_factory=dict)  # Slack user id -> person id
     _dm_of: dict[str, str] = field(default_factory=dict)  # person id -> DM channel id
     _missing: dict[str, float] = field(default_factory=dict)  # person id -> when Slack said "not found"
+    _strangers: dict[str, float] = field(default_factory=dict)  # Slack user id -> when no roster match
+    forget_strangers_after: float = 300.0
     _loaded: bool = False
 
     # -- what is known without asking Slack ---------------------------------------------------
@@ -93,15 +96,21 @@ class Directory:
         person = roster.get(self._person_of.get(user))
         if person is not None:
             return person
+        since = self._strangers.get(user)
+        if since is not None and self.monotonic() - since < self.forget_strangers_after:
+            return None
         try:
             found = await self.web.users_info(user=user)
         except SlackApiError as exc:
-            log.info("users.info for a Slack user failed: %s", exc.response.get("error"))
-            return None
+            if exc.response.get("error") not in NOT_FOUND_ERRORS:
+                raise  # Slack is busy or failing: not the same as "unknown"
+            found = {}
         email = ((found.get("user") or {}).get("profile") or {}).get("email")
         person = roster.by_email(email) if isinstance(email, str) and email else None
-        if person is not None:
-            await self._remember(person.id, user)
+        if person is None:
+            self._strangers[user] = self.monotonic()
+            return None
+        await self._remember(person.id, user)
         return person
 
     # -- roster -> Slack ----------------------------------------------------------------------

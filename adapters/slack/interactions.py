@@ -54,6 +54,10 @@ def _field_for(message: str, table: tuple[tuple[str, str], ...], present: Mappin
     return default if default in present or not present else next(iter(present))
 
 
+class SlackBusy(Exception):
+    """Slack could not tell who someone is just now (rate limited, down)."""
+
+
 @dataclass
 class Interactions:
     service: Service
@@ -70,8 +74,13 @@ class Interactions:
         async with self.service.database.uow(read_only=True) as uow:
             return await uow.people.roster()
 
-    async def _person(self, user: str) -> Person | None:
-        return await self.directory.person_for(user, await self._roster())
+    async def _person(self, user: str, roster: Roster | None = None) -> Person | None:
+        """The roster person behind a Slack user; SlackBusy when Slack cannot say just now."""
+        try:
+            return await self.directory.person_for(user, roster if roster is not None else await self._roster())
+        except SlackApiError as exc:
+            log.warning("could not look a Slack user up: %s", exc.response.get("error"))
+            raise SlackBusy from None
 
     async def _load(self, reference: str, *, events: bool = True) -> tuple[Roster, Challenge | None, list[Event]]:
         async with self.service.database.uow(read_only=True) as uow:
@@ -105,11 +114,15 @@ class Interactions:
         text = str(body.get("text") or "").strip()
         word, _, rest = text.partition(" ")
         user = str(body.get("user_id", ""))
-        person = await self._person(user)
+        try:
+            person = await self._person(user)
+        except SlackBusy:
+            await self._say(respond, words.SLACK_BUSY)
+            return
         if person is None:
             await self._say(respond, self.unknown(user))
         elif not word:
-            await self._open_intake(str(body.get("trigger_id", "")), person)
+            await self._open_intake(str(body.get("trigger_id", "")), person, respond)
         elif word.lower() == "list":
             await self._list(person, respond)
         elif word.lower() == "status":
@@ -117,13 +130,18 @@ class Interactions:
         else:
             await self._say(respond, words.NOT_UNDERSTOOD.format(text=blocks.escape(text[:100])))
 
-    async def _open_intake(self, trigger_id: str, person: Person) -> None:
+    async def _open_intake(self, trigger_id: str, person: Person, respond: Respond) -> None:
         area = person.areas[0] if len(person.areas) == 1 else None
         view = blocks.intake_modal(form_for_policy(self.service.policy, default_area=area))
+        await self._open(trigger_id, view, respond)
+
+    async def _open(self, trigger_id: str, view: dict[str, Any], respond: Respond) -> None:
+        """views.open; Slack's trigger lasts 3 s, so a failure is told to the person, not retried."""
         try:
             await self.web.views_open(trigger_id=trigger_id, view=view)
         except SlackApiError as exc:
-            log.warning("views.open for /challenge failed: %s", exc.response.get("error"))
+            log.warning("views.open failed: %s", exc.response.get("error"))
+            await self._say(respond, words.FORM_FAILED)
 
     async def _list(self, person: Person, respond: Respond) -> None:
         async with self.service.database.uow(read_only=True) as uow:
@@ -149,12 +167,17 @@ class Interactions:
             await self._say(respond, texts.NOT_FOUND.format(reference=reference))
             return
         card = views.card_for(challenge, roster, person.id, self.service.now(), events)
-        await self._say(respond, card.title, blocks=blocks.status_blocks(card, views.timeline(challenge, events, roster)))
+        timeline = views.timeline(challenge, events, roster)
+        await self._say(respond, card.title, blocks=blocks.status_blocks(card, timeline))
 
     # -- the intake modal ----------------------------------------------------------------------
     async def submit_intake(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = str(body.get("user", {}).get("id", ""))
-        person = await self._person(user)
+        try:
+            person = await self._person(user)
+        except SlackBusy:
+            await ack(response_action="errors", errors={"case_reference": words.SLACK_BUSY})
+            return
         if person is None:
             await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, self.unknown(user)))
             return
@@ -191,7 +214,11 @@ class Interactions:
             await self._say(respond, words.BAD_BUTTON)
             return
         roster, challenge, _ = await self._load(payload.reference, events=False)
-        person = await self.directory.person_for(user, roster)
+        try:
+            person = await self._person(user, roster)
+        except SlackBusy:
+            await self._say(respond, words.SLACK_BUSY)
+            return
         if person is None:
             await self._say(respond, self.unknown(user))
             return
@@ -202,17 +229,13 @@ class Interactions:
                 await self._say(respond, card.note or texts.NOT_YOURS.format(names=card.people))
                 return
             if chosen.needs_input:
-                await self.web.views_open(trigger_id=str(body.get("trigger_id", "")),
-                                          view=blocks.action_modal(card, chosen, token))
+                await self._open(str(body.get("trigger_id", "")), blocks.action_modal(card, chosen, token), respond)
                 return
             command = views.action_command(payload.verb, actor_id=person.id, reference=payload.reference,
                                            version=payload.version, values={})
             result = await self.service.mashbot.handle(command, self.service.now())
         except MashbotError as exc:
             await self._say(respond, str(exc))
-            return
-        except SlackApiError as exc:
-            log.warning("views.open for a card action failed: %s", exc.response.get("error"))
             return
         await self._after_change(result)
         if result.reply:
@@ -238,13 +261,19 @@ class Interactions:
         except BadAction:
             await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, words.BAD_BUTTON))
             return
-        person = await self._person(user)
+        try:
+            person = await self._person(user)
+        except SlackBusy:
+            await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, words.SLACK_BUSY))
+            return
         if person is None or person.id != payload.for_id:
             roster = await self._roster()
-            text = self.unknown(user) if person is None else texts.NOT_YOURS.format(names=roster.name_of(payload.for_id))
+            text = (self.unknown(user) if person is None
+                    else texts.NOT_YOURS.format(names=roster.name_of(payload.for_id)))
             await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, text))
             return
-        values = blocks.submitted_values(view.get("state", {}).get("values", {}))
+        values = {k: v if isinstance(v, str) else None
+                  for k, v in blocks.submitted_values(view.get("state", {}).get("values", {})).items()}
         try:
             command = views.action_command(payload.verb, actor_id=person.id, reference=payload.reference,
                                            version=payload.version, values=values)

@@ -13,7 +13,6 @@ shows an old state; stale buttons are harmless anyway (payloads carry the versio
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -139,7 +138,7 @@ class SlackSender:
         except NotOnSlack:
             # Retried at once: the dispatcher then routes it to email (reaches() is now False).
             raise SendFailed("not found on Slack by email; falling back to email", retry_after=0) from None
-        except (SlackApiError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, SlackApiError, aiohttp.ClientError) as exc:
             raise failure(exc) from None
 
     async def _load(self, reference: str) -> tuple[Challenge | None, Roster, list[Event]]:

@@ -21,6 +21,8 @@ UNKNOWN_PERSON = (
 )
 DEFAULT_ADMIN = "the mashbot administrator"
 BAD_BUTTON = "This button was not made by this mashbot (or it has been altered); nothing was changed."
+FORM_FAILED = "Slack could not open the form just now (it may be busy). Please try again."
+SLACK_BUSY = "Slack is busy just now, so mashbot could not check who you are. Please try again in a minute."
 RAISED_TITLE = "Challenge raised"
 COMPLAINT_TITLE = "Complaints procedure"
 NOT_DONE_TITLE = "Nothing changed"

@@ -34,6 +34,7 @@ from bot.commands import (
     RaiseChallenge,
     RecordOutcome,
     RedirectComplaint,
+    SendStage3Form,
     SetCpOrLookedAfter,
     TellCsapNonInvolvement,
     Withdraw,
@@ -281,7 +282,7 @@ class Generator:
             await self.act(AddLesson, e.reference, CHALLENGER, at, category=category, text=LESSON_TEXTS[category])
             e.lessons.append(category)
 
-    async def one(self, scenario: str, t0: datetime) -> None:  # noqa: C901 - one branch per scenario
+    async def one(self, scenario: str, t0: datetime) -> None:  # one branch per scenario
         rng = self.rng
         joint = scenario in ("joint_agreed", "joint_refused")
         e = self.new_expect(scenario, t0, "East" if joint else None)
@@ -365,6 +366,10 @@ class Generator:
                 ref = await raise_(t0)
                 for i, who in enumerate((pm, TM, SM), start=1):
                     await self.act(Escalate, ref, who, t0 + i * h, reason="Up the ladder.")
+                if rng.random() < 0.5:  # the challenger completes the CSAP form (family details by email)
+                    await self.act(SendStage3Form, ref, CHALLENGER, t0 + 4 * h,
+                                   family=(("family_names", "Sam Example"),), meeting_date="next Tuesday")
+                    e.notices["stage3_form"] += 1
                 decided = self.day_at(t0, 1, 10)
                 await self.act(RecordOutcome, ref, HOS, decided, outcome=Outcome.DECISION_UPHELD, rationale="Final.")
                 await self.act(AcceptOutcome, ref, CHALLENGER, decided + h)

@@ -58,6 +58,9 @@ def test_report_purge_verify_export_through_the_cli(cli: Run, quarter500: Genera
 
     code, out, _ = cli("audit", "verify")
     assert code == 0 and "hash chain intact" in out
+    gone = next(e.reference for e in quarter500.quarter.expects if e.scenario == "pm_late")
+    code, out, _ = cli("challenges", "show", gone)
+    assert code == 1 and "It was purged under the retention period at " in out
 
     code, again, _ = cli(*args)
     assert code == 0

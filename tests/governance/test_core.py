@@ -114,7 +114,7 @@ def test_the_period_is_by_local_date_and_a_challenge_counts_once() -> None:
 
 
 def test_medians_and_empty_stages() -> None:
-    stages = lambda *days: tuple(StageTime(stage=0, name="Practice Manager", late=d > 1, working_days=d)  # noqa: E731
+    stages = lambda *days: tuple(StageTime(stage=0, name="Practice Manager", late=d > 1, working_days=d)
                                  for d in days)
     report = build_report([facts_for("CH-1", stages=stages(0, 1)), facts_for("CH-2", stages=stages(2))], [],
                           start=date(2026, 4, 1), end=date(2026, 6, 30), generated_at=REPORTED_AT, policy=policy())
@@ -132,6 +132,6 @@ def test_unknown_values_are_counted_after_the_known_ones() -> None:
                           start=date(2026, 4, 1), end=date(2026, 6, 30), generated_at=REPORTED_AT, policy=policy(),
                           labels=report_labels())
     reasons = report.section("reason").as_dict()
-    assert list(reasons)[0] == "Level of need / threshold" and reasons["Level of need / threshold"] == 0
-    assert list(reasons)[-1] == "Budget" and reasons["Budget"] == 1
+    assert next(iter(reasons)) == "Level of need / threshold" and reasons["Level of need / threshold"] == 0
+    assert next(reversed(reasons)) == "Budget" and reasons["Budget"] == 1
     assert report.section("level").as_dict()["Level 9"] == 1

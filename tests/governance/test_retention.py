@@ -122,7 +122,7 @@ async def test_after_a_purge_verify_passes_and_tampering_is_still_found(quarter_
         assert (await retention.verify_database(quarter_db)) == ok  # restored: whole again
         return check.broken
 
-    by_seq = lambda seq: update(t.challenge_events).where(ev.seq == seq)  # noqa: E731
+    by_seq = lambda seq: update(t.challenge_events).where(ev.seq == seq)
     # a live event's detail edited
     assert await broken_at(by_seq(live.seq).values(detail='{"forged":true}'),
                            by_seq(live.seq).values(detail=live.detail)) == live.seq

@@ -12,6 +12,7 @@ from tests.slack.conftest import (
     TARA,
     Workspace,
     buttons,
+    demo_database,
     idle,
     idle_after,
     open_workspace,
@@ -54,12 +55,18 @@ async def test_a_stale_button_says_who_actioned_it_and_changes_nothing(workspace
     assert await events(workspace, ref) == ["raised", "accepted"]
 
 
-async def test_pressing_twice_at_once_applies_once(workspace: Workspace) -> None:
+async def test_pressing_twice_at_once_applies_once(database_url: str, fake: FakeSlack) -> None:
+    async for ws in open_workspace(await demo_database(database_url), fake):
+        await pressing_twice_at_once(ws)
+
+
+async def pressing_twice_at_once(workspace: Workspace) -> None:
     ref = await opened(workspace)
     card = workspace.fake.last_card(AVA)
     first, second = await asyncio.gather(workspace.press(AVA, card, "accept"), workspace.press(AVA, card, "accept"))
     assert first.status == second.status == 200
-    replies = await workspace.fake.wait_for(lambda: len(workspace.fake.ephemerals()) >= 2 and workspace.fake.ephemerals())
+    fake = workspace.fake
+    replies = await fake.wait_for(lambda: len(fake.ephemerals()) >= 2 and fake.ephemerals())
     assert sum(r.startswith("You own") for r in replies) == 1
     assert sum(r.startswith("Already actioned by Ava Okafor") for r in replies) == 1
     assert await events(workspace, ref) == ["raised", "accepted"]
@@ -119,3 +126,21 @@ async def test_the_challenger_can_withdraw_from_their_card(workspace: Workspace)
     await idle_after(workspace)
     assert (await workspace.challenge(ref)).state is State.WITHDRAWN
     await workspace.fake.wait_for(lambda: "Withdrawn by Tara Nolan" in text_of(workspace.fake.last_card(AVA)))
+
+
+async def test_delegate_asks_whom_and_hands_the_card_over(workspace: Workspace) -> None:
+    ref = await opened(workspace)
+    views_before = len(workspace.fake.called("views.open"))
+    await workspace.press(AVA, workspace.fake.last_card(AVA), "delegate")
+    await workspace.fake.wait_for(lambda: len(workspace.fake.called("views.open")) > views_before)
+    view = workspace.opened_view()
+    choices = next(b for b in view["blocks"] if b.get("block_id") == "to")["element"]["options"]
+    assert "callum.reid" in [c["value"] for c in choices]
+    answer = await workspace.submit(AVA, view, {"to": "callum.reid"})
+    assert (await answer.json())["response_action"] == "update"
+    await workspace.cards_for("U0DEMO003")
+    await idle_after(workspace)
+    assert "delegated" in text_of(workspace.fake.last_card("U0DEMO003")).lower()
+    assert buttons(workspace.fake.last_card("U0DEMO003"))[:1] == ["accept"]
+    assert "callum.reid" in (await workspace.challenge(ref)).reviewers
+    assert buttons(workspace.fake.last_card(AVA)) == []  # Ava's card no longer offers her anything

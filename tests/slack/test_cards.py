@@ -15,8 +15,8 @@ import pytest
 
 from adapters.roster_files import demo_roster_path, load_roster_file
 from bot import views
-from bot.commands import Accept, RecordOutcome
 from bot.challenge import Outcome
+from bot.commands import Accept, RecordOutcome
 from bot.views import Verb
 from cards import slack
 from cards.actions import verify

@@ -4,14 +4,9 @@ challenger escalates → … → Head of Service (found by email) → outcome ac
 
 from __future__ import annotations
 
-import pytest
-
 from bot.challenge import State
 from tests.slack.conftest import (
     AVA,
-    idle,
-    idle_after,
-    raise_challenge,
     BEN,
     ELLEN,
     FARID,
@@ -19,7 +14,11 @@ from tests.slack.conftest import (
     TARA,
     Workspace,
     buttons,
+    demo_database,
+    idle,
+    idle_after,
     open_workspace,
+    raise_challenge,
     text_of,
     view_text,
 )
@@ -56,9 +55,9 @@ async def accept(ws: Workspace, user: str) -> None:
 async def run_ladder(ws: Workspace) -> None:
     fake = ws.fake
     ref = await raise_challenge(ws)
-    await ws.cards_for( AVA, 1)
-    await ws.cards_for( BEN, 1)
-    await ws.cards_for( TARA, 1)
+    await ws.cards_for(AVA, 1)
+    await ws.cards_for(BEN, 1)
+    await ws.cards_for(TARA, 1)
     await idle(ws)
     assert buttons(fake.last_card(AVA))[:3] == ["accept", "escalate", "delegate"]
     assert "due Tue 29 Dec, 17:00 — 1 working day left" in text_of(fake.last_card(AVA))
@@ -73,7 +72,7 @@ async def run_ladder(ws: Workspace) -> None:
 
     # Ava escalates to the Team Manager (a reason is asked for in a modal).
     await escalate(ws, AVA)
-    await ws.cards_for( ELLEN, 1)
+    await ws.cards_for(ELLEN, 1)
     await idle_after(ws)
     assert "escalated" in text_of(fake.last_card(TARA))
     await accept(ws, ELLEN)
@@ -84,7 +83,7 @@ async def run_ladder(ws: Workspace) -> None:
 
     # The challenger still disagrees: Senior Manager.
     await escalate(ws, TARA, "escalate_outcome")
-    await ws.cards_for( FARID, 1)
+    await ws.cards_for(FARID, 1)
     await idle_after(ws)
     await accept(ws, FARID)
     await record_outcome(ws, FARID)
@@ -92,7 +91,7 @@ async def run_ladder(ws: Workspace) -> None:
 
     # And again: Head of Service, who has no Slack id in the roster (found by email).
     await escalate(ws, TARA, "escalate_outcome")
-    await ws.cards_for( GWEN, 1)
+    await ws.cards_for(GWEN, 1)
     await idle_after(ws)
     assert fake.called("users.lookupByEmail")[0].args["email"] == "gwen.talbot@example.org"
     await accept(ws, GWEN)
@@ -108,16 +107,6 @@ async def run_ladder(ws: Workspace) -> None:
     assert not fake.called("auth.test"), "our own authorize= means no auth.test round trip"
 
 
-async def test_the_whole_ladder_from_raise_to_close_through_slack_alone(workspace: Workspace) -> None:
-    await run_ladder(workspace)
-
-
-@pytest.mark.postgres
-async def test_the_whole_ladder_on_postgresql(database_url: str, fake: FakeSlack) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("the SQLite run is the test above")
-    from tests.slack.conftest import demo_database
-
-    await demo_database(database_url)
-    async for ws in open_workspace(database_url, fake):
+async def test_the_whole_ladder_from_raise_to_close_through_slack_alone(database_url: str, fake: FakeSlack) -> None:
+    async for ws in open_workspace(await demo_database(database_url), fake):
         await run_ladder(ws)

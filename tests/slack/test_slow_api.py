@@ -70,3 +70,17 @@ async def test_a_slack_outage_leaves_the_rows_pending_for_the_next_run(workspace
         statuses = set((await uow.session.scalars(select(o.status).where(o.channel == "chat"))).all())
     assert statuses == {"pending"}
     assert not fake.called("chat.postMessage")
+
+
+async def test_a_form_slack_cannot_open_is_explained(workspace: Workspace) -> None:
+    workspace.fake.fail("views.open", "expired_trigger_id", 200, retry_after=None)
+    assert (await workspace.command(TARA)).status == 200
+    reply = await workspace.fake.wait_for(lambda: workspace.fake.ephemerals())
+    assert "could not open the form" in reply[0]
+
+
+async def test_when_slack_cannot_say_who_someone_is_they_are_asked_to_try_again(workspace: Workspace) -> None:
+    workspace.fake.fail("users.info", "ratelimited", 429, retry_after=30)
+    assert (await workspace.command("U0SOMEONE", "list")).status == 200
+    reply = await workspace.fake.wait_for(lambda: workspace.fake.ephemerals())
+    assert "Slack is busy" in reply[0] and "does not know you" not in reply[0]
