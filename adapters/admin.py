@@ -12,7 +12,7 @@ from adapters.settings import Settings
 from bot.challenge import UNDECIDED_STATES, Challenge
 from bot.ladder import calendar_of
 from bot.roster import Roster
-from bot.texts import EVENT_LABELS
+from bot.timeline import timeline as audit_timeline
 from storage.migrate import upgrade
 
 
@@ -176,14 +176,9 @@ async def challenges_show(args: argparse.Namespace) -> int:
     if c.outcome:
         print(f"outcome: {c.outcome.kind.value} by {roster.name_of(c.outcome.by)}")
     print("timeline:")
-    for e in events:
-        label = EVENT_LABELS.get(e.kind, e.kind)
-        actor = roster.name_of(e.actor_id) if e.actor_id else "mashbot (clock)"
-        extra = ""
-        if "due_at" in e.detail:
-            extra = f"; due {cal.describe_with_year(datetime.fromisoformat(e.detail['due_at']))}"
-        stage = c.policy.stage(e.stage).name if e.stage is not None else ""
-        print(f"  {cal.describe_with_year(e.at):<24} {label:<40} {stage:<18} {actor}{extra}")
+    for entry in audit_timeline(c, events, roster):
+        detail = f"  ({entry.detail})" if entry.detail else ""
+        print(f"  {entry.when:<24} {entry.label:<40} {entry.stage_name:<18} {entry.actor}{detail}")
     return 0
 
 

@@ -10,9 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot import ladder, texts
-from bot.challenge import Challenge, Event, Message
+from bot import decisions, ladder, texts
+from bot.challenge import Challenge, Event, Message, State
 from bot.commands import (
+    FAMILY_FIELDS,
     LESSON_CATEGORIES,
     Accept,
     AcceptOutcome,
@@ -24,7 +25,6 @@ from bot.commands import (
     MarkUrgent,
     RaiseChallenge,
     RecordOutcome,
-    FAMILY_FIELDS,
     RedirectComplaint,
     SendStage3Form,
     SetCpOrLookedAfter,
@@ -100,7 +100,7 @@ class Mashbot:
             expected = challenge.version
             change = ladder.Change(challenge, roster, now)
             if isinstance(cmd, SendStage3Form):  # the form's Stages 1-2 come from the audit trail
-                ladder.send_stage3_form(change, cmd.actor_id, cmd.family, cmd.meeting_date,
+                decisions.send_stage3_form(change, cmd.actor_id, cmd.family, cmd.meeting_date,
                                         await uow.events.for_challenge(cmd.reference), FAMILY_FIELDS)
             else:
                 apply(change, cmd)
@@ -194,31 +194,31 @@ def apply(change: ladder.Change, cmd: ChallengeCommand) -> None:
     actor = cmd.actor_id
     match cmd:
         case Accept():
-            ladder.accept(change, actor)
+            decisions.accept(change, actor)
         case Escalate(reason=reason):
             challenger_turn = actor == change.challenge.challenger_id and change.challenge.outcome is not None
-            ladder.require_state(change, *((ladder.State.OUTCOME_PROPOSED,) if challenger_turn
-                                           else (ladder.State.OPEN, ladder.State.ACCEPTED)))
+            ladder.require_state(change, *((State.OUTCOME_PROPOSED,) if challenger_turn
+                                           else (State.OPEN, State.ACCEPTED)))
             ladder.check_free_text("Reason", reason)
             ladder.escalate(change, actor, "challenger" if challenger_turn else "reviewer", change.now, reason)
             change.reply = f"{change.challenge.reference} escalated to {change.stage_name()}."
         case RecordOutcome(outcome=outcome, rationale=rationale, level=level):
-            ladder.record_outcome(change, actor, outcome, rationale, level)
+            decisions.record_outcome(change, actor, outcome, rationale, level)
         case JointAgreementAnswer(agree=agree, reason=reason):
-            ladder.joint_answer(change, actor, agree, reason)
+            decisions.joint_answer(change, actor, agree, reason)
         case AcceptOutcome():
-            ladder.accept_outcome(change, actor)
+            decisions.accept_outcome(change, actor)
         case Withdraw(reason=reason):
-            ladder.withdraw(change, actor, reason)
+            decisions.withdraw(change, actor, reason)
         case Delegate(to_id=to_id):
-            ladder.delegate(change, actor, to_id)
+            decisions.delegate(change, actor, to_id)
         case MarkUrgent(reason=reason):
-            ladder.mark_urgent(change, actor, reason)
+            decisions.mark_urgent(change, actor, reason)
         case SetCpOrLookedAfter(value=value):
-            ladder.set_cp_or_looked_after(change, actor, value)
+            decisions.set_cp_or_looked_after(change, actor, value)
         case AddLesson(category=category, text=text):
-            ladder.add_lesson(change, actor, category, text, LESSON_CATEGORIES)
+            decisions.add_lesson(change, actor, category, text, LESSON_CATEGORIES)
         case TellCsapNonInvolvement(detail=detail):
-            ladder.tell_csap(change, actor, detail)
+            decisions.tell_csap(change, actor, detail)
         case _:
             raise TypeError(f"unknown command {type(cmd).__name__}")

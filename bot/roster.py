@@ -96,6 +96,10 @@ class Roster:
         person = self.get(person_id)
         return person.name if person else (person_id or "someone")
 
+    def names(self, ids: Iterable[str], joiner: str = ", ") -> str:
+        """Staff names for ids, e.g. 'Ava Okafor, Ben Hartley'; '—' for none."""
+        return joiner.join(self.name_of(i) for i in ids) or "—"
+
     def with_role(self, role: str, area: str | None = None) -> list[Person]:
         """Everyone holding `role` (for `area` when given), in roster order."""
         return [p for p in self.people if p.has_role(role, area)]

@@ -181,17 +181,6 @@ class CardView:
         return next((a for a in self.actions if a.verb == verb), None)
 
 
-@dataclass(frozen=True)
-class TimelineEntry:
-    at: datetime
-    when: str  # "Thu 24 Dec 2026, 10:00"
-    kind: str
-    label: str  # "escalated (timeout)"
-    actor: str
-    stage_name: str
-    detail: str
-
-
 # --- words -----------------------------------------------------------------------------
 
 STATE_LABELS: dict[str, str] = {
@@ -210,9 +199,7 @@ URGENCY_LABELS: dict[Urgency, str] = {
     Urgency.NORMAL: "On time",
     Urgency.DONE: "Finished",
 }
-CLOCK_ACTOR = "mashbot (time limit)"
 SHARED_VERBS = frozenset({Verb.ADD_LESSON, Verb.FLAG_CP, Verb.TELL_CSAP})  # not a reviewer's decision
-NUDGE_LABELS = {"nudge": "reminder", "due_today": "due-today reminder", "overdue": "overdue reminder"}
 
 MAX_REASON = 500
 MAX_RATIONALE = 1000
@@ -311,10 +298,6 @@ def urgency(challenge: Challenge, now: datetime, cal: WorkingCalendar | None = N
 
 def _responsible(challenge: Challenge) -> tuple[str, ...]:
     return (challenge.owner_id,) if challenge.owner_id else challenge.reviewers
-
-
-def _names(roster: Roster, ids: Iterable[str], joiner: str = ", ") -> str:
-    return joiner.join(roster.name_of(i) for i in ids) or "—"
 
 
 def _pending_joint_roles(challenge: Challenge, person: Person | None) -> list[str]:
@@ -472,7 +455,7 @@ def status_line(ch: Challenge, roster: Roster, events: Sequence[Event] = (),
     stage_name = ch.policy.stage(ch.stage).name
     if ch.state is State.OPEN:
         return (f"Waiting for the {stage_name} to accept: "
-                f"{_names(roster, ch.reviewers, ' or ')}.")
+                f"{roster.names(ch.reviewers, ' or ')}.")
     if ch.state is State.ACCEPTED:
         owner = roster.name_of(ch.owner_id)
         last = _last_event(events, ("accepted", "delegated", "joint_refused"), ch.stage)
@@ -538,7 +521,7 @@ def _card(kind: CardKind, ch: Challenge, roster: Roster, viewer_id: str, now: da
         urgency_label=URGENCY_LABELS[level], challenged=ch.decision_challenged,
         status=status_line(ch, roster, events, cal), version=ch.version, urgent=ch.urgent, breached=ch.breached,
         active=ch.is_active, challenger_name=roster.name_of(ch.challenger_id),
-        people=_names(roster, _responsible(ch)), outcome=_outcome_text(ch),
+        people=roster.names(_responsible(ch)), outcome=_outcome_text(ch),
         case_note=ch.outcome.case_note if ch.outcome else None, note=note, facts=tuple(facts), actions=actions,
     )
 
@@ -554,7 +537,7 @@ def reviewer_card(ch: Challenge, roster: Roster, viewer_id: str, now: datetime,
         elif ch.state is State.OUTCOME_PROPOSED:
             note = f"Waiting for {roster.name_of(ch.challenger_id)}; nothing is needed from you."
         else:
-            note = texts.NOT_YOURS.format(names=_names(roster, _responsible(ch)))
+            note = texts.NOT_YOURS.format(names=roster.names(_responsible(ch)))
     title = f"Challenge {ch.reference} — {ch.policy.stage(ch.stage).name}"
     if ch.urgent and ch.is_active:
         title = f"URGENT: {title}"
@@ -588,64 +571,6 @@ def inbox(challenges: Iterable[Challenge], roster: Roster, viewer_id: str, now: 
     far = datetime.max.replace(tzinfo=now.tzinfo)
     return sorted(cards, key=lambda c: (not c.active, not c.actions, _URGENCY_ORDER[c.urgency],
                                         c.due_at or far, c.reference))
-
-
-# --- timeline --------------------------------------------------------------------------
-
-
-def _detail(event: Event, roster: Roster, policy: Policy, cal: WorkingCalendar) -> str:
-    d = event.detail
-    parts: list[str] = []
-    if event.kind in ("escalated", "escalated_timeout") and isinstance(d.get("from_stage"), int):
-        index = d["from_stage"]
-        if 0 <= index < len(policy.stages):
-            parts.append(f"from {policy.stage(index).name}")
-    if event.kind == "raised" and d.get("urgent"):
-        parts.append("urgent")
-    if event.kind == "delegated" and d.get("to"):
-        parts.append(f"to {roster.name_of(d['to'])}")
-    if d.get("outcome"):
-        parts.append(texts.OUTCOME_LABELS.get(d["outcome"], d["outcome"]))
-    if d.get("level"):
-        parts.append(f"level {d['level']}")
-    if event.kind == "nudged":
-        who = _names(roster, d.get("to") or ())
-        parts.append(f"{NUDGE_LABELS.get(d.get('nudge', ''), 'reminder')} to {who}")
-    if d.get("reviewers"):
-        parts.append(f"reviewer: {_names(roster, d['reviewers'])}")
-    if d.get("note"):
-        parts.append(str(d["note"]))
-    if event.kind == "lesson_added" and d.get("category"):
-        parts.append(LESSON_CATEGORIES.get(d["category"], d["category"]))
-    if event.kind == "joint_agreed" and d.get("complete") is False:
-        parts.append("waiting for the other party")
-    if d.get("due_at"):
-        try:
-            parts.append(f"due {cal.describe_with_year(datetime.fromisoformat(d['due_at']))}")
-        except (TypeError, ValueError):
-            pass
-    if d.get("answer_due_at"):
-        try:
-            parts.append(f"answer due {cal.describe_with_year(datetime.fromisoformat(d['answer_due_at']))}")
-        except (TypeError, ValueError):
-            pass
-    return "; ".join(parts)
-
-
-def timeline(challenge: Challenge, events: Iterable[Event], roster: Roster) -> list[TimelineEntry]:
-    """Every audit event of a challenge in words: when, what, who, at which stage."""
-    cal = calendar_of(challenge.policy)
-    policy = challenge.policy
-    entries = []
-    for event in events:
-        stage = (policy.stage(event.stage).name
-                 if event.stage is not None and 0 <= event.stage < len(policy.stages) else "")
-        entries.append(TimelineEntry(
-            at=event.at, when=cal.describe_with_year(event.at), kind=event.kind,
-            label=texts.EVENT_LABELS.get(event.kind, event.kind.replace("_", " ")),
-            actor=roster.name_of(event.actor_id) if event.actor_id else CLOCK_ACTOR,
-            stage_name=stage, detail=_detail(event, roster, policy, cal)))
-    return entries
 
 
 # --- from a pressed button back to a command ---------------------------------------------

@@ -16,13 +16,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from bot import texts
+from bot.timeline import TimelineEntry
 from bot.views import (
     ActionInput,
     ActionView,
     CardView,
     InputKind,
     Style,
-    TimelineEntry,
     Urgency,
     Verb,
 )

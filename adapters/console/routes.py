@@ -28,6 +28,7 @@ from bot.errors import AlreadyActioned, MashbotError
 from bot.ladder import calendar_of
 from bot.roles import role_label
 from bot.roster import AREAS, Person, Roster
+from bot.timeline import timeline as audit_timeline
 from dialogs.intake import TOGGLE_ON, form_for_policy, to_command, validate_for_policy
 
 try:  # the Senior Managers' digest (bot/digest.py); the console shows an overview without it
@@ -354,7 +355,7 @@ async def challenge_page(request: web.Request) -> web.Response:
     card = (views.card_for(challenge, roster, actor.id, now, events) if actor is not None
             else views.reviewer_card(challenge, roster, "", now, events))
     return await _page(request, "challenge.html", roster=roster, card=card,
-                       timeline=views.timeline(challenge, events, roster))
+                       timeline=audit_timeline(challenge, events, roster))
 
 
 _LEVELS = {AlreadyActioned: "warning"}

@@ -28,6 +28,7 @@ from bot.errors import InvalidCommand, MashbotError, NotAllowed, NotFound
 from bot.handlers import Result, check_fresh
 from bot.ladder import calendar_of
 from bot.roster import Person, Roster, Side
+from bot.timeline import timeline as audit_timeline
 from cards import slack as blocks
 from cards.actions import ActionPayload, BadAction, verify
 from dialogs.intake import form_for_policy, to_command, validate_for_policy
@@ -167,7 +168,7 @@ class Interactions:
             await self._say(respond, texts.NOT_FOUND.format(reference=reference))
             return
         card = views.card_for(challenge, roster, person.id, self.service.now(), events)
-        timeline = views.timeline(challenge, events, roster)
+        timeline = audit_timeline(challenge, events, roster)
         await self._say(respond, card.title, blocks=blocks.status_blocks(card, timeline))
 
     # -- the intake modal ----------------------------------------------------------------------

@@ -21,6 +21,7 @@ from bot.commands import (
     Withdraw,
 )
 from bot.errors import InvalidCommand
+from bot.timeline import CLOCK_ACTOR, timeline
 from bot.views import Relation, Urgency, Verb
 from tests.ladder_harness import Ladder, local
 
@@ -176,10 +177,10 @@ async def test_timeline_in_words_with_the_clock_as_actor(ladder: Ladder) -> None
     await ladder.act(Accept, ref, "ava.okafor", local("2026-12-24 10:05"))
     await ladder.tick(local("2026-12-30 09:00"))  # the Practice Manager day ran out on Tue 29 Dec
     events = [e for e in ladder.store.events if e.reference == ref]
-    rows = views.timeline(ladder.get(ref), events, ladder.store.roster)
+    rows = timeline(ladder.get(ref), events, ladder.store.roster)
     assert [r.label for r in rows][:3] == ["raised", "accepted", "escalated (timeout)"]
     timeout = rows[2]
-    assert timeout.actor == views.CLOCK_ACTOR and timeout.stage_name == "Team Manager"
+    assert timeout.actor == CLOCK_ACTOR and timeout.stage_name == "Team Manager"
     assert timeout.when == "Wed 30 Dec 2026, 09:00"
     assert "from Practice Manager" in timeout.detail and "reviewer: Ellen Marsh" in timeout.detail
     assert "due Wed 6 Jan 2027, 17:00" in timeout.detail  # 5 working days from Tue 29 Dec
