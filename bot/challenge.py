@@ -95,6 +95,7 @@ class Challenge(BaseModel):
     last_action_at: datetime | None = None
     last_action: str | None = None
     closed_at: datetime | None = None
+    stage3_form_sent_at: datetime | None = None
 
     @property
     def is_active(self) -> bool:

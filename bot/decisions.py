@@ -253,6 +253,7 @@ def send_stage3_form(change: Change, actor: str, family: Sequence[tuple[str, str
         "stage_3_meeting": meeting_date.strip(),
         "family": details,
     }
+    ch.stage3_form_sent_at = change.now
     change.touch(actor, "stage3_form_sent")
     change.event("stage3_form_sent", ch.state, actor)  # no details: they are not kept
     change.send("stage3_form", change.role_holders(ch.policy.notifications.csap), Channel.EMAIL,

@@ -24,6 +24,7 @@ from bot import texts
 from bot.calendar import WorkingCalendar
 from bot.challenge import UNDECIDED_STATES, Challenge, Event, Outcome, State
 from bot.commands import (
+    FAMILY_FIELDS,
     LESSON_CATEGORIES,
     Accept,
     AcceptOutcome,
@@ -34,13 +35,14 @@ from bot.commands import (
     JointAgreementAnswer,
     MarkUrgent,
     RecordOutcome,
+    SendStage3Form,
     SetCpOrLookedAfter,
     TellCsapNonInvolvement,
     Withdraw,
 )
 from bot.errors import InvalidCommand
 from bot.ladder import calendar_of
-from bot.policy import Limit, LimitUnit, Policy
+from bot.policy import Duty, Limit, LimitUnit, Policy
 from bot.reviewers import may_review
 from bot.roles import role_label
 from bot.roster import Person, Roster, Side
@@ -64,6 +66,7 @@ class Verb(StrEnum):
     MARK_URGENT = "mark_urgent"
     FLAG_CP = "flag_cp"
     TELL_CSAP = "tell_csap"
+    SEND_STAGE3_FORM = "send_stage3_form"  # the challenger completes the CSAP form at Stage 3
 
 
 class CardKind(StrEnum):
@@ -420,6 +423,17 @@ def reviewer_actions(ch: Challenge, roster: Roster, viewer_id: str, now: datetim
     return tuple(acts)
 
 
+def _stage3_reached(ch: Challenge) -> bool:
+    return any(Duty.CSAP_FORM in ch.policy.stage(i).duties for i in range(ch.stage + 1))
+
+
+def _stage3_inputs() -> tuple[ActionInput, ...]:
+    family = tuple(ActionInput(key, label, InputKind.LONG_TEXT, False, max_length=MAX_REASON)
+                   for key, label in FAMILY_FIELDS.items())
+    return (*family, ActionInput("meeting_date", "Stage 3 meeting / discussion date", InputKind.TEXT, False,
+                                 max_length=40))
+
+
 def challenger_actions(ch: Challenge) -> tuple[ActionView, ...]:
     """What the person who raised the challenge can do now."""
     acts: list[ActionView] = []
@@ -435,6 +449,10 @@ def challenger_actions(ch: Challenge) -> tuple[ActionView, ...]:
             "reason", "Why it is urgent", InputKind.LONG_TEXT, True,
             "The immediate or life-threatening risk, without personal details.", max_length=MAX_REASON),),
             help_text="The time limit becomes hours and the next level is told at once."))
+    if ch.is_active and ch.stage3_form_sent_at is None and _stage3_reached(ch):
+        acts.append(_action(ch, Verb.SEND_STAGE3_FORM, "Send the Stage 3 form to CSAP", Style.PRIMARY,
+                            _stage3_inputs(), submit="Email to CSAP",
+                            help_text="The family details are emailed to the CSAP team and not kept by mashbot."))
     if ch.is_active:
         acts.append(_action(ch, Verb.WITHDRAW, "Withdraw", Style.DANGER, (_OPTIONAL_REASON,), submit="Withdraw"))
     acts.extend(_shared_actions(ch, True))
@@ -608,8 +626,8 @@ def action_command(verb: Verb | str, *, actor_id: str, reference: str, version: 
             except ValueError:
                 raise InvalidCommand(MISSING[("record_outcome", "outcome")]) from None
             level = get("level") or None
-            return RecordOutcome(**base, outcome=kind, rationale=get("rationale"),
-                                 level=level if kind is Outcome.DE_ESCALATED else None)
+            keeps_level = kind in (Outcome.DE_ESCALATED, Outcome.ASSESSMENT_CANCELLED)
+            return RecordOutcome(**base, outcome=kind, rationale=get("rationale"), level=level if keeps_level else None)
         case Verb.DELEGATE:
             return Delegate(**base, to_id=get("to"))
         case Verb.ACCEPT_OUTCOME:
@@ -628,4 +646,7 @@ def action_command(verb: Verb | str, *, actor_id: str, reference: str, version: 
             return SetCpOrLookedAfter(**base, value=True)
         case Verb.TELL_CSAP:
             return TellCsapNonInvolvement(**base, detail=get("detail"))
+        case Verb.SEND_STAGE3_FORM:
+            family = tuple((key, get(key)) for key in FAMILY_FIELDS)
+            return SendStage3Form(**base, family=family, meeting_date=get("meeting_date"))
     raise InvalidCommand(f"Unknown action {verb!r}.")  # pragma: no cover - every Verb is matched

@@ -238,3 +238,25 @@ def test_missing_inputs_say_what_to_fill_in(verb: str, values: dict[str, str], m
     with pytest.raises(InvalidCommand) as caught:
         views.action_command(verb, actor_id="a", reference="R", version=1, values=values)
     assert str(caught.value) == message
+
+
+async def test_at_stage_3_the_challenger_card_offers_the_csap_form_until_it_is_sent(ladder: Ladder) -> None:
+    from bot.commands import SendStage3Form
+
+    ref = await raised(ladder)
+    card = views.card_for(ladder.get(ref), ladder.store.roster, "tara.nolan", T0)
+    assert card.action(Verb.SEND_STAGE3_FORM) is None  # not before Stage 3
+    await ladder.tick(local("2027-01-29 17:00"))  # every stage times out: Head of Service
+    now = local("2027-01-29 17:05")
+    card = views.card_for(ladder.get(ref), ladder.store.roster, "tara.nolan", now)
+    action = card.action(Verb.SEND_STAGE3_FORM)
+    assert action is not None and [i.id for i in action.inputs][-1] == "meeting_date"
+    assert views.card_for(ladder.get(ref), ladder.store.roster, "gwen.talbot", now).action(
+        Verb.SEND_STAGE3_FORM) is None  # the reviewer does not get it
+    command = views.action_command(Verb.SEND_STAGE3_FORM, actor_id="tara.nolan", reference=ref,
+                                   version=action.version, values={"parents": "Sam Example", "meeting_date": ""})
+    assert isinstance(command, SendStage3Form) and ("parents", "Sam Example") in command.family
+    await ladder.bot.handle(command, now)
+    card = views.card_for(ladder.get(ref), ladder.store.roster, "tara.nolan", now)
+    assert card.action(Verb.SEND_STAGE3_FORM) is None
+    assert ladder.sent("stage3_form") == ["csap-team"]
