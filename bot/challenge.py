@@ -155,7 +155,7 @@ class Message(BaseModel):
         data = json_copy(self.data)
         for path in paths:
             *parents, leaf = str(path).split(".")
-            node = data
+            node: Any = data
             for key in parents:
                 node = node.get(key) if isinstance(node, dict) else None
             if isinstance(node, dict) and leaf in node:

@@ -52,7 +52,7 @@ def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str,
     ch.outcome = OutcomeRecord(kind=outcome, rationale=rationale.strip(), level=level, stage=ch.stage,
                                by=actor, at=change.now, case_note=note)
     joint = policy.joint_agreement
-    data = {"decider_name": change.roster.name_of(actor), "outcome_label": texts.OUTCOME_LABELS[outcome.value],
+    data: dict[str, Any] = {"decider_name": change.roster.name_of(actor), "outcome_label": texts.OUTCOME_LABELS[outcome.value],
             "rationale": rationale.strip(), "case_note": note or ""}
     if joint and outcome.value == joint.outcome:
         ch.state = State.AWAITING_JOINT_AGREEMENT
@@ -119,7 +119,7 @@ def joint_answer(change: Change, actor: str, agree: bool, reason: str) -> None:
         change.event("joint_agreed", State.AWAITING_JOINT_AGREEMENT, actor, roles=roles, complete=False)
         change.reply = f"Agreement noted for {ch.reference}; waiting for the other party."
         return
-    data = {"decider_name": change.roster.name_of(ch.outcome.by),
+    data: dict[str, Any] = {"decider_name": change.roster.name_of(ch.outcome.by),
             "outcome_label": texts.OUTCOME_LABELS[ch.outcome.kind.value], "rationale": ch.outcome.rationale}
     propose(change, State.AWAITING_JOINT_AGREEMENT, actor, data)
 

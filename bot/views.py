@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from bot import texts
 from bot.calendar import WorkingCalendar
@@ -613,7 +614,7 @@ def action_command(verb: Verb | str, *, actor_id: str, reference: str, version: 
             raise InvalidCommand(MISSING[(verb.value, name)])
         return text
 
-    base = {"actor_id": actor_id, "reference": reference, "version": version}
+    base: dict[str, Any] = {"actor_id": actor_id, "reference": reference, "version": version}
     match verb:
         case Verb.ACCEPT:
             return Accept(**base)

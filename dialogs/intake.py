@@ -157,10 +157,10 @@ class IntakeForm:
         raise KeyError(field_id)
 
 
-class IntakeAnswers(BaseModel, frozen=True):
+class IntakeAnswers(BaseModel):
     """A validated intake: what a challenge (or a complaint count) is raised from."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     case_reference: str
     area: str
@@ -221,7 +221,7 @@ def intake_form(
     if default_area is not None and default_area not in areas:
         raise ValueError(f"default area {default_area!r} is not one of {', '.join(areas)}")
     reference_help = " ".join(part for part in (case_reference_hint, NEVER_A_NAME) if part)
-    fields = (
+    fields: tuple[IntakeField, ...] = (
         _text("case_reference", help_text=reference_help),
         _choice("area", [Choice(area, area) for area in areas], default_area),
         _choice(

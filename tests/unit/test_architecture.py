@@ -23,3 +23,16 @@ def test_the_core_never_reads_the_clock() -> None:
     offenders = [f"{path.relative_to(ROOT)}:{n}" for path in (ROOT / "bot").rglob("*.py")
                  for n, line in enumerate(path.read_text().splitlines(), 1) if clock.search(line)]
     assert offenders == []
+
+
+def test_the_core_cards_and_dialogs_type_check_strictly() -> None:
+    """STYLE.md: mypy --strict on the pure parts (bot/, cards/, dialogs/)."""
+    run = subprocess.run([sys.executable, "-m", "mypy", "bot", "cards", "dialogs"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_no_unused_imports_or_undefined_names_anywhere() -> None:
+    run = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
