@@ -184,9 +184,7 @@ async def challenges_show(args: argparse.Namespace) -> int:
 
 async def tick(args: argparse.Namespace) -> int:
     service = bootstrap.build()
-    now = args.now or bootstrap.utc_now()
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=calendar_of(service.policy).zone)
+    now = service.rehearsal_now(args.now)
     try:
         report = await service.mashbot.tick(now)
     finally:
@@ -198,7 +196,7 @@ async def tick(args: argparse.Namespace) -> int:
 
 async def due(args: argparse.Namespace) -> int:
     service = bootstrap.build()
-    now = args.now or bootstrap.utc_now()
+    now = service.rehearsal_now(args.now)
     cal = calendar_of(service.policy)
     horizon = cal.working_days_after(now, max(args.days, 1))
     try:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from adapters.policy_files import load_policy
 from adapters.settings import Settings
 from bot.handlers import Mashbot
+from bot.ladder import calendar_of
 from bot.policy import Policy
 from storage.database import Database
 
@@ -38,6 +39,12 @@ class Service:
     def now(self) -> datetime:
         """The service's now: the real clock plus any demo offset."""
         return utc_now() + self.clock_offset
+
+    def rehearsal_now(self, given: datetime | None) -> datetime:
+        """A CLI `--now` (naive = the policy's local time), or the clock when none is given."""
+        if given is None:
+            return self.now()
+        return given if given.tzinfo else given.replace(tzinfo=calendar_of(self.policy).zone)
 
     async def close(self) -> None:
         await self.database.dispose()

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from adapters.bootstrap import Service, build, utc_now
+from adapters.bootstrap import Service, build
 from bot.ladder import calendar_of
 from bot.policy import Policy
 from storage import retention
@@ -86,9 +86,7 @@ async def purge_job(service: Service) -> PurgeRun | None:
 async def purge_command(args: argparse.Namespace) -> int:
     service = build()
     cal = calendar_of(service.policy)
-    now = args.now or utc_now()
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=cal.zone)
+    now = service.rehearsal_now(args.now)
     try:
         if args.dry_run:
             run = await plan(service.database, service.policy, now)

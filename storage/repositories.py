@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import ColumnClause
 
-from bot.audit import GENESIS, link_hash
+from bot.audit import link_hash
 from bot.challenge import ACTIVE_STATES, Challenge, Event, Message
 from bot.roster import Person, Roster
 from storage import tables as t
@@ -64,7 +64,7 @@ def _upsert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
         return postgresql.insert(table)
     if dialect == "sqlite":
         return sqlite.insert(table)
-    raise NotImplementedError(f"storage supports PostgreSQL and SQLite, not {dialect}")
+    raise ValueError(f"storage supports PostgreSQL and SQLite, not {dialect}")
 
 
 # -- challenges --------------------------------------------------------------------------------
@@ -232,34 +232,6 @@ class ChainCheck(NamedTuple):
 
     events: int
     broken: int | None
-
-
-async def verify_chain(session: AsyncSession, page: int = 1000) -> ChainCheck:
-    """Check every row's prev_hash and hash in seq order, that seqs run 1, 2, 3… with no
-    gap, and that the head row matches the last link (so deleting the tail shows too)."""
-    ev = t.challenge_events.c
-    previous, expected = GENESIS, 1
-    while True:
-        rows = (await session.execute(
-            select(t.challenge_events).where(ev.seq >= expected).order_by(ev.seq).limit(page))).all()
-        for row in rows:
-            if row.seq != expected:
-                return ChainCheck(expected - 1, expected)
-            if row.prev_hash != previous or link_hash(previous, _row_record(row)) != row.hash:
-                return ChainCheck(expected - 1, int(row.seq))
-            previous, expected = row.hash, expected + 1
-        if len(rows) < page:
-            break
-    last = expected - 1
-    return ChainCheck(last, await _head_mismatch(session, last, previous))
-
-
-async def _head_mismatch(session: AsyncSession, last: int, last_hash: str) -> int | None:
-    head = t.audit_head.c
-    head_seq, head_hash = (await session.execute(select(head.seq, head.hash).where(head.id == 1))).one()
-    if head_seq == last:
-        return None if head_hash == last_hash else max(last, 1)
-    return min(int(head_seq), last) + 1  # rows removed from the tail, or added behind the head's back
 
 
 # -- outbox ------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ the rest of the chain; (b) a later `purged` event — itself a fully hashed link
 the tombstone's purge id, and its commitment must match the tombstoned rows as they are now
 (changing a kept field of a tombstone, deleting one, or turning a live event into a
 "tombstone" all break it); (c) the summaries written by that purge must still match its
-digest. Everything else is verified exactly as before (`storage.repositories.verify_chain`).
+digest. Every other link is checked exactly: its prev_hash, its hash, no gap in seq, and the head.
 """
 
 from __future__ import annotations
@@ -207,7 +207,7 @@ async def _summaries_digest_of(session: AsyncSession, purge_id: str) -> str:
 
 
 async def verify_audit(session: AsyncSession, page: int = 1000) -> ChainCheck:
-    """`storage.repositories.verify_chain`, tombstone-aware (see the module docstring):
+    """Verify the audit hash chain, tombstone-aware (see the module docstring):
     every link is checked in seq order with no gaps, tombstones against the commitment of the
     purge that made them, and the head row against the last link."""
     ev = t.challenge_events.c

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from adapters.bootstrap import build, utc_now
+from adapters.bootstrap import build
 from adapters.reports.data import load_report
 from adapters.reports.files import write_csv
 from adapters.reports.html import write_html
@@ -21,9 +21,7 @@ async def report_command(args: argparse.Namespace) -> int:
         return 2
     service = build()
     cal = calendar_of(service.policy)
-    now = args.now or utc_now()
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=cal.zone)
+    now = service.rehearsal_now(args.now)
     try:
         report = await load_report(service.database, service.policy, start, end, now)
     finally:

@@ -25,7 +25,8 @@ from bot.roster import Person
 from storage import tables as t
 from storage.database import Database, async_url
 from storage.migrate import current_revision, head_revision, upgrade
-from storage.repositories import RosterConflict, due_query, pending_query, verify_chain
+from storage.repositories import RosterConflict, due_query, pending_query
+from storage.retention import verify_audit
 
 LONDON = ZoneInfo("Europe/London")
 T0 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)  # a Monday
@@ -285,7 +286,7 @@ async def test_appended_events_form_a_chain_that_verifies(database: Database) ->
     assert rows[2].prev_hash == rows[1].hash
     assert await database.verify_chain() == (3, None)
     async with database.session() as session:
-        assert await verify_chain(session) == (3, None)
+        assert await verify_audit(session) == (3, None)
 
 
 async def test_tampering_with_one_event_is_found_at_its_seq(database: Database) -> None:
