@@ -16,9 +16,8 @@ install: $(BIN)/python
 install-test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 
+# serve migrates the database and, with no roster yet and no MASHBOT_ROSTER, loads the demo roster.
 run: install
-	$(BIN)/mashbot db upgrade
-	$(BIN)/mashbot roster import --demo
 	$(BIN)/mashbot serve --host 127.0.0.1 --port 3978
 
 test: install-test

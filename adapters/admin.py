@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from datetime import datetime
 
 from adapters import bootstrap
@@ -10,6 +11,7 @@ from adapters.policy_files import describe_policy, load_policy
 from adapters.roster_files import check_roster, demo_roster_path, describe_roster, load_roster_file
 from adapters.settings import Settings
 from bot.challenge import UNDECIDED_STATES, Challenge
+from bot.errors import InvalidCommand
 from bot.ladder import calendar_of
 from bot.roster import Roster
 from bot.timeline import timeline as audit_timeline
@@ -21,8 +23,39 @@ async def serve(args: argparse.Namespace) -> int:
 
     settings = Settings()
     await upgrade(settings.database_url)
+    message = await load_startup_roster(settings)
+    print(message)
     await run(settings, host=args.host or settings.host, port=args.port if args.port is not None else settings.port)
     return 0
+
+
+async def load_startup_roster(settings: Settings) -> str:
+    """MASHBOT_ROSTER is (re)loaded at start; with none set, an empty roster gets the demo one.
+
+    A bad file stops the start (RosterFileError / MashbotError) and changes nothing stored.
+    """
+    service = bootstrap.build(settings)
+    try:
+        if settings.roster:
+            return await _replace_roster(service, settings.roster)
+        if len(await _roster(service)):
+            return "Using the roster already imported."
+        return await _replace_roster(service, demo_roster_path()) + \
+            " (the fictional demo roster: set MASHBOT_ROSTER to your own file)"
+    finally:
+        await service.close()
+
+
+async def _replace_roster(service: bootstrap.Service, path: str | os.PathLike[str]) -> str:
+    people = load_roster_file(path)
+    problems = check_roster(people, service.policy)
+    if problems:
+        listed = "\n".join(f"  - {problem}" for problem in problems)
+        raise InvalidCommand(f"Roster {path} not imported; fix these first (nothing was changed):\n{listed}")
+    async with service.database.uow() as uow:
+        await uow.people.replace(people, source=str(path))
+        await uow.commit()
+    return f"Imported {len(people)} people from {path}."
 
 
 async def db_upgrade(args: argparse.Namespace) -> int:
@@ -37,22 +70,11 @@ async def roster_import(args: argparse.Namespace) -> int:
     if not args.file and not args.demo and not configured:
         print("mashbot: give a roster FILE (YAML or CSV), or --demo, or set MASHBOT_ROSTER")
         return 2
-    path = demo_roster_path() if args.demo else (args.file or configured)
-    people = load_roster_file(path)
     service = bootstrap.build()
     try:
-        problems = check_roster(people, service.policy)
-        if problems:
-            print(f"Roster {path} not imported; fix these first (nothing was changed):")
-            for problem in problems:
-                print(f"  - {problem}")
-            return 1
-        async with service.database.uow() as uow:
-            await uow.people.replace(people, source=str(path))
-            await uow.commit()
+        print(await _replace_roster(service, demo_roster_path() if args.demo else (args.file or configured)))
     finally:
         await service.close()
-    print(f"Imported {len(people)} people from {path}.")
     return 0
 
 

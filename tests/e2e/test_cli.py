@@ -148,3 +148,37 @@ def test_audit_verify_names_the_first_broken_link_after_tampering(cli, database_
     code, out = cli("audit", "verify")
     assert code == 1 and "BROKEN at event 2" in out
     assert ref
+
+
+def test_serve_loads_mashbot_roster_at_start_and_a_bad_one_changes_nothing(
+        database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from adapters.admin import load_startup_roster
+    from adapters.roster_files import demo_roster_path
+    from adapters.settings import Settings
+    from bot.errors import InvalidCommand
+    from storage.database import Database
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MASHBOT_DATABASE_URL", database_url)
+    monkeypatch.delenv("MASHBOT_ROSTER", raising=False)
+    assert "demo roster" in asyncio.run(load_startup_roster(Settings()))  # empty: the fictional demo
+    assert asyncio.run(load_startup_roster(Settings())) == "Using the roster already imported."
+    own = tmp_path / "own.yaml"
+    own.write_text(demo_roster_path().read_text().replace("Ava Okafor", "Ava Okafor-Smith"))
+    monkeypatch.setenv("MASHBOT_ROSTER", str(own))
+    assert asyncio.run(load_startup_roster(Settings())).startswith("Imported 29 people")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(demo_roster_path().read_text().replace("mash_team_manager", "practitioner"))
+    monkeypatch.setenv("MASHBOT_ROSTER", str(bad))
+    with pytest.raises(InvalidCommand, match="nothing was changed"):
+        asyncio.run(load_startup_roster(Settings()))
+
+    async def names() -> list[str]:
+        db = Database(database_url)
+        try:
+            async with db.uow() as uow:
+                return [p.name for p in (await uow.people.roster()).people]
+        finally:
+            await db.dispose()
+
+    assert "Ava Okafor-Smith" in asyncio.run(names())
