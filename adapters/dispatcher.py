@@ -19,7 +19,7 @@ import asyncio
 import html  # teams (issue 5): the digest's "emailed instead" note
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -116,6 +116,8 @@ class Dispatcher:
     batch: int = 10
     max_per_run: int = 500
     metrics: Metrics | None = None
+    # Called after each message is sent, on any channel (e.g. Slack refreshes its live cards).
+    on_sent: tuple[Callable[[Message], Awaitable[None]], ...] = ()
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
     _warned_idle: bool = field(default=False, init=False, repr=False)
 
@@ -137,8 +139,7 @@ class Dispatcher:
                     break
                 for item in items:
                     await self._deliver(item, roster, report)
-                if len(items) < self.batch:
-                    break
+                # no early exit on a short batch: after-send hooks may have queued more rows
             return report
 
     async def _report_idle(self, report: DispatchReport) -> None:
@@ -211,6 +212,11 @@ class Dispatcher:
             await uow.outbox.mark_sent(item.id, external_id, self.clock())
             await uow.outbox.scrub(item.id, item.message)  # personal details leave with the send
             await uow.commit()
+        for hook in self.on_sent:
+            try:
+                await hook(item.message)
+            except Exception as exc:  # a hook must never undo or repeat a send
+                log.warning("after-send hook failed for outbox %s: %s", item.id, type(exc).__name__)
         report.sent += 1
         if self.metrics:
             self.metrics.sent(channel)

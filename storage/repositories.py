@@ -107,14 +107,15 @@ def _involves(challenge: Challenge, person_id: str) -> bool:
 class SqlChallenges:
     """bot.ports.ChallengeRepository: the aggregate as JSON plus the columns queries need."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, *, lock_rows: bool = True) -> None:
         self._session = session
+        self._lock_rows = lock_rows
 
     async def get(self, reference: str) -> Challenge | None:
-        # Locked for the rest of the unit of work (PostgreSQL), so a tick cannot change the
-        # row between a person's read and write; the tick's SKIP LOCKED leaves it to the next tick.
-        data = await self._session.scalar(
-            select(t.challenges.c.data).where(t.challenges.c.reference == reference).with_for_update())
+        # In a writing unit of work the row is locked until it ends (PostgreSQL), so a tick cannot
+        # change it between a person's read and write; the tick's SKIP LOCKED leaves it to the next tick.
+        query = select(t.challenges.c.data).where(t.challenges.c.reference == reference)
+        data = await self._session.scalar(query.with_for_update() if self._lock_rows else query)
         return None if data is None else Challenge.model_validate_json(data)
 
     async def add(self, challenge: Challenge) -> None:

@@ -31,7 +31,8 @@ class SqlUnitOfWork:
                  execution_options: Mapping[str, Any] | None = None) -> None:
         self.session = sessions()
         self._execution_options = dict(execution_options or {})
-        self.challenges = SqlChallenges(self.session)
+        # Only a writing unit of work locks the challenge rows it reads.
+        self.challenges = SqlChallenges(self.session, lock_rows=not self._execution_options)
         self.events = SqlEventLog(self.session)
         self.outbox = SqlOutbox(self.session)
         self.tallies = SqlTallies(self.session, dialect)

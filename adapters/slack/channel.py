@@ -69,6 +69,7 @@ def build(service: Service, clockwork: Any = None) -> SlackChannel:
         def kick() -> None:
             tasks.spawn(dispatcher.run_once())
     dispatcher.chat = (*dispatcher.chat, sender)
+    dispatcher.on_sent = (*dispatcher.on_sent, sync.after_send)  # changes from any channel or the clock
     interactions = Interactions(service, web_api, directory, secret, sync, kick, tasks.spawn,
                                 admin_contact=settings.admin_contact)
     bolt = build_bolt(interactions, tasks, signing_secret=signing_secret, token=token, api_url=api_url)

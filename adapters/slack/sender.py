@@ -83,6 +83,16 @@ class CardSync:
     max_remembered: int = 10_000
     _synced: dict[str, int] = field(default_factory=dict)  # reference -> version already queued
 
+    async def after_send(self, message: Message) -> None:
+        """Any message sent about a challenge (email, Teams, Slack) means it changed: refresh
+        the Slack cards that message did not replace."""
+        if message.reference is None or message.kind == CARD_KIND:
+            return
+        async with self.database.uow(read_only=True) as uow:
+            challenge = await uow.challenges.get(message.reference)
+        if challenge is not None:
+            await self.queue(challenge.reference, challenge.version)
+
     async def queue(self, reference: str, version: int, *, force: bool = False) -> int:
         """Queue the refreshes for `version` of a challenge (once per version unless forced)."""
         if self._synced.get(reference, 0) >= version and not force:

@@ -569,3 +569,23 @@ async def test_a_sent_stage3_form_keeps_no_family_details(database: Database) ->
     assert len(payloads) == 2
     assert not any("Sam Example" in p for p in payloads)
     assert any("Tara Nolan" in p for p in payloads)  # the rest of the record stays
+
+
+@pytest.mark.postgres
+async def test_a_challenge_a_person_is_acting_on_is_left_to_the_next_tick(database_url: str) -> None:
+    """PostgreSQL: a writing get() locks the row, so a concurrent tick skips it instead of
+    overwriting the person's change; a read-only get() neither locks nor waits."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("row locks are PostgreSQL's; SQLite has one writer at a time")
+    database = Database(database_url)
+    try:
+        await add(database, challenge("CH-LOCK01", T0 - timedelta(minutes=5)),
+                  challenge("CH-LOCK02", T0 - timedelta(minutes=4)))
+        async with database.uow() as person:
+            assert await person.challenges.get("CH-LOCK01") is not None
+            async with database.uow() as tick:
+                assert [c.reference for c in await tick.challenges.due(T0, 10)] == ["CH-LOCK02"]
+            async with database.uow(read_only=True) as reader:
+                assert (await asyncio.wait_for(reader.challenges.get("CH-LOCK01"), 5)) is not None
+    finally:
+        await database.dispose()

@@ -101,3 +101,39 @@ async def test_with_the_scheduler_slack_sends_through_its_dispatcher(db_url: str
     assert app[SLACK].dispatcher is app[CLOCKWORK].dispatcher
     async with TestClient(TestServer(app)):
         pass
+
+
+async def test_a_change_made_outside_slack_refreshes_the_slack_cards_it_did_not_replace(
+        workspace: Workspace) -> None:
+    """A lesson added from the console (or Teams) sends only an email to the CSAP mailbox; the
+    Slack cards already sent still move to the new version, so their buttons stay live."""
+    from adapters.slack.channel import SLACK
+    from bot.commands import AddLesson
+    from tests.slack.conftest import AVA, button_of, raise_challenge
+
+    ref = await raise_challenge(workspace)
+    await workspace.cards_for(AVA)
+    await idle(workspace)
+    channel = workspace.client.server.app[SLACK]
+    emailed: list[str] = []
+
+    class Mailbox:
+        channel = "email"
+
+        async def send(self, message: object, person: object, *, key: str) -> str | None:
+            emailed.append(getattr(message, "kind", ""))
+            return None
+
+    channel.dispatcher.email = Mailbox()
+    card = workspace.fake.last_card(AVA)
+    old_value = button_of(card, "accept")["value"]
+    challenge = await workspace.challenge(ref)
+    await workspace.service.mashbot.handle(AddLesson(actor_id="tara.nolan", reference=ref, version=challenge.version,
+                                                     category="training_need", text="Thresholds training"),
+                                           workspace.service.now())
+    await channel.dispatcher.run_once()
+    await idle(workspace)
+    assert emailed == ["lesson_learned"]
+    refreshed = workspace.fake.last_card(AVA)
+    assert (refreshed.channel, refreshed.ts) == (card.channel, card.ts) and refreshed.updates >= 1
+    assert button_of(refreshed, "accept")["value"] != old_value  # bound to the new version
