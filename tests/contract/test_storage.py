@@ -572,12 +572,14 @@ async def test_a_sent_stage3_form_keeps_no_family_details(database: Database) ->
 
 
 @pytest.mark.postgres
-async def test_a_challenge_a_person_is_acting_on_is_left_to_the_next_tick(database_url: str) -> None:
-    """PostgreSQL: a writing get() locks the row, so a concurrent tick skips it instead of
-    overwriting the person's change; a read-only get() neither locks nor waits."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("row locks are PostgreSQL's; SQLite has one writer at a time")
-    database = Database(database_url)
+async def test_a_challenge_a_person_is_acting_on_is_left_to_the_next_tick(postgres_database: str) -> None:
+    """PostgreSQL (SQLite has one writer at a time): a writing get() locks the row, so a
+    concurrent tick skips it instead of overwriting the person's change; a read-only get()
+    neither locks nor waits."""
+    from tests.conftest import empty_postgres
+
+    await empty_postgres(postgres_database)
+    database = Database(postgres_database)
     try:
         await add(database, challenge("CH-LOCK01", T0 - timedelta(minutes=5)),
                   challenge("CH-LOCK02", T0 - timedelta(minutes=4)))
