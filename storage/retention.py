@@ -5,7 +5,7 @@ the cut-off:
 
 1. refuses to run on an audit trail that does not verify (a purge must not bury tampering);
 2. stores the report's facts of each challenge, free text removed, in `challenge_summaries`
-   (`bot.report.ChallengeFacts.anonymised()`), so reports over old quarters add up the same;
+   (`bot.facts.ChallengeFacts.anonymised()`), so reports over old quarters add up the same;
 3. **tombstones** its audit events: the detail (which may hold free text) becomes
    `{"_tombstone": <purge id>}` and the actor is cleared; seq, reference, kind, time, states,
    stage, `prev_hash` and `hash` stay as they were;
@@ -42,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import GENESIS, canonical, link_hash
 from bot.challenge import Challenge, Event, State
-from bot.report import ChallengeFacts, challenge_facts
+from bot.facts import ChallengeFacts, challenge_facts
 from storage import tables as t
 from storage.database import Database
 from storage.repositories import ChainCheck, chain_record

@@ -7,7 +7,8 @@ from datetime import date, datetime, time, timedelta
 
 from bot.ladder import calendar_of
 from bot.policy import Policy
-from bot.report import ChallengeFacts, Labels, QuarterlyReport, build_report, challenge_facts
+from bot.facts import ChallengeFacts, challenge_facts
+from bot.report import Labels, QuarterlyReport, build_report
 from dialogs.intake import COMPLAINT, RAISED_BY_LABELS, REASON_LABELS
 from storage import retention
 from storage.database import Database

@@ -42,7 +42,7 @@ from bot.commands import (
 from bot.handlers import Mashbot
 from bot.ladder import calendar_of
 from bot.policy import Policy
-from bot.report import ESCALATION_LABELS, NOTICE_LABELS, URGENT_LABELS, agency_group
+from bot.facts import ESCALATION_LABELS, NOTICE_LABELS, URGENT_LABELS, agency_group
 from bot.roster import AREAS
 from bot.texts import OUTCOME_LABELS
 from dialogs.intake import RAISED_BY_LABELS, REASON_LABELS

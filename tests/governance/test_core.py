@@ -8,7 +8,8 @@ from typing import Any
 
 from bot.challenge import Challenge, Event, Outcome
 from bot.commands import Accept, AddLesson, JointAgreementAnswer, MarkUrgent, RecordOutcome
-from bot.report import ChallengeFacts, StageTime, agency_group, build_report, challenge_facts, render_text
+from bot.facts import ChallengeFacts, StageTime, agency_group, challenge_facts
+from bot.report import build_report, render_text
 from tests.governance.conftest import REPORTED_AT, policy
 from tests.ladder_harness import Ladder, local
 

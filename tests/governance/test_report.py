@@ -13,7 +13,8 @@ from sqlalchemy import select
 from adapters.reports.data import load_facts, load_report
 from adapters.reports.files import write_csv
 from bot.challenge import Challenge, Event
-from bot.report import NOTICE_LABELS, build_report, challenge_facts, render_text
+from bot.facts import NOTICE_LABELS, challenge_facts
+from bot.report import build_report, render_text
 from storage import retention
 from storage import tables as t
 from storage.database import Database
