@@ -107,7 +107,8 @@ async def run(settings: Settings, *, host: str, port: int) -> None:
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
-    log.info("mashbot listening on http://%s:%s (policy %s)", host, port, app[SERVICE].policy.name)
+    bound = runner.addresses[0][1] if runner.addresses else port  # the real port when asked for 0
+    log.info("mashbot listening on http://%s:%s (policy %s)", host, bound, app[SERVICE].policy.name)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):  # systemd/docker stop: let a running tick finish
