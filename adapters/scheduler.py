@@ -366,11 +366,15 @@ async def digest_command(dry_run: bool, day: date | None, now: datetime | None) 
             if not run.working_day:
                 print(f"{day.isoformat()} is not a working day: no digest sent.")
                 return 0
+            counts = (f"Digest for {day.isoformat()}: {len(run.queued)} queued, {len(run.already)} already sent, "
+                      f"{len(run.empty)} with nothing to report")
+            if service.settings.has_channel_credentials:
+                # Only `serve` holds the Slack/Teams senders: sending here would email chat users instead.
+                print(f"{counts}; the running `mashbot serve` sends them (Slack, Teams or email).")
+                return 0
             at = now
             report = await build_dispatcher(service, clock=lambda: at).run_once()
-            print(f"Digest for {day.isoformat()}: {len(run.queued)} queued, {len(run.already)} already sent, "
-                  f"{len(run.empty)} with nothing to report; {report.sent} message(s) sent, "
-                  f"{report.waiting + report.retrying} waiting.")
+            print(f"{counts}; {report.sent} message(s) sent, {report.waiting + report.retrying} waiting.")
             return 0
         if not cal.is_working_day(day):
             print(f"{day.isoformat()} is not a working day: the 08:30 job sends no digest then. As it would read:")
