@@ -32,6 +32,7 @@ from bot.commands import (
     Withdraw,
 )
 from bot.errors import InvalidCommand
+from bot.fields import Choice, Field, FieldKind
 from bot.ladder import calendar_of
 from bot.policy import Duty, Policy
 from bot.reviewers import may_review
@@ -57,36 +58,16 @@ class Verb(StrEnum):
     SEND_STAGE3_FORM = "send_stage3_form"  # the challenger completes the CSAP form at Stage 3
 
 
-class InputKind(StrEnum):
-    TEXT = "text"
-    LONG_TEXT = "long_text"
-    CHOICE = "choice"
-
-
 class Style(StrEnum):
     PRIMARY = "primary"
     DEFAULT = "default"
     DANGER = "danger"
 
 
-@dataclass(frozen=True)
-class Option:
-    value: str
-    label: str
-
-
-@dataclass(frozen=True)
-class ActionInput:
-    """Something an action asks for. `shown_when=(input id, value)` only then matters."""
-
-    id: str
-    label: str
-    kind: InputKind
-    required: bool
-    help: str = ""
-    options: tuple[Option, ...] = ()
-    shown_when: tuple[str, str] | None = None
-    max_length: int | None = None
+# What a button asks for is a form field like any other.
+ActionInput = Field
+InputKind = FieldKind
+Option = Choice
 
 
 @dataclass(frozen=True)
@@ -174,7 +155,7 @@ def _action(ch: Challenge, verb: Verb, label: str, style: Style = Style.DEFAULT,
 def _outcome_inputs(policy: Policy) -> tuple[ActionInput, ...]:
     outcomes = tuple(Option(o, texts.OUTCOME_LABELS.get(o, o)) for o in policy.outcomes)
     inputs = [
-        ActionInput("outcome", "Outcome", InputKind.CHOICE, True, options=outcomes),
+        ActionInput("outcome", "Outcome", InputKind.CHOICE, True, choices=outcomes),
         ActionInput("rationale", "Rationale", InputKind.LONG_TEXT, True,
                     "Why — without names or other personal details.", max_length=MAX_RATIONALE),
     ]
@@ -182,7 +163,7 @@ def _outcome_inputs(policy: Policy) -> tuple[ActionInput, ...]:
         inputs.append(ActionInput(
             "level", "Level to de-escalate to", InputKind.CHOICE, False,
             "Needed when the outcome is de-escalated.",
-            options=tuple(Option(level, f"Level {level}") for level in policy.de_escalation_levels),
+            choices=tuple(Option(level, f"Level {level}") for level in policy.de_escalation_levels),
             shown_when=("outcome", Outcome.DE_ESCALATED.value)))
     return tuple(inputs)
 
@@ -190,7 +171,7 @@ def _outcome_inputs(policy: Policy) -> tuple[ActionInput, ...]:
 def _lesson_inputs() -> tuple[ActionInput, ...]:
     return (
         ActionInput("category", "Kind of lesson", InputKind.CHOICE, True,
-                    options=tuple(Option(k, v) for k, v in LESSON_CATEGORIES.items())),
+                    choices=tuple(Option(k, v) for k, v in LESSON_CATEGORIES.items())),
         ActionInput("text", "Lesson", InputKind.LONG_TEXT, True, "Without personal details.",
                     max_length=MAX_RATIONALE),
     )
@@ -225,7 +206,7 @@ def reviewer_actions(ch: Challenge, roster: Roster, viewer_id: str, now: datetim
     escalate = _action(ch, Verb.ESCALATE, f"Escalate to {next_name}" if not_last else "Escalate",
                        inputs=(_REASON,), submit="Escalate")
     delegate = _action(ch, Verb.DELEGATE, "Delegate", inputs=(ActionInput(
-        "to", "Delegate to", InputKind.CHOICE, True, options=delegate_options(ch, roster, viewer_id, now)),))
+        "to", "Delegate to", InputKind.CHOICE, True, choices=delegate_options(ch, roster, viewer_id, now)),))
     if can_review and ch.state is State.OPEN:
         acts.append(_action(ch, Verb.ACCEPT, "Accept", Style.PRIMARY, help_text="Take ownership of this stage."))
         if not_last:

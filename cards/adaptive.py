@@ -85,7 +85,7 @@ def _input(verb: str, spec: ActionInput, value: str | None) -> Card:
     element: Card = {"id": input_id(verb, spec.id), "label": spec.label}
     if spec.kind is InputKind.CHOICE:
         element |= {"type": "Input.ChoiceSet", "style": "compact", "placeholder": CHOOSE,
-                    "choices": [{"title": o.label, "value": o.value} for o in spec.options]}
+                    "choices": [{"title": o.label, "value": o.value} for o in spec.choices]}
     else:
         element |= {"type": "Input.Text", "isMultiline": spec.kind is InputKind.LONG_TEXT}
         if spec.help:

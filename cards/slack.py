@@ -21,13 +21,13 @@ from bot.views import (
     ActionInput,
     ActionView,
     CardView,
-    InputKind,
     Style,
     Urgency,
     Verb,
 )
 from cards.actions import ActionPayload, sign
-from dialogs.intake import COMPLAINT_FIELDS, TOGGLE_ON, FieldKind, IntakeField, IntakeForm
+from bot.fields import FieldKind
+from dialogs.intake import COMPLAINT_FIELDS, TOGGLE_ON, IntakeField, IntakeForm
 
 Block = dict[str, Any]
 
@@ -241,9 +241,9 @@ def _option(value: str, label: str) -> dict[str, Any]:
     return {"text": plain(label, MAX_OPTION), "value": value}
 
 
-def _element(kind: InputKind | FieldKind, element_id: str, options: Sequence[tuple[str, str]],
+def _element(kind: FieldKind, element_id: str, options: Sequence[tuple[str, str]],
              max_length: int | None, initial: str | None) -> dict[str, Any]:
-    if kind in (InputKind.CHOICE, FieldKind.CHOICE):
+    if kind is FieldKind.CHOICE:
         element: dict[str, Any] = {"type": "static_select", "action_id": element_id,
                                    "options": [_option(v, label) for v, label in options][:MAX_OPTIONS]}
         chosen = next(((v, label) for v, label in options if v == initial), None)
@@ -253,7 +253,7 @@ def _element(kind: InputKind | FieldKind, element_id: str, options: Sequence[tup
     if kind is FieldKind.TOGGLE:
         return {"type": "checkboxes", "action_id": element_id, "options": [_option(TOGGLE_ON, YES)]}
     element = {"type": "plain_text_input", "action_id": element_id,
-               "multiline": kind in (InputKind.LONG_TEXT, FieldKind.LONG_TEXT)}
+               "multiline": kind is FieldKind.LONG_TEXT}
     if max_length:
         element["max_length"] = max_length
     return element
@@ -281,9 +281,9 @@ def _action_input(item: ActionInput, inputs: Sequence[ActionInput]) -> Block:
     if item.shown_when:
         source, value = item.shown_when
         label = next((i.label for i in inputs if i.id == source), source)
-        shown = next((o.label for i in inputs if i.id == source for o in i.options if o.value == value), value)
+        shown = next((o.label for i in inputs if i.id == source for o in i.choices if o.value == value), value)
         hint = SHOWN_WHEN.format(label=label.lower(), value=shown.lower()) + hint
-    element = _element(item.kind, item.id, [(o.value, o.label) for o in item.options], item.max_length, None)
+    element = _element(item.kind, item.id, [(o.value, o.label) for o in item.choices], item.max_length, None)
     return _input(item.id, item.label, element, optional=not item.required, hint=hint)
 
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
 from bot.challenge import ChallengerType
 from bot.commands import RaiseChallenge, RedirectComplaint
+from bot.fields import Choice, Field, FieldKind
 from bot.identifiers import find_identifiers, identifiers_message
 from bot.policy import Policy
 
@@ -112,32 +112,7 @@ _NAME_LIKE = re.compile(r"(?=.*\s)[^\W\d_]+(?:[\s'\u2019-]+[^\W\d_]+)+")  # lett
 Value = str | bool | None
 
 
-class FieldKind(StrEnum):
-    TEXT = "text"
-    LONG_TEXT = "long_text"
-    CHOICE = "choice"
-    TOGGLE = "toggle"
-
-
-@dataclass(frozen=True)
-class Choice:
-    value: str
-    label: str
-
-
-@dataclass(frozen=True)
-class IntakeField:
-    """One question. `shown_when=(field id, value)` shows it only when that answer is given."""
-
-    id: str
-    label: str
-    kind: FieldKind
-    required: bool
-    help: str = ""
-    choices: tuple[Choice, ...] = ()
-    max_length: int | None = None
-    shown_when: tuple[str, str] | None = None
-    default: str | None = None
+IntakeField = Field  # an intake question
 
 
 @dataclass(frozen=True)

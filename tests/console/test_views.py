@@ -59,7 +59,7 @@ async def test_an_open_challenge_offers_the_area_practice_managers_accept_escala
     assert [(i.id, i.required) for i in escalate.inputs] == [("reason", True)]
     delegate = card.action(Verb.DELEGATE)
     assert delegate is not None
-    targets = [o.value for o in delegate.inputs[0].options]
+    targets = [o.value for o in delegate.inputs[0].choices]
     assert "ben.hartley" in targets and "ava.okafor" not in targets and "tara.nolan" not in targets
     assert "csap-team" not in targets and "martin.quayle" not in targets  # no mailboxes, MASH side only
     # Free text never reaches a card.
