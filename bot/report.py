@@ -268,9 +268,10 @@ def _timeliness(cohort: Sequence[ChallengeFacts], stage_order: Mapping[str, int]
 
 # -- plain text ------------------------------------------------------------------------------
 
-def format_value(value: Value) -> str:
+def format_value(value: Value, missing: str = "—") -> str:
+    """A count, a median ('2.5') or, for no value, `missing`."""
     if value is None:
-        return "—"
+        return missing
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)

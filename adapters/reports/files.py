@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from bot.report import QuarterlyReport, Value
+from bot.report import QuarterlyReport, format_value
 
 HEADER = ("section", "label", "count")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -17,16 +17,8 @@ def _cell(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _number(value: Value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
 def csv_rows(report: QuarterlyReport) -> list[tuple[str, str, str]]:
-    return [(_cell(section), _cell(label), _number(value)) for section, label, value in report.table()]
+    return [(_cell(section), _cell(label), format_value(value, missing="")) for section, label, value in report.table()]
 
 
 def write_csv(report: QuarterlyReport, path: str | Path) -> Path:
