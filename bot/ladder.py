@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from typing import Any
 
@@ -70,8 +71,9 @@ class Change:
     reply: str = ""
 
     # -- helpers shared by the transitions -------------------------------------------------
-    @property
+    @cached_property
     def cal(self) -> WorkingCalendar:
+        """The challenge's own calendar (its policy snapshot's), looked up once per change."""
         return calendar_of(self.challenge.policy)
 
     def when(self, at: datetime | None) -> str:
