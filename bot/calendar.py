@@ -116,6 +116,9 @@ class WorkingCalendar:
         # One plain dict per year: building a `holidays` object is the expensive part,
         # and a dict lookup keeps loops over many working days cheap.
         self._holiday_cache: dict[int, dict[date, str]] = {}
+        # Calendars are immutable and shared, so answers per date can be remembered.
+        self._working_cache: dict[date, bool] = {}
+        self._next_cache: dict[date, date] = {}
 
     @staticmethod
     def _check_hours(
@@ -154,18 +157,26 @@ class WorkingCalendar:
     def is_working_day(self, d: date) -> bool:
         """True for a weekday with office hours, not a bank holiday, not a closure."""
         d = _require_date(d)
-        return (
-            d.weekday() in self._hours
-            and d not in self._closures
-            and d not in self._holidays_of(d.year)
-        )
+        known = self._working_cache.get(d)
+        if known is None:
+            known = self._working_cache[d] = (
+                d.weekday() in self._hours
+                and d not in self._closures
+                and d not in self._holidays_of(d.year)
+            )
+        return known
 
     def next_working_day(self, d: date) -> date:
         """The first working day strictly after local date `d`."""
         d = _require_date(d)
+        found = self._next_cache.get(d)
+        if found is not None:
+            return found
+        start = d
         for _ in range(_MAX_SEARCH_DAYS):
             d += timedelta(days=1)
             if self.is_working_day(d):
+                self._next_cache[start] = d
                 return d
         raise ValueError(
             f"no working day within {_MAX_SEARCH_DAYS} days; check closures"

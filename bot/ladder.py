@@ -69,6 +69,7 @@ class Change:
     events: list[Event] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
     reply: str = ""
+    _base: tuple[tuple[object, ...], dict[str, Any]] | None = field(default=None, repr=False)
 
     # -- helpers shared by the transitions -------------------------------------------------
     @cached_property
@@ -87,6 +88,14 @@ class Change:
         return ch.policy.stage(ch.stage if index is None else index).name
 
     def base_data(self) -> dict[str, Any]:
+        """What every message about the challenge as it now stands says (built once per state)."""
+        ch = self.challenge
+        key = (ch.version, ch.stage, ch.due_at, ch.reviewers, ch.owner_id, ch.urgent)
+        if self._base is None or self._base[0] != key:
+            self._base = (key, self._describe())
+        return self._base[1]
+
+    def _describe(self) -> dict[str, Any]:
         ch = self.challenge
         return {
             "reference": ch.reference,
