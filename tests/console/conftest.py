@@ -16,7 +16,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters import bootstrap
-from adapters.roster_files import demo_roster_path, load_roster_file
+from tests.demo import import_demo_roster
 from adapters.settings import Settings
 from storage.migrate import upgrade
 
@@ -44,12 +44,6 @@ def make_settings(url: str, **extra: Any) -> Settings:
 def pin(service: bootstrap.Service, at: datetime) -> None:
     """Make the service's now read `at` (the demo clock's offset, from the real clock)."""
     service.clock_offset = at - bootstrap.utc_now()
-
-
-async def import_demo_roster(service: bootstrap.Service) -> None:
-    async with service.database.uow() as uow:
-        await uow.people.replace(load_roster_file(demo_roster_path()), source="demo")
-        await uow.commit()
 
 
 @pytest.fixture(autouse=True)

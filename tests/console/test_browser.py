@@ -11,7 +11,6 @@ Chromium missing is a failure, not a skip, unless MASHBOT_SKIP_BROWSER=1. Instal
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import threading
 from collections.abc import Coroutine, Iterator
@@ -22,27 +21,15 @@ from typing import Any
 import pytest
 
 from adapters import bootstrap
-from tests.console.conftest import START, build_app, import_demo_roster, make_settings, pin
+from tests.console.conftest import START, build_app, make_settings, pin
+from tests.demo import BROWSER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, import_demo_roster, need_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
-TIMEOUT_MS = 20_000
 
 
 def run_async(coro: Coroutine[Any, Any, Any]) -> Any:
     """Run a coroutine to the end on its own loop in a worker thread (from a sync test)."""
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coro).result()
-
-
-def _need_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    if os.environ.get("MASHBOT_SKIP_BROWSER") == "1":
-        pytest.skip("Chromium is not installed and MASHBOT_SKIP_BROWSER=1")
-    pytest.fail(f"{CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium), or set "
-                "MASHBOT_SKIP_BROWSER=1 to skip the browser tests", pytrace=False)
 
 
 class ServerThread:
@@ -115,7 +102,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, bootstrap.Service]]:
 
 def test_raise_accept_escalate_and_watch_the_timeout_in_a_browser(
         served: tuple[str, bootstrap.Service], tmp_path: Path) -> None:
-    _need_chromium()
+    need_chromium()
     from playwright.sync_api import expect, sync_playwright
 
     base, service = served
@@ -123,8 +110,8 @@ def test_raise_accept_escalate_and_watch_the_timeout_in_a_browser(
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(TIMEOUT_MS)
-            expect.set_options(timeout=TIMEOUT_MS)
+            page.set_default_timeout(BROWSER_TIMEOUT_MS)
+            expect.set_options(timeout=BROWSER_TIMEOUT_MS)
             page.goto(base + "/")
             expect(page.get_by_role("heading", level=1)).to_have_text("Choose who you are")
 

@@ -7,32 +7,18 @@ data: images is refused and fails the test.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
 
 from adapters.reports.data import load_report
 from adapters.reports.html import write_html
 from bot.ladder import calendar_of
 from storage.database import Database
 from tests.conftest import run_async
+from tests.demo import BROWSER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, need_chromium
 from tests.governance.conftest import REPORTED_AT, policy
 from tests.governance.quarter import QUARTER_END, QUARTER_START
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
-TIMEOUT_MS = 20_000
-
-
-def _need_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    if os.environ.get("MASHBOT_SKIP_BROWSER") == "1":
-        pytest.skip("Chromium is not installed and MASHBOT_SKIP_BROWSER=1")
-    pytest.fail(f"{CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium), or set "
-                "MASHBOT_SKIP_BROWSER=1 to skip the browser tests", pytrace=False)
 
 
 async def _html(url: str, path: Path) -> Path:
@@ -45,7 +31,7 @@ async def _html(url: str, path: Path) -> Path:
 
 
 def test_the_html_report_renders_in_chromium_without_errors(quarter_url: str, tmp_path: Path) -> None:
-    _need_chromium()
+    need_chromium()
     from playwright.sync_api import expect, sync_playwright
 
     path = run_async(_html(quarter_url, tmp_path / "report.html"))
@@ -55,8 +41,8 @@ def test_the_html_report_renders_in_chromium_without_errors(quarter_url: str, tm
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.set_default_timeout(TIMEOUT_MS)
-            expect.set_options(timeout=TIMEOUT_MS)
+            page.set_default_timeout(BROWSER_TIMEOUT_MS)
+            expect.set_options(timeout=BROWSER_TIMEOUT_MS)
             page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
                     if m.type in ("error", "warning") else None)
             page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))

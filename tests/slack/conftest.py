@@ -26,10 +26,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
 from adapters import bootstrap
-from adapters.roster_files import demo_roster_path, load_roster_file
+from tests.demo import demo_database
 from adapters.settings import Settings
 from storage import tables as t
-from storage.migrate import upgrade
 from tests.slack.fake_slack import TOKEN, FakeSlack, Posted
 
 LONDON = ZoneInfo("Europe/London")
@@ -67,18 +66,6 @@ def make_settings(url: str, fake: FakeSlack, **extra: Any) -> Settings:
               "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": fake.api_url, "MASHBOT_SECRET": CARD_SECRET}
     values.update(extra)
     return Settings(_env_file=None, **values)
-
-
-async def demo_database(url: str) -> str:
-    await upgrade(url)
-    service = bootstrap.build(Settings(_env_file=None, MASHBOT_DATABASE_URL=url))
-    try:
-        async with service.database.uow() as uow:
-            await uow.people.replace(load_roster_file(demo_roster_path()), source="demo")
-            await uow.commit()
-    finally:
-        await service.close()
-    return url
 
 
 @pytest.fixture

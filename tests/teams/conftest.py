@@ -15,11 +15,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from adapters import bootstrap
+from tests.demo import demo_database
 from adapters.dispatcher import Dispatcher
-from adapters.roster_files import demo_roster_path, load_roster_file
 from adapters.settings import Settings
 from adapters.teams.route import TEAMS
-from storage.migrate import upgrade
 from tests.conftest import run_async
 from tests.teams.fake_connector import FakeConnector
 from tests.teams.support import EVERYONE, START, FakeEmail, Teams
@@ -46,22 +45,11 @@ def make_settings(url: str, **extra: Any) -> Settings:
                     MASHBOT_SECRET=SECRET, **extra)
 
 
-async def _seed(url: str) -> None:
-    await upgrade(url)
-    service = bootstrap.build(make_settings(url))
-    try:
-        async with service.database.uow() as uow:
-            await uow.people.replace(load_roster_file(demo_roster_path()), source="demo")
-            await uow.commit()
-    finally:
-        await service.close()
-
-
 @pytest.fixture(scope="session")
 def teams_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Migrated once, with the demo roster; each test gets a copy."""
     path = tmp_path_factory.mktemp("teams-template") / "teams.db"
-    run_async(_seed(f"sqlite:///{path}"))
+    run_async(demo_database(f"sqlite:///{path}"))
     return path
 
 

@@ -318,13 +318,18 @@ async def test_de_escalation_offers_the_case_note_wording() -> None:
     assert note in result.reply
 
 
-async def test_cancelling_an_assessment_needs_both_county_and_locality_senior_manager() -> None:
+async def cancellation_proposed() -> tuple[Ladder, str]:
+    """A Practice Manager has proposed cancelling the assessment."""
     lad = Ladder()
-    ch = await lad.raise_(MON)
-    ref = ch.reference
+    ref = (await lad.raise_(MON)).reference
     await lad.act(Accept, ref, "pm-east-1", MON)
     await lad.act(RecordOutcome, ref, "pm-east-1", MON, outcome=Outcome.ASSESSMENT_CANCELLED,
                   rationale="needs met at level 2", level="2")
+    return lad, ref
+
+
+async def test_cancelling_an_assessment_needs_both_county_and_locality_senior_manager() -> None:
+    lad, ref = await cancellation_proposed()
     assert lad.get(ref).state is State.AWAITING_JOINT_AGREEMENT
     assert sorted(lad.sent("joint_agreement_request")) == ["county-manager", "loc-sm-east"]
     with pytest.raises(NotAllowed):
@@ -336,12 +341,7 @@ async def test_cancelling_an_assessment_needs_both_county_and_locality_senior_ma
 
 
 async def test_either_joint_party_may_refuse_with_a_reason() -> None:
-    lad = Ladder()
-    ch = await lad.raise_(MON)
-    ref = ch.reference
-    await lad.act(Accept, ref, "pm-east-1", MON)
-    await lad.act(RecordOutcome, ref, "pm-east-1", MON, outcome=Outcome.ASSESSMENT_CANCELLED,
-                  rationale="needs met at level 2", level="2")
+    lad, ref = await cancellation_proposed()
     with pytest.raises(InvalidCommand, match="reason"):
         await lad.act(JointAgreementAnswer, ref, "loc-sm-east", MON, agree=False)
     await lad.act(JointAgreementAnswer, ref, "loc-sm-east", MON, agree=False, reason="Risk still unclear")
