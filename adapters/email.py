@@ -191,7 +191,7 @@ class EmailSender:
             if self.tokens is None:
                 raise SendFailed(f"SMTP {exc.code} (SMTPAuthenticationError)") from exc
             for token in used:  # the next attempt from the outbox asks Entra ID for a fresh token
-                self.tokens.forget(token)
+                await self.tokens.forget(token)
             raise SendFailed(f"SMTP {exc.code}: the server refused the OAuth token; give the app SMTP.SendAsApp "
                              "and the mailbox permission in Exchange Online, and turn on SMTP AUTH for the "
                              "mailbox") from exc

@@ -72,8 +72,11 @@ class ClientCredentials:
         """A valid access token, from the cache when it has more than five minutes left."""
         return await asyncio.to_thread(self._token)
 
-    def forget(self, token: str) -> None:
+    async def forget(self, token: str) -> None:
         """The resource refused `token` (401): the next `token()` asks Entra ID for a new one."""
+        await asyncio.to_thread(self._forget, token)  # the lock may be held by a token request in flight
+
+    def _forget(self, token: str) -> None:
         with self._lock:
             if self._msal is None:
                 return

@@ -100,7 +100,7 @@ class GraphSender:
         if status == 401:
             # A token Graph no longer accepts (revoked, or signed before a key roll): once,
             # drop it and ask Entra ID for a fresh one.
-            self.tokens.forget(token)
+            await self.tokens.forget(token)
             status, headers, text = await self._post(await self.tokens.token(), body)
         if 200 <= status < 300:
             return str(email["Message-ID"])
