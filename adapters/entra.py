@@ -22,6 +22,9 @@ import requests
 from adapters.dispatcher import SendFailed
 
 log = logging.getLogger("mashbot.entra")
+# msal logs a token answer that is not JSON whole, with a traceback: such an answer may hold a
+# token. The failure is reported once, without the body, as the send's reason instead.
+logging.getLogger("msal.oauth2cli.oauth2").setLevel(logging.CRITICAL)
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
 
 # Entra error codes an administrator fixes in the app registration; the reason says where.

@@ -34,14 +34,15 @@ def mail_sender(settings: Settings, *, verify: bool | str = True) -> Sender | No
     if transport == "graph":
         sender = _graph_sender_address(settings)
         graph_url = _https(settings.graph_url, "MASHBOT_GRAPH_URL", loopback_http=True)
-        tokens = ClientCredentials(entra_app(settings), graph_url + GRAPH_SCOPE, verify=verify)
-        return GraphSender(tokens, sender, settings.mail_from, graph_url=graph_url)
+        graph_tokens = ClientCredentials(entra_app(settings), graph_url + GRAPH_SCOPE, verify=verify)
+        return GraphSender(graph_tokens, sender, settings.mail_from, graph_url=graph_url)
     url = settings.smtp_url.get_secret_value().strip() if settings.smtp_url is not None else ""
     if not url:
         return None
     config = SmtpConfig.from_url(url)
-    tokens = ClientCredentials(entra_app(settings), settings.smtp_oauth_scope, verify=verify) if config.xoauth2 else None
-    return EmailSender(config, settings.mail_from, tokens=tokens)
+    smtp_tokens = ClientCredentials(entra_app(settings), settings.smtp_oauth_scope, verify=verify) \
+        if config.xoauth2 else None
+    return EmailSender(config, settings.mail_from, tokens=smtp_tokens)
 
 
 def describe_mail(settings: Settings) -> str:

@@ -223,3 +223,21 @@ async def test_attachments_and_copies_map_to_graph_file_attachments_and_cc(ms: F
     assert body["ccRecipients"] == [{"emailAddress": {"name": "CSAP team", "address": "csap-team@example.org"}},
                                     {"emailAddress": {"address": "iro@example.org"}}]
     assert body["body"]["contentType"] == "HTML" and "CH-0001" in body["body"]["content"]
+
+
+async def test_a_slow_token_endpoint_is_a_transient_failure_within_the_token_timeout(ms: Fakes) -> None:
+    entra, graph = ms
+    entra.answers = [Answer(200, '{"access_token": "late", "expires_in": 3599}', delay=1.5)]
+    sender = graph_sender(ms)
+    sender.tokens.timeout = 0.3
+    failed = await refusal(sender)
+    assert not failed.permanent and failed.reason == "could not reach the Entra ID token endpoint (ReadTimeout)"
+    assert not graph.tokens_seen
+
+
+async def test_a_broken_token_answer_is_not_logged(ms: Fakes, caplog: pytest.LogCaptureFixture) -> None:
+    entra, _ = ms
+    entra.answers = [Answer(200, '{"access_token": "eyJ-half-a-token', "application/json")]
+    with caplog.at_level("DEBUG"):
+        await refusal(graph_sender(ms))
+    assert "eyJ-half-a-token" not in caplog.text and "Traceback" not in caplog.text
