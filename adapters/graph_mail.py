@@ -109,7 +109,8 @@ class GraphSender:
     async def _post(self, token: str, body: dict[str, Any]) -> tuple[int, dict[str, str], str]:
         timeout = aiohttp.ClientTimeout(total=self.timeout)
         try:
-            async with aiohttp.ClientSession(timeout=timeout) as session:
+            # trust_env: Graph goes through the same HTTPS_PROXY / NO_PROXY as msal's token requests.
+            async with aiohttp.ClientSession(timeout=timeout, trust_env=True) as session:
                 async with session.post(self.url, json=body, headers={"Authorization": f"Bearer {token}"}) as resp:
                     return resp.status, dict(resp.headers), await resp.text(errors="replace")
         except TimeoutError as exc:

@@ -241,3 +241,15 @@ async def test_a_broken_token_answer_is_not_logged(ms: Fakes, caplog: pytest.Log
     with caplog.at_level("DEBUG"):
         await refusal(graph_sender(ms))
     assert "eyJ-half-a-token" not in caplog.text and "Traceback" not in caplog.text
+
+
+def test_a_text_only_email_maps_to_a_text_body() -> None:
+    from email.message import EmailMessage
+
+    email = EmailMessage()
+    email["To"] = "Pm East 1 <pm-east-1@example.org>"
+    email["Subject"] = "Plain"
+    email["Message-ID"] = "<mashbot.1@council.example.org>"
+    email.set_content("Only text.\n")
+    body = graph_message(email)["message"]
+    assert body["body"] == {"contentType": "Text", "content": "Only text.\n"} and "attachments" not in body
