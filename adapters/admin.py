@@ -19,9 +19,8 @@ from storage.migrate import upgrade
 
 
 async def serve(args: argparse.Namespace) -> int:
-    from adapters.web import run
-
     from adapters.mail import describe_mail
+    from adapters.web import run
 
     settings = Settings()
     print(describe_mail(settings))  # a mail setting that cannot work stops the start, before anything runs
