@@ -16,7 +16,7 @@ from cryptography.x509.oid import NameOID
 from adapters.cli import main
 from adapters.email import MailSettingsError
 from adapters.graph_mail import GraphSender
-from adapters.mail import describe_mail, entra_app, mail_sender
+from adapters.mail import describe_mail, entra_app, mail_configured, mail_sender
 from adapters.settings import Settings
 from tests.clock.support import roster_people
 from tests.ladder_harness import Ladder, local
@@ -109,6 +109,8 @@ def test_the_start_up_line_says_how_email_goes_out() -> None:
                                          "smtp://bot%40council.example.org@smtp.office365.com:587?auth=xoauth2"})) == \
         "Email: SMTP via smtp.office365.com:587 with OAuth (XOAUTH2)."
     assert describe_mail(make()).startswith("Email: not configured")
+    assert mail_configured(make(**GRAPH)) and mail_configured(make(MASHBOT_SMTP_URL="smtp://relay:25"))
+    assert not mail_configured(make()) and not mail_configured(make(MASHBOT_SMTP_URL="  "))
 
 
 def test_serve_stops_before_starting_when_graph_mail_cannot_work(
