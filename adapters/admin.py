@@ -19,9 +19,11 @@ from storage.migrate import upgrade
 
 
 async def serve(args: argparse.Namespace) -> int:
+    from adapters.mail import describe_mail
     from adapters.web import run
 
     settings = Settings()
+    print(describe_mail(settings))  # a mail setting that cannot work stops the start, before anything runs
     await upgrade(settings.database_url)
     message = await load_startup_roster(settings)
     print(message)

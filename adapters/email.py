@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import aiosmtplib
 
 from adapters.dispatcher import SendFailed
+from adapters.entra import ClientCredentials
 from bot import texts
 from bot.challenge import Message
 from bot.digest import DIGEST_KIND
@@ -30,14 +31,19 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
-class SmtpUrlError(ValueError):
+class MailSettingsError(ValueError):
+    """The mail settings cannot work; the message names the setting to fix (never a secret)."""
+
+
+class SmtpUrlError(MailSettingsError):
     """MASHBOT_SMTP_URL is not usable (the message never repeats the URL: it may hold a password)."""
 
 
 @dataclass(frozen=True)
 class SmtpConfig:
-    """Where to send: smtp://[user[:password]@]host[:port][?starttls=true|false&timeout=S],
-    or smtps:// for implicit TLS. Without `starttls`, STARTTLS is used when the server offers it."""
+    """Where to send: smtp://[user[:password]@]host[:port][?starttls=true|false&timeout=S&auth=xoauth2],
+    or smtps:// for implicit TLS. Without `starttls`, STARTTLS is used when the server offers it.
+    `auth=xoauth2`: the user signs in with an OAuth access token (Exchange Online) instead of a password."""
 
     hostname: str
     port: int
@@ -46,6 +52,7 @@ class SmtpConfig:
     use_tls: bool = False
     start_tls: bool | None = None
     timeout: float = 30.0
+    xoauth2: bool = False
 
     @classmethod
     def from_url(cls, url: str) -> SmtpConfig:
@@ -64,6 +71,12 @@ class SmtpConfig:
             timeout = float(query.get("timeout", "30"))
         except ValueError as exc:
             raise SmtpUrlError("MASHBOT_SMTP_URL: timeout must be a number of seconds") from exc
+        auth = query.get("auth", "password")
+        if auth not in {"password", "xoauth2"}:
+            raise SmtpUrlError("MASHBOT_SMTP_URL: auth must be password or xoauth2")
+        if auth == "xoauth2" and (not parts.username or parts.password):
+            raise SmtpUrlError("MASHBOT_SMTP_URL with auth=xoauth2 needs the mailbox as user and no password, "
+                               "like smtp://mashbot%40council.gov.uk@smtp.office365.com:587?auth=xoauth2")
         return cls(
             hostname=parts.hostname,
             port=port or _DEFAULT_PORTS[parts.scheme],
@@ -72,6 +85,7 @@ class SmtpConfig:
             use_tls=parts.scheme == "smtps",
             start_tls=None if start_tls is None else start_tls in _TRUE,
             timeout=timeout,
+            xoauth2=auth == "xoauth2",
         )
 
 
@@ -140,22 +154,47 @@ SmtpSend = Callable[..., Awaitable[Any]]
 
 
 class EmailSender:
-    """adapters.dispatcher.Sender for email: one SMTP conversation per message."""
+    """adapters.dispatcher.Sender for email: one SMTP conversation per message.
+
+    With `tokens` (and `auth=xoauth2` in the URL) the user signs in with AUTH XOAUTH2 and an
+    access token from Entra ID instead of a password."""
 
     channel = "email"
 
-    def __init__(self, config: SmtpConfig, mail_from: str, smtp_send: SmtpSend = aiosmtplib.send) -> None:
+    def __init__(self, config: SmtpConfig, mail_from: str, smtp_send: SmtpSend = aiosmtplib.send,
+                 tokens: ClientCredentials | None = None) -> None:
+        if config.xoauth2 and tokens is None:
+            raise MailSettingsError("MASHBOT_SMTP_URL asks for auth=xoauth2: set the Entra ID app "
+                                    "(MASHBOT_GRAPH_TENANT_ID, MASHBOT_GRAPH_CLIENT_ID and a secret or certificate)")
         self.config = config
         self.mail_from = mail_from
         self._smtp_send = smtp_send
+        self.tokens = tokens if config.xoauth2 else None
 
     async def send(self, message: Message, person: Person, *, key: str) -> str:
         email = compose(message, person, self.mail_from, key)
         c = self.config
+        sign_in: dict[str, Any] = {"password": c.password}
+        used: list[str] = []
+        if self.tokens is not None:
+            tokens = self.tokens
+
+            async def oauth_token() -> str:
+                used.append(await tokens.token())
+                return used[-1]
+
+            sign_in = {"oauth_token_generator": oauth_token}
         try:
             await self._smtp_send(email, hostname=c.hostname, port=c.port, username=c.username,
-                                  password=c.password, use_tls=c.use_tls, start_tls=c.start_tls,
-                                  timeout=c.timeout)
+                                  use_tls=c.use_tls, start_tls=c.start_tls, timeout=c.timeout, **sign_in)
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            if self.tokens is None:
+                raise SendFailed(f"SMTP {exc.code} (SMTPAuthenticationError)") from exc
+            for token in used:  # the next attempt from the outbox asks Entra ID for a fresh token
+                await self.tokens.forget(token)
+            raise SendFailed(f"SMTP {exc.code}: the server refused the OAuth token; give the app SMTP.SendAsApp "
+                             "and the mailbox permission in Exchange Online, and turn on SMTP AUTH for the "
+                             "mailbox") from exc
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]
             raise SendFailed(f"SMTP recipient refused ({', '.join(map(str, codes))})",
@@ -165,5 +204,8 @@ class EmailSender:
             # that an administrator fixes, so it is retried too until the dispatcher's bound.
             raise SendFailed(f"SMTP {exc.code} ({type(exc).__name__})") from exc
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            if self.tokens is not None and "XOAUTH2" in str(exc):
+                raise SendFailed("the SMTP server does not offer AUTH XOAUTH2 (use smtp.office365.com:587 "
+                                 "with starttls=true, or MASHBOT_MAIL=graph)") from exc
             raise SendFailed(type(exc).__name__) from exc
         return str(email["Message-ID"])

@@ -326,14 +326,11 @@ class Clockwork:
 
 def build_dispatcher(service: Service, metrics: Metrics | None = None,
                      clock: Callable[[], datetime] | None = None) -> Dispatcher:
-    """The dispatcher for a service: email when MASHBOT_SMTP_URL is set (no chat senders yet)."""
-    from adapters.email import EmailSender, SmtpConfig
+    """The dispatcher for a service: email by SMTP or Microsoft Graph (MASHBOT_MAIL), no chat senders yet."""
+    from adapters.mail import mail_sender
 
-    email: Sender | None = None
-    if service.settings.smtp_url is not None and service.settings.smtp_url.get_secret_value().strip():
-        email = EmailSender(SmtpConfig.from_url(service.settings.smtp_url.get_secret_value()),
-                            service.settings.mail_from)
-    else:
+    email: Sender | None = mail_sender(service.settings)
+    if email is None:
         log.warning("MASHBOT_SMTP_URL is not set: emails wait in the outbox until it is")
     # The service's clock: outbox rows are dated by it (the console's demo clock may run ahead).
     return Dispatcher(service.database, email=email, clock=clock or service.now, metrics=metrics)

@@ -16,6 +16,18 @@ class Settings(BaseSettings):
     secret: SecretStr | None = Field(None, alias="MASHBOT_SECRET")
     smtp_url: SecretStr | None = Field(None, alias="MASHBOT_SMTP_URL")
     mail_from: str = Field("mashbot@example.org", alias="MASHBOT_MAIL_FROM")
+    # --- mail for Microsoft 365: "smtp" (MASHBOT_SMTP_URL) or "graph"; see adapters/mail.py ---
+    mail: str = Field("smtp", alias="MASHBOT_MAIL")
+    graph_tenant_id: str | None = Field(None, alias="MASHBOT_GRAPH_TENANT_ID")
+    graph_client_id: str | None = Field(None, alias="MASHBOT_GRAPH_CLIENT_ID")
+    graph_client_secret: SecretStr | None = Field(None, alias="MASHBOT_GRAPH_CLIENT_SECRET")
+    graph_cert_path: str | None = Field(None, alias="MASHBOT_GRAPH_CERT_PATH")
+    graph_cert_thumbprint: str | None = Field(None, alias="MASHBOT_GRAPH_CERT_THUMBPRINT")
+    graph_sender: str | None = Field(None, alias="MASHBOT_GRAPH_SENDER")
+    graph_authority: str = Field("https://login.microsoftonline.com", alias="MASHBOT_GRAPH_AUTHORITY")
+    graph_url: str = Field("https://graph.microsoft.com", alias="MASHBOT_GRAPH_URL")
+    smtp_oauth_scope: str = Field("https://outlook.office365.com/.default", alias="MASHBOT_SMTP_OAUTH_SCOPE")
+    # --- end mail ---
     tick_seconds: float = Field(30, gt=0, alias="MASHBOT_TICK_SECONDS")
     host: str = Field("127.0.0.1", alias="MASHBOT_HOST")
     port: int = Field(3978, ge=0, le=65535, alias="MASHBOT_PORT")
