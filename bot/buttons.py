@@ -160,10 +160,19 @@ def _outcome_inputs(policy: Policy) -> tuple[ActionInput, ...]:
                     "Why — without names or other personal details.", max_length=MAX_RATIONALE),
     ]
     if Outcome.DE_ESCALATED.value in policy.outcomes and policy.de_escalation_levels:
+        # Not conditional: a cancelled assessment is also a de-escalation, and its case note
+        # names the level, so the field shows for both outcomes in every channel.
         inputs.append(ActionInput(
             "level", "Level to de-escalate to", InputKind.CHOICE, False,
-            "Needed when the outcome is de-escalated.",
-            choices=tuple(Option(level, f"Level {level}") for level in policy.de_escalation_levels),
+            "Needed when the outcome is de-escalated or the assessment cancelled.",
+            choices=tuple(Option(level, f"Level {level}") for level in policy.de_escalation_levels)))
+    joint = policy.joint_agreement
+    if joint and Outcome.DE_ESCALATED.value in joint.when_assessment_ends:
+        inputs.append(ActionInput(
+            "assessment_under_way", "Is a Child & Family assessment under way?", InputKind.CHOICE, False,
+            "Needed for a de-escalation: ending an assessment needs the joint agreement of the "
+            + " and ".join(role_label(r) for r in joint.roles) + ".",
+            choices=(Option("yes", "Yes: the de-escalation ends it"), Option("no", "No")),
             shown_when=("outcome", Outcome.DE_ESCALATED.value)))
     return tuple(inputs)
 
@@ -298,7 +307,9 @@ def action_command(verb: Verb | str, *, actor_id: str, reference: str, version: 
                 raise InvalidCommand(MISSING[("record_outcome", "outcome")]) from None
             level = get("level") or None
             keeps_level = kind in (Outcome.DE_ESCALATED, Outcome.ASSESSMENT_CANCELLED)
-            return RecordOutcome(**base, outcome=kind, rationale=get("rationale"), level=level if keeps_level else None)
+            under_way = {"yes": True, "no": False}.get(get("assessment_under_way").lower())
+            return RecordOutcome(**base, outcome=kind, rationale=get("rationale"), level=level if keeps_level else None,
+                                 assessment_under_way=under_way if kind is Outcome.DE_ESCALATED else None)
         case Verb.DELEGATE:
             return Delegate(**base, to_id=get("to"))
         case Verb.ACCEPT_OUTCOME:

@@ -50,6 +50,8 @@ class OutcomeRecord(BaseModel):
     by: str
     at: datetime
     case_note: str | None = None
+    assessment_under_way: bool | None = None
+    joint: bool = False  # not final until the joint-agreement roles have all agreed
 
 
 class Challenge(BaseModel):

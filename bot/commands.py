@@ -60,6 +60,7 @@ class RecordOutcome(ChallengeCommand):
     outcome: Outcome = Outcome.DECISION_UPHELD
     rationale: str = ""
     level: str | None = None
+    assessment_under_way: bool | None = None  # asked when a de-escalation may end a C&F assessment
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from bot.challenge import UNDECIDED_STATES, Channel, Event, Outcome, OutcomeReco
 from bot.errors import InvalidCommand, NotAllowed
 from bot.ladder import Change, check_free_text, require_state
 from bot.policy import Duty
+from bot.roles import role_label
 
 
 def accept(change: Change, actor: str) -> None:
@@ -32,7 +33,8 @@ def accept(change: Change, actor: str) -> None:
     change.reply = f"You own {ch.reference} at {change.stage_name()}. Due {change.due_words()}."
 
 
-def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str, level: str | None) -> None:
+def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str, level: str | None,
+                   assessment_under_way: bool | None = None) -> None:
     ch = change.challenge
     require_state(change, State.ACCEPTED, State.OPEN)
     policy = ch.policy
@@ -41,24 +43,27 @@ def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str,
     if not rationale.strip():
         raise InvalidCommand("Please give the rationale for the outcome.")
     check_free_text("Rationale", rationale)
-    note = None
-    if outcome in (Outcome.DE_ESCALATED, Outcome.ASSESSMENT_CANCELLED):
-        if outcome is Outcome.DE_ESCALATED and level not in policy.de_escalation_levels:
-            raise InvalidCommand(f"De-escalation needs the level: {' or '.join(policy.de_escalation_levels)}.")
-        if level:
-            note = texts.DE_ESCALATION_NOTE.format(rationale=rationale.strip().rstrip("."), level=level)
+    if outcome is Outcome.DE_ESCALATED and level not in policy.de_escalation_levels:
+        raise InvalidCommand(f"De-escalation needs the level: {' or '.join(policy.de_escalation_levels)}.")
+    if level is not None and level not in policy.de_escalation_levels:
+        raise InvalidCommand(f"The level must be {' or '.join(policy.de_escalation_levels)}.")
+    joint = policy.joint_agreement
+    if joint and outcome.value in joint.when_assessment_ends and assessment_under_way is None:
+        raise InvalidCommand(texts.ASK_ASSESSMENT_UNDER_WAY.format(roles=joint_role_names(joint.roles)))
+    needs_joint = joint is not None and joint.needed(outcome.value, assessment_under_way)
     old = ch.state
     ch.owner_id = ch.owner_id or actor
     ch.outcome = OutcomeRecord(kind=outcome, rationale=rationale.strip(), level=level, stage=ch.stage,
-                               by=actor, at=change.now, case_note=note)
-    joint = policy.joint_agreement
-    data: dict[str, Any] = {"decider_name": change.roster.name_of(actor), "outcome_label": texts.OUTCOME_LABELS[outcome.value],
-            "rationale": rationale.strip(), "case_note": note or ""}
-    if joint and outcome.value == joint.outcome:
+                               by=actor, at=change.now, assessment_under_way=assessment_under_way,
+                               joint=needs_joint)
+    data = outcome_data(change)
+    if needs_joint:
+        assert joint is not None
         ch.state = State.AWAITING_JOINT_AGREEMENT
         ch.joint_agreed_by = {}
         change.touch(actor, "outcome_recorded")
-        change.event("outcome_recorded", old, actor, outcome=outcome.value, level=level, joint=True)
+        change.event("outcome_recorded", old, actor, outcome=outcome.value, level=level, joint=True,
+                     assessment_under_way=assessment_under_way)
         approvers = [p for role in joint.roles for p in change.role_holders(role, area_scoped=True)]
         change.send("joint_agreement_request", approvers, **data)
         change.reply = f"Recorded. {ch.reference} waits for joint agreement ({change.names(approvers)})."
@@ -67,10 +72,39 @@ def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str,
     propose(change, old, actor, data)
 
 
+def joint_role_names(roles: Iterable[str]) -> str:
+    return " and ".join(role_label(r) for r in roles)
+
+
+def outcome_data(change: Change) -> dict[str, Any]:
+    """What every message about the recorded outcome says."""
+    ch = change.challenge
+    assert ch.outcome is not None
+    return {"decider_name": change.roster.name_of(ch.outcome.by),
+            "outcome_label": texts.OUTCOME_LABELS[ch.outcome.kind.value],
+            "rationale": ch.outcome.rationale, "case_note": ch.outcome.case_note or ""}
+
+
+def agreed_case_note(change: Change) -> str | None:
+    """The "joint decision" case note, only once a joint decision really exists: the outcome
+    ended an assessment and every joint-agreement role agreed (Lancashire)."""
+    ch = change.challenge
+    outcome = ch.outcome
+    joint = ch.policy.joint_agreement
+    if outcome is None or joint is None or not outcome.joint or not outcome.level:
+        return None
+    if set(joint.roles) - set(ch.joint_agreed_by):
+        return None
+    return texts.DE_ESCALATION_NOTE.format(rationale=outcome.rationale.rstrip("."), level=outcome.level)
+
+
 def propose(change: Change, old: State, actor: str, data: dict[str, Any]) -> None:
     """The outcome stands unless the challenger escalates within the stage window."""
     ch = change.challenge
     assert ch.outcome is not None
+    note = agreed_case_note(change)
+    if note:
+        ch.outcome = ch.outcome.model_copy(update={"case_note": note})
     ch.state = State.OUTCOME_PROPOSED
     if ch.urgent:
         floor = change.cal.hours_after(change.now, ch.policy.stage(ch.stage).urgent_limit.amount)
@@ -81,11 +115,16 @@ def propose(change: Change, old: State, actor: str, data: dict[str, Any]) -> Non
     change.event("outcome_recorded" if old is not State.AWAITING_JOINT_AGREEMENT else "joint_agreed",
                  old, actor, outcome=ch.outcome.kind.value, level=ch.outcome.level,
                  answer_due_at=ch.answer_due_at.isoformat())
-    data = data | {"answer_due": change.when(ch.answer_due_at), "at": change.when(ch.outcome.at),
-                   "record_location": ch.policy.record_location}
+    data = data | outcome_data(change) | {"answer_due": change.when(ch.answer_due_at),
+                                          "at": change.when(ch.outcome.at),
+                                          "record_location": ch.policy.record_location}
     change.send("outcome_recorded", [ch.challenger_id], **data)
     participants = [ch.challenger_id, ch.outcome.by]
     change.send("outcome_record", participants, Channel.EMAIL, **data)
+    if note:
+        writers = change.role_holders(ch.policy.notifications.case_note, area_scoped=True)
+        change.send("case_note_request", writers, **data)
+        change.event("case_note_requested", ch.state, None, to=writers)
     change.reply = (f"Outcome recorded for {ch.reference}. {change.roster.name_of(ch.challenger_id)} can accept "
                     f"or escalate by {change.when(ch.answer_due_at)}." + (f" Case note: {ch.outcome.case_note}"
                                                                          if ch.outcome.case_note else ""))
@@ -98,8 +137,8 @@ def joint_answer(change: Change, actor: str, agree: bool, reason: str) -> None:
     assert joint is not None and ch.outcome is not None
     person = change.roster.get(actor)
     roles = [r for r in joint.roles if person is not None and person.has_role(r, ch.area)]
-    if not roles:
-        raise NotAllowed(texts.NOT_YOURS.format(names=" and ".join(r.replace("_", " ") for r in joint.roles)))
+    if not roles or actor == ch.challenger_id:
+        raise NotAllowed(texts.NOT_YOURS.format(names=joint_role_names(joint.roles)))
     if not agree:
         if not reason.strip():
             raise InvalidCommand("Please give the reason for refusing.")
@@ -119,9 +158,7 @@ def joint_answer(change: Change, actor: str, agree: bool, reason: str) -> None:
         change.event("joint_agreed", State.AWAITING_JOINT_AGREEMENT, actor, roles=roles, complete=False)
         change.reply = f"Agreement noted for {ch.reference}; waiting for the other party."
         return
-    data: dict[str, Any] = {"decider_name": change.roster.name_of(ch.outcome.by),
-            "outcome_label": texts.OUTCOME_LABELS[ch.outcome.kind.value], "rationale": ch.outcome.rationale}
-    propose(change, State.AWAITING_JOINT_AGREEMENT, actor, data)
+    propose(change, State.AWAITING_JOINT_AGREEMENT, actor, outcome_data(change))
 
 
 def accept_outcome(change: Change, actor: str) -> None:

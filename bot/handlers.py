@@ -202,8 +202,8 @@ def apply(change: ladder.Change, cmd: ChallengeCommand) -> None:
             ladder.check_free_text("Reason", reason)
             ladder.escalate(change, actor, "challenger" if challenger_turn else "reviewer", change.now, reason)
             change.reply = f"{change.challenge.reference} escalated to {change.stage_name()}."
-        case RecordOutcome(outcome=outcome, rationale=rationale, level=level):
-            decisions.record_outcome(change, actor, outcome, rationale, level)
+        case RecordOutcome(outcome=outcome, rationale=rationale, level=level, assessment_under_way=under_way):
+            decisions.record_outcome(change, actor, outcome, rationale, level, under_way)
         case JointAgreementAnswer(agree=agree, reason=reason):
             decisions.joint_answer(change, actor, agree, reason)
         case AcceptOutcome():

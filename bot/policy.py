@@ -90,6 +90,8 @@ class Notifications(_Model):
     """Who is told what, by roster role."""
 
     csap: Role | None = None
+    # Who must add the agreed case note to the child's record (area-scoped: the locality's).
+    case_note: Role | None = None
     iro: Role | None = None
     edt: Role | None = None
     lessons_learned: Role | None = None
@@ -100,10 +102,19 @@ class Notifications(_Model):
 
 
 class JointAgreement(_Model):
-    """An outcome that cancels an assessment needs both of these roles to agree."""
+    """An outcome that cancels an assessment needs both of these roles to agree.
+
+    `when_assessment_ends` lists outcomes that need the same agreement when the reviewer
+    says a Child & Family assessment is under way (a de-escalation then ends it).
+    """
 
     outcome: str = "assessment_cancelled"
     roles: tuple[Role, ...] = ("mash_county_manager", "locality_senior_manager")
+    when_assessment_ends: tuple[str, ...] = ()
+
+    def needed(self, outcome: str, assessment_under_way: bool | None) -> bool:
+        """True when this outcome is not final until every role has agreed."""
+        return outcome == self.outcome or (outcome in self.when_assessment_ends and bool(assessment_under_way))
 
 
 class Policy(_Model):
@@ -169,8 +180,11 @@ class Policy(_Model):
     @classmethod
     def _joint_outcome_listed(cls, value: JointAgreement | None, info: ValidationInfo) -> JointAgreement | None:
         outcomes = info.data.get("outcomes")
-        if value is not None and outcomes is not None and value.outcome not in outcomes:
-            raise ValueError(f"outcome {value.outcome!r} is not one of this pack's outcomes")
+        if value is None or outcomes is None:
+            return value
+        for outcome in (value.outcome, *value.when_assessment_ends):
+            if outcome not in outcomes:
+                raise ValueError(f"outcome {outcome!r} is not one of this pack's outcomes")
         return value
 
     @field_validator("zone")

@@ -106,6 +106,8 @@ def required_roles(policy: Policy, areas: tuple[str, ...]) -> list[tuple[str, st
     for role in (n.csap, n.iro, n.edt, n.lessons_learned):
         if role:
             needed.append((role, None))
+    if n.case_note:  # the locality's own Practice Manager adds the case note
+        needed.extend((n.case_note, area) for area in areas)
     if policy.joint_agreement:
         needed.extend((role, None) for role in policy.joint_agreement.roles)
     return list(dict.fromkeys(needed))

@@ -17,6 +17,7 @@ ROLE_LABELS: dict[str, str] = {
     "front_door_service_manager": "Front Door Service Manager",
     "assistant_director": "Assistant Director",
     "locality_team_manager": "Locality Team Manager",
+    "locality_practice_manager": "Locality Practice Manager",
     "locality_senior_manager": "Locality Senior Manager",
     "locality_head_of_service": "Head of Service (locality)",
     "senior_manager": "Senior Manager",

@@ -23,6 +23,10 @@ DE_ESCALATION_NOTE = (
     "A reflective discussion has been held between MASH and the locality team and, owing to "
     "{rationale}, a joint decision has been made to de-escalate the case to level {level}."
 )
+ASK_ASSESSMENT_UNDER_WAY = (
+    "Say whether a Child & Family assessment is under way: a de-escalation that ends one is not "
+    "final until the {roles} jointly agree."
+)
 COMPLAINT_REDIRECT_DEFAULT = (
     "This sounds like a concern about practice rather than a disagreement about a decision. "
     "Please use the complaints procedure."
@@ -36,6 +40,7 @@ EVENT_LABELS: dict[str, str] = {
     "stage_skipped": "stage skipped",
     "outcome_recorded": "outcome recorded",
     "joint_agreed": "joint agreement given",
+    "case_note_requested": "case note sent to the locality Practice Manager",
     "joint_refused": "joint agreement refused",
     "outcome_accepted": "outcome accepted — closed",
     "closed_unanswered": "closed (outcome stood, no answer in the stage window)",
@@ -96,8 +101,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "Stage: {stage_name}. Outcome: {outcome_label}. Rationale: {rationale}. "
                        "Decided by {decider_name} at {at}. {record_location}"),
     "joint_agreement_request": ("Joint agreement needed: challenge {reference}",
-                                "{decider_name} proposes: {outcome_label}. It is not final until the "
-                                "MASH County Manager and the locality Senior Manager both agree."),
+                                "{decider_name} proposes: {outcome_label}. Rationale: {rationale}. It "
+                                "ends a Child & Family assessment, so it is not final until the MASH "
+                                "County Manager and the locality Senior Manager both agree."),
+    "case_note_request": ("Case note to add: challenge {reference}",
+                          "The joint decision on {reference} ({area}) ends the Child & Family "
+                          "assessment. Please add this case note to the child's record: {case_note}"),
     "joint_refused": ("Joint agreement refused: challenge {reference}",
                       "{actor_name} refused the proposed outcome: {reason}. The stage continues "
                       "with {owner_name}."),

@@ -52,6 +52,7 @@ def staff() -> list[Person]:
         person("county-manager", "mash_county_manager"),
         person("loc-tm-east", "locality_team_manager", areas=("East",), side="locality"),
         person("loc-sm-east", "locality_senior_manager", areas=("East",), side="locality"),
+        person("loc-pm-east", "locality_practice_manager", areas=("East",), side="locality"),
         person("practitioner", "practitioner", side="partner"),
         person("csap-team", "csap_mailbox"),
         person("iro-mailbox", "iro_mailbox"),

@@ -276,10 +276,9 @@ async def test_outcome_then_the_challenger_accepts_it(console: Console) -> None:
     await console.act_as("ava.okafor")
     await console.press(ref, "accept")
     page = await console.press(ref, "record_outcome", outcome="de_escalated", rationale="early help is in place",
-                               level="2")
+                               level="2", assessment_under_way="no")
     assert flash(page)[0].startswith(f"Done: Outcome recorded for {ref}.")
-    assert has(page, "A reflective discussion has been held between MASH and the locality team and, owing to "
-                     "early help is in place, a joint decision has been made to de-escalate the case to level 2.")
+    assert not has(page, "a joint decision has been made")  # no assessment ended, no joint decision
     await console.act_as("tara.nolan")
     inbox = await (await console.client.get("/")).text()
     assert "Accept outcome" in inbox and "Escalate to Team Manager" in inbox
@@ -288,6 +287,26 @@ async def test_outcome_then_the_challenger_accepts_it(console: Console) -> None:
     assert (await console.challenge(ref)).state is State.CLOSED
     inbox = await (await console.client.get("/")).text()
     assert re.search(r'<h2 id="section-finished">Finished <span class="count">\(1\)</span>', inbox)
+
+
+async def test_a_joint_agreed_cancellation_keeps_its_level_and_shows_the_case_note(console: Console) -> None:
+    await console.act_as("tara.nolan")
+    ref = await console.raise_challenge()
+    await console.act_as("ava.okafor")
+    page = await console.press(ref, "accept")
+    # the level is asked for a cancellation too, not hidden behind "de-escalated"
+    assert 'data-shown-when="' + ref + '-record_outcome-outcome=de_escalated"' in page
+    level_field = page[page.index(f'id="{ref}-record_outcome-level"') - 400:page.index(f'id="{ref}-record_outcome-level"')]
+    assert "data-shown-when" not in level_field.rsplit('<div class="field', 1)[-1]
+    await console.press(ref, "record_outcome", outcome="assessment_cancelled", rationale="early help is in place",
+                        level="2")
+    assert (await console.challenge(ref)).state is State.AWAITING_JOINT_AGREEMENT
+    for approver in ("joy.adebayo", "quentin.ashby"):
+        await console.act_as(approver)
+        page = await console.press(ref, "joint_agree")
+    assert (await console.challenge(ref)).state is State.OUTCOME_PROPOSED
+    assert has(page, "owing to early help is in place, a joint decision has been made to de-escalate the case "
+                     "to level 2.")
 
 
 async def test_withdraw_and_the_unknown_challenge(console: Console) -> None:

@@ -303,7 +303,8 @@ class Generator:
                 await self.act(Accept, ref, pm, t0 + h)
                 decided = self.day_at(t0, k, 15)
                 await self.act(RecordOutcome, ref, pm, decided, outcome=outcome, rationale="Reviewed with the partner.",
-                               level="2" if outcome is Outcome.DE_ESCALATED else None)
+                               level="2" if outcome is Outcome.DE_ESCALATED else None,
+                               assessment_under_way=False if outcome is Outcome.DE_ESCALATED else None)
                 await self.act(AcceptOutcome, ref, CHALLENGER, decided + h)
                 e.outcome, e.closed_at = outcome.value, decided + h
                 e.stage(0, False, k)
@@ -459,7 +460,7 @@ class Generator:
                                reason="The assessment is needed.")
                 decided = self.day_at(t0, 1, 12)
                 await self.act(RecordOutcome, ref, pm, decided, outcome=Outcome.DE_ESCALATED,
-                               rationale="agreed support at level 2", level="2")
+                               rationale="agreed support at level 2", level="2", assessment_under_way=False)
                 await self.act(AcceptOutcome, ref, CHALLENGER, decided + h)
                 e.outcome, e.closed_at = "de_escalated", decided + h
                 e.stage(0, False, 1)

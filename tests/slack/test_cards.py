@@ -16,7 +16,7 @@ import pytest
 from adapters.roster_files import demo_roster_path, load_roster_file
 from bot import views
 from bot.challenge import Outcome
-from bot.commands import Accept, RecordOutcome
+from bot.commands import Accept, JointAgreementAnswer, RecordOutcome
 from bot.views import Verb
 from cards import slack
 from cards.actions import verify
@@ -77,7 +77,10 @@ async def test_the_challengers_card_after_an_outcome_offers_accept_escalate_with
     ref = await raised(ladder)
     await ladder.act(Accept, ref, "ava.okafor", T0)
     await ladder.act(RecordOutcome, ref, "ava.okafor", T0, outcome=Outcome.DE_ESCALATED,
-                     rationale="the family engaged with early help & agreed a plan", level="1")
+                     rationale="the family engaged with early help & agreed a plan", level="1",
+                     assessment_under_way=True)
+    for approver in ("joy.adebayo", "quentin.ashby"):  # ending the assessment needs both
+        await ladder.act(JointAgreementAnswer, ref, approver, T0, agree=True)
     card = views.card_for(ladder.get(ref), ladder.store.roster, "tara.nolan", T0)
     blocks = slack.card_blocks(card, SECRET)
     golden("challenger_card_outcome", blocks)
@@ -121,7 +124,8 @@ async def test_the_record_outcome_modal_asks_for_the_outcome_rationale_and_level
     assert action is not None
     view = slack.action_modal(card, action, "signed-token")
     golden("record_outcome_modal", view)
-    assert [b["block_id"] for b in view["blocks"] if b["type"] == "input"] == ["outcome", "rationale", "level"]
+    assert [b["block_id"] for b in view["blocks"] if b["type"] == "input"] == ["outcome", "rationale", "level",
+                                                                                 "assessment_under_way"]
     assert view["private_metadata"] == "signed-token" and view["callback_id"] == slack.ACTION_CALLBACK
     assert "a joint decision has been made to de-escalate the case" in json.dumps(view)
     assert len(view["title"]["text"]) <= slack.MAX_TITLE

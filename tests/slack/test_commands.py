@@ -123,7 +123,8 @@ async def test_an_escalation_without_a_reason_is_refused_on_the_field(workspace:
     assert (await workspace.challenge(ref)).version == 1
 
 
-async def test_a_de_escalation_shows_the_case_note_wording_to_copy(workspace: Workspace) -> None:
+async def test_a_de_escalation_asks_about_the_assessment_and_claims_no_joint_decision_alone(
+        workspace: Workspace) -> None:
     ref = await raise_challenge(workspace)
     await idle(workspace)
     await workspace.press(AVA, workspace.fake.last_card(AVA), "accept")
@@ -137,9 +138,13 @@ async def test_a_de_escalation_shows_the_case_note_wording_to_copy(workspace: Wo
     assert body["response_action"] == "errors" and "level" in body["errors"], body
     body = await (await workspace.submit(AVA, view, {"outcome": "de_escalated", "rationale": "early help",
                                                      "level": "1"})).json()
+    assert body["response_action"] == "errors", body
+    assert "Child & Family assessment is under way" in json.dumps(body["errors"])
+    assert (await workspace.challenge(ref)).outcome is None  # nothing stored on a refused form
+    body = await (await workspace.submit(AVA, view, {"outcome": "de_escalated", "rationale": "early help",
+                                                     "level": "1", "assessment_under_way": "no"})).json()
     assert body["response_action"] == "update"
-    assert "owing to early help, a joint decision has been made to de-escalate the case to level 1" in \
-        view_text(body["view"])
+    assert "joint decision" not in view_text(body["view"])
     await idle_after(workspace)
-    assert "Case-note wording to copy" in json.dumps(workspace.fake.last_card(AVA).blocks)
+    assert "Case-note wording to copy" not in json.dumps(workspace.fake.last_card(AVA).blocks)
     assert (await workspace.challenge(ref)).outcome.level == "1"

@@ -113,7 +113,8 @@ async def test_owners_card_asks_for_the_outcome_in_a_show_card(ladder: Ladder) -
     record = next(a for a in card["actions"] if a["title"] == "Record outcome")
     assert record["type"] == "Action.ShowCard"
     ids = [i["id"] for i in record["card"]["body"] if "id" in i]
-    assert ids == ["record_outcome.outcome", "record_outcome.rationale", "record_outcome.level"]
+    assert ids == ["record_outcome.outcome", "record_outcome.rationale", "record_outcome.level",
+                   "record_outcome.assessment_under_way"]
 
 
 async def test_challengers_card_after_an_outcome(ladder: Ladder) -> None:

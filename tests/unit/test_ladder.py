@@ -302,20 +302,22 @@ async def test_an_unanswered_outcome_stands_when_the_window_ends() -> None:
     assert lad.store.kinds(ch.reference)[-1] == "closed_unanswered"
 
 
-async def test_de_escalation_offers_the_case_note_wording() -> None:
+async def test_a_de_escalation_with_no_assessment_under_way_claims_no_joint_decision() -> None:
     lad = Ladder()
     ch = await lad.raise_(MON)
     await lad.act(Accept, ch.reference, "pm-east-1", MON)
     with pytest.raises(InvalidCommand, match="needs the level"):
         await lad.act(RecordOutcome, ch.reference, "pm-east-1", MON, outcome=Outcome.DE_ESCALATED,
                       rationale="support already in place")
+    with pytest.raises(InvalidCommand, match="Child & Family assessment is under way"):
+        await lad.act(RecordOutcome, ch.reference, "pm-east-1", MON, outcome=Outcome.DE_ESCALATED,
+                      rationale="support already in place", level="2")
     result = await lad.act(RecordOutcome, ch.reference, "pm-east-1", MON, outcome=Outcome.DE_ESCALATED,
-                           rationale="support already in place via school", level="2")
-    note = lad.get(ch.reference).outcome.case_note  # type: ignore[union-attr]
-    assert note == ("A reflective discussion has been held between MASH and the locality team and, owing to "
-                    "support already in place via school, a joint decision has been made to de-escalate the "
-                    "case to level 2.")
-    assert note in result.reply
+                           rationale="support already in place via school", level="2", assessment_under_way=False)
+    c = lad.get(ch.reference)
+    assert c.state is State.OUTCOME_PROPOSED and c.outcome is not None and c.outcome.case_note is None
+    assert "joint decision" not in result.reply
+    assert not lad.sent("joint_agreement_request") and not lad.sent("case_note_request")
 
 
 async def cancellation_proposed() -> tuple[Ladder, str]:

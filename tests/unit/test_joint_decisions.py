@@ -1,0 +1,103 @@
+"""Lancashire's joint agreement and case note, driven through the handlers with pinned time.
+
+"Assessments should not be closed or cancelled without these joint discussions taking place
+and an agreement reached"; "the Locality Practise manager will add a case note".
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import buttons, views
+from bot.challenge import Outcome, State
+from bot.commands import Accept, JointAgreementAnswer, RecordOutcome
+from bot.errors import InvalidCommand
+from bot.texts import render
+from tests.ladder_harness import Ladder, local
+
+MON = local("2027-01-04 10:00")
+NOTE = ("A reflective discussion has been held between MASH and the locality team and, owing to "
+        "support already in place via school, a joint decision has been made to de-escalate the case to level 2.")
+
+
+async def accepted(lad: Ladder) -> str:
+    ref = (await lad.raise_(MON)).reference
+    await lad.act(Accept, ref, "pm-east-1", MON)
+    return ref
+
+
+async def test_a_de_escalation_that_ends_an_assessment_waits_for_the_joint_agreement() -> None:
+    lad = Ladder()
+    ref = await accepted(lad)
+    result = await lad.act(RecordOutcome, ref, "pm-east-1", local("2027-01-04 11:00"),
+                           outcome=Outcome.DE_ESCALATED, rationale="support already in place via school",
+                           level="2", assessment_under_way=True)
+    c = lad.get(ref)
+    assert c.state is State.AWAITING_JOINT_AGREEMENT
+    assert "joint decision" not in result.reply and c.outcome is not None and c.outcome.case_note is None
+    assert sorted(lad.sent("joint_agreement_request")) == ["county-manager", "loc-sm-east"]
+    assert not lad.sent("outcome_recorded") and not lad.sent("case_note_request")  # not final yet
+    request = lad.store.sent("joint_agreement_request")[0]
+    assert "joint decision" not in " ".join(render(request.kind, request.data))
+
+    await lad.act(JointAgreementAnswer, ref, "county-manager", local("2027-01-04 12:00"), agree=True)
+    assert lad.get(ref).state is State.AWAITING_JOINT_AGREEMENT
+    await lad.act(JointAgreementAnswer, ref, "loc-sm-east", local("2027-01-04 13:00"), agree=True)
+    c = lad.get(ref)
+    assert c.state is State.OUTCOME_PROPOSED and c.outcome is not None and c.outcome.case_note == NOTE
+    # the locality Practice Manager is asked to add the case note, and it is audited
+    assert lad.sent("case_note_request") == ["loc-pm-east"]
+    subject, body = render("case_note_request", lad.store.sent("case_note_request")[0].data)
+    assert ref in subject and NOTE in body
+    assert "case_note_requested" in lad.store.kinds(ref)
+    assert all(m.data["case_note"] == NOTE for m in lad.store.sent("outcome_record"))
+
+
+async def test_a_joint_agreed_cancellation_keeps_the_level_and_sends_the_case_note() -> None:
+    lad = Ladder()
+    ref = await accepted(lad)
+    await lad.act(RecordOutcome, ref, "pm-east-1", MON, outcome=Outcome.ASSESSMENT_CANCELLED,
+                  rationale="support already in place via school", level="2")
+    for approver in ("county-manager", "loc-sm-east"):
+        await lad.act(JointAgreementAnswer, ref, approver, local("2027-01-04 14:00"), agree=True)
+    c = lad.get(ref)
+    assert c.outcome is not None and c.outcome.level == "2" and c.outcome.case_note == NOTE
+    assert lad.sent("case_note_request") == ["loc-pm-east"]
+    challenger_says = render("outcome_recorded", lad.store.sent("outcome_recorded")[0].data)[1]
+    assert "Assessment cancelled" in challenger_says
+    card = views.card_for(c, lad.store.roster, "pm-east-1", local("2027-01-04 14:05"))
+    assert card.case_note == NOTE
+
+
+async def test_a_refused_joint_agreement_sends_no_case_note() -> None:
+    lad = Ladder()
+    ref = await accepted(lad)
+    await lad.act(RecordOutcome, ref, "pm-east-1", MON, outcome=Outcome.DE_ESCALATED,
+                  rationale="support already in place via school", level="2", assessment_under_way=True)
+    await lad.act(JointAgreementAnswer, ref, "county-manager", MON, agree=True)
+    await lad.act(JointAgreementAnswer, ref, "loc-sm-east", MON, agree=False, reason="Risk still unclear")
+    assert lad.get(ref).state is State.ACCEPTED and not lad.sent("case_note_request")
+
+
+async def test_the_outcome_form_asks_whether_an_assessment_is_under_way_and_shows_the_level_for_both() -> None:
+    lad = Ladder()
+    ref = await accepted(lad)
+    acts = buttons.reviewer_actions(lad.get(ref), lad.store.roster, "pm-east-1", MON)
+    record = next(a for a in acts if a.verb is buttons.Verb.RECORD_OUTCOME)
+    fields = {i.id: i for i in record.inputs}
+    assert fields["level"].shown_when is None  # a cancellation needs its level too
+    assert fields["assessment_under_way"].shown_when == ("outcome", "de_escalated")
+    cmd = buttons.action_command("record_outcome", actor_id="pm-east-1", reference=ref, version=2, values={
+        "outcome": "de_escalated", "rationale": "r", "level": "1", "assessment_under_way": "yes"})
+    assert isinstance(cmd, RecordOutcome) and cmd.assessment_under_way is True
+    cmd = buttons.action_command("record_outcome", actor_id="pm-east-1", reference=ref, version=2, values={
+        "outcome": "decision_upheld", "rationale": "r", "assessment_under_way": "yes"})
+    assert isinstance(cmd, RecordOutcome) and cmd.assessment_under_way is None
+
+
+async def test_a_level_outside_the_pack_is_refused() -> None:
+    lad = Ladder()
+    ref = await accepted(lad)
+    with pytest.raises(InvalidCommand, match="level must be 1 or 2"):
+        await lad.act(RecordOutcome, ref, "pm-east-1", MON, outcome=Outcome.ASSESSMENT_CANCELLED,
+                      rationale="r", level="4")
