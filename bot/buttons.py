@@ -121,12 +121,15 @@ def responsible(challenge: Challenge) -> tuple[str, ...]:
 def pending_joint_roles(challenge: Challenge, person: Person | None) -> list[str]:
     """The joint-agreement roles this person holds for the area and has not yet answered for."""
     joint = challenge.policy.joint_agreement
-    if (person is None or joint is None or challenge.state is not State.AWAITING_JOINT_AGREEMENT):
+    if (person is None or joint is None or challenge.state is not State.AWAITING_JOINT_AGREEMENT
+            or person.id == challenge.challenger_id):
         return []
     return [r for r in joint.roles if r not in challenge.joint_agreed_by and person.has_role(r, challenge.area)]
 
 
 def may_act_as_reviewer(challenge: Challenge, roster: Roster, viewer_id: str) -> bool:
+    if viewer_id == challenge.challenger_id:
+        return False  # nobody reviews their own challenge, whatever roles they hold
     return may_review(challenge.policy, roster, viewer_id, challenge.stage, challenge.area,
                       challenge.reviewers, challenge.owner_id)
 

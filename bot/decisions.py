@@ -64,7 +64,8 @@ def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str,
         change.touch(actor, "outcome_recorded")
         change.event("outcome_recorded", old, actor, outcome=outcome.value, level=level, joint=True,
                      assessment_under_way=assessment_under_way)
-        approvers = [p for role in joint.roles for p in change.role_holders(role, area_scoped=True)]
+        approvers = [p for role in joint.roles for p in change.role_holders(role, area_scoped=True)
+                     if p != ch.challenger_id]
         change.send("joint_agreement_request", approvers, **data)
         change.reply = f"Recorded. {ch.reference} waits for joint agreement ({change.names(approvers)})."
         return

@@ -31,7 +31,7 @@ from bot.commands import (
     TellCsapNonInvolvement,
     Withdraw,
 )
-from bot.errors import AlreadyActioned, NotAllowed, NotFound
+from bot.errors import AlreadyActioned, InvalidCommand, NotAllowed, NotFound
 from bot.policy import Policy
 from bot.ports import UnitOfWork
 from bot.reviewers import may_review
@@ -179,6 +179,9 @@ def authorize(challenge: Challenge, cmd: ChallengeCommand, roster: Roster) -> No
         return
     if isinstance(cmd, JointAgreementAnswer):
         return  # the ladder checks the two joint-agreement roles
+    if is_challenger and isinstance(cmd, (*REVIEWER_COMMANDS, Escalate)):
+        # Whatever roles they hold, nobody reviews their own challenge.
+        raise NotAllowed(texts.OWN_CHALLENGE.format(reference=challenge.reference))
     involved = is_challenger or may_review(challenge.policy, roster, actor, challenge.stage, challenge.area,
                                            challenge.reviewers, challenge.owner_id)
     if isinstance(cmd, (AddLesson, SetCpOrLookedAfter, TellCsapNonInvolvement)) and involved:
@@ -199,6 +202,8 @@ def apply(change: ladder.Change, cmd: ChallengeCommand) -> None:
             challenger_turn = actor == change.challenge.challenger_id and change.challenge.outcome is not None
             ladder.require_state(change, *((State.OUTCOME_PROPOSED,) if challenger_turn
                                            else (State.OPEN, State.ACCEPTED)))
+            if not challenger_turn and not reason.strip():
+                raise InvalidCommand(texts.ESCALATION_NEEDS_REASON)
             ladder.check_free_text("Reason", reason)
             ladder.escalate(change, actor, "challenger" if challenger_turn else "reviewer", change.now, reason)
             change.reply = f"{change.challenge.reference} escalated to {change.stage_name()}."

@@ -175,7 +175,8 @@ class Change:
         """Enter stage `index` (or the first stage above it that someone can take)."""
         ch = self.challenge
         cal = self.cal
-        assignment = assign(ch.policy, self.roster, index, ch.area, cal.local(start).date(), just_decided)
+        assignment = assign(ch.policy, self.roster, index, ch.area, cal.local(start).date(), just_decided,
+                            challenger=ch.challenger_id)
         for note in assignment.notes:
             self.event("stage_skipped", ch.state, None, note=note)
         ch.stage = assignment.stage
@@ -209,7 +210,7 @@ class Change:
         if ch.stage >= ch.policy.last_stage:
             return
         nxt = [p.id for p in stage_candidates(ch.policy, self.roster, ch.stage + 1, ch.area)]
-        self.send("heads_up", [p for p in nxt if p not in ch.reviewers])
+        self.send("heads_up", [p for p in nxt if p not in ch.reviewers and p != ch.challenger_id])
 
     def csap_form(self) -> dict[str, Any]:
         """Appendix 1 fields known without asking; family details come from the challenger."""

@@ -35,28 +35,40 @@ def _cover(roster: Roster, person: Person, day: date) -> Person | None:
     return None
 
 
-def present_reviewers(policy: Policy, roster: Roster, stage: int, area: str, day: date) -> tuple[str, ...]:
-    """Reviewers of one stage on `day`, with delegates standing in for people away."""
+def present_reviewers(policy: Policy, roster: Roster, stage: int, area: str, day: date,
+                      challenger: str | None = None) -> tuple[str, ...]:
+    """Reviewers of one stage on `day`, with delegates standing in for people away.
+
+    The challenger is never one of them: nobody reviews their own challenge, not even as
+    someone's delegate.
+    """
     ids: list[str] = []
     for person in stage_candidates(policy, roster, stage, area):
+        if person.id == challenger:
+            continue
         cover = _cover(roster, person, day)
-        if cover is not None and cover.id not in ids:
+        if cover is not None and cover.id not in ids and cover.id != challenger:
             ids.append(cover.id)
     return tuple(ids)
 
 
 def assign(
-    policy: Policy, roster: Roster, stage: int, area: str, day: date, just_decided: str | None = None
+    policy: Policy, roster: Roster, stage: int, area: str, day: date, just_decided: str | None = None,
+    challenger: str | None = None,
 ) -> Assignment:
     """Resolve the reviewers of `stage`, moving up the ladder when nobody can take it.
 
-    A stage is skipped when everyone holding it is away with no delegate, or when its only
-    reviewer is the person who just decided the previous stage (flat structures).
+    A stage is skipped when everyone holding it is away with no delegate, when its only
+    reviewer is the person who just decided the previous stage (flat structures), or when
+    its only holder is the challenger.
     """
     notes: list[str] = []
     for index in range(stage, len(policy.stages)):
         name = policy.stage(index).name
-        reviewers = present_reviewers(policy, roster, index, area, day)
+        reviewers = present_reviewers(policy, roster, index, area, day, challenger)
+        if not reviewers and any(p.id == challenger for p in stage_candidates(policy, roster, index, area)):
+            notes.append(f"{name}: skipped, its only reviewer raised the challenge")
+            continue
         if not reviewers:
             notes.append(f"{name}: no reviewer available (away, no delegate)")
             continue

@@ -11,6 +11,8 @@ from typing import Any
 
 ALREADY_ACTIONED = "Already actioned by {name} at {at}."
 NOT_YOURS = "This is for {names}."
+OWN_CHALLENGE = "You raised {reference}, so you cannot review it; its reviewers are chosen without you."
+ESCALATION_NEEDS_REASON = "Give the reason for escalating: the next stage and the record need it."
 ONLY_CHALLENGER = "Only the person who raised {reference} ({name}) can do this."
 UNKNOWN_PERSON = (
     "mashbot does not know you yet. Ask the mashbot administrator to add you to the roster "

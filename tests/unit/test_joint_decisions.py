@@ -10,10 +10,11 @@ import pytest
 
 from bot import buttons, views
 from bot.challenge import Outcome, State
-from bot.commands import Accept, JointAgreementAnswer, RecordOutcome
-from bot.errors import InvalidCommand
+from bot.commands import Accept, Escalate, JointAgreementAnswer, RecordOutcome
+from bot.errors import InvalidCommand, NotAllowed
+from bot.roster import Away
 from bot.texts import render
-from tests.ladder_harness import Ladder, local
+from tests.ladder_harness import Ladder, local, person, staff
 
 MON = local("2027-01-04 10:00")
 NOTE = ("A reflective discussion has been held between MASH and the locality team and, owing to "
@@ -101,3 +102,61 @@ async def test_a_level_outside_the_pack_is_refused() -> None:
     with pytest.raises(InvalidCommand, match="level must be 1 or 2"):
         await lad.act(RecordOutcome, ref, "pm-east-1", MON, outcome=Outcome.ASSESSMENT_CANCELLED,
                       rationale="r", level="4")
+
+
+# -- nobody reviews their own challenge; an escalation always has a reason ----------------
+
+async def test_a_challenger_who_holds_a_reviewer_role_is_never_in_their_own_pool() -> None:
+    # the only Team Manager is also an East Practice Manager, and raises the challenge
+    people = [p for p in staff() if p.id not in ("pm-east-2", "team-manager")]
+    people.append(person("pm-east-2", "practice_manager", "mash_team_manager", areas=("East",)))
+    lad = Ladder(people=people)
+    ch = await lad.raise_(MON, actor_id="pm-east-2")
+    assert ch.reviewers == ("pm-east-1",)
+    assert "pm-east-2" not in lad.sent("review_requested")
+    with pytest.raises(NotAllowed, match="cannot review it"):
+        await lad.act(Accept, ch.reference, "pm-east-2", MON)
+    card = views.card_for(lad.get(ch.reference), lad.store.roster, "pm-east-2", MON)
+    assert "accept" not in [a.verb.value for a in card.actions]
+    # their pool colleague escalates; the challenger also holds Stage 1's role, so it skips to Stage 2
+    await lad.act(Escalate, ch.reference, "pm-east-1", local("2027-01-04 11:00"), reason="Needs a manager's view")
+    c = lad.get(ch.reference)
+    assert c.stage == 2 and c.reviewers == ("senior-manager",)
+    assert any("its only reviewer raised the challenge" in e.detail.get("note", "")
+               for e in lad.store.events if e.kind == "stage_skipped")
+
+
+async def test_a_challenger_is_not_a_delegate_cover_or_heads_up_for_their_own_challenge() -> None:
+    people = [p for p in staff() if p.id not in ("pm-east-1", "team-manager")]
+    people += [person("pm-east-1", "practice_manager", areas=("East",), delegate="practitioner",
+                      away=(Away(start=MON.date(), end=MON.date()),)),
+               person("team-manager", "mash_team_manager")]
+    people = [p if p.id != "practitioner" else person("practitioner", "practitioner", "mash_team_manager",
+                                                       side="partner") for p in people]
+    lad = Ladder(people=people)
+    ch = await lad.raise_(MON, urgent=True, urgent_reason="Immediate risk at home tonight")
+    assert ch.reviewers == ("pm-east-2",)  # pm-east-1 is away and their delegate raised it
+    assert lad.sent("heads_up") == ["team-manager"]
+
+
+async def test_an_empty_escalation_reason_is_refused_by_the_core() -> None:
+    lad = Ladder()
+    ch = await lad.raise_(MON)
+    for reason in ("", "   "):
+        with pytest.raises(InvalidCommand, match="reason for escalating"):
+            await lad.act(Escalate, ch.reference, "pm-east-1", MON, reason=reason)
+    assert lad.get(ch.reference).stage == 0 and lad.store.kinds(ch.reference) == ["raised"]
+
+
+async def test_the_challenger_cannot_approve_their_own_joint_agreement() -> None:
+    people = [p for p in staff() if p.id != "loc-sm-east"]
+    people.append(person("loc-sm-east", "locality_senior_manager", "locality_team_manager", areas=("East",),
+                         side="locality"))
+    people.append(person("loc-sm-east-2", "locality_senior_manager", areas=("East",), side="locality"))
+    lad = Ladder(people=people)
+    ref = (await lad.raise_(MON, actor_id="loc-sm-east")).reference
+    await lad.act(Accept, ref, "pm-east-1", MON)
+    await lad.act(RecordOutcome, ref, "pm-east-1", MON, outcome=Outcome.ASSESSMENT_CANCELLED, rationale="r", level="2")
+    assert sorted(lad.sent("joint_agreement_request")) == ["county-manager", "loc-sm-east-2"]
+    with pytest.raises(NotAllowed):
+        await lad.act(JointAgreementAnswer, ref, "loc-sm-east", MON, agree=True)
