@@ -243,7 +243,7 @@ def set_cp_or_looked_after(change: Change, actor: str, value: bool) -> None:
     change.event("cp_flag_set", ch.state, actor, value=value)
     n = ch.policy.notifications
     if value and n.iro_when_cp_or_looked_after:
-        change.send("iro_notice", change.role_holders(n.iro), Channel.EMAIL)
+        change.notice("iro_notice", change.role_holders(n.iro))
     change.reply = f"{ch.reference} updated."
 
 
@@ -269,8 +269,7 @@ def tell_csap(change: Change, actor: str, detail: str) -> None:
     change.touch(actor, "csap_told")
     change.event("csap_told", ch.state, actor)
     text = detail.strip() or "An agency maintains a position of non-involvement in a life-threatening case."
-    change.send("csap_non_involvement", change.role_holders(ch.policy.notifications.csap), Channel.EMAIL,
-                detail=text)
+    change.notice("csap_non_involvement", change.role_holders(ch.policy.notifications.csap), detail=text)
     change.reply = "The CSAP team has been told."
 
 
@@ -294,8 +293,8 @@ def send_stage3_form(change: Change, actor: str, family: Sequence[tuple[str, str
     ch.stage3_form_sent_at = change.now
     change.touch(actor, "stage3_form_sent")
     change.event("stage3_form_sent", ch.state, actor)  # no details: they are not kept
-    change.send("stage3_form", change.role_holders(ch.policy.notifications.csap), Channel.EMAIL,
-                form=form, personal_keys=["form.family"])
+    change.notice("stage3_form", change.role_holders(ch.policy.notifications.csap),
+                  form=form, personal_keys=["form.family"])
     change.reply = "The Stage 3 form has been emailed to the CSAP team; mashbot keeps no family details."
 
 

@@ -138,6 +138,11 @@ class Change:
             self.messages.append(Message(kind=kind, to=person_id, reference=self.challenge.reference,
                                          channel=channel, data=data))
 
+    def notice(self, kind: str, to: Iterable[str], **extra: Any) -> None:
+        """An email to a service mailbox (IRO, EDT, CSAP): it carries the case reference the
+        challenger gave, since those teams cannot act on a CH- number alone."""
+        self.send(kind, to, Channel.EMAIL, case_reference=self.challenge.case_reference, **extra)
+
     def role_holders(self, role: str | None, area_scoped: bool = False) -> list[str]:
         if role is None:
             return []
@@ -200,8 +205,7 @@ class Change:
         if ch.urgent:
             self.heads_up()
         if Duty.CSAP_FORM in ch.policy.stage(ch.stage).duties:
-            self.send("csap_form", self.role_holders(ch.policy.notifications.csap), Channel.EMAIL,
-                      form=self.csap_form())
+            self.notice("csap_form", self.role_holders(ch.policy.notifications.csap), form=self.csap_form())
             self.send("family_details_request", [ch.challenger_id])
 
     def heads_up(self) -> None:
@@ -230,9 +234,9 @@ class Change:
         ch = self.challenge
         n = ch.policy.notifications
         if ch.cp_or_looked_after and n.iro_when_cp_or_looked_after:
-            self.send("iro_notice", self.role_holders(n.iro), Channel.EMAIL)
+            self.notice("iro_notice", self.role_holders(n.iro))
         if ch.urgent and n.edt_outside_office_hours and not self.cal.is_open(self.now):
-            self.send("edt_notice", self.role_holders(n.edt), Channel.EMAIL)
+            self.notice("edt_notice", self.role_holders(n.edt))
 
 
 # -- raising ------------------------------------------------------------------------------

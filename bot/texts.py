@@ -119,9 +119,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "delegated": ("Challenge {reference} delegated to you",
                   "{actor_name} delegated {reference} ({area}, {stage_name}) to you. Due {due}."),
     "csap_form": ("Stage 3 Monitoring Information: challenge {reference}",
-                  "Stage 3 reached for {reference}. Monitoring form pre-filled from the audit trail."),
+                  "Stage 3 reached for {reference} (case reference {case_reference}). Monitoring form "
+                  "pre-filled from the audit trail."),
     "stage3_form": ("Stage 3 Monitoring Information form: challenge {reference}",
-                    "The completed Stage 3 Monitoring Information form for {reference} ({area}). "
+                    "The completed Stage 3 Monitoring Information form for {reference} ({area}, case "
+                    "reference {case_reference}). "
                     "mashbot does not keep the family details."),
     "family_details_request": ("Stage 3 form: family details needed for {reference}",
                                "{reference} reached Stage 3. Please send the family details for the "
@@ -129,13 +131,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "not kept by mashbot."),
     "iro_notice": ("IRO notice: challenge {reference}",
                    "A professional challenge {reference} ({area}) concerns a child with a child "
-                   "protection plan or who is looked after. Stage: {stage_name}."),
+                   "protection plan or who is looked after. Case reference: {case_reference}. "
+                   "Stage: {stage_name}."),
     "edt_notice": ("EDT notice: urgent challenge {reference} out of hours",
-                   "An urgent challenge {reference} ({area}) was raised outside office hours."),
+                   "An urgent challenge {reference} ({area}, case reference {case_reference}) was "
+                   "raised outside office hours."),
     "lesson_learned": ("Lesson learned from challenge {reference}",
                        "{category_label}: {text}"),
     "csap_non_involvement": ("CSAP: non-involvement in a life-threatening case ({reference})",
-                             "{detail}"),
+                             "Case reference: {case_reference}. {detail}"),
 }
 
 
