@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from datetime import datetime
+from datetime import date, datetime
 
 from adapters import bootstrap
 from adapters.policy_files import describe_policy, load_policy
@@ -13,6 +13,7 @@ from adapters.settings import Settings
 from bot.challenge import UNDECIDED_STATES, Challenge
 from bot.errors import InvalidCommand
 from bot.ladder import calendar_of
+from bot.policy import Policy
 from bot.roster import Roster
 from bot.timeline import timeline as audit_timeline
 from storage.migrate import upgrade
@@ -118,8 +119,13 @@ def _policy_arg(value: str | None) -> str:
     return value or Settings().policy
 
 
+def _today(policy: Policy) -> date:
+    return datetime.now(calendar_of(policy).zone).date()
+
+
 async def policy_show(args: argparse.Namespace) -> int:
-    print(describe_policy(load_policy(_policy_arg(args.file))))
+    policy = load_policy(_policy_arg(args.file))
+    print(describe_policy(policy, _today(policy)))
     return 0
 
 
@@ -127,6 +133,8 @@ async def policy_check(args: argparse.Namespace) -> int:
     name = _policy_arg(args.file)
     policy = load_policy(name)
     print(f"Policy {name} is valid: {policy.title}, {len(policy.stages)} stages.")
+    for warning in policy.review_warnings(_today(policy)):
+        print(f"WARNING: {warning}")  # a warning, not an error: the pack still loads
     return 0
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -269,6 +270,7 @@ def _notifications(policy: Policy) -> list[str]:
         f"  IRO:             {_roles([n.iro])}{iro_when}",
         f"  EDT:             {_roles([n.edt])}{edt_when}",
         f"  Lessons learned: {_roles([n.lessons_learned])}",
+        f"  Case note:       {_roles([n.case_note])}{' (of the area; adds the agreed case note)' if n.case_note else ''}",
         f"  Breach:          {_roles(n.breach)}",
         f"  Daily digest:    {_roles(n.digest)}",
     ]
@@ -279,15 +281,36 @@ def _joint(policy: Policy) -> str:
     if joint is None:
         return "none"
     label = OUTCOME_LABELS.get(joint.outcome, joint.outcome).split(" (")[0]
-    return f"{label} needs the agreement of both {' and '.join(role_label(role) for role in joint.roles)}"
+    also = "".join(f"; {OUTCOME_LABELS.get(o, o).split(' (')[0].lower()} too when a C&F assessment is under way"
+                   for o in joint.when_assessment_ends)
+    return f"{label} needs the agreement of both {' and '.join(role_label(role) for role in joint.roles)}{also}"
 
 
-def describe_policy(policy: Policy) -> str:
-    """The pack as plain text: the ladder as a table, then clocks, limits and recipients."""
+def _when(day: date | None) -> str:
+    return f"{day:%d %B %Y}" if day else "not stated"
+
+
+def _source(policy: Policy, today: date) -> list[str]:
+    src = policy.source
+    lines = []
+    if src is not None:
+        lines += [f"Source:           {'; '.join(src.documents)}",
+                  f"Version:          {src.version}",
+                  f"Approved:         {_when(src.approved)}",
+                  f"Review by:        {_when(src.review_by)}"]
+        if src.expires:
+            lines.append(f"Expires:          {_when(src.expires)}")
+    return lines + [f"WARNING: {warning}" for warning in policy.review_warnings(today)]
+
+
+def describe_policy(policy: Policy, today: date | None = None) -> str:
+    """The pack as plain text: where it comes from, the ladder as a table, then clocks,
+    limits and recipients. `today` dates the review-date warnings (none when not given)."""
     rows = [_STAGE_COLUMNS, *(_stage_row(i, stage) for i, stage in enumerate(policy.stages))]
     closures = ", ".join(day.isoformat() for day in policy.closure_days) or "none"
     lines = [
         f"{policy.title} ({policy.name})",
+        *(_source(policy, today) if today else []),
         "",
         *_table(rows),
         "",

@@ -117,11 +117,34 @@ class JointAgreement(_Model):
         return outcome == self.outcome or (outcome in self.when_assessment_ends and bool(assessment_under_way))
 
 
+class PackSource(_Model):
+    """Where a pack's rules come from, and until when its source document is in date."""
+
+    documents: tuple[str, ...] = Field(min_length=1)
+    version: str = "not stated"
+    approved: date | None = None
+    review_by: date | None = None
+    expires: date | None = None
+
+    def warnings(self, today: date) -> list[str]:
+        """What the person running the service must know about the source document's dates."""
+        found: list[str] = []
+        if self.expires is not None and self.expires < today:
+            found.append(f"the source document expired on {self.expires:%d %B %Y}")
+        if self.review_by is None:
+            found.append("the source document gives no review date; ask its owner whether it is current")
+        elif self.review_by < today:
+            found.append(f"the source document's review date {self.review_by:%d %B %Y} has passed; "
+                         "check with its owner that the pack still matches the current procedure")
+        return found
+
+
 class Policy(_Model):
     """One policy pack (Lancashire, North Tyneside, Solihull, Coventry or a service's own)."""
 
     name: str = Field(pattern=r"^[a-z0-9-]+$")
     title: str
+    source: PackSource | None = None
     zone: str = "Europe/London"
     holiday_region: Literal["England", "Wales", "Scotland", "NorthernIreland"] = "England"
     closure_days: tuple[date, ...] = ()
@@ -197,6 +220,12 @@ class Policy(_Model):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    def review_warnings(self, today: date) -> list[str]:
+        """Warnings about the pack's source document on `today` (expired, review overdue)."""
+        if self.source is None:
+            return ["the pack does not say which document it comes from (add `source`)"]
+        return self.source.warnings(today)
 
     def calendar(self) -> WorkingCalendar:
         """The working-day calendar this pack defines."""

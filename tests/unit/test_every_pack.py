@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
+
+from adapters.cli import main
+from adapters.policy_files import describe_policy, load_policy, pack_names
 from bot.commands import Accept, Escalate, SendStage3Form, SetCpOrLookedAfter, TellCsapNonInvolvement
 from bot.texts import render
 from tests.ladder_harness import Ladder, local
@@ -41,3 +47,40 @@ async def test_csap_notices_and_forms_carry_the_case_reference() -> None:
     assert "case reference LCS246810" in bodies(lad, "csap_form")[0]
     await lad.act(SendStage3Form, ch.reference, "practitioner", MON, family=(("parents", "Two parents"),))
     assert "case reference LCS246810" in bodies(lad, "stage3_form")[0]
+
+
+# -- where each pack comes from, and whether its source is still in date --------------------
+
+@pytest.mark.parametrize("name", pack_names())
+def test_every_shipped_pack_names_its_source_document_version_and_dates(name: str) -> None:
+    policy = load_policy(name)
+    assert policy.source is not None and policy.source.documents and policy.source.version
+    assert policy.source.approved is not None
+    text = describe_policy(policy, date(2026, 12, 2))
+    assert "Source:" in text and "Version:" in text and "Approved:" in text and "Review by:" in text
+
+
+def test_north_tyneside_warns_that_its_review_date_passed_and_it_expired() -> None:
+    policy = load_policy("north-tyneside")
+    assert policy.review_warnings(date(2021, 12, 31)) == []  # in date on its review day
+    warnings = policy.review_warnings(date(2022, 1, 1))
+    assert len(warnings) == 1 and "review date 31 December 2021 has passed" in warnings[0]
+    later = describe_policy(policy, date(2026, 12, 2))
+    assert "WARNING: the source document expired on 31 March 2022" in later
+    assert "Version:          1.0" in later and "Approved:         31 December 2019" in later
+
+
+def test_a_pack_without_a_source_or_review_date_is_flagged() -> None:
+    policy = load_policy("lancashire")
+    assert policy.review_warnings(date(2026, 12, 2)) == [
+        "the source document gives no review date; ask its owner whether it is current"]
+    bare = policy.model_copy(update={"source": None})
+    assert "does not say which document" in bare.review_warnings(date(2026, 12, 2))[0]
+
+
+def test_policy_check_and_show_warn_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["policy", "check", "north-tyneside"]) == 0  # a warning, not a failure
+    out = capsys.readouterr().out
+    assert "Policy north-tyneside is valid" in out and "WARNING: the source document's review date 31 December 2021" in out
+    assert main(["policy", "show", "solihull"]) == 0
+    assert "WARNING: the source document's review date 01 October 2017 has passed" in capsys.readouterr().out
