@@ -108,7 +108,11 @@ MISSING = {
     ("add_lesson", "category"): "Choose what kind of lesson it is.",
     ("add_lesson", "text"): "Describe the lesson.",
     ("mark_urgent", "reason"): "Say why this is urgent: what is the immediate risk?",
+    ("mark_urgent", "protective_action"): "Say what immediate protective action has been taken.",
 }
+PROTECTIVE_ACTION_LABEL = "Immediate protective action taken"
+PROTECTIVE_ACTION_HELP = ("What has been done to reduce the risk of harm whilst the dispute is ongoing, "
+                          "without personal details.")
 
 
 # --- who is who ------------------------------------------------------------------------
@@ -262,7 +266,9 @@ def challenger_actions(ch: Challenge) -> tuple[ActionView, ...]:
     if ch.state in UNDECIDED_STATES and not ch.urgent:
         acts.append(_action(ch, Verb.MARK_URGENT, "Mark urgent", Style.DANGER, (ActionInput(
             "reason", "Why it is urgent", InputKind.LONG_TEXT, True,
-            "The immediate or life-threatening risk, without personal details.", max_length=MAX_REASON),),
+            "The immediate or life-threatening risk, without personal details.", max_length=MAX_REASON),
+            ActionInput("protective_action", PROTECTIVE_ACTION_LABEL, InputKind.LONG_TEXT, True,
+                        PROTECTIVE_ACTION_HELP, max_length=MAX_REASON)),
             help_text="The time limit becomes hours and the next level is told at once."))
     if ch.is_active and ch.stage3_form_sent_at is None and _stage3_reached(ch):
         acts.append(_action(ch, Verb.SEND_STAGE3_FORM, "Send the Stage 3 form to CSAP", Style.PRIMARY,
@@ -326,7 +332,7 @@ def action_command(verb: Verb | str, *, actor_id: str, reference: str, version: 
         case Verb.ADD_LESSON:
             return AddLesson(**base, category=get("category"), text=get("text"))
         case Verb.MARK_URGENT:
-            return MarkUrgent(**base, reason=get("reason"))
+            return MarkUrgent(**base, reason=get("reason"), protective_action=get("protective_action"))
         case Verb.FLAG_CP:
             return SetCpOrLookedAfter(**base, value=True)
         case Verb.TELL_CSAP:

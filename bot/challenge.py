@@ -74,6 +74,8 @@ class Challenge(BaseModel):
     reason_text: str
     urgent: bool = False
     urgent_reason: str | None = None
+    # "immediate action to reduce the risk of harm ... whilst the dispute is ongoing"
+    protective_action: str | None = None
     cp_or_looked_after: bool = False
     rag: str | None = None
     policy: Policy

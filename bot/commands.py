@@ -24,6 +24,7 @@ class RaiseChallenge:
     raised_by: ChallengerType = ChallengerType.PROFESSIONAL
     urgent: bool = False
     urgent_reason: str | None = None
+    protective_action: str | None = None  # what was done at once to reduce the risk (urgent only)
     cp_or_looked_after: bool = False
     rag: str | None = None
 
@@ -88,6 +89,7 @@ class Delegate(ChallengeCommand):
 @dataclass(frozen=True)
 class MarkUrgent(ChallengeCommand):
     reason: str = ""
+    protective_action: str = ""
 
 
 @dataclass(frozen=True)

@@ -214,20 +214,24 @@ def delegate(change: Change, actor: str, to_id: str) -> None:
     change.reply = f"{ch.reference} delegated to {target.name}."
 
 
-def mark_urgent(change: Change, actor: str, reason: str) -> None:
+def mark_urgent(change: Change, actor: str, reason: str, protective_action: str = "") -> None:
     ch = change.challenge
     require_state(change, *UNDECIDED_STATES)
     if ch.urgent:
         raise InvalidCommand(f"{ch.reference} is already urgent.")
     if not reason.strip():
         raise InvalidCommand("An urgent challenge needs a reason (immediate or life-threatening risk).")
+    if not protective_action.strip():
+        raise InvalidCommand(texts.PROTECTIVE_ACTION_NEEDED)
     check_free_text("Urgent reason", reason)
+    check_free_text("Protective action", protective_action)
     ch.urgent = True
     ch.urgent_reason = reason.strip()
+    ch.protective_action = protective_action.strip()
     ch.due_at = min(ch.due_at, change.stage_due(change.now))
     ch.next_nudge_at = None
     change.touch(actor, "marked_urgent")
-    change.event("marked_urgent", ch.state, actor, due_at=ch.due_at.isoformat())
+    change.event("marked_urgent", ch.state, actor, due_at=ch.due_at.isoformat(), protective_action_recorded=True)
     change.send("review_requested", (ch.owner_id,) if ch.owner_id else ch.reviewers)
     change.heads_up()
     change.notices_on_raise()

@@ -217,8 +217,8 @@ def apply(change: ladder.Change, cmd: ChallengeCommand) -> None:
             decisions.withdraw(change, actor, reason)
         case Delegate(to_id=to_id):
             decisions.delegate(change, actor, to_id)
-        case MarkUrgent(reason=reason):
-            decisions.mark_urgent(change, actor, reason)
+        case MarkUrgent(reason=reason, protective_action=protective_action):
+            decisions.mark_urgent(change, actor, reason, protective_action)
         case SetCpOrLookedAfter(value=value):
             decisions.set_cp_or_looked_after(change, actor, value)
         case AddLesson(category=category, text=text):

@@ -258,10 +258,13 @@ def raise_challenge(cmd: RaiseChallenge, *, policy: Policy, roster: Roster, now:
         raise InvalidCommand(f"RAG rating must be one of {', '.join(policy.rag_limits)}.")
     if cmd.urgent and not (cmd.urgent_reason or "").strip():
         raise InvalidCommand("An urgent challenge needs a reason (immediate or life-threatening risk).")
+    if cmd.urgent and not (cmd.protective_action or "").strip():
+        raise InvalidCommand(texts.PROTECTIVE_ACTION_NEEDED)
     if not cmd.reason_text.strip():
         raise InvalidCommand("Please give a short reason for the challenge.")
     for label, text in (("Reason", cmd.reason_text), ("Requested outcome", cmd.requested_outcome),
-                        ("Urgent reason", cmd.urgent_reason or ""), ("Agency", cmd.agency)):
+                        ("Urgent reason", cmd.urgent_reason or ""), ("Agency", cmd.agency),
+                        ("Protective action", cmd.protective_action or "")):
         check_free_text(label, text)
     challenge = Challenge(
         reference=reference, case_reference=case_ref, area=cmd.area, agency=cmd.agency,
@@ -269,6 +272,7 @@ def raise_challenge(cmd: RaiseChallenge, *, policy: Policy, roster: Roster, now:
         decision_challenged=cmd.decision_challenged, requested_outcome=cmd.requested_outcome,
         reason_category=cmd.reason_category, reason_text=cmd.reason_text, urgent=cmd.urgent,
         urgent_reason=cmd.urgent_reason if cmd.urgent else None,
+        protective_action=(cmd.protective_action or "").strip() or None if cmd.urgent else None,
         cp_or_looked_after=cmd.cp_or_looked_after, rag=cmd.rag, policy=policy, raised_at=now,
         stage_started_at=now, due_at=now, last_actor_id=cmd.actor_id, last_action_at=now,
         last_action="raised",
@@ -276,6 +280,7 @@ def raise_challenge(cmd: RaiseChallenge, *, policy: Policy, roster: Roster, now:
     change = Change(challenge, roster, now)
     change.start_stage(0, now, just_decided=None)
     change.event("raised", None, cmd.actor_id, urgent=cmd.urgent, raised_by=cmd.raised_by.value,
+                 protective_action_recorded=challenge.protective_action is not None,
                  reason_category=cmd.reason_category, cp_or_looked_after=cmd.cp_or_looked_after,
                  due_at=challenge.due_at.isoformat())
     change.announce_stage()

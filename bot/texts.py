@@ -11,6 +11,10 @@ from typing import Any
 
 ALREADY_ACTIONED = "Already actioned by {name} at {at}."
 NOT_YOURS = "This is for {names}."
+PROTECTIVE_ACTION_NEEDED = (
+    "Protective action: say what immediate action has been taken to reduce the risk of harm "
+    "whilst the dispute is ongoing (for example a strategy discussion requested)."
+)
 OWN_CHALLENGE = "You raised {reference}, so you cannot review it; its reviewers are chosen without you."
 ESCALATION_NEEDS_REASON = "Give the reason for escalating: the next stage and the record need it."
 ONLY_CHALLENGER = "Only the person who raised {reference} ({name}) can do this."

@@ -291,6 +291,8 @@ def _card(kind: CardKind, ch: Challenge, roster: Roster, viewer_id: str, now: da
         facts.append(Fact("Due", due))
     if ch.urgent:
         facts.append(Fact("Urgent", "Yes — a speedy response is needed"))
+        if ch.protective_action:
+            facts.append(Fact("Protective action taken", ch.protective_action))
     if ch.cp_or_looked_after:
         facts.append(Fact("Child protection plan / looked after", "Yes"))
     return CardView(

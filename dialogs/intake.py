@@ -46,6 +46,7 @@ LABELS = {
     "reason_text": "Why you disagree",
     "urgent": "Urgent: immediate or life-threatening risk",
     "urgent_reason": "Why it is urgent",
+    "protective_action": "Immediate protective action taken",
     "cp_or_looked_after": "The child has a child protection plan or is looked after",
 }
 HELP = {
@@ -57,6 +58,7 @@ HELP = {
     "reason_text": "Briefly, without names, dates of birth, addresses or other personal details.",
     "urgent": "The next manager is told at once and the time limit is counted in hours.",
     "urgent_reason": "The immediate risk, without personal details.",
+    "protective_action": "What has been done to reduce the risk of harm whilst the dispute is ongoing.",
     "cp_or_looked_after": "The IRO is told where the policy asks for it.",
 }
 RAISED_BY_LABELS = {
@@ -88,6 +90,7 @@ ERRORS = {
     "reason_category": "Choose the reason for the challenge.",
     "reason_text": "Say briefly why you disagree.",
     "urgent_reason": "Say why this is urgent: what is the immediate risk?",
+    "protective_action": "Say what immediate protective action has been taken whilst the dispute is ongoing.",
     "rag": "Choose the contact's RAG rating: {choices}.",
 }
 NOT_A_REFERENCE = "That is not a case reference."
@@ -102,8 +105,9 @@ MAX_LENGTHS = {
     "requested_outcome": 300,
     "reason_text": 1000,
     "urgent_reason": 500,
+    "protective_action": 500,
 }
-FREE_TEXT = ("agency", "requested_outcome", "reason_text", "urgent_reason")
+FREE_TEXT = ("agency", "requested_outcome", "reason_text", "urgent_reason", "protective_action")
 
 _ON = frozenset({"true", "on", "yes", "1"})
 _OFF = frozenset({"false", "off", "no", "0", ""})
@@ -148,6 +152,7 @@ class IntakeAnswers(BaseModel):
     urgent: bool
     urgent_reason: str | None
     cp_or_looked_after: bool
+    protective_action: str | None = None
     is_complaint: bool
     rag: str | None = None
 
@@ -212,6 +217,7 @@ def intake_form(
         _text("reason_text", long=True),
         _toggle("urgent"),
         replace(_text("urgent_reason", long=True, required=False), shown_when=("urgent", TOGGLE_ON)),
+        replace(_text("protective_action", long=True, required=False), shown_when=("urgent", TOGGLE_ON)),
         _toggle("cp_or_looked_after"),
     )
     if rag_ratings:  # Coventry: the limits follow the contact's RAG rating
@@ -332,6 +338,7 @@ def _challenge(answers: _Answers, reference: str, area: str, category: str) -> I
         "reason_text": answers.free_text("reason_text"),
         "urgent": urgent,
         "urgent_reason": answers.free_text("urgent_reason") if urgent else None,
+        "protective_action": answers.free_text("protective_action") if urgent else None,
         "cp_or_looked_after": answers.toggle("cp_or_looked_after"),
         "is_complaint": False,
         "rag": answers.choice("rag") if answers.form.has("rag") else None,
@@ -389,5 +396,6 @@ def to_command(answers: IntakeAnswers, actor_id: str) -> RaiseChallenge | Redire
         decision_challenged=answers.decision_challenged, requested_outcome=answers.requested_outcome,
         reason_category=answers.reason_category, reason_text=answers.reason_text, agency=answers.agency,
         raised_by=ChallengerType(answers.raised_by), urgent=answers.urgent, urgent_reason=answers.urgent_reason,
+        protective_action=answers.protective_action,
         cp_or_looked_after=answers.cp_or_looked_after, rag=answers.rag,
     )

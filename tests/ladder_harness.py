@@ -80,6 +80,8 @@ class Ladder:
             reason_category="level_of_need", reason_text="Risk from repeated missing episodes not weighed.",
         )
         fields.update(overrides)
+        if fields.get("urgent") and "protective_action" not in overrides:
+            fields["protective_action"] = "Strategy discussion requested with the police"
         result = await self.bot.raise_challenge(RaiseChallenge(**fields), now)
         assert result.challenge is not None
         return result.challenge

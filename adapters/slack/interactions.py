@@ -41,11 +41,13 @@ Respond = Callable[..., Awaitable[Any]]
 # Which intake field a core error about the raise belongs to (by how its message starts).
 _RAISE_ERROR_FIELDS = (("Case reference", "case_reference"), ("Area", "area"), ("This policy accepts", "raised_by"),
                        ("RAG", "rag"), ("An urgent", "urgent_reason"), ("Urgent reason", "urgent_reason"),
+                       ("Protective action", "protective_action"),
                        ("Requested outcome", "requested_outcome"), ("Agency", "agency"),
                        ("Reason", "reason_text"), ("Please give a short reason", "reason_text"))
 # Which action input a core error about free text belongs to.
 _ACTION_ERROR_INPUTS = (("Rationale", "rationale"), ("Reason", "reason"), ("Lesson", "text"), ("Detail", "detail"),
-                        ("Urgent reason", "reason"), ("De-escalation", "level"), ("Outcome", "outcome"))
+                        ("Urgent reason", "reason"), ("De-escalation", "level"), ("Outcome", "outcome"),
+                        ("Protective action", "protective_action"), ("Say whether a Child", "assessment_under_way"))
 
 
 def _field_for(message: str, table: tuple[tuple[str, str], ...], present: Mapping[str, Any], default: str) -> str:

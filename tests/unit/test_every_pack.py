@@ -8,6 +8,8 @@ import pytest
 
 from adapters.cli import main
 from adapters.policy_files import describe_policy, load_policy, pack_names
+from bot import views
+from bot.errors import InvalidCommand
 from bot.commands import Accept, Escalate, SendStage3Form, SetCpOrLookedAfter, TellCsapNonInvolvement
 from bot.texts import render
 from tests.ladder_harness import Ladder, local
@@ -84,3 +86,23 @@ def test_policy_check_and_show_warn_on_the_command_line(capsys: pytest.CaptureFi
     assert "Policy north-tyneside is valid" in out and "WARNING: the source document's review date 31 December 2021" in out
     assert main(["policy", "show", "solihull"]) == 0
     assert "WARNING: the source document's review date 01 October 2017 has passed" in capsys.readouterr().out
+
+
+# -- urgent challenges record the immediate protective action ----------------------------------
+
+@pytest.mark.parametrize("name", pack_names())
+async def test_an_urgent_raise_needs_the_immediate_protective_action_and_the_reviewer_sees_it(name: str) -> None:
+    lad = Ladder(name)
+    extra = {"rag": "Red"} if lad.policy.rag_limits else {}
+    with pytest.raises(InvalidCommand, match="whilst the dispute is ongoing"):
+        await lad.raise_(MON, urgent=True, urgent_reason="Immediate risk tonight", protective_action="  ", **extra)
+    with pytest.raises(InvalidCommand, match="postcode"):
+        await lad.raise_(MON, urgent=True, urgent_reason="Immediate risk tonight",
+                         protective_action="Police sent to PR1 2AB", **extra)
+    assert lad.store.challenges == {}
+    ch = await lad.raise_(MON, urgent=True, urgent_reason="Immediate risk tonight",
+                          protective_action="Strategy discussion requested", **extra)
+    assert ch.protective_action == "Strategy discussion requested"
+    assert lad.store.events[0].detail["protective_action_recorded"] is True
+    card = views.card_for(ch, lad.store.roster, ch.reviewers[0], MON)
+    assert ("Protective action taken", "Strategy discussion requested") in [(f.label, f.value) for f in card.facts]

@@ -31,9 +31,10 @@ FIELD_IDS = (
     "reason_text",
     "urgent",
     "urgent_reason",
+    "protective_action",
     "cp_or_looked_after",
 )
-FREE_TEXT_FIELDS = ("agency", "requested_outcome", "reason_text", "urgent_reason")
+FREE_TEXT_FIELDS = ("agency", "requested_outcome", "reason_text", "urgent_reason", "protective_action")
 
 GOOD: dict[str, str | bool | None] = {
     "case_reference": " lcs123456 ",
@@ -140,7 +141,8 @@ def test_a_good_submission_validates() -> None:
 
 
 def test_an_urgent_challenge_keeps_its_reason() -> None:
-    result = validate(urgent="on", urgent_reason="Immediate risk of harm tonight.", cp_or_looked_after="yes")
+    result = validate(urgent="on", urgent_reason="Immediate risk of harm tonight.", cp_or_looked_after="yes",
+                      protective_action="Police visit arranged.")
     assert result.answers is not None
     assert result.answers.urgent and result.answers.cp_or_looked_after
     assert result.answers.urgent_reason == "Immediate risk of harm tonight."
@@ -240,14 +242,24 @@ def test_free_text_over_its_limit_is_refused(field_id: str, limit: int) -> None:
 
 
 def test_urgent_without_a_reason_is_refused() -> None:
-    message = error_for("urgent_reason", "  ", urgent=True)
+    message = error_for("urgent_reason", "  ", urgent=True, protective_action="Police visit arranged.")
     assert message == "Say why this is urgent: what is the immediate risk?"
+
+
+def test_urgent_asks_for_the_immediate_protective_action_taken() -> None:
+    form = intake_form(levels_of_need=LEVELS)
+    assert form.field("protective_action").shown_when == ("urgent", TOGGLE_ON)
+    message = error_for("protective_action", " ", urgent=True, urgent_reason="Immediate risk tonight.")
+    assert message == "Say what immediate protective action has been taken whilst the dispute is ongoing."
+    result = validate(urgent=True, urgent_reason="Immediate risk tonight.", protective_action=" Police visit arranged. ")
+    assert result.answers is not None and result.answers.protective_action == "Police visit arranged."
+    assert validate(protective_action="left over").answers.protective_action is None  # type: ignore[union-attr]
 
 
 def test_every_error_is_reported_at_once() -> None:
     result = validate(case_reference="", area="West", reason_text="", urgent="yes")
     assert result.answers is None
-    assert set(result.errors) == {"case_reference", "area", "reason_text", "urgent_reason"}
+    assert set(result.errors) == {"case_reference", "area", "reason_text", "urgent_reason", "protective_action"}
 
 
 # --- identifiers are refused in free text --------------------------------------------------
@@ -266,7 +278,8 @@ def test_every_error_is_reported_at_once() -> None:
     ],
 )
 def test_identifiers_are_refused_in_every_free_text_field(field_id: str, identifier: str) -> None:
-    message = error_for(field_id, f"see {identifier}", urgent=True, urgent_reason="Immediate risk tonight.")
+    message = error_for(field_id, f"see {identifier}", urgent=True, urgent_reason="Immediate risk tonight.",
+                        protective_action="Police asked to visit tonight.")
     assert message.startswith(IDENTIFIER_MESSAGE_START)
     assert "use the case reference instead" in message
 

@@ -242,8 +242,12 @@ async def test_urgent_clock_is_plain_elapsed_time_across_the_clocks_going_forwar
 async def test_marking_urgent_later_shortens_the_due_time_and_warns_the_next_level() -> None:
     lad = Ladder()
     ch = await lad.raise_(MON)
-    await lad.act(MarkUrgent, ch.reference, "practitioner", local("2027-01-04 11:00"), reason="New information")
+    with pytest.raises(InvalidCommand, match="immediate action has been taken"):
+        await lad.act(MarkUrgent, ch.reference, "practitioner", local("2027-01-04 11:00"), reason="New information")
+    await lad.act(MarkUrgent, ch.reference, "practitioner", local("2027-01-04 11:00"), reason="New information",
+                  protective_action="Strategy discussion requested")
     c = lad.get(ch.reference)
+    assert c.protective_action == "Strategy discussion requested"
     assert c.urgent and as_local(c.due_at) == "Mon 04 Jan 2027 15:00"
     assert lad.sent("heads_up") == ["team-manager"]
     with pytest.raises(NotAllowed, match="Only the person who raised"):
