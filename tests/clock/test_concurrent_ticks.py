@@ -30,7 +30,8 @@ async def raise_all(raise_: object, n: int) -> None:
     for i in range(n):
         urgent = i % 5 == 0
         await raise_(RAISED[i % len(RAISED)], area=AREAS[i % 4], urgent=urgent,  # type: ignore[operator]
-                     urgent_reason="Immediate risk." if urgent else None)
+                     urgent_reason="Immediate risk." if urgent else None,
+                     protective_action="Strategy discussion requested." if urgent else None)
 
 
 async def db_outbox(database: Database) -> Counter:

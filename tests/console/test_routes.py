@@ -368,7 +368,8 @@ async def test_the_team_managers_five_working_days_run_out_and_it_escalates_itse
 
 async def test_urgent_path_and_breach_can_be_watched(console: Console) -> None:
     await console.act_as("tara.nolan")
-    ref = await console.raise_challenge(urgent="yes", urgent_reason="Immediate risk of harm tonight.")
+    ref = await console.raise_challenge(urgent="yes", urgent_reason="Immediate risk of harm tonight.",
+                                        protective_action="Strategy discussion requested.")
     for _ in range(4):  # 4 hours per stage, clock hours, four stages
         for _ in range(4):
             await _move(console, "hour")

@@ -216,7 +216,8 @@ async def test_inbox_puts_what_needs_the_viewer_first(ladder: Ladder) -> None:
                                                             reason="no")),
     ("add_lesson", {"category": "training_need", "text": "t"},
      AddLesson(actor_id="a", reference="R", version=3, category="training_need", text="t")),
-    ("mark_urgent", {"reason": "risk"}, MarkUrgent(actor_id="a", reference="R", version=3, reason="risk")),
+    ("mark_urgent", {"reason": "risk", "protective_action": "police visit"},
+     MarkUrgent(actor_id="a", reference="R", version=3, reason="risk", protective_action="police visit")),
     ("flag_cp", {}, SetCpOrLookedAfter(actor_id="a", reference="R", version=3, value=True)),
     ("tell_csap", {}, TellCsapNonInvolvement(actor_id="a", reference="R", version=3)),
 ])

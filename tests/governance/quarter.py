@@ -212,7 +212,8 @@ class Generator:
             decision_challenged=e.level if e.level != "other" else "other", requested_outcome="A Level 3 assessment",
             reason_category=e.reason, reason_text="The partner's information was not weighed.", agency=e.typed_agency,
             raised_by=ChallengerType(e.raised_by), urgent=urgent,
-            urgent_reason="Risk of harm tonight." if urgent else None, cp_or_looked_after=cp), at)
+            urgent_reason="Risk of harm tonight." if urgent else None,
+            protective_action="Strategy discussion requested." if urgent else None, cp_or_looked_after=cp), at)
         assert result.challenge is not None
         ref = result.challenge.reference
         e.reference = ref
@@ -434,7 +435,8 @@ class Generator:
             case "marked_urgent":
                 ref = await raise_(t0)
                 await self.act(Accept, ref, pm, t0 + h)
-                await self.act(MarkUrgent, ref, CHALLENGER, t0 + 90 * timedelta(minutes=1), reason="New information.")
+                await self.act(MarkUrgent, ref, CHALLENGER, t0 + 90 * timedelta(minutes=1), reason="New information.",
+                               protective_action="Strategy discussion requested.")
                 if cp:
                     e.notices["iro_notice"] += 1  # marking urgent repeats the raise notices
                 await self.act(RecordOutcome, ref, pm, t0 + 2 * h, outcome=Outcome.DECISION_REVISED, rationale="Agreed.")

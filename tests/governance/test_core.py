@@ -76,7 +76,8 @@ async def test_marking_urgent_moves_the_due_time_the_stage_is_judged_by() -> Non
     ladder = Ladder(policy())
     t0 = local("2026-05-05 10:00")
     ch = await ladder.raise_(t0)
-    await ladder.act(MarkUrgent, ch.reference, "practitioner", t0, reason="New information tonight.")
+    await ladder.act(MarkUrgent, ch.reference, "practitioner", t0, reason="New information tonight.",
+                     protective_action="Strategy discussion requested.")
     await ladder.act(RecordOutcome, ch.reference, "pm-east-1", t0 + timedelta(hours=5),
                      outcome=Outcome.DECISION_REVISED, rationale="Agreed.")
     facts = challenge_facts(ladder.get(ch.reference), ladder.store.events)
