@@ -357,8 +357,7 @@ async def digest_command(dry_run: bool, day: date | None, now: datetime | None) 
     if day is not None:
         now = datetime.combine(day, DIGEST_TIME, tzinfo=cal.zone)
     else:
-        now = now or utc_now()
-        now = now if now.tzinfo else now.replace(tzinfo=cal.zone)
+        now = service.rehearsal_now(now)
     day = cal.local(now).date()
     try:
         if not dry_run:

@@ -58,11 +58,14 @@ async def metrics_view(request: web.Request) -> web.Response:
 # --- end metrics -----------------------------------------------------------------------------
 
 
-def create_app(service: bootstrap.Service, *, scheduler: bool = False, host: str | None = None) -> web.Application:
+def create_app(service: bootstrap.Service, *, scheduler: bool = False, host: str | None = None,
+               jobs: bool = True) -> web.Application:
     """The web app for a built service; the service is closed with the app.
 
     `scheduler=True` (what `mashbot serve` uses) starts the tick and digest jobs with the app
-    and stops them, letting a running tick finish, before the service closes."""
+    and stops them, letting a running tick finish, before the service closes. `jobs=False`
+    wires the same scheduler and dispatcher (with every channel's sender) without starting
+    the jobs: what a one-off command such as cron's `mashbot tick` sends with."""
     app = web.Application()
     app[SERVICE] = service
     app[METRICS] = Metrics()
@@ -79,7 +82,8 @@ def create_app(service: bootstrap.Service, *, scheduler: bool = False, host: str
         app[CLOCKWORK] = build_clockwork(service, app[METRICS])
 
         async def clock_lifecycle(app: web.Application) -> AsyncIterator[None]:
-            app[CLOCKWORK].start()
+            if jobs:
+                app[CLOCKWORK].start()
             try:
                 yield
             finally:
