@@ -33,6 +33,7 @@ from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import
 from adapters.bootstrap import Service, build, utc_now
 from adapters.dispatcher import Dispatcher, DispatchReport, Sender
 from adapters.metrics import Metrics
+from adapters.settings import Settings
 from bot.digest import (
     DIGEST_TIME,
     Digest,
@@ -336,7 +337,19 @@ def build_dispatcher(service: Service, metrics: Metrics | None = None,
     else:
         log.warning("MASHBOT_SMTP_URL is not set: emails wait in the outbox until it is")
     # The service's clock: outbox rows are dated by it (the console's demo clock may run ahead).
-    return Dispatcher(service.database, email=email, clock=clock or service.now, metrics=metrics)
+    return Dispatcher(service.database, email=email, clock=clock or service.now, metrics=metrics,
+                      **outbox_lease(service.settings))
+
+
+def outbox_lease(settings: Settings) -> dict[str, float]:
+    """The claim lease and its heartbeat; a heartbeat of more than a third of the lease could
+    let a claim lapse under a slow database, so it is shortened (with a warning)."""
+    lease, heartbeat = settings.outbox_lease_seconds, settings.outbox_heartbeat_seconds
+    if heartbeat > lease / 3:
+        log.warning("MASHBOT_OUTBOX_HEARTBEAT_SECONDS=%g is more than a third of MASHBOT_OUTBOX_LEASE_SECONDS=%g: "
+                    "using %g", heartbeat, lease, lease / 3)
+        heartbeat = lease / 3
+    return {"lease": lease, "heartbeat": heartbeat}
 
 
 def build_clockwork(service: Service, metrics: Metrics | None = None, **kwargs: Any) -> Clockwork:
