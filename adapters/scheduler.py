@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.bootstrap import Service, build, utc_now
 from adapters.dispatcher import Dispatcher, DispatchReport, Sender
@@ -37,6 +38,7 @@ from adapters.settings import Settings
 from bot.digest import (
     DIGEST_TIME,
     Digest,
+    FailedMessage,
     as_message,
     build_digests,
     previous_digest_time,
@@ -47,12 +49,15 @@ from bot.ladder import calendar_of
 from bot.policy import WEEKDAYS, Policy
 from storage.database import Database
 from storage.dispatch_queries import challenges_for_digest
+from storage.outbox_admin import undelivered
 from storage.marks import DIGEST, LAST_SUCCESS, TICK, digest_key, last_digests
 
 log = logging.getLogger("mashbot.scheduler")
 
 # A digest's "since" never reaches further back than this (someone back from long leave).
 MAX_DIGEST_LOOKBACK = timedelta(days=14)
+# A message given up on is listed in every digest until it is retried, for at most this long.
+UNDELIVERED_LOOKBACK = timedelta(days=7)
 # A tick still running this long after it started counts as alive (a catch-up after a
 # long outage may take minutes); beyond it /healthz says the tick is late.
 RUNNING_TICK_GRACE = 600.0
@@ -97,7 +102,14 @@ async def prepare_digests(database: Database, policy: Policy, now: datetime,
         roster = await uow.people.roster()
         lasts = {pid: max(t, floor) for pid, t in (await last_digests(uow.session)).items() if t < now}
         challenges = await challenges_for_digest(uow.session, min([default_since, *lasts.values()]))
-    return build_digests(challenges, roster, policy, now, default_since, lasts, cal=cal)
+        failed = await failed_messages(uow.session, now)
+    return build_digests(challenges, roster, policy, now, default_since, lasts, cal=cal, failed=failed)
+
+
+async def failed_messages(session: AsyncSession, now: datetime) -> list[FailedMessage]:
+    """Messages given up on in the last UNDELIVERED_LOOKBACK and not retried since."""
+    return [FailedMessage(e.kind, e.recipient, e.channel, e.reference, e.created_at)
+            for e in await undelivered(session, now - UNDELIVERED_LOOKBACK)]
 
 
 async def queue_digests(database: Database, policy: Policy, now: datetime, at: time = DIGEST_TIME,

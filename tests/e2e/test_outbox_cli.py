@@ -64,3 +64,13 @@ def test_retry_needs_an_id_or_all_failed(cli) -> None:  # type: ignore[no-untype
     with pytest.raises(SystemExit) as exit_info:
         cli("outbox", "retry")
     assert exit_info.value.code == 2
+
+
+def test_the_digest_dry_run_lists_who_was_not_reached(cli) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    queue_and_fail()
+    code, out = cli("digest", "--dry-run", "--date", "2027-01-05")
+    assert code == 0
+    farid = out.split("To: Farid Khan")[1].split("To: ")[0]  # all areas: sees the failure
+    assert "1 message could not be delivered" in farid
+    assert "CSAP form to Tara Nolan by email about CH-22222, queued Mon 4 Jan, 10:00" in farid
+    assert SECRET not in out
