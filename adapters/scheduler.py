@@ -31,7 +31,7 @@ from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.bootstrap import Service, build, utc_now
+from adapters.bootstrap import Service, build, serving_dispatcher, utc_now
 from adapters.dispatcher import Dispatcher, DispatchReport, Sender
 from adapters.metrics import Metrics
 from adapters.settings import Settings
@@ -392,13 +392,11 @@ async def digest_command(dry_run: bool, day: date | None, now: datetime | None) 
                 return 0
             counts = (f"Digest for {day.isoformat()}: {len(run.queued)} queued, {len(run.already)} already sent, "
                       f"{len(run.empty)} with nothing to report")
-            if service.settings.has_channel_credentials:
-                # Only `serve` holds the Slack/Teams senders: sending here would email chat users instead.
-                print(f"{counts}; the running `mashbot serve` sends them (Slack, Teams or email).")
-                return 0
-            at = now
-            report = await build_dispatcher(service, clock=lambda: at).run_once()
-            print(f"{counts}; {report.sent} message(s) sent, {report.waiting + report.retrying} waiting.")
+            # The dispatcher `serve` runs, with every configured channel: a cron-only service sends too.
+            async with serving_dispatcher(service) as dispatcher:
+                report = await dispatcher.run_once()
+            print(f"{counts}; {report.sent} message(s) sent, {report.waiting + report.retrying} waiting"
+                  + (f", {report.failed} failed (see `mashbot outbox list --failed`)." if report.failed else "."))
             return 0
         if not cal.is_working_day(day):
             print(f"{day.isoformat()} is not a working day: the 08:30 job sends no digest then. As it would read:")

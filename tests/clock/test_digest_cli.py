@@ -93,13 +93,3 @@ def test_a_real_run_queues_once_and_sends_by_email(cli: Run, monkeypatch: pytest
 
     asyncio.run(with_server())
     assert received == [2]
-
-
-def test_with_a_chat_channel_configured_the_cli_only_queues_for_serve_to_send(
-        cli: Run, monkeypatch: pytest.MonkeyPatch, pin_clock: Callable[[datetime], None]) -> None:
-    raise_on("2027-01-05 10:00")
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", "not-used-here")
-    monkeypatch.setenv("MASHBOT_SMTP_URL", "smtp://127.0.0.1:9")  # nothing listens: a send would fail
-    pin_clock(local("2027-01-06 08:30"))
-    code, out = cli("digest")
-    assert code == 0 and "2 queued" in out and "the running `mashbot serve` sends them" in out

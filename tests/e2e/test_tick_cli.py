@@ -7,6 +7,9 @@ import asyncio
 
 import pytest
 
+from adapters import bootstrap
+from bot.commands import Accept
+
 from tests.clock.smtp_server import smtp_server
 from tests.e2e.test_cli import cli, raise_challenge  # noqa: F401 - the shared fixture
 from tests.ladder_harness import local
@@ -33,10 +36,28 @@ def test_a_rehearsed_tick_shows_what_would_happen_and_changes_nothing(cli, pin_c
     assert cli("challenges", "show", ref)[1] == before
     assert cli("audit", "verify")[1] == audit_before
     assert cli("outbox", "list")[1] == outbox_before
-    # so a card pressed now is not "already actioned" weeks ahead, and the real tick still does the work
+    # the real tick still does the work at its time
     pin_clock(local("2027-01-05 17:00"))
     code, out = cli("tick", "--no-send")
     assert "1 due, 1 changed" in out
+
+
+def test_a_card_pressed_after_a_rehearsal_is_not_already_actioned_in_the_future(cli) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    ref = raise_challenge(local("2027-01-04 10:00"))
+    assert cli("tick", "--now", "2027-02-15T09:00")[0] == 0  # weeks ahead: the whole ladder, rehearsed
+
+    async def press() -> str:
+        service = bootstrap.build()
+        try:
+            result = await service.mashbot.handle(Accept(actor_id="ava.okafor", reference=ref, version=1),
+                                                  local("2027-01-04 11:00"))
+        finally:
+            await service.close()
+        return result.reply
+
+    reply = asyncio.run(press())  # raises AlreadyActioned ("... by mashbot (time limit) at ...") if it wrote
+    assert "already" not in reply.lower()
+    assert "accepted" in cli("challenges", "show", ref)[1]
 
 
 def test_a_rehearsal_in_the_far_future_walks_the_whole_ladder_and_keeps_nothing(cli) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
