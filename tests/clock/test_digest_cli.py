@@ -93,3 +93,12 @@ def test_a_real_run_queues_once_and_sends_by_email(cli: Run, monkeypatch: pytest
 
     asyncio.run(with_server())
     assert received == [2]
+
+
+def test_now_without_dry_run_only_rehearses(cli: Run, pin_clock: Callable[[datetime], None]) -> None:
+    raise_on("2027-01-05 10:00")
+    code, out = cli("digest", "--now", "2027-01-06T08:30")
+    assert code == 0 and "--now rehearses and changes nothing" in out and "To: Farid Khan" in out
+    pin_clock(local("2027-01-06 08:30"))
+    code, out = cli("digest")  # nothing was claimed by the rehearsal: today's digests still go
+    assert code == 0 and "2 queued, 0 already sent" in out

@@ -137,6 +137,7 @@ async def test_a_killed_replicas_claimed_messages_are_sent_by_another_within_a_m
             assert await _wait_for(all_sent, 60), await _statuses(database)
             took = time.monotonic() - killed
             assert took < 60
+            print(f"recovered {len(RECIPIENTS)} messages {took:.1f}s after SIGKILL (lease {LEASE}s, tick {TICK}s)")
             assert took < recovery_bound(LEASE, TICK) + 5  # the lease, the survivor's next run, the sends
             assert sorted(rcpt for e in inbox.received for rcpt in e.rcpt_tos) == sorted(_emails(RECIPIENTS))
     finally:
