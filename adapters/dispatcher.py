@@ -272,7 +272,7 @@ class Dispatcher:
         if message.channel is Channel.EMAIL or not self.chat:
             return "no email configured (MASHBOT_SMTP_URL) to send it"
         chats = " or ".join(s.channel.capitalize() for s in self.chat)
-        return (f"the recipient has no {chats} identity in the roster and no email is configured "
+        return (f"mashbot cannot reach the recipient in {chats} and no email is configured "
                 "(MASHBOT_SMTP_URL) to send it instead")
 
     async def _put_back(self, item: OutboxItem, reason: str, report: DispatchReport) -> None:

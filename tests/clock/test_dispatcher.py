@@ -257,7 +257,7 @@ async def test_a_waiting_row_says_what_is_missing(roster_db: Database) -> None:
     await Dispatcher(roster_db, chat=(FakeChat(),), clock=Clock()).run_once()
     assert [r["last_error"] for r in await rows(roster_db)] == [
         "no email configured (MASHBOT_SMTP_URL) to send it",
-        "the recipient has no Slack identity in the roster and no email is configured (MASHBOT_SMTP_URL) "
+        "mashbot cannot reach the recipient in Slack and no email is configured (MASHBOT_SMTP_URL) "
         "to send it instead"]
     assert all(r["status"] == "pending" for r in await rows(roster_db))
 
