@@ -207,15 +207,9 @@ async def challenges_show(args: argparse.Namespace) -> int:
 
 
 async def tick(args: argparse.Namespace) -> int:
-    service = bootstrap.build()
-    now = service.rehearsal_now(args.now)
-    try:
-        report = await service.mashbot.tick(now)
-    finally:
-        await service.close()
-    print(f"tick at {now.isoformat()}: {report.examined} due, {report.changed} changed, "
-          f"{report.events} events, {report.messages} messages queued")
-    return 0
+    from adapters.tick_command import tick_command
+
+    return await tick_command(args)
 
 
 async def due(args: argparse.Namespace) -> int:

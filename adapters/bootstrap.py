@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from adapters.policy_files import load_policy
 from adapters.settings import Settings
@@ -12,6 +15,9 @@ from bot.handlers import Mashbot
 from bot.ladder import calendar_of
 from bot.policy import Policy
 from storage.database import Database
+
+if TYPE_CHECKING:
+    from adapters.dispatcher import Dispatcher
 
 # Crockford-style alphabet without look-alikes (0/O, 1/I/L, U), so references read aloud well.
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -57,3 +63,21 @@ def build(settings: Settings | None = None) -> Service:
     policy = load_policy(settings.policy)
     mashbot = Mashbot(uow=database.uow, policy=policy, new_reference=new_reference)
     return Service(settings=settings, database=database, policy=policy, mashbot=mashbot)
+
+
+@asynccontextmanager
+async def serving_dispatcher(service: Service) -> AsyncIterator[Dispatcher]:
+    """The outbox dispatcher `mashbot serve` runs -- email and every configured chat channel,
+    wired the same way -- for a one-off command such as cron's `mashbot tick`. No job is
+    started and no port is opened. The service is closed when the block ends."""
+    from aiohttp import web
+
+    from adapters.web import CLOCKWORK, create_app
+
+    app = create_app(service, scheduler=True, jobs=False)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()  # the channels' start-up and clean-up hooks (e.g. Slack drains its tasks)
+    try:
+        yield app[CLOCKWORK].dispatcher
+    finally:
+        await runner.cleanup()

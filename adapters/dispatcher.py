@@ -10,12 +10,19 @@ Guarantees (DESIGN §5):
   until `give_up_after` from the row's creation; then it is recorded `failed` with a reason
   that holds no case details.
 - With no way to send a row (SMTP not configured and no chat channel), rows stay pending and
-  nothing is claimed; a warning without case details is logged once per change.
+  nothing is claimed; a warning without case details is logged once per change, and the
+  rows' last error says what is missing (`mashbot outbox list --pending` shows it).
+- Claims are short leases (`lease` seconds) that a heartbeat renews every `heartbeat`
+  seconds while the batch is being sent. A renewal only touches rows still carrying this
+  claim's attempt number, so it never extends a claim another dispatcher took over. If the
+  process dies, its rows are free again within `lease` seconds and the next dispatch run of
+  any replica sends them (see `recovery_bound`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html  # teams (issue 5): the digest's "emailed instead" note
 import logging
 import random
@@ -95,6 +102,19 @@ class DispatchReport:
     errors: list[str] = field(default_factory=list)
 
 
+DEFAULT_LEASE = 20.0
+DEFAULT_HEARTBEAT = 5.0
+NOTHING_CONFIGURED = ("nothing is configured to send it: no email (MASHBOT_SMTP_URL) and no chat channel "
+                      "(Slack or Teams)")
+
+
+def recovery_bound(lease: float, dispatch_every: float) -> float:
+    """Worst-case seconds from a dispatcher's death until another one takes its claimed rows:
+    the last heartbeat left at most `lease` seconds on them, and the survivor's next run
+    (every tick, `dispatch_every` seconds) claims them once that has run out."""
+    return lease + dispatch_every
+
+
 def backoff(attempt: int, base: float, cap: float) -> float:
     """Seconds before retry number `attempt` (1 = the first retry): base·2^(attempt-1), capped."""
     return float(min(cap, base * 2 ** max(attempt - 1, 0)))
@@ -113,6 +133,8 @@ class Dispatcher:
     max_delay: float = 3600.0
     jitter: float = 0.1  # +/- this fraction of each delay, so replicas do not retry in step
     send_timeout: float = 60.0
+    lease: float = DEFAULT_LEASE  # seconds a claim lasts unless its heartbeat renews it
+    heartbeat: float = DEFAULT_HEARTBEAT  # seconds between renewals while a batch is sent
     batch: int = 10
     max_per_run: int = 500
     metrics: Metrics | None = None
@@ -137,8 +159,16 @@ class Dispatcher:
                 items, roster = await self._claim(self.clock())
                 if not items:
                     break
-                for item in items:
-                    await self._deliver(item, roster, report)
+                held = {item.id: item.attempts for item in items}
+                beat = asyncio.create_task(self._keep_claims(held))
+                try:
+                    for item in items:
+                        await self._deliver(item, roster, report)
+                        held.pop(item.id, None)
+                finally:
+                    beat.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await beat
                 # no early exit on a short batch: after-send hooks may have queued more rows
             return report
 
@@ -148,12 +178,28 @@ class Dispatcher:
         if report.waiting and not self._warned_idle:
             log.warning("%d outbox message(s) wait: no email (MASHBOT_SMTP_URL) or chat channel is "
                         "configured; they stay pending until one is", report.waiting)
+            async with self.database.uow() as uow:  # so `mashbot outbox list` says why they wait
+                await uow.outbox.note_waiting(NOTHING_CONFIGURED)
+                await uow.commit()
             self._warned_idle = True
 
+    async def _keep_claims(self, held: dict[int, int]) -> None:
+        """Renew the lease on this batch's rows not yet done, until cancelled."""
+        while True:
+            await asyncio.sleep(self.heartbeat)
+            if not held:
+                continue
+            try:
+                async with self.database.uow() as uow:
+                    await uow.outbox.renew(dict(held), self.clock() + timedelta(seconds=self.lease))
+                    await uow.commit()
+            except Exception as exc:  # noqa: BLE001 - the lease may lapse (a resend at worst); keep trying
+                log.warning("outbox: could not renew the claim on %d message(s): %s", len(held), type(exc).__name__)
+
     async def _claim(self, now: datetime) -> tuple[list[OutboxItem], Roster]:
-        # The lease covers a whole batch of slow sends, so no other replica takes a row
-        # while this one may still be sending it.
-        lease = timedelta(seconds=self.send_timeout * self.batch + 60)
+        # A short lease, renewed by `_keep_claims` while this process sends the batch: if it
+        # dies, another replica takes the rows within `lease` seconds.
+        lease = timedelta(seconds=self.lease)
         async with self.database.uow() as uow:
             items = await uow.outbox.claim_pending(now, self.batch, lease=lease)
             roster = await uow.people.roster()
@@ -183,7 +229,7 @@ class Dispatcher:
             if self.chat:
                 message = emailed_instead(message, [s.channel for s in self.chat])
         if self.email is None:
-            raise SendFailed("no chat conversation with the recipient and no email configured")
+            raise SendFailed("no chat conversation with the recipient and no email configured (MASHBOT_SMTP_URL)")
         return await self.email.send(message, person, key=key)
     # --- end teams ---
 
@@ -195,7 +241,7 @@ class Dispatcher:
             if person is None:
                 raise SendFailed("recipient is no longer in the roster", permanent=True)
             if sender is None:
-                await self._put_back(item, report)
+                await self._put_back(item, self._missing(item.message), report)
                 return
             external_id = await asyncio.wait_for(self._send(item, person), self.send_timeout)  # teams (issue 5)
         except SendFailed as exc:
@@ -221,11 +267,18 @@ class Dispatcher:
         if self.metrics:
             self.metrics.sent(channel)
 
-    async def _put_back(self, item: OutboxItem, report: DispatchReport) -> None:
+    def _missing(self, message: Message) -> str:
+        """What is not configured, in the words of the setting to fix."""
+        if message.channel is Channel.EMAIL or not self.chat:
+            return "no email configured (MASHBOT_SMTP_URL) to send it"
+        chats = " or ".join(s.channel.capitalize() for s in self.chat)
+        return (f"mashbot cannot reach the recipient in {chats} and no email is configured "
+                "(MASHBOT_SMTP_URL) to send it instead")
+
+    async def _put_back(self, item: OutboxItem, reason: str, report: DispatchReport) -> None:
         """No sender for this row yet (its channel is not configured): keep it pending, undated."""
         async with self.database.uow() as uow:
-            await uow.outbox.mark_failed(item.id, "no channel configured to reach the recipient",
-                                         self.clock() + timedelta(seconds=self.max_delay))
+            await uow.outbox.mark_failed(item.id, reason, self.clock() + timedelta(seconds=self.max_delay))
             await uow.commit()
         report.waiting += 1
 

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     smtp_oauth_scope: str = Field("https://outlook.office365.com/.default", alias="MASHBOT_SMTP_OAUTH_SCOPE")
     # --- end mail ---
     tick_seconds: float = Field(30, gt=0, alias="MASHBOT_TICK_SECONDS")
+    # An outbox claim lasts this long unless renewed; a dead replica's messages are sent by
+    # another within lease + tick seconds. The heartbeat renews it while a batch is sent.
+    outbox_lease_seconds: float = Field(20, gt=0, alias="MASHBOT_OUTBOX_LEASE_SECONDS")
+    outbox_heartbeat_seconds: float = Field(5, gt=0, alias="MASHBOT_OUTBOX_HEARTBEAT_SECONDS")
     host: str = Field("127.0.0.1", alias="MASHBOT_HOST")
     port: int = Field(3978, ge=0, le=65535, alias="MASHBOT_PORT")
     microsoft_app_id: str = Field("", alias="MICROSOFT_APP_ID")

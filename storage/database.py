@@ -89,6 +89,10 @@ class Database:
         self._roster_cache = RosterCache()
 
     @property
+    def roster_cache(self) -> RosterCache:
+        return self._roster_cache
+
+    @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    and_,
     bindparam,
     delete,
     func,
@@ -286,6 +287,24 @@ class SqlOutbox:
                 .values(attempts=o.attempts + 1, next_attempt_at=now + lease))
         return [OutboxItem(r.id, Message.model_validate_json(r.payload), r.attempts + 1, r.created_at)
                 for r in rows]
+
+    async def renew(self, held: dict[int, int], until: datetime) -> int:
+        """Extend the claim on rows {id: attempts} to `until`. A row whose attempt count moved
+        on was claimed again by another dispatcher after this lease ran out: left alone."""
+        if not held:
+            return 0
+        o = t.outbox.c
+        result = await self._session.execute(
+            update(t.outbox)
+            .where(o.status == PENDING, or_(*[and_(o.id == i, o.attempts == a) for i, a in held.items()]))
+            .values(next_attempt_at=until))
+        return _rowcount(result)
+
+    async def note_waiting(self, reason: str) -> None:
+        """Say on every pending row without a reason why it waits (nothing can send it)."""
+        o = t.outbox.c
+        await self._session.execute(update(t.outbox).where(o.status == PENDING, o.last_error.is_(None))
+                                    .values(last_error=reason[:MAX_ERROR_CHARS]))
 
     async def mark_sent(self, item_id: int, external_id: str | None, now: datetime) -> None:
         await self._session.execute(
