@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -71,10 +72,13 @@ def test_numbers_with_a_correct_check_digit_are_nhs_numbers(number: str) -> None
 
 
 @pytest.mark.parametrize("number", valid_nhs_numbers(20))
-def test_a_ten_digit_number_with_a_wrong_check_digit_is_not_flagged(number: str) -> None:
+def test_a_ten_digit_number_with_a_wrong_check_digit_is_not_an_nhs_number(number: str) -> None:
+    # One starting with 7 is still refused, as a mobile number written without its 0.
     wrong = wrong_check_digit(number)
     assert not nhs_number_is_valid(wrong)
-    assert kinds(f"reference {wrong} and {wrong[:3]} {wrong[3:6]} {wrong[6:]}") == []
+    found = kinds(f"reference {wrong} and {wrong[:3]} {wrong[3:6]} {wrong[6:]}")
+    assert NHS_NUMBER not in found
+    assert found == ([PHONE_NUMBER, PHONE_NUMBER] if wrong.startswith("7") else [])
 
 
 @pytest.mark.parametrize(
@@ -310,29 +314,44 @@ def test_no_identifiers_no_message() -> None:
     assert identifiers_message([]) is None
 
 
-def test_the_message_names_each_kind_found() -> None:
+def test_the_message_says_what_was_found_where_and_how_to_fix_it() -> None:
     found = find_identifiers("PR1 2AB and 943 476 5919")
     assert identifiers_message(found) == (
-        "Please remove the NHS number and postcode from this text — "
-        "mashbot must not hold personal details; use the case reference instead."
+        "This looks like a postcode: 'PR…' (at word 1) and an NHS number: '94…' (at word 4). "
+        "Please remove them — mashbot must not hold personal details; use the case reference instead."
     )
 
 
-def test_the_message_for_one_kind() -> None:
-    assert identifiers_message([IdentifierFound(EMAIL_ADDRESS, "a@example.org")]) == (
-        "Please remove the email address from this text — "
-        "mashbot must not hold personal details; use the case reference instead."
+def test_the_message_for_one_national_insurance_number() -> None:
+    assert identifiers_message(find_identifiers("Mum's NI number is AB 12 34 56 C.")) == (
+        "This looks like a National Insurance number: 'AB…' (at word 5). "
+        "Please remove it — mashbot must not hold personal details; use the case reference instead."
     )
 
 
-def test_the_message_lists_three_kinds_and_plurals() -> None:
-    found = find_identifiers("07700 900123, 07700 900124, Name: Jane, DOB 1/2/2015")
+def test_a_name_is_shown_by_its_own_first_letters_not_its_label() -> None:
+    message = identifiers_message(find_identifiers("Seen today. Mother - Kelly Brown"))
+    assert message is not None and "a name: 'Ke…' (at word 5)" in message
+
+
+def test_the_message_lists_three_findings_then_counts_the_rest() -> None:
+    found = find_identifiers("07700 900123, 07700 900124, Name: Jane, DOB 1/2/2015, js@example.org")
+    assert [item.kind for item in found] == [PHONE_NUMBER, PHONE_NUMBER, NAME, DATE_OF_BIRTH, EMAIL_ADDRESS]
     assert identifiers_message(found) == (
-        "Please remove the date of birth, phone numbers and name from this text — "
-        "mashbot must not hold personal details; use the case reference instead."
+        "This looks like a phone number: '07…' (at word 1), a phone number: '07…' (at word 3), "
+        "a name: 'Ja…' (at word 6) and 2 more identifiers. "
+        "Please remove them — mashbot must not hold personal details; use the case reference instead."
     )
 
 
-def test_the_message_never_repeats_what_was_found() -> None:
-    message = identifiers_message(find_identifiers("call 07700 900123"))
-    assert message is not None and "07700" not in message
+@pytest.mark.parametrize(
+    "text",
+    ["call 07700 900123", "NINO QQ123456C", "lives at 12 Elm Grove Avenue", "tom dot jones at gmail dot com",
+     "Mum is Sarah Jones", "NHS no. 943.476.5919", "birthday is 3rd March"],
+)
+def test_the_message_never_repeats_what_was_found(text: str) -> None:
+    found = find_identifiers(text)
+    message = identifiers_message(found)
+    assert found and message is not None
+    words = [word for item in found for word in re.findall(r"\w{4,}", item.text)]
+    assert words and not [word for word in words if word in message]
