@@ -26,6 +26,7 @@ test: install-test
 bench: install-test
 	$(BIN)/python bench/tick_bench.py
 	$(BIN)/python bench/slack_ack_bench.py
+	$(BIN)/python bench/identifier_bench.py
 
 clean:
 	rm -rf $(VENV) mashbot.db .pytest_cache
