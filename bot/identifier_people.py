@@ -43,8 +43,8 @@ _PARTIAL_DATE = (
     r"|\w+teenth|twentieth|twenty[-\s]\w+|thirtieth|thirty[-\s]first)\s+(?:of\s+)?" + _MONTH
 )
 _LABELLED_DATE = re.compile(
-    rf"{_BIRTH_WORD}(?:\s+(?:is|was|of|falls))?(?:\s+(?:on|in))?\s*[:=–-]{{0,2}}\s*(?:{_PARTIAL_DATE})(?!\w)"
-    rf"|(?:\bd\.?\s?o\.?\s?b\b\.?|\bdate\s+of\s+birth\b)\s*[:=-]\s*[^\s,;.][^,;.\n]{{0,30}}",
+    rf"{_BIRTH_WORD}(?:\s+(?:is|was|of|falls))?(?:\s+(?:on|in))?\s*[:=–-]{{0,2}}\s*(?P<date>{_PARTIAL_DATE})(?!\w)"
+    rf"|(?:\bd\.?\s?o\.?\s?b\b\.?|\bdate\s+of\s+birth\b)\s*[:=-]\s*(?P<value>[^\s,;.][^,;.\n]{{0,30}})",
     re.IGNORECASE,
 )
 # A date after one of these words (in the same clause) is when something happened.
@@ -67,9 +67,10 @@ def _plausible_day_month(date_text: str) -> bool:
 
 
 def dates_of_birth(text: str) -> Found:
-    labelled = [match.span() for match in _LABELLED_DATE.finditer(text)]
-    for start, end in labelled:
-        yield start, end, start
+    labelled = []
+    for match in _LABELLED_DATE.finditer(text):
+        labelled.append(match.span())
+        yield match.start(), match.end(), match.start("date") if match["date"] else match.start("value")
     for match in _FULL_DATE.finditer(text):
         inside_label = any(start <= match.start() < end for start, end in labelled)
         event = _EVENT_BEFORE.search(text, 0, match.start())
