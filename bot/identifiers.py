@@ -12,7 +12,6 @@ The finders live in bot.identifier_numbers (numbers and codes) and bot.identifie
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -83,7 +82,6 @@ _FINDERS: tuple[tuple[str, Finder], ...] = (
     (STREET_ADDRESS, people.addresses),
     (NAME, people.names),
 )
-_WORD_START = re.compile(r"\S+")
 
 
 def find_identifiers(text: str) -> list[IdentifierFound]:
@@ -100,7 +98,9 @@ def find_identifiers(text: str) -> list[IdentifierFound]:
 
 def _found(text: str, span: _Span) -> IdentifierFound:
     value = text[span.value_start : span.end].strip()
-    word = sum(1 for _ in _WORD_START.finditer(text, 0, span.value_start)) + 1
+    before = text[: span.value_start]
+    # A value inside a word ("(Jayden)") is at that word, not the next one.
+    word = len(before.split()) + (1 if not before or before[-1].isspace() else 0)
     return IdentifierFound(span.kind, text[span.start : span.end], value[:_SHOWN_CHARACTERS] + "…", word)
 
 
