@@ -13,6 +13,9 @@ from collections.abc import Iterator
 import phonenumbers
 
 Found = Iterator[tuple[int, int, int]]
+# How far back a word that changes a match's meaning is looked for (it sits in the same
+# clause); looking further would make long answers slow for nothing.
+_LOOK_BACK = 80
 
 # --- email addresses ------------------------------------------------------------------
 
@@ -60,7 +63,7 @@ def nhs_numbers(text: str) -> Found:
     for match in _NHS.finditer(text):
         if not _NHS_SHAPE.fullmatch(match[0]) or not nhs_number_is_valid(match[1] + match[2] + match[3]):
             continue
-        if "nhs" in text.lower() or not _PHONE_BEFORE.search(text, 0, match.start()):
+        if "nhs" in text.lower() or not _PHONE_BEFORE.search(text, max(0, match.start() - _LOOK_BACK), match.start()):
             yield match.start(), match.end(), match.start()
 
 
@@ -101,7 +104,7 @@ def phone_numbers(text: str) -> Found:
             continue
         raw = match.raw_string.lstrip("(")
         with_prefix = raw.startswith(("0", "+"))
-        if with_prefix or national[0] == "7" or _PHONE_WORDS.search(text, 0, match.start):
+        if with_prefix or national[0] == "7" or _PHONE_WORDS.search(text, max(0, match.start - _LOOK_BACK), match.start):
             yield match.start, match.end, match.start
 
 

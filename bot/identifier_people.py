@@ -13,9 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from bot.identifier_words import NOT_NAMES, RELATIONS
+from bot.identifier_words import NOT_NAMES, RELATION_STARTS, RELATIONS
 
 Found = Iterator[tuple[int, int, int]]
+# How far back a word that changes a match's meaning is looked for (it sits in the same
+# clause); looking further would make long answers slow for nothing.
+_LOOK_BACK = 80
 
 # --- dates of birth -------------------------------------------------------------------
 
@@ -73,7 +76,7 @@ def dates_of_birth(text: str) -> Found:
         yield match.start(), match.end(), match.start("date") if match["date"] else match.start("value")
     for match in _FULL_DATE.finditer(text):
         inside_label = any(start <= match.start() < end for start, end in labelled)
-        event = _EVENT_BEFORE.search(text, 0, match.start())
+        event = _EVENT_BEFORE.search(text, max(0, match.start() - _LOOK_BACK), match.start())
         if not inside_label and event is None and _plausible_day_month(match[0]):
             yield match.start(), match.end(), match.start()
 
@@ -122,17 +125,33 @@ def _is_name(value: str) -> bool:
             and not _WORD_ENDING.fullmatch(first))
 
 
+_WORD_AT_START = re.compile(r"(?<![\w'\u2019])[A-Za-z]+")
+_RELATION_PATTERNS = (_RELATION_NAME, _RELATION_COMMA, _RELATION_BRACKET)
+
+
+def _relation_matches(text: str) -> Iterator[re.Match[str]]:
+    """The relation patterns, tried only at words that can start a relation (fast)."""
+    for word in _WORD_AT_START.finditer(text):
+        if word[0].lower().startswith(RELATION_STARTS):
+            for pattern in _RELATION_PATTERNS:
+                if match := pattern.match(text, word.start()):
+                    yield match
+
+
 def names(text: str) -> Found:
-    for pattern in (_NAME_COLON, _NAME_IS):
-        for match in pattern.finditer(text):
-            if pattern is _NAME_IS and _NOT_A_PERSON_BEFORE.search(text, 0, match.start()):
-                continue  # "my name is", "the name was": staff and services may be named
-            if _is_name(match[1]):
-                yield match.start(), match.end(), match.start(1)
-    for pattern in (_RELATION_NAME, _RELATION_COMMA, _RELATION_BRACKET, _TITLE, _AGED, _NAMED):
-        for match in pattern.finditer(text):
-            if _is_name(match[1]):
-                yield match.start(), match.end(), match.start(1)
+    lower = text.lower()
+    if "name" in lower:
+        for pattern in (_NAME_COLON, _NAME_IS):
+            for match in pattern.finditer(text):
+                before = max(0, match.start() - _LOOK_BACK)
+                if pattern is _NAME_IS and _NOT_A_PERSON_BEFORE.search(text, before, match.start()):
+                    continue  # "my name is", "the name was": staff and services may be named
+                if _is_name(match[1]):
+                    yield match.start(), match.end(), match.start(1)
+    others = (_TITLE.finditer(text), _AGED.finditer(text), _NAMED.finditer(text) if "named" in lower or "called" in lower else ())
+    for match in (*_relation_matches(text), *(m for found in others for m in found)):
+        if _is_name(match[1]):
+            yield match.start(), match.end(), match.start(1)
 
 
 # --- street addresses -----------------------------------------------------------------

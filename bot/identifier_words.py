@@ -16,6 +16,34 @@ RELATIONS = (
     r"|alleged\s+perpetrator|perpetrator|suspect|lodger|friend|neighbour"
 )
 
+
+
+def _leading_letters(alternation: str) -> tuple[str, ...]:
+    """The literal letters each top-level alternative starts with ("step[-\\s]?(…)" -> "step")."""
+    alternatives, depth, current = [], 0, ""
+    for char in alternation:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "|" and depth == 0:
+            alternatives.append(current)
+            current = ""
+        else:
+            current += char
+    alternatives.append(current)
+    leads = []
+    for alternative in alternatives:
+        lead = ""
+        for char in alternative:
+            if not char.isalpha():
+                break
+            lead += char
+        leads.append(lead[:-1] if len(alternative) > len(lead) and alternative[len(lead)] == "?" else lead)
+    return tuple(sorted({lead.lower() for lead in leads if lead}))
+
+
+# A word can start a relation only if it starts with one of these: a cheap test that
+# spares running the relation patterns at every word.
+RELATION_STARTS: tuple[str, ...] = _leading_letters(RELATIONS)
+
 _FUNCTION = """
 a an the this that these those he she they it his her hers their theirs its we us our ours i me my
 mine you your yours who whom whose which what when where why how not no nor yes and or but if then
