@@ -88,7 +88,7 @@ def national_insurance_numbers(text: str) -> Found:
 # Without its leading 0 a number is a phone number when it is a mobile (7…) or follows a
 # word that says so; a bare 10-digit figure may be anything else.
 _PHONE_WORDS = re.compile(
-    r"(?i:\b(?:phone|mobile|mob|tel|telephone|landline|number|no|call|ring|rang|text|whatsapp|contact)\b\.?:?\s*(?:on|is)?\s*)$"
+    r"(?i:\b(?:phone|mobile|mob|tel|telephone|landline|number|no|call|ring|rang|text|whatsapp|contact)\b[^.;\n\d]{0,20})$"
 )
 _DIGITS = re.compile(r"\d")
 _UK_LEADING = frozenset("12378")

@@ -57,7 +57,8 @@ _EVENT_BEFORE = re.compile(
     r"|conference|visit|visited|call|called|phoned|emailed|received|sent|held|review|reviewed"
     r"|assessment|closed|opened|escalated|due|attended|attendance|seen|icpc|rcpc|taf|cin|hearing"
     r"|court|incident|deadline|started|booked|made|log|letter|notification|initial|core\s+group"
-    r"|plo|lado|medical|session|exclusion|placement|raised|agreed|planned|happened|occurred)\b"
+    r"|plo|lado|medical|session|exclusion|placement|raised|agreed|planned|happened|occurred"
+    r"|date|dates|day|week|weekend|listed|next|last|previous|latest|earliest)\b"
     r"[^.;!?\n]{0,40})$"
 )
 

@@ -11,6 +11,7 @@ from bot.identifiers import (
     DATE_OF_BIRTH,
     EMAIL_ADDRESS,
     NAME,
+    NATIONAL_INSURANCE_NUMBER,
     NHS_NUMBER,
     PHONE_NUMBER,
     POSTCODE,
@@ -355,3 +356,52 @@ def test_the_message_never_repeats_what_was_found(text: str) -> None:
     assert found and message is not None
     words = [word for item in found for word in re.findall(r"\w{4,}", item.text)]
     assert words and not [word for word in words if word in message]
+
+
+# --- National Insurance numbers, phone numbers without their 0, written-out emails -------
+
+
+@pytest.mark.parametrize("text", ["AB123456C", "ab 12 34 56 c", "NINO: JT-45-67-89-A", "QQ 12 34 56 D"])
+def test_national_insurance_numbers_are_found_spaced_dashed_or_not_in_any_case(text: str) -> None:
+    assert kinds(text) == [NATIONAL_INSURANCE_NUMBER]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["BG 12 34 56 A", "GB123456A", "DA123456A", "AB123456", "AB 12 34 56 E", "LCS123456", "CH-7K2M9Q", "LC123456A1"],
+)
+def test_prefixes_hmrc_never_issues_and_references_are_not_national_insurance_numbers(text: str) -> None:
+    assert NATIONAL_INSURANCE_NUMBER not in kinds(text)
+
+
+def test_a_landline_without_its_0_needs_a_word_saying_it_is_a_phone_number() -> None:
+    assert kinds("ring her on 1632 960123") == [PHONE_NUMBER]
+    assert kinds("log 1632 960123 refers") == []
+    assert kinds("7700 900123") == [PHONE_NUMBER]  # a mobile without its 0 is one anyway
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["the school inbox at mash dot east", "meet at the office dot", "Sent by email at 16:05", "mum at home dot"],
+)
+def test_at_and_dot_in_ordinary_words_are_not_email_addresses(text: str) -> None:
+    assert EMAIL_ADDRESS not in kinds(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Dates: 12/03/2026 and 13/03/2026", []),
+        ("Next review 12 April 2026", []),
+        ("child born 01/02/2015", [DATE_OF_BIRTH]),
+        ("her date of birth: 3/4/2015", [DATE_OF_BIRTH]),
+    ],
+)
+def test_a_date_is_a_date_of_birth_when_it_says_so_or_says_nothing(text: str, found: list[str]) -> None:
+    assert kinds(text) == found
+
+
+def test_an_nhs_number_after_call_is_a_phone_number_written_without_its_0() -> None:
+    assert nhs_number_is_valid("1614960666")
+    assert kinds("phone 161 496 0666") == [PHONE_NUMBER]
+    assert kinds("NHS 161 496 0666") == [NHS_NUMBER]
