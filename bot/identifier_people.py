@@ -115,7 +115,9 @@ _RELATION_WORD = re.compile(rf"(?i:{RELATIONS})")
 
 # Endings of English words that are almost never given names ("Dad is Unemployed").
 _WORD_ENDING = re.compile(
-    r"(?i:\w{3,}(?:ed|ing)|\w+(?:ful|less|ous|ive|able|ible|ment|ness|tion|sion|ism|ised|ized|ated))"
+    r"(?i:\w{3,}(?:ed|ing)|\w+(?:ful|less|ous|ive|able|ible|ment|ness|tion|sion|ism|ised|ized|ated)"
+    r"|\w+(?:ively|ently|ously|fully|ately|ically|lessly)|un\w{5,}"
+    r"|(?:non|self|co|well|pre|post|under|over|semi|part|full)-\w+)"
 )
 
 

@@ -89,6 +89,8 @@ oldest elder good bad poor positive negative cooperative hostile aggressive viol
 intoxicated sober clean dirty unkempt present late early available unavailable keen willing
 unwilling reluctant able unable happy content settled unsettled stable unstable vulnerable
 disabled autistic deaf blind local separated divorced married single homeless pregnant
+premature maternal paternal biological adoptive white black mixed heritage unaware year years
+reception nursery primary secondary college university adhd asd neet sen nonverbal verbal
 """
 _NATIONALITIES = """
 british english scottish welsh irish polish romanian lithuanian latvian estonian pakistani
