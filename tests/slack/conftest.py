@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from adapters import bootstrap
 from tests.demo import demo_database
 from adapters.settings import Settings
+from adapters.slack.channel import SLACK
 from storage import tables as t
 from tests.slack.fake_slack import TOKEN, FakeSlack, Posted
 
@@ -250,6 +251,12 @@ async def idle(ws: Workspace) -> None:
 
 
 async def idle_after(ws: Workspace) -> None:
-    """Let the request's after-ack work queue its rows, then wait until they are sent."""
+    """Let the request's after-ack work queue its rows, then wait until they are sent.
+
+    The after-ack work is awaited, not given a fixed pause: on a loaded machine it can take
+    longer than any pause (and sending a row starts more of it, such as card updates)."""
     await asyncio.sleep(0.05)
+    tasks = ws.client.server.app[SLACK].tasks
+    await tasks.drain()
     await idle(ws)
+    await tasks.drain()
