@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from adapters import bootstrap
 from tests.demo import demo_database
 from adapters.settings import Settings
+from adapters.slack.channel import SLACK
 from storage import tables as t
 from tests.slack.fake_slack import TOKEN, FakeSlack, Posted
 
