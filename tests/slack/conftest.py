@@ -253,7 +253,6 @@ async def idle(ws: Workspace) -> None:
 async def idle_after(ws: Workspace) -> None:
     """Let the request's after-ack work queue its rows, then wait until they are sent. The work
     after the ack is awaited, not guessed: on a loaded machine it can take well over 50 ms."""
-
     await asyncio.sleep(0.05)
     tasks = ws.client.app[SLACK].tasks
     for _ in range(20):
