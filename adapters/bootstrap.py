@@ -55,5 +55,6 @@ def build(settings: Settings | None = None) -> Service:
     settings = settings or Settings()
     database = Database(settings.database_url)
     policy = load_policy(settings.policy)
-    mashbot = Mashbot(uow=database.uow, policy=policy, new_reference=new_reference)
+    mashbot = Mashbot(uow=database.uow, policy=policy, new_reference=new_reference,
+                      mail_configured=settings.mail_transport_configured)
     return Service(settings=settings, database=database, policy=policy, mashbot=mashbot)

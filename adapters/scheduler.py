@@ -330,7 +330,7 @@ def build_dispatcher(service: Service, metrics: Metrics | None = None,
     from adapters.email import EmailSender, SmtpConfig
 
     email: Sender | None = None
-    if service.settings.smtp_url is not None and service.settings.smtp_url.get_secret_value().strip():
+    if service.settings.mail_transport_configured and service.settings.smtp_url is not None:
         email = EmailSender(SmtpConfig.from_url(service.settings.smtp_url.get_secret_value()),
                             service.settings.mail_from)
     else:

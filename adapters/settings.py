@@ -32,5 +32,12 @@ class Settings(BaseSettings):
     # --- end slack ---
 
     @property
+    def mail_transport_configured(self) -> bool:
+        """Whether mashbot can send email at all. The one check for it: the Stage 3 form is refused
+        without one (its family details must not wait in the outbox), and a second transport
+        (e.g. Microsoft Graph sendMail) only has to be added here."""
+        return bool(self.smtp_url is not None and self.smtp_url.get_secret_value().strip())
+
+    @property
     def has_channel_credentials(self) -> bool:
         return bool(self.microsoft_app_id or self.slack_bot_token or self.slack_signing_secret)

@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import ColumnClause
 
 from bot.audit import link_hash
-from bot.challenge import ACTIVE_STATES, Challenge, Event, Message
+from bot.challenge import ACTIVE_STATES, NOT_KEPT, Challenge, Event, Message
 from bot.roster import Person, Roster
 from storage import tables as t
 
@@ -300,6 +300,30 @@ class SqlOutbox:
         if scrubbed is not message:
             await self._session.execute(
                 update(t.outbox).where(t.outbox.c.id == item_id).values(payload=scrubbed.model_dump_json()))
+
+    async def scrub_stale(self, before: datetime) -> int:
+        """Give up every message with personal details created before `before` that is still
+        waiting (no transport, or retrying), and drop the details from it and from any older
+        row not scrubbed yet: family details are never kept past a day, sent or not."""
+        o = t.outbox.c
+        rows = (await self._session.execute(
+            select(o.id, o.payload, o.status)
+            .where(o.created_at < before, o.payload.contains('"personal_keys":["', autoescape=True),
+                   or_(o.status == "pending", ~o.payload.contains(NOT_KEPT, autoescape=True)))
+            .with_for_update(skip_locked=True))).all()
+        scrubbed = 0
+        for row in rows:
+            message = Message.model_validate_json(row.payload)
+            clean = message.scrubbed().model_dump_json()
+            if clean == row.payload and row.status != "pending":
+                continue
+            values: dict[str, Any] = {"payload": clean}
+            if row.status == "pending":
+                values |= {"status": "failed", "next_attempt_at": None,
+                           "last_error": "not sent within a day: its personal details were removed"}
+            await self._session.execute(update(t.outbox).where(o.id == row.id).values(**values))
+            scrubbed += 1
+        return scrubbed
 
     async def mark_failed(self, item_id: int, error: str, retry_at: datetime | None) -> None:
         """Try again at `retry_at`, or give up (status 'failed') when it is None.
