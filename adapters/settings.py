@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
     slack_api_url: str | None = Field(None, alias="SLACK_API_URL")
+    # Keys the audit chain (HMAC); never stored in the database. Unset: the development key.
+    audit_key: SecretStr | None = Field(None, alias="MASHBOT_AUDIT_KEY")
+    audit_old_key: SecretStr | None = Field(None, alias="MASHBOT_AUDIT_OLD_KEY")  # for `mashbot audit rekey` only
     console: bool | None = Field(None, alias="MASHBOT_CONSOLE")  # None: on only on loopback with no channel
     # --- slack (issue 4): who people unknown to the roster should ask, e.g. "MASH business support (ext. 1234)"
     admin_contact: str | None = Field(None, alias="MASHBOT_ADMIN_CONTACT")
@@ -37,6 +40,11 @@ class Settings(BaseSettings):
         without one (its family details must not wait in the outbox), and a second transport
         (e.g. Microsoft Graph sendMail) only has to be added here."""
         return bool(self.smtp_url is not None and self.smtp_url.get_secret_value().strip())
+
+    @property
+    def is_real_deployment(self) -> bool:
+        """Something real is connected (a chat channel or mail): the audit trail must then be keyed."""
+        return self.has_channel_credentials or self.mail_transport_configured
 
     @property
     def has_channel_credentials(self) -> bool:
