@@ -281,7 +281,7 @@ async def audit_verify(args: argparse.Namespace) -> int:
     if key.development:
         print(DEVELOPMENT_KEY_WARNING)
     if check.ok:
-        print(f"Audit trail verified: {check.events} events, HMAC chain intact, every challenge agrees with its "
+        print(f"Audit trail verified: {check.events} events, hash chain intact (HMAC-SHA256), every challenge agrees with its "
               f"events (key id {key.key_id}).")
         return 0
     if check.broken is not None:

@@ -8,10 +8,12 @@ import pytest
 from sqlalchemy import text
 
 from storage.database import Database
-from tests.e2e.test_cli import cli, raise_challenge  # noqa: F401 - the fixture
+from tests.e2e import test_cli
+from tests.e2e.test_cli import raise_challenge
 from tests.ladder_harness import local
 
 NEW_KEY = "n" * 40
+cli = test_cli.cli  # the same in-process `mashbot` fixture
 
 
 def edit(database_url: str, sql: str) -> None:
