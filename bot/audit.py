@@ -64,8 +64,3 @@ def audit_key(value: str | None) -> AuditKey:
 def legacy_link(previous: str, record: Mapping[str, Any]) -> str:
     """The unkeyed SHA-256 link of trails written before the chain was keyed (read once, to re-key)."""
     return hashlib.sha256((previous + "\n" + canonical(record)).encode()).hexdigest()
-
-
-def link_hash(previous: str, record: Mapping[str, Any], key: AuditKey = DEVELOPMENT_KEY) -> str:
-    """The link of one event under `key`."""
-    return key.link(previous, record)

@@ -28,7 +28,8 @@ from bot.audit import GENESIS, AuditKey
 from bot.errors import MashbotError
 from storage import tables as t
 from storage.database import Database
-from storage.repositories import SEALED_COLUMNS, chain_record, seal_record
+from storage.repositories import chain_record
+from storage.seals import SEALED_COLUMNS, seal_record
 from storage.retention import PURGE_KIND, RETENTION_REFERENCE, _tombstone_id, tombstone_line, verify_audit
 
 _PAGE = 1000
@@ -108,7 +109,7 @@ async def _reseal(session: AsyncSession, key: AuditKey, latest: dict[str, tuple[
         for row in rows:
             seq, link = latest.get(row.reference, (None, None))
             params.append({"r": row.reference, "q": seq, "h": link,
-                           "x": key.seal(seal_record(row.reference, row._mapping, seq, link))})
+                           "x": key.seal(seal_record(row.reference, dict(row._mapping), seq, link))})
         if params:
             await session.execute(
                 update(t.challenges).where(c.reference == bindparam("r"))

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import AuditKey
 from storage import tables as t
-from storage.repositories import seal_record
+from storage.seals import seal_record
 
 _PAGE = 1000
 _KEPT_WITHOUT_ROW = "RETENTION"  # the reference of the chain's own purge events

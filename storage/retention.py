@@ -25,6 +25,8 @@ the tombstone's purge id, and its commitment must match the tombstoned rows as t
 (changing a kept field of a tombstone, deleting one, or turning a live event into a
 "tombstone" all break it); (c) the summaries written by that purge must still match its
 digest. Every other link is checked exactly: its prev_hash, its hash, no gap in seq, and the head.
+Links are HMACs under MASHBOT_AUDIT_KEY (bot/audit.py), so (a)-(c) hold against anyone without
+the key; the challenge rows are then checked against their seals and events (storage/audit_rows.py).
 """
 
 from __future__ import annotations

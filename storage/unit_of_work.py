@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.audit import DEVELOPMENT_KEY, AuditKey
+from storage.seals import AuditSealer
 from storage.repositories import (
-    AuditSealer,
     RosterCache,
     SqlChallenges,
     SqlConversationRefs,
