@@ -31,7 +31,7 @@ from bot.commands import (
     TellCsapNonInvolvement,
     Withdraw,
 )
-from bot.errors import AlreadyActioned, InvalidCommand, NotAllowed, NotFound
+from bot.errors import AlreadyActioned, NotAllowed, NotAvailable, NotFound
 from bot.policy import Policy
 from bot.ports import UnitOfWork
 from bot.reviewers import may_review
@@ -94,7 +94,7 @@ class Mashbot:
     async def handle(self, cmd: ChallengeCommand, now: datetime) -> Result:
         """Apply a person's command to a challenge, refusing stale, repeated or unauthorised ones."""
         if isinstance(cmd, SendStage3Form) and not self.mail_configured:
-            raise InvalidCommand(texts.STAGE3_FORM_NO_MAIL.format(reference=cmd.reference))
+            raise NotAvailable(texts.STAGE3_FORM_NO_MAIL.format(reference=cmd.reference))
         async with self.uow() as uow:
             roster = await uow.people.roster()
             challenge = await uow.challenges.get(cmd.reference)

@@ -13,7 +13,7 @@ from adapters import bootstrap
 from adapters.dispatcher import Dispatcher
 from adapters.email import EmailSender, SmtpConfig
 from bot.commands import RaiseChallenge, SendStage3Form
-from bot.errors import InvalidCommand
+from bot.errors import NotAvailable
 from bot.handlers import Mashbot
 from storage import tables as t
 from storage.database import Database
@@ -66,7 +66,7 @@ async def test_the_form_is_refused_when_no_mail_transport_is_configured(roster_d
     try:
         assert not service.settings.mail_transport_configured
         reference, version = await at_stage_3(service.mashbot)
-        with pytest.raises(InvalidCommand, match="no email set up") as refused:
+        with pytest.raises(NotAvailable, match="no email set up") as refused:
             await send_form(service.mashbot, reference, version)
         assert "Nothing you typed was kept" in str(refused.value)
         async with roster_db.uow(read_only=True) as uow:
