@@ -154,9 +154,13 @@ class Dispatcher:
         now = self.clock()
         if self._last_sweep is not None and self._last_sweep <= now < self._last_sweep + SWEEP_EVERY:
             return  # the sweep reads the whole outbox; a few minutes late is well inside the day
-        async with self.database.uow() as uow:
-            report.scrubbed = await uow.outbox.scrub_stale(now - PERSONAL_DETAILS_KEPT_FOR)
-            await uow.commit()
+        before = now - PERSONAL_DETAILS_KEPT_FOR
+        async with self.database.uow(read_only=True) as uow:
+            stale = await uow.outbox.has_stale(before)
+        if stale:
+            async with self.database.uow() as uow:
+                report.scrubbed = await uow.outbox.scrub_stale(before)
+                await uow.commit()
         self._last_sweep = now
         if report.scrubbed:
             log.warning("%d outbox message(s) with personal details were not sent within %s: "

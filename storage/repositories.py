@@ -291,6 +291,14 @@ def pending_query(now: datetime, limit: int) -> Select[Any]:
             .with_for_update(skip_locked=True))
 
 
+def _stale_query(before: datetime) -> Select[Any]:
+    """Rows with personal details queued before `before`: still waiting, or not yet scrubbed."""
+    o = t.outbox.c
+    return (select(o.id, o.payload, o.status)
+            .where(o.created_at < before, o.payload.contains('"personal_keys":["', autoescape=True),
+                   or_(o.status == "pending", ~o.payload.contains(NOT_KEPT, autoescape=True))))
+
+
 class SqlOutbox:
     """bot.ports.Outbox, plus the dispatcher's claim / mark-sent / mark-failed.
 
@@ -338,12 +346,7 @@ class SqlOutbox:
         """Give up every message with personal details created before `before` that is still
         waiting (no transport, or retrying), and drop the details from it and from any older
         row not scrubbed yet: family details are never kept past a day, sent or not."""
-        o = t.outbox.c
-        rows = (await self._session.execute(
-            select(o.id, o.payload, o.status)
-            .where(o.created_at < before, o.payload.contains('"personal_keys":["', autoescape=True),
-                   or_(o.status == "pending", ~o.payload.contains(NOT_KEPT, autoescape=True)))
-            .with_for_update(skip_locked=True))).all()
+        rows = (await self._session.execute(_stale_query(before).with_for_update(skip_locked=True))).all()
         scrubbed = 0
         for row in rows:
             message = Message.model_validate_json(row.payload)
@@ -354,9 +357,13 @@ class SqlOutbox:
             if row.status == "pending":
                 values |= {"status": "failed", "next_attempt_at": None,
                            "last_error": "not sent within a day: its personal details were removed"}
-            await self._session.execute(update(t.outbox).where(o.id == row.id).values(**values))
+            await self._session.execute(update(t.outbox).where(t.outbox.c.id == row.id).values(**values))
             scrubbed += 1
         return scrubbed
+
+    async def has_stale(self, before: datetime) -> bool:
+        """Whether `scrub_stale(before)` has anything to do (a read, so no write lock is taken)."""
+        return (await self._session.execute(_stale_query(before).limit(1))).first() is not None
 
     async def mark_failed(self, item_id: int, error: str, retry_at: datetime | None) -> None:
         """Try again at `retry_at`, or give up (status 'failed') when it is None.
