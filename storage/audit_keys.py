@@ -135,12 +135,12 @@ async def keep_keyed(database: Database) -> Rekeyed | None:
         seq, key_id = await _head(uow.session)
         if key_id == key.key_id:
             return None
-        if key_id is not None:
-            raise _mismatch(key_id, key)
-        if seq == 0:
+        if seq == 0:  # nothing signed yet: the trail takes this key, whatever it named before
             await uow.session.execute(update(t.audit_head).where(t.audit_head.c.id == 1).values(key_id=key.key_id))
             await uow.commit()
             return None
+        if key_id is not None:
+            raise _mismatch(key_id, key)
         check = await verify_audit(uow.session, key, legacy=True)
         if not check.ok:
             raise AuditKeyError(

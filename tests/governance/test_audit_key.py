@@ -280,3 +280,14 @@ def test_a_short_key_is_refused_and_the_development_key_is_marked() -> None:
     assert not KEY.development and KEY.key_id != OTHER.key_id
     assert "k" * 32 not in repr(KEY)
     assert AuditKey(b"x" * 16).link("0", {}) != legacy_link("0", {})
+
+
+async def test_an_empty_trail_takes_the_key_it_is_started_with(database_url: str) -> None:
+    for key in (DEVELOPMENT_KEY, KEY):  # a demo start, then the first start with a real key
+        database = Database(database_url, audit_key=key)
+        try:
+            assert await keep_keyed(database) is None
+            [(key_id,)] = await rows(database, select(t.audit_head.c.key_id))
+            assert key_id == key.key_id
+        finally:
+            await database.dispose()
