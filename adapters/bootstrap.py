@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from adapters.policy_files import load_policy
 from adapters.settings import Settings
+from bot.audit import AuditKey, audit_key
+from bot.errors import InvalidCommand
 from bot.handlers import Mashbot
 from bot.ladder import calendar_of
 from bot.policy import Policy
@@ -56,12 +58,21 @@ class Service:
         await self.database.dispose()
 
 
+def audit_key_of(settings: Settings) -> AuditKey:
+    """MASHBOT_AUDIT_KEY as a key; the development key when it is unset."""
+    try:
+        return audit_key(settings.audit_key.get_secret_value() if settings.audit_key else None)
+    except ValueError as exc:
+        raise InvalidCommand(str(exc)) from None
+
+
 def build(settings: Settings | None = None) -> Service:
     """Assemble the service from settings (environment by default)."""
     settings = settings or Settings()
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, audit_key=audit_key_of(settings))
     policy = load_policy(settings.policy)
-    mashbot = Mashbot(uow=database.uow, policy=policy, new_reference=new_reference)
+    mashbot = Mashbot(uow=database.uow, policy=policy, new_reference=new_reference,
+                      mail_configured=settings.mail_transport_configured)
     return Service(settings=settings, database=database, policy=policy, mashbot=mashbot)
 
 

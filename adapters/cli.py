@@ -149,7 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
     outbox_commands(sub, _add)
 
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
-    _add(audit, "verify", admin.audit_verify, "verify the audit trail's hash chain")
+    _add(audit, "verify", admin.audit_verify,
+         "verify the audit trail: its HMAC chain, and every challenge against its events")
+    _add(audit, "rekey", admin.audit_rekey,
+         "re-sign the audit trail under MASHBOT_AUDIT_KEY after verifying it under MASHBOT_AUDIT_OLD_KEY "
+         "(the development key when that is unset)")
 
     # --- governance (issue 8) ---
     export = _add(ch, "export", admin.challenges_export,

@@ -38,6 +38,9 @@ from storage.dispatch_queries import outbox_waiting
 from storage.repositories import OutboxItem
 
 log = logging.getLogger("mashbot.dispatcher")
+# DESIGN §2: the family details are "never kept past sending"; unsent, they go after a day.
+PERSONAL_DETAILS_KEPT_FOR = timedelta(days=1)
+SWEEP_EVERY = timedelta(minutes=10)
 
 
 class SendFailed(Exception):
@@ -99,6 +102,7 @@ class DispatchReport:
     retrying: int = 0
     failed: int = 0
     waiting: int = 0  # rows left pending because nothing can send them yet
+    scrubbed: int = 0  # rows whose personal details were removed unsent, a day after they were queued
     errors: list[str] = field(default_factory=list)
 
 
@@ -142,6 +146,7 @@ class Dispatcher:
     on_sent: tuple[Callable[[Message], Awaitable[None]], ...] = ()
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
     _warned_idle: bool = field(default=False, init=False, repr=False)
+    _last_sweep: datetime | None = field(default=None, init=False, repr=False)
 
     @property
     def can_send(self) -> bool:
@@ -151,6 +156,7 @@ class Dispatcher:
         """Send everything due now; one run at a time per process (replicas share by claims)."""
         async with self._lock:
             report = DispatchReport()
+            await self._scrub_stale(report)
             if not self.can_send:
                 await self._report_idle(report)
                 return report
@@ -171,6 +177,24 @@ class Dispatcher:
                         await beat
                 # no early exit on a short batch: after-send hooks may have queued more rows
             return report
+
+    async def _scrub_stale(self, report: DispatchReport) -> None:
+        """Personal details (the Stage 3 family details) never wait more than a day, even with no
+        transport to send them: such a row is given up and its details removed."""
+        now = self.clock()
+        if self._last_sweep is not None and self._last_sweep <= now < self._last_sweep + SWEEP_EVERY:
+            return  # the sweep reads the whole outbox; a few minutes late is well inside the day
+        before = now - PERSONAL_DETAILS_KEPT_FOR
+        async with self.database.uow(read_only=True) as uow:
+            stale = await uow.outbox.has_stale(before)
+        if stale:
+            async with self.database.uow() as uow:
+                report.scrubbed = await uow.outbox.scrub_stale(before)
+                await uow.commit()
+        self._last_sweep = now
+        if report.scrubbed:
+            log.warning("%d outbox message(s) with personal details were not sent within %s: "
+                        "given up and their details removed", report.scrubbed, PERSONAL_DETAILS_KEPT_FOR)
 
     async def _report_idle(self, report: DispatchReport) -> None:
         async with self.database.uow(read_only=True) as uow:
