@@ -25,13 +25,13 @@ async def serve(args: argparse.Namespace) -> int:
     from adapters.web import run
 
     settings = Settings()
+    print(describe_mail(settings))  # a mail setting that cannot work stops the start, before anything runs
     if settings.audit_key is None and settings.is_real_deployment:
         print("mashbot: MASHBOT_AUDIT_KEY is not set. With a chat channel or email configured the audit trail "
               "must be keyed by a secret the database does not hold: set MASHBOT_AUDIT_KEY to at least 16 random "
               "characters (e.g. `openssl rand -hex 32`), the same on every replica, and keep it out of the "
               "database's backups.", file=sys.stderr)
         return 2
-    print(describe_mail(settings))  # a mail setting that cannot work stops the start, before anything runs
     await upgrade(settings.database_url)
     print(await keep_audit_keyed(settings))
     message = await load_startup_roster(settings)

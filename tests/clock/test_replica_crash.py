@@ -71,7 +71,8 @@ def _env(database_url: str, smtp_url: str) -> dict[str, str]:
            if not k.startswith(("SLACK_", "MICROSOFT_", "MASHBOT_")) and k.lower() not in ("http_proxy", "https_proxy")}
     env.update(MASHBOT_DATABASE_URL=database_url, MASHBOT_SMTP_URL=smtp_url, MASHBOT_POLICY="lancashire",
                MASHBOT_OUTBOX_LEASE_SECONDS=str(LEASE), MASHBOT_OUTBOX_HEARTBEAT_SECONDS=str(HEARTBEAT),
-               MASHBOT_TICK_SECONDS=str(TICK), MASHBOT_CONSOLE="0", PYTHONUNBUFFERED="1")
+               MASHBOT_TICK_SECONDS=str(TICK), MASHBOT_CONSOLE="0", PYTHONUNBUFFERED="1",
+               MASHBOT_AUDIT_KEY="replica-crash-test-audit-key")
     return env
 
 
