@@ -27,6 +27,7 @@ bench: install-test
 	$(BIN)/python bench/tick_bench.py
 	$(BIN)/python bench/slack_ack_bench.py
 	$(BIN)/python bench/graph_mail_bench.py
+	$(BIN)/python bench/identifier_bench.py
 
 clean:
 	rm -rf $(VENV) mashbot.db .pytest_cache

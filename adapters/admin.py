@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from datetime import date, datetime
 
 from adapters import bootstrap
 from adapters.policy_files import describe_policy, load_policy
 from adapters.roster_files import check_roster, demo_roster_path, describe_roster, load_roster_file
 from adapters.settings import Settings
+from bot.audit import audit_key
 from bot.challenge import UNDECIDED_STATES, Challenge
 from bot.errors import InvalidCommand
 from bot.ladder import calendar_of
@@ -25,7 +27,14 @@ async def serve(args: argparse.Namespace) -> int:
 
     settings = Settings()
     print(describe_mail(settings))  # a mail setting that cannot work stops the start, before anything runs
+    if settings.audit_key is None and settings.is_real_deployment:
+        print("mashbot: MASHBOT_AUDIT_KEY is not set. With a chat channel or email configured the audit trail "
+              "must be keyed by a secret the database does not hold: set MASHBOT_AUDIT_KEY to at least 16 random "
+              "characters (e.g. `openssl rand -hex 32`), the same on every replica, and keep it out of the "
+              "database's backups.", file=sys.stderr)
+        return 2
     await upgrade(settings.database_url)
+    print(await keep_audit_keyed(settings))
     message = await load_startup_roster(settings)
     print(message)
     await run(settings, host=args.host or settings.host, port=args.port if args.port is not None else settings.port)
@@ -65,7 +74,29 @@ async def db_upgrade(args: argparse.Namespace) -> int:
     settings = Settings()
     await upgrade(settings.database_url)
     print("Database is at the latest schema.")
+    print(await keep_audit_keyed(settings))
     return 0
+
+
+async def keep_audit_keyed(settings: Settings) -> str:
+    """After migrating: re-sign a trail from before keying once, refuse one signed with another key."""
+    from storage.audit_keys import keep_keyed
+
+    service = bootstrap.build(settings)
+    try:
+        done = await keep_keyed(service.database)
+    finally:
+        await service.close()
+    note = DEVELOPMENT_KEY_WARNING if service.database.audit_key.development else "Audit trail keyed by MASHBOT_AUDIT_KEY."
+    if done is None:
+        return note
+    return (f"Audit trail from before keying verified and re-signed: {done.events} events, "
+            f"{done.challenges} challenges (key id {done.key_id}). {note}")
+
+
+DEVELOPMENT_KEY_WARNING = ("WARNING: MASHBOT_AUDIT_KEY is not set, so the audit trail is signed with the public "
+                           "development key: anyone who can write to the database could forge it. "
+                           "Fine for a demo; set MASHBOT_AUDIT_KEY for real use.")
 
 
 async def roster_import(args: argparse.Namespace) -> int:
@@ -215,15 +246,9 @@ async def challenges_show(args: argparse.Namespace) -> int:
 
 
 async def tick(args: argparse.Namespace) -> int:
-    service = bootstrap.build()
-    now = service.rehearsal_now(args.now)
-    try:
-        report = await service.mashbot.tick(now)
-    finally:
-        await service.close()
-    print(f"tick at {now.isoformat()}: {report.examined} due, {report.changed} changed, "
-          f"{report.events} events, {report.messages} messages queued")
-    return 0
+    from adapters.tick_command import tick_command
+
+    return await tick_command(args)
 
 
 async def due(args: argparse.Namespace) -> int:
@@ -247,20 +272,57 @@ async def due(args: argparse.Namespace) -> int:
 
 
 async def audit_verify(args: argparse.Namespace) -> int:
-    service = bootstrap.build()
-    try:
-        # --- governance (issue 8): tombstone-aware, so the trail still verifies after a purge ---
-        from storage.retention import verify_database
+    from storage.audit_keys import trail_key_id
+    from storage.retention import verify_database
 
-        check = await verify_database(service.database)
-        # --- end governance ---
+    service = bootstrap.build()
+    key = service.database.audit_key
+    try:
+        check = await verify_database(service.database)  # tombstone-aware: still verifies after a purge
+        signed_with = await trail_key_id(service.database)
     finally:
         await service.close()
+    if key.development:
+        print(DEVELOPMENT_KEY_WARNING)
+    if check.ok:
+        print(f"Audit trail verified: {check.events} events, hash chain intact (HMAC-SHA256), every challenge agrees with its "
+              f"events (key id {key.key_id}).")
+        return 0
     if check.broken is not None:
         print(f"Audit trail BROKEN at event {check.broken}: that link (or one before it) was changed or removed. "
               f"{check.events} events verify before it.")
-        return 1
-    print(f"Audit trail verified: {check.events} events, hash chain intact.")
+    else:
+        print(f"Audit trail does NOT verify: {check.events} events chain correctly, but "
+              f"{len(check.problems)} challenge(s) do not agree with them.")
+    for problem in check.problems:
+        print(f"  - {problem}")
+    if signed_with is None and check.events:
+        print("The trail was written before it was keyed: `mashbot db upgrade` re-signs it once it verifies.")
+    elif signed_with not in (None, key.key_id):
+        print(f"The trail is signed with key id {signed_with}; MASHBOT_AUDIT_KEY has key id {key.key_id}.")
+    return 1
+
+
+async def audit_rekey(args: argparse.Namespace) -> int:
+    from storage.audit_keys import rekey
+
+    settings = Settings()
+    if settings.audit_key is None:
+        print("mashbot: set MASHBOT_AUDIT_KEY to the new key (and MASHBOT_AUDIT_OLD_KEY to the old one) first",
+              file=sys.stderr)
+        return 2
+    try:
+        old = audit_key(settings.audit_old_key.get_secret_value() if settings.audit_old_key else None)
+    except ValueError as exc:
+        raise InvalidCommand(str(exc).replace("MASHBOT_AUDIT_KEY", "MASHBOT_AUDIT_OLD_KEY")) from None
+    service = bootstrap.build(settings)
+    try:
+        done = await rekey(service.database, old)
+    finally:
+        await service.close()
+    was = "the unkeyed trail from before keying" if done.from_legacy else f"key id {old.key_id}"
+    print(f"Audit trail verified under {was} and re-signed under key id {done.key_id}: {done.events} events, "
+          f"{done.challenges} challenges. Give every replica the new MASHBOT_AUDIT_KEY before it starts again.")
     return 0
 
 

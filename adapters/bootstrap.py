@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from adapters.policy_files import load_policy
 from adapters.settings import Settings
+from bot.audit import AuditKey, audit_key
+from bot.errors import InvalidCommand
 from bot.handlers import Mashbot
 from bot.ladder import calendar_of
 from bot.policy import Policy
 from storage.database import Database
+
+if TYPE_CHECKING:
+    from adapters.dispatcher import Dispatcher
 
 # Crockford-style alphabet without look-alikes (0/O, 1/I/L, U), so references read aloud well.
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -50,10 +58,37 @@ class Service:
         await self.database.dispose()
 
 
+def audit_key_of(settings: Settings) -> AuditKey:
+    """MASHBOT_AUDIT_KEY as a key; the development key when it is unset."""
+    try:
+        return audit_key(settings.audit_key.get_secret_value() if settings.audit_key else None)
+    except ValueError as exc:
+        raise InvalidCommand(str(exc)) from None
+
+
 def build(settings: Settings | None = None) -> Service:
     """Assemble the service from settings (environment by default)."""
     settings = settings or Settings()
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, audit_key=audit_key_of(settings))
     policy = load_policy(settings.policy)
-    mashbot = Mashbot(uow=database.uow, policy=policy, new_reference=new_reference)
+    mashbot = Mashbot(uow=database.uow, policy=policy, new_reference=new_reference,
+                      mail_configured=settings.mail_transport_configured)
     return Service(settings=settings, database=database, policy=policy, mashbot=mashbot)
+
+
+@asynccontextmanager
+async def serving_dispatcher(service: Service) -> AsyncIterator[Dispatcher]:
+    """The outbox dispatcher `mashbot serve` runs -- email and every configured chat channel,
+    wired the same way -- for a one-off command such as cron's `mashbot tick`. No job is
+    started and no port is opened. The service is closed when the block ends."""
+    from aiohttp import web
+
+    from adapters.web import CLOCKWORK, create_app
+
+    app = create_app(service, scheduler=True, jobs=False)
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()  # the channels' start-up and clean-up hooks (e.g. Slack drains its tasks)
+    try:
+        yield app[CLOCKWORK].dispatcher
+    finally:
+        await runner.cleanup()

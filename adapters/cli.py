@@ -34,6 +34,25 @@ def _date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date; use YYYY-MM-DD like 2027-01-04") from exc
 
 
+# The one --now rule: `--now T` shows a command as it would be at T and never changes
+# anything. A command that only reads (due, report, digest --dry-run, purge --dry-run) reads
+# as at T; one that writes rehearses instead: `tick` runs in a transaction that is rolled
+# back, `digest` and `purge` become their --dry-run. Writing at another instant is only for
+# the console's demo clock and tests, which move the service's own clock.
+NOW_HELP = "rehearse as at this instant (ISO 8601; naive = the policy's local time); changes nothing"
+
+
+def _now_option(parser: argparse.ArgumentParser, *, shown: bool = True) -> None:
+    parser.add_argument("--now", type=_iso, help=NOW_HELP if shown else argparse.SUPPRESS)
+
+
+def apply_now_rule(args: argparse.Namespace) -> None:
+    """A writing command given --now rehearses: its --dry-run is switched on (tick rolls back)."""
+    if getattr(args, "now", None) is not None and getattr(args, "dry_run", None) is False:
+        args.dry_run = True
+        print("mashbot: --now rehearses and changes nothing: shown as with --dry-run", file=sys.stderr)
+
+
 def _add(sub: Any, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text)
     parser.set_defaults(handler=handler)
@@ -93,18 +112,21 @@ def build_parser() -> argparse.ArgumentParser:
     one = _add(ch, "show", admin.challenges_show, "show one challenge and its timeline")
     one.add_argument("reference", metavar="REF")
 
-    tick = _add(sub, "tick", admin.tick, "apply every time limit and nudge that fell due (for cron)")
-    tick.add_argument("--now", type=_iso, help="pretend it is this instant (rehearsals); default: the clock")
+    tick = _add(sub, "tick", admin.tick,
+                "apply every time limit and nudge that fell due, then send the outbox (for cron)")
+    tick.add_argument("--now", type=_iso, help="rehearse the tick at this instant: print which stages would move "
+                      "and who would be told what; writes and sends nothing")
+    tick.add_argument("--no-send", action="store_true", help="apply the tick but leave the outbox for `serve` to send")
     upcoming = _add(sub, "due", admin.due, "challenges falling due in the next N working days")
     upcoming.add_argument("--days", type=int, default=1)
-    upcoming.add_argument("--now", type=_iso, help=argparse.SUPPRESS)
+    _now_option(upcoming)
 
     # --- digest (issue 6) ---
     digest = _add(sub, "digest", admin.digest,
                   "the Senior Managers' daily digest: print it (--dry-run), or queue and send today's")
     digest.add_argument("--dry-run", action="store_true", help="print what each recipient would get; send nothing")
     digest.add_argument("--date", type=_date, help="local date YYYY-MM-DD: the digest as at 08:30 that day")
-    digest.add_argument("--now", type=_iso, help=argparse.SUPPRESS)
+    _now_option(digest)
     # --- end digest ---
 
     # --- teams (issue 5): the `manifest` group is shared; `manifest slack` (issue 4) joins `manifests` ---
@@ -122,8 +144,16 @@ def build_parser() -> argparse.ArgumentParser:
                                   "print the Slack app manifest (URLs from MASHBOT_PUBLIC_URL)"))
     # --- end slack ---
 
+    from adapters.outbox_cli import add_commands as outbox_commands
+
+    outbox_commands(sub, _add)
+
     audit = sub.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
-    _add(audit, "verify", admin.audit_verify, "verify the audit trail's hash chain")
+    _add(audit, "verify", admin.audit_verify,
+         "verify the audit trail: its HMAC chain, and every challenge against its events")
+    _add(audit, "rekey", admin.audit_rekey,
+         "re-sign the audit trail under MASHBOT_AUDIT_KEY after verifying it under MASHBOT_AUDIT_OLD_KEY "
+         "(the development key when that is unset)")
 
     # --- governance (issue 8) ---
     export = _add(ch, "export", admin.challenges_export,
@@ -137,17 +167,18 @@ def build_parser() -> argparse.ArgumentParser:
     quarterly.add_argument("--to", dest="end", type=_date, required=True, metavar="D", help="last day, YYYY-MM-DD")
     quarterly.add_argument("--csv", metavar="FILE", help="also write the counts as CSV (opens in Excel)")
     quarterly.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report with charts")
-    quarterly.add_argument("--now", type=_iso, help=argparse.SUPPRESS)
+    _now_option(quarterly)
     purge = _add(sub, "purge", admin.purge,
                  "remove challenges closed longer ago than the policy's retention, keeping their counts")
     purge.add_argument("--dry-run", action="store_true", help="list what would be purged; change nothing")
-    purge.add_argument("--now", type=_iso, help=argparse.SUPPRESS)
+    _now_option(purge)
     # --- end governance ---
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    apply_now_rule(args)
     try:
         return asyncio.run(args.handler(args))
     except (PolicyFileError, RosterFileError, MashbotError, MailSettingsError) as exc:

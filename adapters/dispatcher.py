@@ -10,12 +10,19 @@ Guarantees (DESIGN §5):
   until `give_up_after` from the row's creation; then it is recorded `failed` with a reason
   that holds no case details.
 - With no way to send a row (SMTP not configured and no chat channel), rows stay pending and
-  nothing is claimed; a warning without case details is logged once per change.
+  nothing is claimed; a warning without case details is logged once per change, and the
+  rows' last error says what is missing (`mashbot outbox list --pending` shows it).
+- Claims are short leases (`lease` seconds) that a heartbeat renews every `heartbeat`
+  seconds while the batch is being sent. A renewal only touches rows still carrying this
+  claim's attempt number, so it never extends a claim another dispatcher took over. If the
+  process dies, its rows are free again within `lease` seconds and the next dispatch run of
+  any replica sends them (see `recovery_bound`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html  # teams (issue 5): the digest's "emailed instead" note
 import logging
 import random
@@ -31,6 +38,9 @@ from storage.dispatch_queries import outbox_waiting
 from storage.repositories import OutboxItem
 
 log = logging.getLogger("mashbot.dispatcher")
+# DESIGN §2: the family details are "never kept past sending"; unsent, they go after a day.
+PERSONAL_DETAILS_KEPT_FOR = timedelta(days=1)
+SWEEP_EVERY = timedelta(minutes=10)
 
 
 class SendFailed(Exception):
@@ -92,7 +102,21 @@ class DispatchReport:
     retrying: int = 0
     failed: int = 0
     waiting: int = 0  # rows left pending because nothing can send them yet
+    scrubbed: int = 0  # rows whose personal details were removed unsent, a day after they were queued
     errors: list[str] = field(default_factory=list)
+
+
+DEFAULT_LEASE = 20.0
+DEFAULT_HEARTBEAT = 5.0
+NOTHING_CONFIGURED = ("nothing is configured to send it: no email (MASHBOT_SMTP_URL) and no chat channel "
+                      "(Slack or Teams)")
+
+
+def recovery_bound(lease: float, dispatch_every: float) -> float:
+    """Worst-case seconds from a dispatcher's death until another one takes its claimed rows:
+    the last heartbeat left at most `lease` seconds on them, and the survivor's next run
+    (every tick, `dispatch_every` seconds) claims them once that has run out."""
+    return lease + dispatch_every
 
 
 def backoff(attempt: int, base: float, cap: float) -> float:
@@ -113,6 +137,8 @@ class Dispatcher:
     max_delay: float = 3600.0
     jitter: float = 0.1  # +/- this fraction of each delay, so replicas do not retry in step
     send_timeout: float = 60.0
+    lease: float = DEFAULT_LEASE  # seconds a claim lasts unless its heartbeat renews it
+    heartbeat: float = DEFAULT_HEARTBEAT  # seconds between renewals while a batch is sent
     batch: int = 10
     max_per_run: int = 500
     metrics: Metrics | None = None
@@ -120,6 +146,7 @@ class Dispatcher:
     on_sent: tuple[Callable[[Message], Awaitable[None]], ...] = ()
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
     _warned_idle: bool = field(default=False, init=False, repr=False)
+    _last_sweep: datetime | None = field(default=None, init=False, repr=False)
 
     @property
     def can_send(self) -> bool:
@@ -129,6 +156,7 @@ class Dispatcher:
         """Send everything due now; one run at a time per process (replicas share by claims)."""
         async with self._lock:
             report = DispatchReport()
+            await self._scrub_stale(report)
             if not self.can_send:
                 await self._report_idle(report)
                 return report
@@ -137,10 +165,36 @@ class Dispatcher:
                 items, roster = await self._claim(self.clock())
                 if not items:
                     break
-                for item in items:
-                    await self._deliver(item, roster, report)
+                held = {item.id: item.attempts for item in items}
+                beat = asyncio.create_task(self._keep_claims(held))
+                try:
+                    for item in items:
+                        await self._deliver(item, roster, report)
+                        held.pop(item.id, None)
+                finally:
+                    beat.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await beat
                 # no early exit on a short batch: after-send hooks may have queued more rows
             return report
+
+    async def _scrub_stale(self, report: DispatchReport) -> None:
+        """Personal details (the Stage 3 family details) never wait more than a day, even with no
+        transport to send them: such a row is given up and its details removed."""
+        now = self.clock()
+        if self._last_sweep is not None and self._last_sweep <= now < self._last_sweep + SWEEP_EVERY:
+            return  # the sweep reads the whole outbox; a few minutes late is well inside the day
+        before = now - PERSONAL_DETAILS_KEPT_FOR
+        async with self.database.uow(read_only=True) as uow:
+            stale = await uow.outbox.has_stale(before)
+        if stale:
+            async with self.database.uow() as uow:
+                report.scrubbed = await uow.outbox.scrub_stale(before)
+                await uow.commit()
+        self._last_sweep = now
+        if report.scrubbed:
+            log.warning("%d outbox message(s) with personal details were not sent within %s: "
+                        "given up and their details removed", report.scrubbed, PERSONAL_DETAILS_KEPT_FOR)
 
     async def _report_idle(self, report: DispatchReport) -> None:
         async with self.database.uow(read_only=True) as uow:
@@ -148,12 +202,28 @@ class Dispatcher:
         if report.waiting and not self._warned_idle:
             log.warning("%d outbox message(s) wait: no email (MASHBOT_SMTP_URL) or chat channel is "
                         "configured; they stay pending until one is", report.waiting)
+            async with self.database.uow() as uow:  # so `mashbot outbox list` says why they wait
+                await uow.outbox.note_waiting(NOTHING_CONFIGURED)
+                await uow.commit()
             self._warned_idle = True
 
+    async def _keep_claims(self, held: dict[int, int]) -> None:
+        """Renew the lease on this batch's rows not yet done, until cancelled."""
+        while True:
+            await asyncio.sleep(self.heartbeat)
+            if not held:
+                continue
+            try:
+                async with self.database.uow() as uow:
+                    await uow.outbox.renew(dict(held), self.clock() + timedelta(seconds=self.lease))
+                    await uow.commit()
+            except Exception as exc:  # noqa: BLE001 - the lease may lapse (a resend at worst); keep trying
+                log.warning("outbox: could not renew the claim on %d message(s): %s", len(held), type(exc).__name__)
+
     async def _claim(self, now: datetime) -> tuple[list[OutboxItem], Roster]:
-        # The lease covers a whole batch of slow sends, so no other replica takes a row
-        # while this one may still be sending it.
-        lease = timedelta(seconds=self.send_timeout * self.batch + 60)
+        # A short lease, renewed by `_keep_claims` while this process sends the batch: if it
+        # dies, another replica takes the rows within `lease` seconds.
+        lease = timedelta(seconds=self.lease)
         async with self.database.uow() as uow:
             items = await uow.outbox.claim_pending(now, self.batch, lease=lease)
             roster = await uow.people.roster()
@@ -183,7 +253,7 @@ class Dispatcher:
             if self.chat:
                 message = emailed_instead(message, [s.channel for s in self.chat])
         if self.email is None:
-            raise SendFailed("no chat conversation with the recipient and no email configured")
+            raise SendFailed("no chat conversation with the recipient and no email configured (MASHBOT_SMTP_URL)")
         return await self.email.send(message, person, key=key)
     # --- end teams ---
 
@@ -195,7 +265,7 @@ class Dispatcher:
             if person is None:
                 raise SendFailed("recipient is no longer in the roster", permanent=True)
             if sender is None:
-                await self._put_back(item, report)
+                await self._put_back(item, self._missing(item.message), report)
                 return
             external_id = await asyncio.wait_for(self._send(item, person), self.send_timeout)  # teams (issue 5)
         except SendFailed as exc:
@@ -221,11 +291,18 @@ class Dispatcher:
         if self.metrics:
             self.metrics.sent(channel)
 
-    async def _put_back(self, item: OutboxItem, report: DispatchReport) -> None:
+    def _missing(self, message: Message) -> str:
+        """What is not configured, in the words of the setting to fix."""
+        if message.channel is Channel.EMAIL or not self.chat:
+            return "no email configured (MASHBOT_SMTP_URL) to send it"
+        chats = " or ".join(s.channel.capitalize() for s in self.chat)
+        return (f"mashbot cannot reach the recipient in {chats} and no email is configured "
+                "(MASHBOT_SMTP_URL) to send it instead")
+
+    async def _put_back(self, item: OutboxItem, reason: str, report: DispatchReport) -> None:
         """No sender for this row yet (its channel is not configured): keep it pending, undated."""
         async with self.database.uow() as uow:
-            await uow.outbox.mark_failed(item.id, "no channel configured to reach the recipient",
-                                         self.clock() + timedelta(seconds=self.max_delay))
+            await uow.outbox.mark_failed(item.id, reason, self.clock() + timedelta(seconds=self.max_delay))
             await uow.commit()
         report.waiting += 1
 

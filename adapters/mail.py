@@ -48,9 +48,7 @@ def mail_sender(settings: Settings, *, verify: bool | str = True) -> Sender | No
 def mail_configured(settings: Settings) -> bool:
     """True when the settings name a way to send email (Graph, or an SMTP URL); whether that
     way works is `mail_sender`'s check at start-up."""
-    if settings.mail.strip().lower() == "graph":
-        return True
-    return settings.smtp_url is not None and bool(settings.smtp_url.get_secret_value().strip())
+    return settings.mail_transport_configured
 
 
 def describe_mail(settings: Settings) -> str:

@@ -21,6 +21,7 @@ from prometheus_client import (
 from bot.challenge import State
 from storage.database import Database
 from storage.dispatch_queries import challenge_counts, overdue_count
+from storage.outbox_admin import trouble as outbox_trouble
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 _OUTBOX_STATUSES = ("pending", "sent", "failed")
@@ -41,6 +42,10 @@ class Metrics:
                                "Unix time of this process's last successful tick", registry=r)
         self.outbox = Gauge("mashbot_outbox_messages", "Outbox rows by status", ["status"], registry=r)
         self.backlog = Gauge("mashbot_outbox_backlog", "Outbox rows waiting to be sent", registry=r)
+        self.failed = Gauge("mashbot_outbox_failed", "Messages given up on (see `mashbot outbox list --failed`)",
+                            registry=r)
+        self.stuck = Gauge("mashbot_outbox_stuck", "Messages still pending 15 minutes or more after they were "
+                           "queued", registry=r)
         self.sends = Counter("mashbot_messages_sent", "Messages sent, by channel", ["channel"], registry=r)
         self.send_failures = Counter("mashbot_send_failures", "Failed send attempts, by channel and whether "
                                      "the dispatcher gave up", ["channel", "gave_up"], registry=r)
@@ -68,12 +73,15 @@ class Metrics:
             by_state = await challenge_counts(uow.session)
             overdue = await overdue_count(uow.session, now)
             outbox = await uow.outbox.counts()
+            trouble = await outbox_trouble(uow.session, now)
         for state in State:
             self.challenges.labels(state=state.value).set(by_state.get(state.value, 0))
         self.overdue.set(overdue)
         for status in _OUTBOX_STATUSES:
             self.outbox.labels(status=status).set(outbox.get(status, 0))
         self.backlog.set(outbox.get("pending", 0))
+        self.failed.set(trouble.failed)
+        self.stuck.set(trouble.stuck)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

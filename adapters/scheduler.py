@@ -29,13 +29,16 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.bootstrap import Service, build, utc_now
+from adapters.bootstrap import Service, build, serving_dispatcher, utc_now
 from adapters.dispatcher import Dispatcher, DispatchReport, Sender
 from adapters.metrics import Metrics
+from adapters.settings import Settings
 from bot.digest import (
     DIGEST_TIME,
     Digest,
+    FailedMessage,
     as_message,
     build_digests,
     previous_digest_time,
@@ -46,12 +49,15 @@ from bot.ladder import calendar_of
 from bot.policy import WEEKDAYS, Policy
 from storage.database import Database
 from storage.dispatch_queries import challenges_for_digest
+from storage.outbox_admin import undelivered
 from storage.marks import DIGEST, LAST_SUCCESS, TICK, digest_key, last_digests
 
 log = logging.getLogger("mashbot.scheduler")
 
 # A digest's "since" never reaches further back than this (someone back from long leave).
 MAX_DIGEST_LOOKBACK = timedelta(days=14)
+# A message given up on is listed in every digest until it is retried, for at most this long.
+UNDELIVERED_LOOKBACK = timedelta(days=7)
 # A tick still running this long after it started counts as alive (a catch-up after a
 # long outage may take minutes); beyond it /healthz says the tick is late.
 RUNNING_TICK_GRACE = 600.0
@@ -96,7 +102,14 @@ async def prepare_digests(database: Database, policy: Policy, now: datetime,
         roster = await uow.people.roster()
         lasts = {pid: max(t, floor) for pid, t in (await last_digests(uow.session)).items() if t < now}
         challenges = await challenges_for_digest(uow.session, min([default_since, *lasts.values()]))
-    return build_digests(challenges, roster, policy, now, default_since, lasts, cal=cal)
+        failed = await failed_messages(uow.session, now)
+    return build_digests(challenges, roster, policy, now, default_since, lasts, cal=cal, failed=failed)
+
+
+async def failed_messages(session: AsyncSession, now: datetime) -> list[FailedMessage]:
+    """Messages given up on in the last UNDELIVERED_LOOKBACK and not retried since."""
+    return [FailedMessage(e.kind, e.recipient, e.channel, e.reference, e.created_at)
+            for e in await undelivered(session, now - UNDELIVERED_LOOKBACK)]
 
 
 async def queue_digests(database: Database, policy: Policy, now: datetime, at: time = DIGEST_TIME,
@@ -333,7 +346,19 @@ def build_dispatcher(service: Service, metrics: Metrics | None = None,
     if email is None:
         log.warning("MASHBOT_SMTP_URL is not set: emails wait in the outbox until it is")
     # The service's clock: outbox rows are dated by it (the console's demo clock may run ahead).
-    return Dispatcher(service.database, email=email, clock=clock or service.now, metrics=metrics)
+    return Dispatcher(service.database, email=email, clock=clock or service.now, metrics=metrics,
+                      **outbox_lease(service.settings))
+
+
+def outbox_lease(settings: Settings) -> dict[str, float]:
+    """The claim lease and its heartbeat; a heartbeat of more than a third of the lease could
+    let a claim lapse under a slow database, so it is shortened (with a warning)."""
+    lease, heartbeat = settings.outbox_lease_seconds, settings.outbox_heartbeat_seconds
+    if heartbeat > lease / 3:
+        log.warning("MASHBOT_OUTBOX_HEARTBEAT_SECONDS=%g is more than a third of MASHBOT_OUTBOX_LEASE_SECONDS=%g: "
+                    "using %g", heartbeat, lease, lease / 3)
+        heartbeat = lease / 3
+    return {"lease": lease, "heartbeat": heartbeat}
 
 
 def build_clockwork(service: Service, metrics: Metrics | None = None, **kwargs: Any) -> Clockwork:
@@ -354,8 +379,7 @@ async def digest_command(dry_run: bool, day: date | None, now: datetime | None) 
     if day is not None:
         now = datetime.combine(day, DIGEST_TIME, tzinfo=cal.zone)
     else:
-        now = now or utc_now()
-        now = now if now.tzinfo else now.replace(tzinfo=cal.zone)
+        now = service.rehearsal_now(now)
     day = cal.local(now).date()
     try:
         if not dry_run:
@@ -365,13 +389,11 @@ async def digest_command(dry_run: bool, day: date | None, now: datetime | None) 
                 return 0
             counts = (f"Digest for {day.isoformat()}: {len(run.queued)} queued, {len(run.already)} already sent, "
                       f"{len(run.empty)} with nothing to report")
-            if service.settings.has_channel_credentials:
-                # Only `serve` holds the Slack/Teams senders: sending here would email chat users instead.
-                print(f"{counts}; the running `mashbot serve` sends them (Slack, Teams or email).")
-                return 0
-            at = now
-            report = await build_dispatcher(service, clock=lambda: at).run_once()
-            print(f"{counts}; {report.sent} message(s) sent, {report.waiting + report.retrying} waiting.")
+            # The dispatcher `serve` runs, with every configured channel: a cron-only service sends too.
+            async with serving_dispatcher(service) as dispatcher:
+                report = await dispatcher.run_once()
+            print(f"{counts}; {report.sent} message(s) sent, {report.waiting + report.retrying} waiting"
+                  + (f", {report.failed} failed (see `mashbot outbox list --failed`)." if report.failed else "."))
             return 0
         if not cal.is_working_day(day):
             print(f"{day.isoformat()} is not a working day: the 08:30 job sends no digest then. As it would read:")

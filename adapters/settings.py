@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     smtp_oauth_scope: str = Field("https://outlook.office365.com/.default", alias="MASHBOT_SMTP_OAUTH_SCOPE")
     # --- end mail ---
     tick_seconds: float = Field(30, gt=0, alias="MASHBOT_TICK_SECONDS")
+    # An outbox claim lasts this long unless renewed; a dead replica's messages are sent by
+    # another within lease + tick seconds. The heartbeat renews it while a batch is sent.
+    outbox_lease_seconds: float = Field(20, gt=0, alias="MASHBOT_OUTBOX_LEASE_SECONDS")
+    outbox_heartbeat_seconds: float = Field(5, gt=0, alias="MASHBOT_OUTBOX_HEARTBEAT_SECONDS")
     host: str = Field("127.0.0.1", alias="MASHBOT_HOST")
     port: int = Field(3978, ge=0, le=65535, alias="MASHBOT_PORT")
     microsoft_app_id: str = Field("", alias="MICROSOFT_APP_ID")
@@ -38,10 +42,27 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
     slack_api_url: str | None = Field(None, alias="SLACK_API_URL")
+    # Keys the audit chain (HMAC); never stored in the database. Unset: the development key.
+    audit_key: SecretStr | None = Field(None, alias="MASHBOT_AUDIT_KEY")
+    audit_old_key: SecretStr | None = Field(None, alias="MASHBOT_AUDIT_OLD_KEY")  # for `mashbot audit rekey` only
     console: bool | None = Field(None, alias="MASHBOT_CONSOLE")  # None: on only on loopback with no channel
     # --- slack (issue 4): who people unknown to the roster should ask, e.g. "MASH business support (ext. 1234)"
     admin_contact: str | None = Field(None, alias="MASHBOT_ADMIN_CONTACT")
     # --- end slack ---
+
+    @property
+    def mail_transport_configured(self) -> bool:
+        """Whether mashbot can send email at all. The one check for it: the Stage 3 form is refused
+        without one (its family details must not wait in the outbox). Whether the named
+        transport works is checked at start-up (adapters.mail.mail_sender)."""
+        if self.mail.strip().lower() == "graph":
+            return True
+        return bool(self.smtp_url is not None and self.smtp_url.get_secret_value().strip())
+
+    @property
+    def is_real_deployment(self) -> bool:
+        """Something real is connected (a chat channel or mail): the audit trail must then be keyed."""
+        return self.has_channel_credentials or self.mail_transport_configured
 
     @property
     def has_channel_credentials(self) -> bool:

@@ -17,6 +17,8 @@ from adapters.scheduler import Clockwork, build_clockwork
 from adapters.settings import Settings
 from adapters.slack import mount_slack  # --- slack (issue 4) ---
 from adapters.teams.route import mount_teams  # --- teams (issue 5) ---
+from storage.outbox_admin import Trouble
+from storage.outbox_admin import trouble as outbox_trouble
 
 log = logging.getLogger("mashbot.web")
 SERVICE = web.AppKey("service", bootstrap.Service)
@@ -43,7 +45,24 @@ async def healthz(request: web.Request) -> web.Response:
             body["status"] = "unhealthy"
             return web.json_response(body, status=503)
     # --- end scheduler -------------------------------------------------------------------------
+    # Messages given up on or stuck make the service "degraded", still 200: this replica serves
+    # presses and raises as well as any other, so a load balancer must keep it in rotation;
+    # monitoring reads the status field (and /metrics) and someone runs `mashbot outbox list`.
+    trouble = await _outbox_trouble(service)
+    if trouble is not None:
+        body["outbox"] = {"failed": trouble.failed, "stuck": trouble.stuck}
+        if trouble.failed or trouble.stuck:
+            body["status"] = "degraded"
     return web.json_response(body)
+
+
+async def _outbox_trouble(service: bootstrap.Service) -> Trouble | None:
+    try:
+        async with service.database.uow(read_only=True) as uow:
+            return await outbox_trouble(uow.session, service.now())
+    except Exception as exc:  # noqa: BLE001 - the database answered the ping; report what we have
+        log.warning("health check: outbox counts unavailable (%s)", type(exc).__name__)
+        return None
 
 
 # --- metrics (issue 6) -----------------------------------------------------------------------
@@ -58,11 +77,14 @@ async def metrics_view(request: web.Request) -> web.Response:
 # --- end metrics -----------------------------------------------------------------------------
 
 
-def create_app(service: bootstrap.Service, *, scheduler: bool = False, host: str | None = None) -> web.Application:
+def create_app(service: bootstrap.Service, *, scheduler: bool = False, host: str | None = None,
+               jobs: bool = True) -> web.Application:
     """The web app for a built service; the service is closed with the app.
 
     `scheduler=True` (what `mashbot serve` uses) starts the tick and digest jobs with the app
-    and stops them, letting a running tick finish, before the service closes."""
+    and stops them, letting a running tick finish, before the service closes. `jobs=False`
+    wires the same scheduler and dispatcher (with every channel's sender) without starting
+    the jobs: what a one-off command such as cron's `mashbot tick` sends with."""
     app = web.Application()
     app[SERVICE] = service
     app[METRICS] = Metrics()
@@ -79,7 +101,8 @@ def create_app(service: bootstrap.Service, *, scheduler: bool = False, host: str
         app[CLOCKWORK] = build_clockwork(service, app[METRICS])
 
         async def clock_lifecycle(app: web.Application) -> AsyncIterator[None]:
-            app[CLOCKWORK].start()
+            if jobs:
+                app[CLOCKWORK].start()
             try:
                 yield
             finally:

@@ -49,6 +49,29 @@ ALL_AREAS = "all areas"
 COVERING = "covering for {names}"
 NOTHING_OPEN = "No open challenges in your areas, and none raised or resolved since {since}."
 RESOLVED_WITHDRAWN = "withdrawn"
+SECTION_UNDELIVERED = "{count} message{s} could not be delivered"
+UNDELIVERED_LINE = "{kind} to {name} by {channel}{about}, queued {queued}"
+UNDELIVERED_HINT = "The administrator can see why and send them again: mashbot outbox list --failed"
+
+
+@dataclass(frozen=True)
+class FailedMessage:
+    """An outbox message given up on, as the digest may show it: never its content."""
+
+    kind: str
+    recipient_id: str
+    channel: str
+    reference: str | None
+    queued_at: datetime
+
+
+@dataclass(frozen=True)
+class UndeliveredLine:
+    kind: str  # in words: "review requested"
+    name: str  # the staff member (or mailbox) not reached
+    channel: str
+    reference: str | None
+    queued: str
 
 
 @dataclass(frozen=True)
@@ -105,11 +128,18 @@ class Digest:
     by_stage: tuple[StageCount, ...] = ()
     by_area: tuple[tuple[str, int], ...] = ()
     open_total: int = 0
+    undelivered: tuple[UndeliveredLine, ...] = ()
 
     @property
     def is_empty(self) -> bool:
-        """Nothing open in the recipient's areas and nothing raised or resolved since."""
-        return not (self.open_total or self.raised or self.resolved)
+        """Nothing open in the recipient's areas, nothing raised or resolved since, and no
+        message that could not be delivered."""
+        return not (self.open_total or self.raised or self.resolved or self.undelivered)
+
+    @property
+    def undelivered_heading(self) -> str:
+        n = len(self.undelivered)
+        return SECTION_UNDELIVERED.format(count=n, s="" if n == 1 else "s")
 
     @property
     def subject(self) -> str:
@@ -129,6 +159,8 @@ class _Scope:
     today: date
     next_day: date
     roster: Roster
+    failed: tuple[FailedMessage, ...] = ()
+    areas_of: Mapping[str, str] | None = None  # challenge reference -> area
 
 
 # -- recipients --------------------------------------------------------------------------------
@@ -182,12 +214,15 @@ def previous_digest_time(cal: WorkingCalendar, now: datetime, at: time = DIGEST_
 
 def build_digests(challenges: Sequence[Challenge], roster: Roster, policy: Policy, now: datetime,
                   since: datetime, since_by_person: Mapping[str, datetime] | None = None,
-                  cal: WorkingCalendar | None = None) -> list[Digest]:
+                  cal: WorkingCalendar | None = None, failed: Sequence[FailedMessage] = ()) -> list[Digest]:
     """One digest per recipient. `since` is the default start of "raised/resolved since";
-    `since_by_person` holds each recipient's last digest time when known."""
+    `since_by_person` holds each recipient's last digest time when known; `failed` are the
+    messages given up on, shown to the recipients whose areas they concern (those about no
+    known challenge to recipients of all areas)."""
     cal = cal or policy.calendar()
     today = cal.local(now).date()
-    scope = _Scope(cal, now, today, cal.next_working_day(today), roster)
+    scope = _Scope(cal, now, today, cal.next_working_day(today), roster, tuple(failed),
+                   {c.reference: c.area for c in challenges} if failed else None)
     lasts = since_by_person or {}
     return [build_digest(r, challenges, scope, lasts.get(r.person.id, since))
             for r in recipients(policy, roster, today)]
@@ -235,7 +270,35 @@ def build_digest(recipient: Recipient, challenges: Iterable[Challenge], scope: _
         by_stage=_by_stage(active),
         by_area=tuple((a, n) for a in AREAS if (n := sum(1 for c in active if c.area == a))),
         open_total=len(active),
+        undelivered=_undelivered(recipient, scope),
     )
+
+
+def _undelivered(recipient: Recipient, scope: _Scope) -> tuple[UndeliveredLine, ...]:
+    areas_of = scope.areas_of or {}
+    lines: list[UndeliveredLine] = []
+    for f in scope.failed:
+        area = areas_of.get(f.reference) if f.reference else None
+        if recipient.areas and area not in recipient.areas:
+            continue
+        lines.append(UndeliveredLine(kind=_kind_words(f.kind), name=scope.roster.name_of(f.recipient_id),
+                                     channel=f.channel, reference=f.reference,
+                                     queued=scope.cal.describe(f.queued_at)))
+    return tuple(lines)
+
+
+_ACRONYMS = {"csap": "CSAP", "iro": "IRO", "edt": "EDT", "lscp": "LSCP"}
+
+
+def _kind_words(kind: str) -> str:
+    """A message kind in words: "csap_form" -> "CSAP form"."""
+    return " ".join(_ACRONYMS.get(w, w) for w in kind.split("_"))
+
+
+def undelivered_text(line: UndeliveredLine) -> str:
+    about = f" about {line.reference}" if line.reference else ""
+    return UNDELIVERED_LINE.format(kind=line.kind[:1].upper() + line.kind[1:], name=line.name, channel=line.channel,
+                                   about=about, queued=line.queued)
 
 
 def _by_due(c: Challenge) -> tuple[datetime, str]:
@@ -312,7 +375,11 @@ def _header(d: Digest) -> str:
 def render_text(d: Digest) -> str:
     """The digest as plain text (also the body of its email)."""
     out = [_header(d), ""]
-    if d.is_empty:
+    if d.undelivered:  # first: someone was not told something they needed to know
+        out.append(d.undelivered_heading)
+        out.extend(f"  {undelivered_text(line)}" for line in d.undelivered)
+        out.extend([f"  {UNDELIVERED_HINT}", ""])
+    if not (d.open_total or d.raised or d.resolved):
         out.append(NOTHING_OPEN.format(since=d.since_words))
         return "\n".join(out) + "\n"
     for heading, lines, kind in _sections(d):
@@ -332,7 +399,11 @@ def render_html(d: Digest) -> str:
     """The digest as a small HTML fragment (the email's HTML part)."""
     e = html.escape
     out = [f"<h2>{e(_header(d))}</h2>"]
-    if d.is_empty:
+    if d.undelivered:
+        out.append(f"<h3>{e(d.undelivered_heading)}</h3>")
+        out.append("<ul>" + "".join(f"<li>{e(undelivered_text(line))}</li>" for line in d.undelivered) + "</ul>")
+        out.append(f"<p>{e(UNDELIVERED_HINT)}</p>")
+    if not (d.open_total or d.raised or d.resolved):
         out.append(f"<p>{e(NOTHING_OPEN.format(since=d.since_words))}</p>")
         return "\n".join(out)
     for heading, lines, kind in _sections(d):
@@ -352,4 +423,4 @@ def as_message(d: Digest) -> Message:
     return Message(kind=DIGEST_KIND, to=d.person_id, reference=None, channel=Channel.CHAT,
                    data={"subject": d.subject, "body": render_text(d), "html": render_html(d),
                          "day": d.day.isoformat(), "open_total": d.open_total,
-                         "overdue": len(d.overdue)})
+                         "overdue": len(d.overdue), "undelivered": len(d.undelivered)})

@@ -25,3 +25,8 @@ class InvalidCommand(MashbotError):
 
 class NoReviewer(MashbotError):
     """The roster has no one to review a stage."""
+
+
+class NotAvailable(MashbotError):
+    """The service is not set up for this (e.g. no email for the Stage 3 form): nothing was
+    changed or kept, and entering it again would not help."""

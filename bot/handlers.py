@@ -31,7 +31,7 @@ from bot.commands import (
     TellCsapNonInvolvement,
     Withdraw,
 )
-from bot.errors import AlreadyActioned, InvalidCommand, NotAllowed, NotFound
+from bot.errors import AlreadyActioned, InvalidCommand, NotAllowed, NotAvailable, NotFound
 from bot.policy import Policy
 from bot.ports import UnitOfWork
 from bot.reviewers import may_review
@@ -67,6 +67,9 @@ class Mashbot:
     uow: Callable[[], UnitOfWork]
     policy: Policy
     new_reference: Callable[[], str]
+    # Whether any mail transport is configured. Without one the Stage 3 form is refused: its
+    # family details would otherwise wait in the outbox, unsent, while the form says none are kept.
+    mail_configured: bool = True
 
     async def raise_challenge(self, cmd: RaiseChallenge, now: datetime) -> Result:
         """Raise a challenge under the current policy (snapshotted into the challenge)."""
@@ -90,6 +93,8 @@ class Mashbot:
 
     async def handle(self, cmd: ChallengeCommand, now: datetime) -> Result:
         """Apply a person's command to a challenge, refusing stale, repeated or unauthorised ones."""
+        if isinstance(cmd, SendStage3Form) and not self.mail_configured:
+            raise NotAvailable(texts.STAGE3_FORM_NO_MAIL.format(reference=cmd.reference))
         async with self.uow() as uow:
             roster = await uow.people.roster()
             challenge = await uow.challenges.get(cmd.reference)

@@ -25,6 +25,11 @@ UNKNOWN_PERSON = (
 NOT_FOUND = "There is no challenge {reference}. Check the reference (it looks like CH-7K2M9Q)."
 FINAL_STAGE = "{reference} is at the final stage ({stage}); its decision is final and cannot be escalated further."
 BAD_STATE = "{reference} is {state}; this cannot be done now."
+STAGE3_FORM_NO_MAIL = (
+    "The Stage 3 form for {reference} cannot be sent: mashbot has no email set up, so the family "
+    "details would only wait here. Nothing you typed was kept. Please send the form to the CSAP team "
+    "by email yourself, or ask the mashbot administrator to set up email (MASHBOT_SMTP_URL)."
+)
 DE_ESCALATION_NOTE = (
     "A reflective discussion has been held between MASH and the locality team and, owing to "
     "{rationale}, a joint decision has been made to de-escalate the case to level {level}."

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from bot.audit import DEVELOPMENT_KEY, AuditKey
 from storage.repositories import ChainCheck, RosterCache
 from storage.unit_of_work import SqlUnitOfWork
 
@@ -82,11 +83,16 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> AsyncEngine:
 class Database:
     """The engine, its session factory and the unit-of-work factory the core is given."""
 
-    def __init__(self, url: str | URL, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str | URL, *, audit_key: AuditKey = DEVELOPMENT_KEY, **engine_kwargs: Any) -> None:
         self.url = async_url(url)
+        self.audit_key = audit_key
         self.engine = make_engine(self.url, **engine_kwargs)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, class_=AsyncSession)
         self._roster_cache = RosterCache()
+
+    @property
+    def roster_cache(self) -> RosterCache:
+        return self._roster_cache
 
     @property
     def dialect(self) -> str:
@@ -96,7 +102,8 @@ class Database:
         """A unit of work; on SQLite a writing one holds the single write lock until it ends,
         a `read_only` one reads a snapshot without blocking writers."""
         return SqlUnitOfWork(self.sessions, self.dialect, self._roster_cache,
-                             execution_options={READ_ONLY: True} if read_only else None)
+                             execution_options={READ_ONLY: True} if read_only else None,
+                             audit_key=self.audit_key)
 
     def session(self) -> AsyncSession:
         """A bare session (use `async with`), for reads outside the ports, e.g. `verify_chain`."""
@@ -114,7 +121,7 @@ class Database:
             await session.connection(execution_options={READ_ONLY: True})
             from storage.retention import verify_audit  # retention builds on this module
 
-            return await verify_audit(session)  # tombstone-aware: a purge is not a break
+            return await verify_audit(session, self.audit_key)  # tombstone-aware: a purge is not a break
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    and_,
     bindparam,
     delete,
     func,
@@ -33,10 +34,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import ColumnClause
 
-from bot.audit import link_hash
-from bot.challenge import ACTIVE_STATES, Challenge, Event, Message
+from bot.audit import DEVELOPMENT_KEY
+from bot.challenge import ACTIVE_STATES, NOT_KEPT, Challenge, Event, Message
 from bot.roster import Person, Roster
 from storage import tables as t
+from storage.seals import AuditSealer
 
 _ACTIVE = sorted(state.value for state in ACTIVE_STATES)
 CHAT_CHANNELS = ("teams", "slack")
@@ -93,7 +95,7 @@ def due_query(now: datetime, limit: int) -> Select[Any]:
     challenges have a wake time (`_challenge_columns`), so no state filter is needed — one
     would tempt planners onto the state index."""
     c = t.challenges.c
-    return (select(c.data)
+    return (select(c.data, c.audit_seq, c.audit_hash)
             .where(c.wake_at.is_not(None), c.wake_at <= now)
             .order_by(c.wake_at, c.reference)
             .limit(limit)
@@ -107,42 +109,62 @@ def _involves(challenge: Challenge, person_id: str) -> bool:
 class SqlChallenges:
     """bot.ports.ChallengeRepository: the aggregate as JSON plus the columns queries need."""
 
-    def __init__(self, session: AsyncSession, *, lock_rows: bool = True) -> None:
+    def __init__(self, session: AsyncSession, *, lock_rows: bool = True, sealer: AuditSealer | None = None) -> None:
         self._session = session
         self._lock_rows = lock_rows
+        self._sealer = sealer or AuditSealer(session, DEVELOPMENT_KEY)
 
     async def get(self, reference: str) -> Challenge | None:
         # In a writing unit of work the row is locked until it ends (PostgreSQL), so a tick cannot
         # change it between a person's read and write; the tick's SKIP LOCKED leaves it to the next tick.
-        query = select(t.challenges.c.data).where(t.challenges.c.reference == reference)
-        data = await self._session.scalar(query.with_for_update() if self._lock_rows else query)
-        return None if data is None else Challenge.model_validate_json(data)
+        c = t.challenges.c
+        query = select(c.data, c.audit_seq, c.audit_hash).where(c.reference == reference)
+        row = (await self._session.execute(query.with_for_update() if self._lock_rows else query)).one_or_none()
+        if row is None:
+            return None
+        self._sealer.read(reference, row.audit_seq, row.audit_hash)
+        return Challenge.model_validate_json(row.data)
 
     async def add(self, challenge: Challenge) -> None:
-        await self._session.execute(
-            insert(t.challenges).values(reference=challenge.reference, **_challenge_columns(challenge)))
+        columns = _challenge_columns(challenge)
+        await self._session.execute(insert(t.challenges).values(reference=challenge.reference, **columns))
+        self._sealer.read(challenge.reference, None, None)
+        self._sealer.wrote(challenge.reference, columns)
 
     async def update(self, challenge: Challenge, expected_version: int) -> bool:
         c = t.challenges.c
+        columns = _challenge_columns(challenge)
         result = await self._session.execute(
             update(t.challenges)
             .where(c.reference == challenge.reference, c.version == expected_version)
-            .values(**_challenge_columns(challenge)))
-        return _rowcount(result) == 1
+            .values(**columns))
+        if _rowcount(result) != 1:
+            return False
+        self._sealer.wrote(challenge.reference, columns)
+        return True
 
     async def save_claimed(self, challenges: Sequence[Challenge]) -> None:
         """Save challenges claimed by `due()` in this unit of work, in one executemany: the
         claim's row locks (or SQLite's write lock) mean nobody changed them meanwhile."""
         if not challenges:
             return
+        params = []
+        for challenge in challenges:
+            columns = _challenge_columns(challenge)
+            self._sealer.wrote(challenge.reference, columns)
+            params.append({"ref": challenge.reference, **columns})
         stmt = update(t.challenges).where(t.challenges.c.reference == bindparam("ref"))
-        await self._session.execute(stmt, [{"ref": c.reference, **_challenge_columns(c)} for c in challenges])
+        await self._session.execute(stmt, params)
 
     async def due(self, now: datetime, limit: int) -> list[Challenge]:
         """Claims due rows: `FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite the unit of work
         already holds the single write lock (`BEGIN IMMEDIATE`)."""
-        rows = await self._session.scalars(due_query(now, limit))
-        return [Challenge.model_validate_json(data) for data in rows]
+        found = []
+        for row in await self._session.execute(due_query(now, limit)):
+            challenge = Challenge.model_validate_json(row.data)
+            self._sealer.read(challenge.reference, row.audit_seq, row.audit_hash)
+            found.append(challenge)
+        return found
 
     async def listing(self, *, active_only: bool = True, person_id: str | None = None) -> list[Challenge]:
         c = t.challenges.c
@@ -190,29 +212,35 @@ def _event_of(row: Row[Any]) -> Event:
 class SqlEventLog:
     """bot.ports.EventLog: an append-only, hash-chained table; the head row serialises appends."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, sealer: AuditSealer | None = None) -> None:
         self._session = session
+        self._sealer = sealer or AuditSealer(session, DEVELOPMENT_KEY)
 
     async def append(self, events: Sequence[Event]) -> None:
         if not events:
             return
         head = t.audit_head.c
-        seq, previous = (await self._session.execute(
-            select(head.seq, head.hash).where(head.id == 1).with_for_update())).one()
+        key = self._sealer.key
+        seq, previous, key_id = (await self._session.execute(
+            select(head.seq, head.hash, head.key_id).where(head.id == 1).with_for_update())).one()
         rows = []
         for event in events:
             seq += 1
             detail = event.model_dump(mode="json", include={"detail"})["detail"]
-            digest = link_hash(previous, chain_record(seq, event.reference, event.kind, event.at,
-                                                      event.actor_id, event.from_state, event.to_state,
-                                                      event.stage, detail))
+            digest = key.link(previous, chain_record(seq, event.reference, event.kind, event.at,
+                                                     event.actor_id, event.from_state, event.to_state,
+                                                     event.stage, detail))
             rows.append({"seq": seq, "reference": event.reference, "kind": event.kind, "at": event.at,
                          "actor_id": event.actor_id, "from_state": event.from_state,
                          "to_state": event.to_state, "stage": event.stage, "detail": _json(detail),
                          "prev_hash": previous, "hash": digest})
+            self._sealer.appended(event.reference, seq, digest)
             previous = digest
         await self._session.execute(insert(t.challenge_events), rows)
-        await self._session.execute(update(t.audit_head).where(head.id == 1).values(seq=seq, hash=previous))
+        values: dict[str, Any] = {"seq": seq, "hash": previous}
+        if key_id is None and seq == len(rows):  # the first events of a new chain name its key
+            values["key_id"] = key.key_id
+        await self._session.execute(update(t.audit_head).where(head.id == 1).values(**values))
 
     async def for_challenge(self, reference: str) -> list[Event]:
         ev = t.challenge_events.c
@@ -229,10 +257,16 @@ class SqlEventLog:
 
 
 class ChainCheck(NamedTuple):
-    """Events verified (all of them when whole) and the first broken seq (None when whole)."""
+    """Events verified (all of them when whole), the first broken seq (None when whole), and
+    what does not agree, each naming its challenge (empty when the trail verifies)."""
 
     events: int
     broken: int | None
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.broken is None and not self.problems
 
 
 # -- outbox ------------------------------------------------------------------------------------
@@ -256,6 +290,14 @@ def pending_query(now: datetime, limit: int) -> Select[Any]:
             .order_by(o.next_attempt_at, o.id)
             .limit(limit)
             .with_for_update(skip_locked=True))
+
+
+def _stale_query(before: datetime) -> Select[Any]:
+    """Rows with personal details queued before `before`: still waiting, or not yet scrubbed."""
+    o = t.outbox.c
+    return (select(o.id, o.payload, o.status)
+            .where(o.created_at < before, o.payload.contains('"personal_keys":["', autoescape=True),
+                   or_(o.status == "pending", ~o.payload.contains(NOT_KEPT, autoescape=True))))
 
 
 class SqlOutbox:
@@ -287,6 +329,24 @@ class SqlOutbox:
         return [OutboxItem(r.id, Message.model_validate_json(r.payload), r.attempts + 1, r.created_at)
                 for r in rows]
 
+    async def renew(self, held: dict[int, int], until: datetime) -> int:
+        """Extend the claim on rows {id: attempts} to `until`. A row whose attempt count moved
+        on was claimed again by another dispatcher after this lease ran out: left alone."""
+        if not held:
+            return 0
+        o = t.outbox.c
+        result = await self._session.execute(
+            update(t.outbox)
+            .where(o.status == PENDING, or_(*[and_(o.id == i, o.attempts == a) for i, a in held.items()]))
+            .values(next_attempt_at=until))
+        return _rowcount(result)
+
+    async def note_waiting(self, reason: str) -> None:
+        """Say on every pending row without a reason why it waits (nothing can send it)."""
+        o = t.outbox.c
+        await self._session.execute(update(t.outbox).where(o.status == PENDING, o.last_error.is_(None))
+                                    .values(last_error=reason[:MAX_ERROR_CHARS]))
+
     async def mark_sent(self, item_id: int, external_id: str | None, now: datetime) -> None:
         await self._session.execute(
             update(t.outbox).where(t.outbox.c.id == item_id)
@@ -300,6 +360,29 @@ class SqlOutbox:
         if scrubbed is not message:
             await self._session.execute(
                 update(t.outbox).where(t.outbox.c.id == item_id).values(payload=scrubbed.model_dump_json()))
+
+    async def scrub_stale(self, before: datetime) -> int:
+        """Give up every message with personal details created before `before` that is still
+        waiting (no transport, or retrying), and drop the details from it and from any older
+        row not scrubbed yet: family details are never kept past a day, sent or not."""
+        rows = (await self._session.execute(_stale_query(before).with_for_update(skip_locked=True))).all()
+        scrubbed = 0
+        for row in rows:
+            message = Message.model_validate_json(row.payload)
+            clean = message.scrubbed().model_dump_json()
+            if clean == row.payload and row.status != "pending":
+                continue
+            values: dict[str, Any] = {"payload": clean}
+            if row.status == "pending":
+                values |= {"status": "failed", "next_attempt_at": None,
+                           "last_error": "not sent within a day: its personal details were removed"}
+            await self._session.execute(update(t.outbox).where(t.outbox.c.id == row.id).values(**values))
+            scrubbed += 1
+        return scrubbed
+
+    async def has_stale(self, before: datetime) -> bool:
+        """Whether `scrub_stale(before)` has anything to do (a read, so no write lock is taken)."""
+        return (await self._session.execute(_stale_query(before).limit(1))).first() is not None
 
     async def mark_failed(self, item_id: int, error: str, retry_at: datetime | None) -> None:
         """Try again at `retry_at`, or give up (status 'failed') when it is None.

@@ -81,6 +81,12 @@ challenges = Table(
     Column("closed_at", UTCDateTime, nullable=True, index=True),
     Column("owner_id", String, nullable=True, index=True),
     Column("data", Text, nullable=False),
+    # The link of this challenge's latest audit event and an HMAC over the row and that link
+    # (bot.audit.AuditKey.seal): an edited row, or a row whose latest events were cut off, fails
+    # `mashbot audit verify`. NULL only between the 0003 migration and the first keyed start.
+    Column("audit_seq", Integer, nullable=True),
+    Column("audit_hash", String, nullable=True),
+    Column("seal", String, nullable=True),
 )
 # Only active challenges have a wake time, so this index holds just the rows a tick may need.
 Index("ix_challenges_wake_at", challenges.c.wake_at,
@@ -109,6 +115,9 @@ audit_head = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("seq", Integer, nullable=False),
     Column("hash", String, nullable=False),
+    # Fingerprint of the key the chain is signed with (bot.audit.AuditKey.key_id); NULL on a
+    # chain written before keying (or still empty), which the first keyed start re-signs.
+    Column("key_id", String, nullable=True),
 )
 
 outbox = Table(
@@ -181,7 +190,7 @@ scheduler_marks = Table(
 def singleton_rows() -> list[tuple[Table, dict[str, Any]]]:
     """The one-row tables and their initial rows (the migration inserts the same)."""
     return [
-        (audit_head, {"id": 1, "seq": 0, "hash": GENESIS}),
+        (audit_head, {"id": 1, "seq": 0, "hash": GENESIS, "key_id": None}),
         (roster_meta, {"id": 1, "version": 0, "imported_at": None, "source": None, "count": 0}),
     ]
 

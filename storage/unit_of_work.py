@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.audit import DEVELOPMENT_KEY, AuditKey
+from storage.seals import AuditSealer
 from storage.repositories import (
     RosterCache,
     SqlChallenges,
@@ -28,12 +30,15 @@ class SqlUnitOfWork:
     """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect: str, roster_cache: RosterCache,
-                 execution_options: Mapping[str, Any] | None = None) -> None:
+                 execution_options: Mapping[str, Any] | None = None,
+                 audit_key: AuditKey = DEVELOPMENT_KEY) -> None:
         self.session = sessions()
         self._execution_options = dict(execution_options or {})
+        self.audit_key = audit_key
+        self.sealer = AuditSealer(self.session, audit_key)
         # Only a writing unit of work locks the challenge rows it reads.
-        self.challenges = SqlChallenges(self.session, lock_rows=not self._execution_options)
-        self.events = SqlEventLog(self.session)
+        self.challenges = SqlChallenges(self.session, lock_rows=not self._execution_options, sealer=self.sealer)
+        self.events = SqlEventLog(self.session, self.sealer)
         self.outbox = SqlOutbox(self.session)
         self.tallies = SqlTallies(self.session, dialect)
         self.people = SqlPeople(self.session, roster_cache)
@@ -56,6 +61,7 @@ class SqlUnitOfWork:
             await self.session.close()
 
     async def commit(self) -> None:
+        await self.sealer.flush()  # the rows written, sealed with their latest events' links
         await self.session.commit()
 
     async def rollback(self) -> None:

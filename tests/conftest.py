@@ -116,3 +116,18 @@ async def database(database_url: str) -> AsyncIterator[Database]:
     db = Database(database_url)
     yield db
     await db.dispose()
+
+
+@pytest.fixture
+def pin_clock(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """`pin_clock(at)` sets the service's clock (`bootstrap.utc_now`, the one place it is read)
+    to `at`: how tests make a command commit at another instant (`--now` only rehearses)."""
+    from datetime import UTC, datetime
+
+    from adapters import bootstrap
+
+    def pin(at: datetime) -> None:
+        instant = at.astimezone(UTC)
+        monkeypatch.setattr(bootstrap, "utc_now", lambda: instant)
+
+    return pin

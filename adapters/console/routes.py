@@ -397,12 +397,17 @@ async def digest_page(request: web.Request) -> web.Response:
         return await _page(request, "digest.html", roster=roster, digests=[], chosen=None, overview=_overview(
             found, now, cal), available=False)
     since = digest_module.previous_digest_time(cal, now)
-    digests = digest_module.build_digests(found, roster, service.policy, now, since, cal=cal)
+    from adapters.scheduler import failed_messages
+
+    async with service.database.uow(read_only=True) as uow:
+        failed = await failed_messages(uow.session, now)
+    digests = digest_module.build_digests(found, roster, service.policy, now, since, cal=cal, failed=failed)
     actor = _actor(request, roster)
     wanted = request.query.get("for") or (actor.id if actor else "")
     chosen = next((d for d in digests if d.person_id == wanted), digests[0] if digests else None)
     return await _page(request, "digest.html", roster=roster, digests=digests, chosen=chosen,
                        overview=_overview(found, now, cal), available=True,
+                       undelivered_text=digest_module.undelivered_text,
                        working_day=cal.is_working_day(cal.local(now).date()))
 
 

@@ -140,3 +140,51 @@ def test_since_defaults_to_the_previous_working_days_digest_time() -> None:
     cal = calendar_of(LANCASHIRE)
     assert previous_digest_time(cal, local("2027-01-04 08:30")) == local("2026-12-31 08:30")  # over New Year
     assert previous_digest_time(cal, local("2027-01-06 08:30")) == local("2027-01-05 08:30")
+
+
+# --- messages that could not be delivered ----------------------------------------------------
+
+def _failed() -> list:
+    from bot.digest import FailedMessage
+
+    return [FailedMessage("review_requested", "pm-east-1", "chat", "CH-TDAY", local("2027-01-05 10:00")),
+            FailedMessage("csap_form", "head-of-service", "email", "CH-GONE", local("2027-01-05 11:00")),
+            FailedMessage("nudge", "pm-north-1", "chat", "CH-TMRW", local("2027-01-06 08:00"))]
+
+
+def test_the_digest_says_which_messages_could_not_be_delivered_and_to_whom() -> None:
+    from cards.adaptive import message_card
+    from cards.slack import notice_message
+
+    every = digests(failed=_failed())
+    whole = every["senior-manager"]  # all areas: every failure, also one about no open challenge
+    text = render_text(whole)
+    assert "3 messages could not be delivered" in text
+    roster = Roster(roster_people())
+    name = roster.name_of("pm-east-1")
+    assert f"Review requested to {name} by chat about CH-TDAY, queued Tue 5 Jan, 10:00" in text
+    assert f"CSAP form to {roster.name_of('head-of-service')} by email about CH-GONE" in text
+    assert "mashbot outbox list --failed" in text
+    assert text.index("could not be delivered") < text.index("Overdue")  # first thing read
+    assert "3 messages could not be delivered" in render_html(whole)
+    assert not any(s in text for s in SECRETS)
+    north = every["sm-north"]  # an area-scoped reader sees only their area's failures
+    assert [u.reference for u in north.undelivered] == ["CH-TMRW"]
+    assert "1 message could not be delivered" in render_text(north)
+    # Slack, Teams and email all carry the digest's words
+    data = as_message(whole).data
+    assert data["undelivered"] == 3
+    assert "3 messages could not be delivered" in str(notice_message(data["subject"], data["body"]))
+    assert "3 messages could not be delivered" in str(message_card(data["subject"], data["body"].splitlines()))
+
+
+def test_a_digest_with_only_undelivered_messages_is_not_empty() -> None:
+    from bot.digest import FailedMessage
+
+    found = build_digests([], Roster(roster_people()), LANCASHIRE, NOW, SINCE,
+                          failed=[FailedMessage("nudge", "team-manager", "chat", None, local("2027-01-05 10:00"))])
+    d = next(d for d in found if d.person_id == "senior-manager")
+    assert not d.is_empty
+    text = render_text(d)
+    assert "1 message could not be delivered" in text and "No open challenges" in text
+    assert all(not d.undelivered for d in found if d.areas)  # about no challenge: all-area readers only

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -73,7 +74,8 @@ def test_date_without_dry_run_is_refused(cli: Run) -> None:
         2, "mashbot: --date is for --dry-run only; without it the digest is today's\n")
 
 
-def test_a_real_run_queues_once_and_sends_by_email(cli: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_real_run_queues_once_and_sends_by_email(cli: Run, monkeypatch: pytest.MonkeyPatch,
+                                                   pin_clock: Callable[[datetime], None]) -> None:
     raise_on("2027-01-05 10:00")
     received: list[int] = []
 
@@ -81,8 +83,10 @@ def test_a_real_run_queues_once_and_sends_by_email(cli: Run, monkeypatch: pytest
         async with smtp_server() as inbox:
             monkeypatch.setenv("MASHBOT_SMTP_URL", inbox.url)
             loop = asyncio.get_running_loop()
-            first = await loop.run_in_executor(None, cli, "digest", "--now", "2027-01-06T08:30")
-            second = await loop.run_in_executor(None, cli, "digest", "--now", "2027-01-06T09:00")
+            pin_clock(local("2027-01-06 08:30"))
+            first = await loop.run_in_executor(None, cli, "digest")
+            pin_clock(local("2027-01-06 09:00"))
+            second = await loop.run_in_executor(None, cli, "digest")
             assert first[0] == 0 and "2 queued, 0 already sent" in first[1] and " 0 waiting" in first[1]
             assert second[0] == 0 and "0 queued, 2 already sent" in second[1]
             received.append(len([m for m in inbox.messages() if "daily digest" in m["Subject"]]))
@@ -91,10 +95,10 @@ def test_a_real_run_queues_once_and_sends_by_email(cli: Run, monkeypatch: pytest
     assert received == [2]
 
 
-def test_with_a_chat_channel_configured_the_cli_only_queues_for_serve_to_send(
-        cli: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_now_without_dry_run_only_rehearses(cli: Run, pin_clock: Callable[[datetime], None]) -> None:
     raise_on("2027-01-05 10:00")
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", "not-used-here")
-    monkeypatch.setenv("MASHBOT_SMTP_URL", "smtp://127.0.0.1:9")  # nothing listens: a send would fail
     code, out = cli("digest", "--now", "2027-01-06T08:30")
-    assert code == 0 and "2 queued" in out and "the running `mashbot serve` sends them" in out
+    assert code == 0 and "--now rehearses and changes nothing" in out and "To: Farid Khan" in out
+    pin_clock(local("2027-01-06 08:30"))
+    code, out = cli("digest")  # nothing was claimed by the rehearsal: today's digests still go
+    assert code == 0 and "2 queued, 0 already sent" in out

@@ -246,3 +246,56 @@ async def test_through_a_real_smtp_server_a_try_later_is_retried_and_delivered(r
 
 def test_backoff_doubles_up_to_its_cap() -> None:
     assert [backoff(n, 30, 600) for n in range(1, 7)] == [30, 60, 120, 240, 480, 600]
+
+
+async def test_a_waiting_row_says_what_is_missing(roster_db: Database) -> None:
+    await queue(roster_db, nudge("team-manager", Channel.EMAIL), nudge("senior-manager"))
+    await Dispatcher(roster_db, clock=Clock()).run_once()  # nothing at all configured
+    assert {r["last_error"] for r in await rows(roster_db)} == {
+        "nothing is configured to send it: no email (MASHBOT_SMTP_URL) and no chat channel (Slack or Teams)"}
+    # Slack configured but no SMTP: the email row, and the chat row for someone not on Slack
+    await Dispatcher(roster_db, chat=(FakeChat(),), clock=Clock()).run_once()
+    assert [r["last_error"] for r in await rows(roster_db)] == [
+        "no email configured (MASHBOT_SMTP_URL) to send it",
+        "mashbot cannot reach the recipient in Slack and no email is configured (MASHBOT_SMTP_URL) "
+        "to send it instead"]
+    assert all(r["status"] == "pending" for r in await rows(roster_db))
+
+
+async def test_a_heartbeat_renews_only_the_claims_still_held(roster_db: Database) -> None:
+    await queue(roster_db, nudge(), nudge("senior-manager"))
+    async with roster_db.uow() as uow:
+        first, second = await uow.outbox.claim_pending(T0, 10, lease=timedelta(seconds=20))
+        await uow.commit()
+    async with roster_db.uow() as uow:  # the second row's lease ran out and another dispatcher took it
+        await uow.session.execute(t.outbox.update().where(t.outbox.c.id == second.id)
+                                  .values(attempts=second.attempts + 1))
+        renewed = await uow.outbox.renew({first.id: first.attempts, second.id: second.attempts},
+                                         T0 + timedelta(seconds=40))
+        await uow.commit()
+    assert renewed == 1
+    assert [r["next_attempt_at"] for r in await rows(roster_db)] == [T0 + timedelta(seconds=40),
+                                                                     T0 + timedelta(seconds=20)]
+
+
+async def test_a_slow_batch_keeps_its_claim_past_the_lease_while_it_sends(roster_db: Database) -> None:
+    """Real time, small numbers: a send slower than the lease is not taken by another dispatcher."""
+    import asyncio
+    from datetime import UTC
+
+    await queue(roster_db, nudge(), at=datetime.now(UTC))
+
+    class Slow(FakeSender):
+        async def send(self, message: Message, person: Person, *, key: str) -> str:
+            await asyncio.sleep(1.2)
+            return await super().send(message, person, key=key)
+
+    slow, other = Slow(), FakeSender()
+    first = Dispatcher(roster_db, email=slow, lease=0.4, heartbeat=0.1)
+    second = Dispatcher(roster_db, email=other, lease=0.4, heartbeat=0.1)
+    running = asyncio.create_task(first.run_once())
+    for _ in range(10):
+        await asyncio.sleep(0.1)
+        await second.run_once()
+    assert (await running).sent == 1
+    assert other.calls == 0 and slow.calls == 1

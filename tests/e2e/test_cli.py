@@ -54,12 +54,13 @@ def raise_challenge(now: datetime, **overrides: object) -> str:
     return asyncio.run(go())
 
 
-def test_full_lancashire_ladder_runs_by_ticks_alone_and_ends_breached(cli) -> None:  # type: ignore[no-untyped-def]
+def test_full_lancashire_ladder_runs_by_ticks_alone_and_ends_breached(cli, pin_clock) -> None:  # type: ignore[no-untyped-def]
     ref = raise_challenge(local("2027-01-04 10:00"))
     at = local("2027-01-04 10:00")
     while at < local("2027-01-29 18:00"):
         at += timedelta(hours=8)
-        code, out = cli("tick", "--now", at.isoformat())
+        pin_clock(at)
+        code, out = cli("tick", "--no-send")
         assert code == 0, out
     code, out = cli("challenges", "show", ref)
     assert code == 0
@@ -75,11 +76,12 @@ def test_full_lancashire_ladder_runs_by_ticks_alone_and_ends_breached(cli) -> No
     assert ref in out and "BREACHED" in out
 
 
-def test_a_second_tick_at_the_same_instant_changes_nothing(cli) -> None:  # type: ignore[no-untyped-def]
+def test_a_second_tick_at_the_same_instant_changes_nothing(cli, pin_clock) -> None:  # type: ignore[no-untyped-def]
     raise_challenge(local("2027-01-04 10:00"))
-    code, first = cli("tick", "--now", "2027-01-05T17:00:00+00:00")
+    pin_clock(local("2027-01-05 17:00"))
+    code, first = cli("tick")
     assert "1 changed" in first
-    code, second = cli("tick", "--now", "2027-01-05T17:00:00+00:00")
+    code, second = cli("tick")
     assert "0 due, 0 changed" in second
 
 
@@ -127,13 +129,14 @@ def test_policy_and_calendar_commands(cli, tmp_path: Path) -> None:  # type: ign
     assert code == 1 and "bad.yaml" in out and "tea_manager" in out and "line" in out
 
 
-def test_audit_verify_names_the_first_broken_link_after_tampering(cli, database_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_audit_verify_names_the_first_broken_link_after_tampering(cli, database_url: str, pin_clock) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import text
 
     from storage.database import Database
 
     ref = raise_challenge(local("2027-01-04 10:00"))
-    cli("tick", "--now", "2027-01-05T17:00:00+00:00")
+    pin_clock(local("2027-01-05 17:00"))
+    cli("tick")
     assert cli("audit", "verify")[0] == 0
 
     async def tamper() -> None:

@@ -33,7 +33,8 @@ def cli(quarter_url: str, policy_file: Path, monkeypatch: pytest.MonkeyPatch,
     return run
 
 
-def test_report_purge_verify_export_through_the_cli(cli: Run, quarter500: Generated, tmp_path: Path) -> None:
+def test_report_purge_verify_export_through_the_cli(cli: Run, quarter500: Generated, tmp_path: Path,
+                                                   pin_clock: Callable[..., None]) -> None:
     args = ("report", "quarterly", "--from", "2026-04-01", "--to", "2026-06-30", "--now", "2026-08-03T10:00")
     code, text, err = cli(*args, "--csv", "q.csv", "--html", "q.html")
     assert code == 0, err
@@ -52,9 +53,13 @@ def test_report_purge_verify_export_through_the_cli(cli: Run, quarter500: Genera
     code, out, _ = cli("purge", "--dry-run", "--now", PURGE_NOW.isoformat())
     assert code == 0 and out.startswith("Would purge ") and "(retention 730 days)" in out
     n = int(out.split()[2])
-    code, out, _ = cli("purge", "--now", PURGE_NOW.isoformat())
+    # --now only rehearses, even without --dry-run: nothing is purged
+    code, out, err = cli("purge", "--now", PURGE_NOW.isoformat())
+    assert code == 0 and out.startswith(f"Would purge {n} ") and "--now rehearses and changes nothing" in err
+    pin_clock(PURGE_NOW)
+    code, out, _ = cli("purge")
     assert code == 0 and out.startswith(f"Purged {n} challenge(s) closed or withdrawn before Fri 15 May 2026, 00:00")
-    assert cli("purge", "--now", PURGE_NOW.isoformat())[1].startswith("Nothing to purge")
+    assert cli("purge")[1].startswith("Nothing to purge")
 
     code, out, _ = cli("audit", "verify")
     assert code == 0 and "hash chain intact" in out

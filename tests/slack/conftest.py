@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 from adapters import bootstrap
 from tests.demo import demo_database
 from adapters.settings import Settings
+from adapters.slack.channel import SLACK
 from storage import tables as t
 from tests.slack.fake_slack import TOKEN, FakeSlack, Posted
 
@@ -250,6 +251,12 @@ async def idle(ws: Workspace) -> None:
 
 
 async def idle_after(ws: Workspace) -> None:
-    """Let the request's after-ack work queue its rows, then wait until they are sent."""
+    """Let the request's after-ack work queue its rows, then wait until they are sent. The work
+    after the ack is awaited, not guessed: on a loaded machine it can take well over 50 ms."""
     await asyncio.sleep(0.05)
-    await idle(ws)
+    tasks = ws.client.app[SLACK].tasks
+    for _ in range(20):
+        await tasks.drain()
+        await idle(ws)
+        if all(t.done() for t in tasks.running):
+            return

@@ -92,6 +92,10 @@ async def test_status_shows_the_card_and_timeline_to_those_involved_only(workspa
     ({"reason_text": "Call 07700 900123"}, "reason_text", "phone"),
     ({"requested_outcome": "email jo@example.org"}, "requested_outcome", "email"),
     ({"reason_text": "Born 12/03/2015 so not weighed"}, "reason_text", "date of birth"),
+    ({"reason_text": "Mum's NINO is QQ 12 34 56 C"}, "reason_text", "National Insurance number: 'QQ…' (at word 4)"),
+    ({"agency": "Mum is Sarah Jones"}, "agency", "a name: 'Sa…' (at word 3)"),
+    ({"requested_outcome": "email tom dot jones at gmail dot com"}, "requested_outcome", "email address: 'to…'"),
+    ({"reason_text": "Family lives at 12 Elm Grove Avenue"}, "reason_text", "street address: '12…'"),
     ({"urgent": True, "urgent_reason": ""}, "urgent_reason", "Say why this is urgent"),
 ])
 async def test_intake_errors_show_on_the_field(workspace: Workspace, changes: dict, field: str, words: str) -> None:
@@ -120,6 +124,23 @@ async def test_an_escalation_without_a_reason_is_refused_on_the_field(workspace:
     assert body == {"response_action": "errors", "errors": {"reason": "Give the reason for escalating."}}
     body = await (await workspace.submit(AVA, view, {"reason": "Call 07700 900123 first"})).json()
     assert body["response_action"] == "errors" and "phone" in body["errors"]["reason"].lower()
+    assert (await workspace.challenge(ref)).version == 1
+
+
+async def test_an_identifier_in_an_escalation_is_named_masked_on_the_field_and_never_posted(
+        workspace: Workspace) -> None:
+    ref = await raise_challenge(workspace)
+    await idle(workspace)
+    opened = len(workspace.fake.called("views.open"))
+    await workspace.press(AVA, workspace.fake.last_card(AVA), "escalate")
+    await workspace.fake.wait_for(lambda: len(workspace.fake.called("views.open")) > opened)
+    posted = len(workspace.fake.called("chat.postMessage"))
+    body = await (await workspace.submit(AVA, workspace.opened_view(), {"reason": "Dad's NI is AB 12 34 56 C"})).json()
+    assert body == {"response_action": "errors", "errors": {"reason": (
+        "Reason: This looks like a National Insurance number: 'AB…' (at word 4). "
+        "Please remove it — mashbot must not hold personal details; use the case reference instead.")}}
+    await idle_after(workspace)
+    assert len(workspace.fake.called("chat.postMessage")) == posted
     assert (await workspace.challenge(ref)).version == 1
 
 

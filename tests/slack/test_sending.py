@@ -61,7 +61,9 @@ async def test_someone_slack_does_not_know_is_sent_email_instead(workspace: Work
     await dispatcher.run_once()  # the next run (the tick's): routed to email
     kind, status, error, external = (await rows(workspace, "hannah.lowe"))[0]
     assert kind == "review_requested" and status == "pending" and external is None
-    assert error == "no channel configured to reach the recipient"  # no SMTP in this test: it waits
+    # no SMTP in this test: it waits, and says what is missing
+    assert error == ("mashbot cannot reach the recipient in Slack and no email is configured "
+                     "(MASHBOT_SMTP_URL) to send it instead")
     assert not workspace.fake.dm("hannah.lowe")
 
 

@@ -45,10 +45,14 @@ async def test_a_rate_limited_send_is_retried_after_retry_after(workspace: Works
     await raise_challenge(workspace)
     rows = await workspace.fake.wait_for(lambda: fake.called("chat.postMessage") and fake.called("chat.postMessage"))
     assert rows
-    async with workspace.service.database.uow(read_only=True) as uow:
-        o = t.outbox.c
-        failed = (await uow.session.execute(select(o.recipient, o.last_error, o.next_attempt_at, o.status)
-                                            .where(o.last_error.is_not(None)))).all()
+    for _ in range(100):  # the failure is recorded just after Slack answered
+        async with workspace.service.database.uow(read_only=True) as uow:
+            o = t.outbox.c
+            failed = (await uow.session.execute(select(o.recipient, o.last_error, o.next_attempt_at, o.status)
+                                                .where(o.last_error.is_not(None)))).all()
+        if failed:
+            break
+        await asyncio.sleep(0.02)
     assert failed and failed[0].last_error == "Slack ratelimited" and failed[0].status == "pending"
     delay = (failed[0].next_attempt_at - workspace.service.now()).total_seconds()
     assert 0 < delay <= 1.5

@@ -152,6 +152,21 @@ async def test_a_missing_input_or_identifier_is_said_on_the_card_and_the_answers
     assert rationale["value"] == "Spoke to mum on 07700 900123"
 
 
+async def test_an_identifier_is_named_masked_on_the_readers_card_and_kept_only_in_its_input(teams: Teams) -> None:
+    await teams.install(AVA)
+    await raise_as_tara(teams)
+    await teams.dispatch()
+    accepted = (await teams.press(AVA, last_card(teams, AVA), "accept"))["value"]
+    typed = "Mum is Sarah Jones, NINO QQ987654C"
+    card = (await teams.press(AVA, accepted, "record_outcome", outcome="decision_upheld", rationale=typed))["value"]
+    assert ("Rationale: This looks like a name: 'Sa…' (at word 3) and a National Insurance number: 'QQ…' "
+            "(at word 6). Please remove them") in card_text(card)
+    show = next(a for a in card["actions"] if a["title"] == "Record outcome")
+    rationale = next(i for i in show["card"]["body"] if i.get("id") == "record_outcome.rationale")
+    assert rationale["value"] == typed  # in the reader's own form, to fix
+    assert "Sarah" not in card_text(card) and "987654" not in card_text(card)
+
+
 async def test_refresh_returns_the_current_card_for_its_viewer(teams: Teams) -> None:
     for user in (AVA, BEN):
         await teams.install(user)

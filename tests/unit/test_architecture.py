@@ -36,3 +36,20 @@ def test_no_unused_imports_or_undefined_names_anywhere() -> None:
     run = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+
+def test_the_identifier_check_brings_no_io_library_with_it() -> None:
+    """The import contract allows indirect imports, so check what the identifier check and
+    phonenumbers load when they run: none of the I/O libraries the core forbids (urllib.parse,
+    which pydantic loads too, only splits strings)."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    forbidden = next(c["forbidden_modules"] for c in config if c.get("source_modules") == ["bot"])
+    probe = ("import sys, bot.identifiers; bot.identifiers.find_identifiers('call 07700 900123, NI AB123456C'); "
+             "print(' '.join(sorted(sys.modules)))")
+    run = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    loaded = [m for m in run.stdout.split() if m.split(".")[0] in forbidden and m not in ("urllib", "urllib.parse")]
+    assert loaded == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -10,6 +11,7 @@ from bot.identifiers import (
     DATE_OF_BIRTH,
     EMAIL_ADDRESS,
     NAME,
+    NATIONAL_INSURANCE_NUMBER,
     NHS_NUMBER,
     PHONE_NUMBER,
     POSTCODE,
@@ -71,10 +73,13 @@ def test_numbers_with_a_correct_check_digit_are_nhs_numbers(number: str) -> None
 
 
 @pytest.mark.parametrize("number", valid_nhs_numbers(20))
-def test_a_ten_digit_number_with_a_wrong_check_digit_is_not_flagged(number: str) -> None:
+def test_a_ten_digit_number_with_a_wrong_check_digit_is_not_an_nhs_number(number: str) -> None:
+    # One starting with 7 is still refused, as a mobile number written without its 0.
     wrong = wrong_check_digit(number)
     assert not nhs_number_is_valid(wrong)
-    assert kinds(f"reference {wrong} and {wrong[:3]} {wrong[3:6]} {wrong[6:]}") == []
+    found = kinds(f"reference {wrong} and {wrong[:3]} {wrong[3:6]} {wrong[6:]}")
+    assert NHS_NUMBER not in found
+    assert found == ([PHONE_NUMBER, PHONE_NUMBER] if wrong.startswith("7") else [])
 
 
 @pytest.mark.parametrize(
@@ -310,29 +315,93 @@ def test_no_identifiers_no_message() -> None:
     assert identifiers_message([]) is None
 
 
-def test_the_message_names_each_kind_found() -> None:
+def test_the_message_says_what_was_found_where_and_how_to_fix_it() -> None:
     found = find_identifiers("PR1 2AB and 943 476 5919")
     assert identifiers_message(found) == (
-        "Please remove the NHS number and postcode from this text — "
-        "mashbot must not hold personal details; use the case reference instead."
+        "This looks like a postcode: 'PR…' (at word 1) and an NHS number: '94…' (at word 4). "
+        "Please remove them — mashbot must not hold personal details; use the case reference instead."
     )
 
 
-def test_the_message_for_one_kind() -> None:
-    assert identifiers_message([IdentifierFound(EMAIL_ADDRESS, "a@example.org")]) == (
-        "Please remove the email address from this text — "
-        "mashbot must not hold personal details; use the case reference instead."
+def test_the_message_for_one_national_insurance_number() -> None:
+    assert identifiers_message(find_identifiers("Mum's NI number is AB 12 34 56 C.")) == (
+        "This looks like a National Insurance number: 'AB…' (at word 5). "
+        "Please remove it — mashbot must not hold personal details; use the case reference instead."
     )
 
 
-def test_the_message_lists_three_kinds_and_plurals() -> None:
-    found = find_identifiers("07700 900123, 07700 900124, Name: Jane, DOB 1/2/2015")
+def test_a_name_is_shown_by_its_own_first_letters_not_its_label() -> None:
+    message = identifiers_message(find_identifiers("Seen today. Mother - Kelly Brown"))
+    assert message is not None and "a name: 'Ke…' (at word 5)" in message
+
+
+def test_the_message_lists_three_findings_then_counts_the_rest() -> None:
+    found = find_identifiers("07700 900123, 07700 900124, Name: Jane, DOB 1/2/2015, js@example.org")
+    assert [item.kind for item in found] == [PHONE_NUMBER, PHONE_NUMBER, NAME, DATE_OF_BIRTH, EMAIL_ADDRESS]
     assert identifiers_message(found) == (
-        "Please remove the date of birth, phone numbers and name from this text — "
-        "mashbot must not hold personal details; use the case reference instead."
+        "This looks like a phone number: '07…' (at word 1), a phone number: '07…' (at word 3), "
+        "a name: 'Ja…' (at word 6) and 2 more identifiers. "
+        "Please remove them — mashbot must not hold personal details; use the case reference instead."
     )
 
 
-def test_the_message_never_repeats_what_was_found() -> None:
-    message = identifiers_message(find_identifiers("call 07700 900123"))
-    assert message is not None and "07700" not in message
+@pytest.mark.parametrize(
+    "text",
+    ["call 07700 900123", "NINO QQ123456C", "lives at 12 Elm Grove Avenue", "tom dot jones at gmail dot com",
+     "Mum is Sarah Jones", "NHS no. 943.476.5919", "birthday is 3rd March"],
+)
+def test_the_message_never_repeats_what_was_found(text: str) -> None:
+    found = find_identifiers(text)
+    message = identifiers_message(found)
+    assert found and message is not None
+    words = [word for item in found for word in re.findall(r"\w{4,}", item.text)]
+    assert words and not [word for word in words if word in message]
+
+
+# --- National Insurance numbers, phone numbers without their 0, written-out emails -------
+
+
+@pytest.mark.parametrize("text", ["AB123456C", "ab 12 34 56 c", "NINO: JT-45-67-89-A", "QQ 12 34 56 D"])
+def test_national_insurance_numbers_are_found_spaced_dashed_or_not_in_any_case(text: str) -> None:
+    assert kinds(text) == [NATIONAL_INSURANCE_NUMBER]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["BG 12 34 56 A", "GB123456A", "DA123456A", "AB123456", "AB 12 34 56 E", "LCS123456", "CH-7K2M9Q", "LC123456A1"],
+)
+def test_prefixes_hmrc_never_issues_and_references_are_not_national_insurance_numbers(text: str) -> None:
+    assert NATIONAL_INSURANCE_NUMBER not in kinds(text)
+
+
+def test_a_landline_without_its_0_needs_a_word_saying_it_is_a_phone_number() -> None:
+    assert kinds("ring her on 1632 960123") == [PHONE_NUMBER]
+    assert kinds("log 1632 960123 refers") == []
+    assert kinds("7700 900123") == [PHONE_NUMBER]  # a mobile without its 0 is one anyway
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["the school inbox at mash dot east", "meet at the office dot", "Sent by email at 16:05", "mum at home dot"],
+)
+def test_at_and_dot_in_ordinary_words_are_not_email_addresses(text: str) -> None:
+    assert EMAIL_ADDRESS not in kinds(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Dates: 12/03/2026 and 13/03/2026", []),
+        ("Next review 12 April 2026", []),
+        ("child born 01/02/2015", [DATE_OF_BIRTH]),
+        ("her date of birth: 3/4/2015", [DATE_OF_BIRTH]),
+    ],
+)
+def test_a_date_is_a_date_of_birth_when_it_says_so_or_says_nothing(text: str, found: list[str]) -> None:
+    assert kinds(text) == found
+
+
+def test_an_nhs_number_after_call_is_a_phone_number_written_without_its_0() -> None:
+    assert nhs_number_is_valid("1614960666")
+    assert kinds("phone 161 496 0666") == [PHONE_NUMBER]
+    assert kinds("NHS 161 496 0666") == [NHS_NUMBER]

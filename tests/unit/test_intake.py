@@ -18,7 +18,7 @@ from dialogs.intake import (
 LEVELS = ("Level 1", "Level 2", "Level 3", "Level 4")
 PATTERN = r"[A-Z]{0,4}[0-9]{4,12}"
 HINT = "A case reference looks like LCS123456"
-IDENTIFIER_MESSAGE_START = "Please remove the "
+IDENTIFIER_MESSAGE_START = "This looks like "
 
 FIELD_IDS = (
     "case_reference",
@@ -267,29 +267,39 @@ def test_every_error_is_reported_at_once() -> None:
 
 @pytest.mark.parametrize("field_id", FREE_TEXT_FIELDS)
 @pytest.mark.parametrize(
-    "identifier",
+    ("identifier", "found"),
     [
-        "NHS 943 476 5919",
-        "DOB 01/02/2015",
-        "lives at PR1 2AB",
-        "call 07700 900123",
-        "jo@example.org",
-        "Child: Jane Smith",
+        ("NHS 943 476 5919", "an NHS number: '94…' (at word 3)"),
+        ("NI number QQ 12 34 56 C", "a National Insurance number: 'QQ…' (at word 4)"),
+        ("DOB 01/02/2015", "a date of birth: '01…' (at word 3)"),
+        ("lives at PR1 2AB", "a postcode: 'PR…' (at word 4)"),
+        ("lives at 12 Elm Grove Avenue", "a street address: '12…' (at word 4)"),
+        ("call 7700 900123", "a phone number: '77…' (at word 3)"),
+        ("jo at example dot org", "an email address: 'jo…' (at word 2)"),
+        ("Child: Jane Smith", "a name: 'Ja…' (at word 3)"),
     ],
 )
-def test_identifiers_are_refused_in_every_free_text_field(field_id: str, identifier: str) -> None:
+def test_identifiers_are_refused_in_every_free_text_field(field_id: str, identifier: str, found: str) -> None:
     message = error_for(field_id, f"see {identifier}", urgent=True, urgent_reason="Immediate risk tonight.",
                         protective_action="Police asked to visit tonight.")
-    assert message.startswith(IDENTIFIER_MESSAGE_START)
+    assert message.startswith(f"{IDENTIFIER_MESSAGE_START}{found}. Please remove it")
     assert "use the case reference instead" in message
 
 
 def test_the_identifier_message_says_what_to_remove() -> None:
     message = error_for("reason_text", "Mother: Mary, PR1 2AB")
     assert message == (
-        "Please remove the postcode and name from this text — "
-        "mashbot must not hold personal details; use the case reference instead."
+        "This looks like a name: 'Ma…' (at word 2) and a postcode: 'PR…' (at word 3). "
+        "Please remove them — mashbot must not hold personal details; use the case reference instead."
     )
+
+
+@pytest.mark.parametrize("field_id", FREE_TEXT_FIELDS)
+def test_event_dates_and_labels_without_names_are_kept(field_id: str) -> None:
+    text = "Strategy meeting held on 12/03/2026. Child: CP plan in place. Parent: both parents agree."
+    result = validate({"urgent": True, "urgent_reason": "Immediate risk tonight.", field_id: text})
+    assert result.answers is not None, result.errors
+    assert getattr(result.answers, field_id) == text
 
 
 # --- a complaint is not a challenge ---------------------------------------------------------
