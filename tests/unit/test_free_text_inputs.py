@@ -102,5 +102,5 @@ async def test_the_scenes_reach_every_free_text_input_the_cards_offer() -> None:
     assert reached == {
         ("escalate", "reason"), ("mark_urgent", "reason"), ("withdraw", "reason"), ("tell_csap", "detail"),
         ("add_lesson", "text"), ("record_outcome", "rationale"), ("escalate_outcome", "reason"),
-        ("joint_refuse", "reason"),
+        ("joint_refuse", "reason"), ("mark_urgent", "protective_action"),
     }

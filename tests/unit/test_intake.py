@@ -297,7 +297,8 @@ def test_the_identifier_message_says_what_to_remove() -> None:
 @pytest.mark.parametrize("field_id", FREE_TEXT_FIELDS)
 def test_event_dates_and_labels_without_names_are_kept(field_id: str) -> None:
     text = "Strategy meeting held on 12/03/2026. Child: CP plan in place. Parent: both parents agree."
-    result = validate({"urgent": True, "urgent_reason": "Immediate risk tonight.", field_id: text})
+    result = validate({"urgent": True, "urgent_reason": "Immediate risk tonight.",
+                       "protective_action": "Police asked to visit tonight.", field_id: text})
     assert result.answers is not None, result.errors
     assert getattr(result.answers, field_id) == text
 
