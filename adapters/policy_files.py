@@ -315,6 +315,7 @@ def describe_policy(policy: Policy, today: date | None = None) -> str:
         *_table(rows),
         "",
         *_office_hours(policy),
+        f"Areas:            {', '.join(policy.areas)}",
         f"Time zone:        {policy.zone}",
         f"Holiday region:   {policy.holiday_region} bank holidays",
         f"Closure days:     {closures}",

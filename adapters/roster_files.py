@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from bot.policy import Policy
 from bot.reviewers import required_roles
 from bot.roles import role_label
-from bot.roster import AREAS, Person, Roster, Side
+from bot.roster import Person, Roster, Side
 
 CSV_COLUMNS = ("id", "name", "email", "roles", "areas", "side", "slack_user_id", "teams_aad_id", "delegate", "away")
 REQUIRED_COLUMNS = ("id", "name", "email")
@@ -84,7 +84,7 @@ def load_roster_file(path: str | Path) -> list[Person]:
 def check_roster(people: Iterable[Person], policy: Policy) -> list[str]:
     """Problems of a loaded roster for the active policy: uncovered stages and notices."""
     roster = Roster(people)
-    needed = required_roles(policy, AREAS)
+    needed = required_roles(policy, policy.areas)
     found = [_uncovered(policy, role, area) for role, area in needed if not roster.with_role(role, area)]
     found.extend(roster.problems())
     n = policy.notifications

@@ -27,7 +27,7 @@ from bot.challenge import (
     State,
 )
 from bot.policy import Policy
-from bot.roster import AREAS, Person, Roster
+from bot.roster import KNOWN_AREAS, Person, Roster
 
 DIGEST_KIND = "digest"
 DIGEST_TIME = time(8, 30)
@@ -196,7 +196,7 @@ def recipients(policy: Policy, roster: Roster, day: date) -> list[Recipient]:
 def _merge_areas(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
     if not a or not b:
         return ()
-    return tuple(x for x in AREAS if x in a or x in b)
+    return tuple(x for x in KNOWN_AREAS if x in a or x in b)
 
 
 # -- building ----------------------------------------------------------------------------------
@@ -268,7 +268,7 @@ def build_digest(recipient: Recipient, challenges: Iterable[Challenge], scope: _
         raised=tuple(line(c) for c in raised),
         resolved=tuple(line(c, _how_resolved(c)) for c in resolved),
         by_stage=_by_stage(active),
-        by_area=tuple((a, n) for a in AREAS if (n := sum(1 for c in active if c.area == a))),
+        by_area=tuple((a, n) for a in KNOWN_AREAS if (n := sum(1 for c in active if c.area == a))),
         open_total=len(active),
         undelivered=_undelivered(recipient, scope),
     )

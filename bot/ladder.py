@@ -30,7 +30,7 @@ from bot.errors import InvalidCommand, NoReviewer, NotAllowed
 from bot.identifiers import find_identifiers, identifiers_message
 from bot.policy import Duty, Limit, LimitUnit, Policy
 from bot.reviewers import assign, stage_candidates
-from bot.roster import AREAS, Roster
+from bot.roster import Roster
 
 _CALENDARS: dict[tuple[object, ...], WorkingCalendar] = {}
 
@@ -250,8 +250,8 @@ def raise_challenge(cmd: RaiseChallenge, *, policy: Policy, roster: Roster, now:
     case_ref = cmd.case_reference.strip().upper()
     if not re.fullmatch(policy.case_reference_pattern, case_ref):
         raise InvalidCommand(f"Case reference {case_ref!r} is not valid. {policy.case_reference_hint}")
-    if cmd.area not in AREAS:
-        raise InvalidCommand(f"Area must be one of {', '.join(AREAS)}.")
+    if cmd.area not in policy.areas:
+        raise InvalidCommand(f"Area must be one of {', '.join(policy.areas)}.")
     if cmd.raised_by.value not in policy.raised_by:
         raise InvalidCommand(f"This policy accepts challenges raised by: {', '.join(policy.raised_by)}.")
     if cmd.rag is not None and policy.rag_limits and cmd.rag not in policy.rag_limits:

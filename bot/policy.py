@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from bot.calendar import OfficeDay, WorkingCalendar
 from bot.roles import Role
+from bot.roster import AREAS, KNOWN_AREAS
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -149,6 +150,7 @@ class Policy(_Model):
     holiday_region: Literal["England", "Wales", "Scotland", "NorthernIreland"] = "England"
     closure_days: tuple[date, ...] = ()
     office_hours: dict[str, OfficeHoursSpec | None]
+    areas: tuple[str, ...] = AREAS  # the MASH areas a challenge is raised in
     stages: tuple[StageSpec, ...] = Field(min_length=1)
     overall_cap: Limit | None = None
     rag_limits: dict[str, Limit] = {}
@@ -172,6 +174,16 @@ class Policy(_Model):
             raise ValueError(f"unknown weekday(s) {', '.join(unknown)}; use {', '.join(WEEKDAYS)}")
         if not any(value.values()):
             raise ValueError("at least one weekday needs office hours")
+        return value
+
+    @field_validator("areas")
+    @classmethod
+    def _areas(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [a for a in value if a not in KNOWN_AREAS]
+        if unknown:
+            raise ValueError(f"unknown area(s) {', '.join(unknown)}; known areas: {', '.join(KNOWN_AREAS)}")
+        if not value or len(set(value)) != len(value):
+            raise ValueError("list each area once, at least one")
         return value
 
     @field_validator("case_reference_pattern")

@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.commands import LESSON_CATEGORIES
 from bot.policy import Policy
-from bot.roster import AREAS
 from bot.texts import OUTCOME_LABELS
 
 from bot.facts import (
@@ -209,7 +208,7 @@ def build_report(facts: Iterable[ChallengeFacts], complaints: Iterable[tuple[str
         )),
         Section(key="agency", title="Agency raising", rows=_agency_rows(cohort),
                 note="The organisation part of the agency and team given at intake."),
-        Section(key="area", title="Area receiving", rows=_rows(Counter(f.area for f in cohort), AREAS)),
+        Section(key="area", title="Area receiving", rows=_rows(Counter(f.area for f in cohort), policy.areas)),
         Section(key="stage_reached", title="Highest stage reached",
                 rows=_rows(reached, [*stage_names, *reached_order], sort_rest=False)),
         Section(key="level", title="Level of need challenged",
@@ -230,7 +229,7 @@ def build_report(facts: Iterable[ChallengeFacts], complaints: Iterable[tuple[str
         Section(key="notices", title="Notices sent under the policy",
                 rows=_rows(notices, list(NOTICE_LABELS), NOTICE_LABELS)),
         Section(key="complaints", title="Complaints redirected, by area",
-                rows=_rows(complaint_areas, AREAS),
+                rows=_rows(complaint_areas, policy.areas),
                 note="Concerns about practice sent to the complaints route; only a count is kept."),
         Section(key="lessons", title="Lessons learned raised",
                 rows=_rows(Counter(ls.category for _, ls in lessons), categories, category_words)),

@@ -10,7 +10,10 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, mo
 
 from bot.roles import Role
 
-AREAS = ("East", "Central", "North", "CSSH")
+AREAS = ("East", "Central", "North", "CSSH")  # Lancashire's, the default pack's areas
+# Every area name a pack may use, as roles are known in bot/roles.py: Coventry and North
+# Tyneside are one citywide / borough-wide MASH each, Solihull one LSCP area.
+KNOWN_AREAS = (*AREAS, "Coventry", "North Tyneside", "Solihull")
 
 
 class Side(StrEnum):
@@ -54,9 +57,9 @@ class Person(BaseModel):
     @field_validator("areas")
     @classmethod
     def _areas(cls, areas: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [a for a in areas if a not in AREAS]
+        unknown = [a for a in areas if a not in KNOWN_AREAS]
         if unknown:
-            raise ValueError(f"unknown area(s) {', '.join(unknown)}; areas are {', '.join(AREAS)}")
+            raise ValueError(f"unknown area(s) {', '.join(unknown)}; areas are {', '.join(KNOWN_AREAS)}")
         return areas
 
     def is_away(self, day: date) -> bool:

@@ -374,15 +374,22 @@ def validate_intake(
 
 
 def form_for_policy(policy: Policy, default_area: str | None = None) -> IntakeForm:
-    """The intake as a policy pack shapes it (levels of need, who may raise, RAG ratings)."""
-    return intake_form(levels_of_need=policy.levels_of_need, default_area=default_area,
+    """The intake as a policy pack shapes it (areas, levels of need, who may raise, RAG ratings).
+
+    A person's own area is preselected when the pack has it; a one-area pack (Coventry,
+    North Tyneside) preselects its only area."""
+    if len(policy.areas) == 1:
+        default_area = policy.areas[0]
+    elif default_area not in policy.areas:
+        default_area = None
+    return intake_form(levels_of_need=policy.levels_of_need, default_area=default_area, areas=policy.areas,
                        case_reference_hint=policy.case_reference_hint, rag_ratings=tuple(policy.rag_limits),
                        raised_by=policy.raised_by)
 
 
 def validate_for_policy(values: Mapping[str, Value], policy: Policy) -> IntakeResult:
     """Validate an intake against a policy pack."""
-    return validate_intake(values, case_reference_pattern=policy.case_reference_pattern,
+    return validate_intake(values, case_reference_pattern=policy.case_reference_pattern, areas=policy.areas,
                            case_reference_hint=policy.case_reference_hint, levels_of_need=policy.levels_of_need,
                            rag_ratings=tuple(policy.rag_limits), raised_by=policy.raised_by)
 

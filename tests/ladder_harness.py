@@ -75,7 +75,7 @@ class Ladder:
 
     async def raise_(self, now: datetime, **overrides: Any) -> Challenge:
         fields: dict[str, Any] = dict(
-            actor_id="practitioner", case_reference="LCS123456", area="East",
+            actor_id="practitioner", case_reference="LCS123456", area=self.policy.areas[0],
             decision_challenged="Level 2 – Additional support", requested_outcome="Level 3 assessment",
             reason_category="level_of_need", reason_text="Risk from repeated missing episodes not weighed.",
         )

@@ -27,7 +27,7 @@ from bot.commands import RaiseChallenge
 from bot.errors import AlreadyActioned, MashbotError
 from bot.ladder import calendar_of
 from bot.roles import role_label
-from bot.roster import AREAS, Person, Roster
+from bot.roster import Person, Roster
 from bot.timeline import timeline as audit_timeline
 from dialogs.intake import TOGGLE_ON, form_for_policy, to_command, validate_for_policy
 
@@ -395,7 +395,7 @@ async def digest_page(request: web.Request) -> web.Response:
     cal = calendar_of(service.policy)
     if digest_module is None:  # pragma: no cover - only while bot/digest.py is not built
         return await _page(request, "digest.html", roster=roster, digests=[], chosen=None, overview=_overview(
-            found, now, cal), available=False)
+            found, now, cal, service.policy.areas), available=False)
     since = digest_module.previous_digest_time(cal, now)
     from adapters.scheduler import failed_messages
 
@@ -406,16 +406,17 @@ async def digest_page(request: web.Request) -> web.Response:
     wanted = request.query.get("for") or (actor.id if actor else "")
     chosen = next((d for d in digests if d.person_id == wanted), digests[0] if digests else None)
     return await _page(request, "digest.html", roster=roster, digests=digests, chosen=chosen,
-                       overview=_overview(found, now, cal), available=True,
+                       overview=_overview(found, now, cal, service.policy.areas), available=True,
                        undelivered_text=digest_module.undelivered_text,
                        working_day=cal.is_working_day(cal.local(now).date()))
 
 
-def _overview(found: Sequence[Challenge], now: datetime, cal: WorkingCalendar) -> list[dict[str, Any]]:
-    """Open challenges per area: counts a Senior Manager scans first."""
+def _overview(found: Sequence[Challenge], now: datetime, cal: WorkingCalendar,
+              areas: Sequence[str]) -> list[dict[str, Any]]:
+    """Open challenges per area of the pack: counts a Senior Manager scans first."""
     today: date = cal.local(now).date()
     rows = []
-    for area in AREAS:
+    for area in areas:
         mine = [c for c in found if c.area == area]
         active = [c for c in mine if c.is_active]
         rows.append({

@@ -106,3 +106,38 @@ async def test_an_urgent_raise_needs_the_immediate_protective_action_and_the_rev
     assert lad.store.events[0].detail["protective_action_recorded"] is True
     card = views.card_for(ch, lad.store.roster, ch.reviewers[0], MON)
     assert ("Protective action taken", "Strategy discussion requested") in [(f.label, f.value) for f in card.facts]
+
+
+# -- areas are pack data ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "areas"), [
+    ("lancashire", ("East", "Central", "North", "CSSH")), ("coventry", ("Coventry",)),
+    ("north-tyneside", ("North Tyneside",)), ("solihull", ("Solihull",))])
+async def test_each_pack_has_its_own_areas_for_the_intake_the_raise_and_the_roster_check(
+        name: str, areas: tuple[str, ...]) -> None:
+    from adapters.roster_files import check_roster, demo_roster_path, load_roster_file
+    from dialogs.intake import form_for_policy, validate_for_policy
+
+    policy = load_policy(name)
+    assert policy.areas == areas
+    form = form_for_policy(policy, default_area="East")
+    assert [c.value for c in form.field("area").choices] == list(areas)
+    # a one-area pack preselects it; Lancashire keeps the person's own area
+    assert form.field("area").default == ("East" if name == "lancashire" else areas[0])
+    lad = Ladder(name)
+    extra = {"rag": "Amber"} if policy.rag_limits else {}
+    wrong = "Central" if name != "lancashire" else "Coventry"
+    with pytest.raises(InvalidCommand, match=f"Area must be one of {', '.join(areas)}"):
+        await lad.raise_(MON, area=wrong, **extra)
+    assert (await lad.raise_(MON, area=areas[-1], **extra)).area == areas[-1]
+    assert "area" in validate_for_policy({"area": wrong}, policy).errors
+    assert check_roster(load_roster_file(demo_roster_path()), policy) == []
+    assert f"Areas:            {', '.join(areas)}" in describe_policy(policy)
+
+
+def test_a_pack_with_an_unknown_area_is_refused() -> None:
+    from bot.policy import Policy
+
+    data = load_policy("coventry").model_dump(mode="json") | {"areas": ["Westshire"]}
+    with pytest.raises(ValueError, match="unknown area"):
+        Policy.model_validate(data)

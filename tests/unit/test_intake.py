@@ -347,7 +347,7 @@ def test_coventry_intake_asks_for_the_rag_rating_and_the_command_carries_it() ->
     coventry = pack("coventry")
     assert form_for_policy(coventry).field("rag").choices[0].value == "Red"
     assert not form_for_policy(pack("lancashire")).has("rag")
-    values = {"case_reference": "LCS123456", "area": "East", "raised_by": "professional", "agency": "School",
+    values = {"case_reference": "LCS123456", "area": "Coventry", "raised_by": "professional", "agency": "School",
               "decision_challenged": coventry.levels_of_need[0], "requested_outcome": "Assessment",
               "reason_category": "risk", "reason_text": "Risk not weighed", "urgent": "", "cp_or_looked_after": ""}
     assert "rag" in validate_for_policy(values, coventry).errors
