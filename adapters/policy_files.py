@@ -327,6 +327,8 @@ def describe_policy(policy: Policy, today: date | None = None) -> str:
         f"Raised by:        {', '.join(policy.raised_by)}",
         *_notifications(policy),
         f"Record location:  {policy.record_location}",
+        *([f"Record made:      asked at the outcome: {' or '.join(policy.record_kinds)}"] if policy.record_kinds else []),
+        *(f"Note:             {note}" for note in policy.notes),
         f"Retention:        {policy.retention_days} days after closing",
     ]
     return "\n".join(lines) + "\n"

@@ -173,6 +173,9 @@ def _outcome_inputs(policy: Policy) -> tuple[ActionInput, ...]:
             "level", "Level to de-escalate to", InputKind.CHOICE, False,
             "Needed when the outcome is de-escalated or the assessment cancelled.",
             choices=tuple(Option(level, f"Level {level}") for level in policy.de_escalation_levels)))
+    if policy.record_kinds:
+        inputs.append(ActionInput("record_made", "Record made on the case system", InputKind.CHOICE, True,
+                                  policy.record_location, choices=tuple(Option(k, k) for k in policy.record_kinds)))
     joint = policy.joint_agreement
     if joint and Outcome.DE_ESCALATED.value in joint.when_assessment_ends:
         inputs.append(ActionInput(
@@ -318,7 +321,8 @@ def action_command(verb: Verb | str, *, actor_id: str, reference: str, version: 
             keeps_level = kind in (Outcome.DE_ESCALATED, Outcome.ASSESSMENT_CANCELLED)
             under_way = {"yes": True, "no": False}.get(get("assessment_under_way").lower())
             return RecordOutcome(**base, outcome=kind, rationale=get("rationale"), level=level if keeps_level else None,
-                                 assessment_under_way=under_way if kind is Outcome.DE_ESCALATED else None)
+                                 assessment_under_way=under_way if kind is Outcome.DE_ESCALATED else None,
+                                 record_made=get("record_made") or None)
         case Verb.DELEGATE:
             return Delegate(**base, to_id=get("to"))
         case Verb.ACCEPT_OUTCOME:

@@ -51,6 +51,7 @@ class OutcomeRecord(BaseModel):
     at: datetime
     case_note: str | None = None
     assessment_under_way: bool | None = None
+    record_made: str | None = None
     joint: bool = False  # not final until the joint-agreement roles have all agreed
 
 

@@ -62,6 +62,7 @@ class RecordOutcome(ChallengeCommand):
     rationale: str = ""
     level: str | None = None
     assessment_under_way: bool | None = None  # asked when a de-escalation may end a C&F assessment
+    record_made: str | None = None  # which record the outcome was written to (the pack's record_kinds)
 
 
 @dataclass(frozen=True)

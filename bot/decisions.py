@@ -34,7 +34,7 @@ def accept(change: Change, actor: str) -> None:
 
 
 def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str, level: str | None,
-                   assessment_under_way: bool | None = None) -> None:
+                   assessment_under_way: bool | None = None, record_made: str | None = None) -> None:
     ch = change.challenge
     require_state(change, State.ACCEPTED, State.OPEN)
     policy = ch.policy
@@ -47,6 +47,8 @@ def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str,
         raise InvalidCommand(f"De-escalation needs the level: {' or '.join(policy.de_escalation_levels)}.")
     if level is not None and level not in policy.de_escalation_levels:
         raise InvalidCommand(f"The level must be {' or '.join(policy.de_escalation_levels)}.")
+    if policy.record_kinds and record_made not in policy.record_kinds:
+        raise InvalidCommand(texts.ASK_RECORD_MADE.format(kinds=" or ".join(policy.record_kinds)))
     joint = policy.joint_agreement
     if joint and outcome.value in joint.when_assessment_ends and assessment_under_way is None:
         raise InvalidCommand(texts.ASK_ASSESSMENT_UNDER_WAY.format(roles=joint_role_names(joint.roles)))
@@ -55,7 +57,7 @@ def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str,
     ch.owner_id = ch.owner_id or actor
     ch.outcome = OutcomeRecord(kind=outcome, rationale=rationale.strip(), level=level, stage=ch.stage,
                                by=actor, at=change.now, assessment_under_way=assessment_under_way,
-                               joint=needs_joint)
+                               joint=needs_joint, record_made=record_made if policy.record_kinds else None)
     data = outcome_data(change)
     if needs_joint:
         assert joint is not None
@@ -63,7 +65,7 @@ def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str,
         ch.joint_agreed_by = {}
         change.touch(actor, "outcome_recorded")
         change.event("outcome_recorded", old, actor, outcome=outcome.value, level=level, joint=True,
-                     assessment_under_way=assessment_under_way)
+                     assessment_under_way=assessment_under_way, record_made=ch.outcome.record_made)
         approvers = [p for role in joint.roles for p in change.role_holders(role, area_scoped=True)
                      if p != ch.challenger_id]
         change.send("joint_agreement_request", approvers, **data)
@@ -115,10 +117,12 @@ def propose(change: Change, old: State, actor: str, data: dict[str, Any]) -> Non
     ch.next_nudge_at = None
     change.event("outcome_recorded" if old is not State.AWAITING_JOINT_AGREEMENT else "joint_agreed",
                  old, actor, outcome=ch.outcome.kind.value, level=ch.outcome.level,
-                 answer_due_at=ch.answer_due_at.isoformat())
+                 answer_due_at=ch.answer_due_at.isoformat(), record_made=ch.outcome.record_made)
     data = data | outcome_data(change) | {"answer_due": change.when(ch.answer_due_at),
                                           "at": change.when(ch.outcome.at),
-                                          "record_location": ch.policy.record_location}
+                                          "record_location": ch.policy.record_location,
+                                          "record_made": (f" Recorded as: {ch.outcome.record_made}."
+                                                          if ch.outcome.record_made else "")}
     change.send("outcome_recorded", [ch.challenger_id], **data)
     participants = [ch.challenger_id, ch.outcome.by]
     change.send("outcome_record", participants, Channel.EMAIL, **data)

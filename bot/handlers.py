@@ -212,8 +212,9 @@ def apply(change: ladder.Change, cmd: ChallengeCommand) -> None:
             ladder.check_free_text("Reason", reason)
             ladder.escalate(change, actor, "challenger" if challenger_turn else "reviewer", change.now, reason)
             change.reply = f"{change.challenge.reference} escalated to {change.stage_name()}."
-        case RecordOutcome(outcome=outcome, rationale=rationale, level=level, assessment_under_way=under_way):
-            decisions.record_outcome(change, actor, outcome, rationale, level, under_way)
+        case RecordOutcome(outcome=outcome, rationale=rationale, level=level, assessment_under_way=under_way,
+                           record_made=record_made):
+            decisions.record_outcome(change, actor, outcome, rationale, level, under_way, record_made)
         case JointAgreementAnswer(agree=agree, reason=reason):
             decisions.joint_answer(change, actor, agree, reason)
         case AcceptOutcome():

@@ -163,6 +163,11 @@ class Policy(_Model):
     case_reference_pattern: str = r"[A-Z]{0,4}[0-9]{4,12}"
     case_reference_hint: str = "A case reference is up to 4 letters then 4 to 12 digits, e.g. LCS123456"
     record_location: str
+    # The records the outcome may be written to, asked at the outcome and audited
+    # (North Tyneside: a new Contact Record or a Case Note on Liquidlogic); none = not asked.
+    record_kinds: tuple[str, ...] = ()
+    # What `policy show` must say about where the pack's values come from.
+    notes: tuple[str, ...] = ()
     complaint_text: str
     retention_days: int = Field(default=730, gt=0)
 

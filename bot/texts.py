@@ -34,6 +34,7 @@ DE_ESCALATION_NOTE = (
     "A reflective discussion has been held between MASH and the locality team and, owing to "
     "{rationale}, a joint decision has been made to de-escalate the case to level {level}."
 )
+ASK_RECORD_MADE = "Say which record was made on the case system: {kinds}."
 ASK_ASSESSMENT_UNDER_WAY = (
     "Say whether a Child & Family assessment is under way: a de-escalation that ends one is not "
     "final until the {roles} jointly agree."
@@ -108,9 +109,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "outcome_recorded": ("Outcome for challenge {reference}",
                          "{decider_name} recorded: {outcome_label}. Rationale: {rationale}. "
                          "Accept the outcome, or escalate if you still disagree, by {answer_due}."),
-    "outcome_record": ("Record of challenge {reference} (by email, not on the child's record)",
+    "outcome_record": ("Record of challenge {reference}: {outcome_label}",
                        "Stage: {stage_name}. Outcome: {outcome_label}. Rationale: {rationale}. "
-                       "Decided by {decider_name} at {at}. {record_location}"),
+                       "Decided by {decider_name} at {at}. {record_location}{record_made}"),
     "joint_agreement_request": ("Joint agreement needed: challenge {reference}",
                                 "{decider_name} proposes: {outcome_label}. Rationale: {rationale}. It "
                                 "ends a Child & Family assessment, so it is not final until the MASH "

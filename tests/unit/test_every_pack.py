@@ -141,3 +141,52 @@ def test_a_pack_with_an_unknown_area_is_refused() -> None:
     data = load_policy("coventry").model_dump(mode="json") | {"areas": ["Westshire"]}
     with pytest.raises(ValueError, match="unknown area"):
         Policy.model_validate(data)
+
+
+# -- North Tyneside: the record made on Liquidlogic, and where its stage values come from -----
+
+async def test_north_tyneside_asks_which_record_was_made_and_audits_it() -> None:
+    from bot import buttons
+    from bot.challenge import Outcome
+    from bot.commands import Accept, RecordOutcome
+
+    lad = Ladder("north-tyneside")
+    ch = await lad.raise_(MON)
+    await lad.act(Accept, ch.reference, "team-manager", MON)
+    record = next(a for a in buttons.reviewer_actions(lad.get(ch.reference), lad.store.roster, "team-manager", MON)
+                  if a.verb is buttons.Verb.RECORD_OUTCOME)
+    field = next(i for i in record.inputs if i.id == "record_made")
+    assert field.required and [c.value for c in field.choices] == ["Contact Record", "Case Note"]
+    for wrong in (None, "Sticky note"):
+        with pytest.raises(InvalidCommand, match="Contact Record or Case Note"):
+            await lad.act(RecordOutcome, ch.reference, "team-manager", MON, outcome=Outcome.NEW_DECISION,
+                          rationale="New information", record_made=wrong)
+    assert lad.get(ch.reference).outcome is None
+    await lad.act(RecordOutcome, ch.reference, "team-manager", MON, outcome=Outcome.NEW_DECISION,
+                  rationale="New information", record_made="Case Note")
+    assert lad.get(ch.reference).outcome.record_made == "Case Note"  # type: ignore[union-attr]
+    assert lad.store.events[-1].detail["record_made"] == "Case Note"
+    subject, body = render("outcome_record", lad.store.sent("outcome_record")[0].data)
+    assert "not on the child's record" not in subject
+    assert "Recorded on Liquidlogic" in body and "Recorded as: Case Note." in body
+
+
+async def test_lancashire_does_not_ask_for_a_record_and_says_it_is_by_email() -> None:
+    from bot.challenge import Outcome
+    from bot.commands import Accept, RecordOutcome
+
+    lad = Ladder()
+    ch = await lad.raise_(MON)
+    await lad.act(Accept, ch.reference, "pm-east-1", MON)
+    await lad.act(RecordOutcome, ch.reference, "pm-east-1", MON, outcome=Outcome.DECISION_UPHELD, rationale="r",
+                  record_made="Case Note")
+    assert lad.get(ch.reference).outcome.record_made is None  # type: ignore[union-attr]
+    body = render("outcome_record", lad.store.sent("outcome_record")[0].data)[1]
+    assert body.endswith("Recorded by email, not on the child's record.")
+
+
+def test_north_tyneside_policy_show_says_its_stage_values_come_from_the_first_contact_decision() -> None:
+    text = describe_policy(load_policy("north-tyneside"))
+    assert "Record made:      asked at the outcome: Contact Record or Case Note" in text
+    assert "Note:             The stage names and the \"one working day\" per stage are ASSUMED" in text
+    assert "first-contact decision" in text
