@@ -325,6 +325,8 @@ def describe_policy(policy: Policy, today: date | None = None) -> str:
         f"Outcomes:         {', '.join(OUTCOME_LABELS.get(o, o) for o in policy.outcomes)}",
         f"Joint agreement:  {_joint(policy)}",
         f"Raised by:        {', '.join(policy.raised_by)}",
+        *([f"Decision only:    {', '.join(policy.decision_only_for)} are told only that a decision was made"]
+          if policy.decision_only_for else []),
         *_notifications(policy),
         f"Record location:  {policy.record_location}",
         *([f"Record made:      asked at the outcome: {' or '.join(policy.record_kinds)}"] if policy.record_kinds else []),

@@ -102,6 +102,11 @@ class Challenge(BaseModel):
     closed_at: datetime | None = None
     stage3_form_sent_at: datetime | None = None
 
+    def told_decision_only(self, person_id: str | None) -> bool:
+        """True when this person is the challenger and the policy lets them know only that a
+        decision was made (North Tyneside's non-professionals), in every message and card."""
+        return person_id == self.challenger_id and self.raised_by.value in self.policy.decision_only_for
+
     @property
     def is_active(self) -> bool:
         return self.state in ACTIVE_STATES

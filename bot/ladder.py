@@ -135,8 +135,12 @@ class Change:
     def send(self, kind: str, to: Iterable[str], channel: Channel = Channel.CHAT, **extra: Any) -> None:
         data = self.base_data() | extra
         for person_id in dict.fromkeys(to):
-            self.messages.append(Message(kind=kind, to=person_id, reference=self.challenge.reference,
-                                         channel=channel, data=data))
+            what, said = kind, data
+            if self.challenge.told_decision_only(person_id):
+                what = texts.DECISION_ONLY_KINDS.get(kind, kind)
+                said = {k: v for k, v in data.items() if k not in texts.DECISION_DETAIL_KEYS}
+            self.messages.append(Message(kind=what, to=person_id, reference=self.challenge.reference,
+                                         channel=channel, data=said))
 
     def notice(self, kind: str, to: Iterable[str], **extra: Any) -> None:
         """An email to a service mailbox (IRO, EDT, CSAP): it carries the case reference the

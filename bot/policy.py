@@ -158,6 +158,9 @@ class Policy(_Model):
     outcomes: tuple[str, ...] = ("decision_revised", "decision_upheld", "de_escalated", "assessment_cancelled")
     de_escalation_levels: tuple[str, ...] = ("1", "2")
     raised_by: tuple[str, ...] = ("professional",)
+    # Challengers who are told only that a decision was made, never the actions decided or
+    # the rationale (North Tyneside: parents, carers, the network and the child).
+    decision_only_for: tuple[str, ...] = ()
     notifications: Notifications = Notifications()
     joint_agreement: JointAgreement | None = None
     case_reference_pattern: str = r"[A-Z]{0,4}[0-9]{4,12}"
@@ -211,6 +214,14 @@ class Policy(_Model):
     @field_validator("raised_by")
     @classmethod
     def _raised_by(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [v for v in value if v not in RAISED_BY]
+        if unknown:
+            raise ValueError(f"unknown challenger type(s) {', '.join(unknown)}; known: {', '.join(RAISED_BY)}")
+        return value
+
+    @field_validator("decision_only_for")
+    @classmethod
+    def _decision_only_for(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         unknown = [v for v in value if v not in RAISED_BY]
         if unknown:
             raise ValueError(f"unknown challenger type(s) {', '.join(unknown)}; known: {', '.join(RAISED_BY)}")

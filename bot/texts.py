@@ -44,6 +44,17 @@ COMPLAINT_REDIRECT_DEFAULT = (
     "Please use the complaints procedure."
 )
 
+DECISION_MADE = "A decision has been made (the actions decided are not shared, as the policy says)."
+# What a challenger told only that a decision was made never receives, and the message kinds
+# they get instead of the ones that carry it.
+DECISION_DETAIL_KEYS = frozenset({"rationale", "outcome_label", "case_note", "reason", "form"})
+DECISION_ONLY_KINDS = {
+    "outcome_recorded": "decision_made",
+    "outcome_record": "decision_made_record",
+    "closed": "closed_decision_only",
+    "joint_refused": "joint_refused_decision_only",
+}
+
 EVENT_LABELS: dict[str, str] = {
     "raised": "raised",
     "accepted": "accepted",
@@ -112,6 +123,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "outcome_record": ("Record of challenge {reference}: {outcome_label}",
                        "Stage: {stage_name}. Outcome: {outcome_label}. Rationale: {rationale}. "
                        "Decided by {decider_name} at {at}. {record_location}{record_made}"),
+    "decision_made": ("Decision made on challenge {reference}",
+                      "A decision has been made on {reference} at {stage_name}. As the policy says, the "
+                      "actions the MASH decided are not shared. Accept it, or escalate if you still "
+                      "disagree, by {answer_due}."),
+    "decision_made_record": ("Record of challenge {reference}: a decision was made",
+                             "Stage: {stage_name}. A decision was made by {decider_name} at {at}; the "
+                             "actions decided are not shared, as the policy says. {record_location}"),
+    "closed_decision_only": ("Challenge {reference} closed",
+                             "{reference} is closed: a decision was made."),
+    "joint_refused_decision_only": ("Challenge {reference} continues",
+                                    "{reference} continues at {stage_name} with {owner_name}."),
     "joint_agreement_request": ("Joint agreement needed: challenge {reference}",
                                 "{decider_name} proposes: {outcome_label}. Rationale: {rationale}. It "
                                 "ends a Child & Family assessment, so it is not final until the MASH "

@@ -302,8 +302,10 @@ def _card(kind: CardKind, ch: Challenge, roster: Roster, viewer_id: str, now: da
         urgency_label=URGENCY_LABELS[level], challenged=ch.decision_challenged,
         status=status_line(ch, roster, events, cal), version=ch.version, urgent=ch.urgent, breached=ch.breached,
         active=ch.is_active, challenger_name=roster.name_of(ch.challenger_id),
-        people=roster.names(responsible(ch)), outcome=_outcome_text(ch),
-        case_note=ch.outcome.case_note if ch.outcome else None, note=note, facts=tuple(facts), actions=actions,
+        people=roster.names(responsible(ch)),
+        outcome=(texts.DECISION_MADE if ch.outcome else None) if ch.told_decision_only(viewer_id) else _outcome_text(ch),
+        case_note=ch.outcome.case_note if ch.outcome and not ch.told_decision_only(viewer_id) else None,
+        note=note, facts=tuple(facts), actions=actions,
     )
 
 

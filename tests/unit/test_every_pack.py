@@ -190,3 +190,42 @@ def test_north_tyneside_policy_show_says_its_stage_values_come_from_the_first_co
     assert "Record made:      asked at the outcome: Contact Record or Case Note" in text
     assert "Note:             The stage names and the \"one working day\" per stage are ASSUMED" in text
     assert "first-contact decision" in text
+    assert "Decision only:    parent, carer, network, child are told only that a decision was made" in text
+
+
+async def test_a_non_professional_challenger_is_told_only_that_a_decision_was_made() -> None:
+    from bot.challenge import ChallengerType, Outcome
+    from bot.commands import Accept, AcceptOutcome, RecordOutcome
+
+    lad = Ladder("north-tyneside")
+    ch = await lad.raise_(MON, raised_by=ChallengerType.PARENT)
+    await lad.act(Accept, ch.reference, "team-manager", MON)
+    await lad.act(RecordOutcome, ch.reference, "team-manager", MON, outcome=Outcome.NEW_DECISION,
+                  rationale="SECRET-RATIONALE early help offered", record_made="Case Note")
+    to_challenger = lad.store.sent(to="practitioner")
+    assert [m.kind for m in to_challenger][-2:] == ["decision_made", "decision_made_record"]
+    for message in to_challenger:
+        words = " ".join(render(message.kind, message.data))
+        assert "SECRET-RATIONALE" not in words and "New decision made" not in words, message.kind
+    assert "A decision has been made" in render("decision_made", to_challenger[-2].data)[1]
+    # the reviewer's own copy keeps the rationale
+    reviewer_copy = lad.store.sent("outcome_record", to="team-manager")[0]
+    assert "SECRET-RATIONALE" in render(reviewer_copy.kind, reviewer_copy.data)[1]
+    card = views.card_for(lad.get(ch.reference), lad.store.roster, "practitioner", MON)
+    assert card.outcome is not None and "SECRET-RATIONALE" not in card.outcome and "decision has been made" in card.outcome
+    await lad.act(AcceptOutcome, ch.reference, "practitioner", MON)
+    closed = lad.store.sent(to="practitioner")[-1]
+    assert closed.kind == "closed_decision_only" and "New decision" not in render(closed.kind, closed.data)[1]
+
+
+async def test_a_professional_challenger_in_north_tyneside_still_hears_the_outcome() -> None:
+    from bot.challenge import Outcome
+    from bot.commands import Accept, RecordOutcome
+
+    lad = Ladder("north-tyneside")
+    ch = await lad.raise_(MON)
+    await lad.act(Accept, ch.reference, "team-manager", MON)
+    await lad.act(RecordOutcome, ch.reference, "team-manager", MON, outcome=Outcome.NEW_DECISION,
+                  rationale="early help offered", record_made="Contact Record")
+    message = lad.store.sent("outcome_recorded", to="practitioner")[0]
+    assert "early help offered" in render(message.kind, message.data)[1]
