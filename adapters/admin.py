@@ -6,7 +6,7 @@ import argparse
 import os
 from datetime import datetime
 
-from adapters import bootstrap
+from adapters import bootstrap, local_modes
 from adapters.policy_files import describe_policy, load_policy
 from adapters.roster_files import check_roster, demo_roster_path, describe_roster, load_roster_file
 from adapters.settings import Settings
@@ -22,6 +22,7 @@ async def serve(args: argparse.Namespace) -> int:
     from adapters.web import run
 
     settings = Settings()
+    local_modes.check(settings, args.host or settings.host)  # before the database is touched
     await upgrade(settings.database_url)
     message = await load_startup_roster(settings)
     print(message)

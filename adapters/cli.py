@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from adapters import admin
+from adapters.local_modes import LocalOnlyError
 from adapters.policy_files import PolicyFileError
 from adapters.roster_files import RosterFileError
 from bot.errors import MashbotError
@@ -149,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return asyncio.run(args.handler(args))
-    except (PolicyFileError, RosterFileError, MashbotError) as exc:
+    except (PolicyFileError, RosterFileError, MashbotError, LocalOnlyError) as exc:
         print(f"mashbot: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -26,7 +26,10 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = Field(None, alias="SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = Field(None, alias="SLACK_SIGNING_SECRET")
     slack_api_url: str | None = Field(None, alias="SLACK_API_URL")
-    console: bool | None = Field(None, alias="MASHBOT_CONSOLE")  # None: on only on loopback with no channel
+    # Local-only modes (see adapters/local_modes.py): each needs a loopback bind.
+    console: bool | None = Field(None, alias="MASHBOT_CONSOLE")  # None: on only with MASHBOT_DEMO=1
+    demo: bool = Field(False, alias="MASHBOT_DEMO")  # the console and its demo clock
+    teams_local: bool = Field(False, alias="MASHBOT_TEAMS_LOCAL")  # unauthenticated Teams (Emulator, tests)
     # --- slack (issue 4): who people unknown to the roster should ask, e.g. "MASH business support (ext. 1234)"
     admin_contact: str | None = Field(None, alias="MASHBOT_ADMIN_CONTACT")
     # --- end slack ---

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from adapters import bootstrap
+from adapters import bootstrap, local_modes
 from adapters.console import mount_console  # console (issue 7)
 from adapters.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from adapters.metrics import Metrics
@@ -62,7 +62,11 @@ def create_app(service: bootstrap.Service, *, scheduler: bool = False, host: str
     """The web app for a built service; the service is closed with the app.
 
     `scheduler=True` (what `mashbot serve` uses) starts the tick and digest jobs with the app
-    and stops them, letting a running tick finish, before the service closes."""
+    and stops them, letting a running tick finish, before the service closes.
+
+    LocalOnlyError when a local-only mode (console, demo clock, unauthenticated Teams) is on
+    and `host` is not a loopback address."""
+    local_modes.check(service.settings, service.settings.host if host is None else host)
     app = web.Application()
     app[SERVICE] = service
     app[METRICS] = Metrics()
@@ -94,7 +98,7 @@ def create_app(service: bootstrap.Service, *, scheduler: bool = False, host: str
     mount_slack(app, service, clockwork=app.get(CLOCKWORK))
     # --- end slack ---
     # --- teams (issue 5): POST /api/messages, always mounted (see adapters/teams/route.py) ---
-    mount_teams(app, service, clockwork=app.get(CLOCKWORK))
+    mount_teams(app, service, clockwork=app.get(CLOCKWORK), host=host)
     # --- end teams ---
     return app
 
