@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,7 @@ from botbuilder.core import TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes
 from botframework.connector.auth import AuthenticateRequestResult
+from msrest.exceptions import ClientException, DeserializationError
 
 from adapters.bootstrap import Service
 from adapters.local_modes import (LocalOnlyError, host_is_loopback, is_loopback, proxy_header, teams_local,
@@ -41,6 +43,10 @@ log = logging.getLogger("mashbot.teams")
 
 PATH = "/api/messages"
 AUTH_TIMEOUT = 20.0  # seconds; the JWT key download has no timeout of its own
+MAX_ID = 500
+LISTS_OF_OBJECTS = ("membersAdded", "membersRemoved", "entities", "attachments", "reactionsAdded",
+                    "reactionsRemoved")
+NOT_IN_IDS = re.compile(r"[\x00-\x20\x7f{}\"<>\\^`]")  # control, space, and what breaks a URL template
 MAX_DEPTH = 32  # real activities (cards included) nest far less; deeper is an attack on the parsers
 NOT_SET_UP = ("Teams is not set up on this server: set MICROSOFT_APP_ID (or MASHBOT_TEAMS_LOCAL=1 "
               "for the Bot Framework Emulator on loopback)")
@@ -104,8 +110,11 @@ def activity_problem(body: object) -> str | None:
     """What makes a parsed body unusable as an activity mashbot answers, or None."""
     if not isinstance(body, dict):
         return "the body must be a JSON object (a Bot Framework activity)"
-    if _depth(body) > MAX_DEPTH:
+    depth, text_ok = _shape(body)
+    if depth > MAX_DEPTH:
         return f"the activity is nested more than {MAX_DEPTH} levels deep"
+    if not text_ok:
+        return "the activity holds text that is not valid Unicode (a lone surrogate escape)"
     if not _text(body.get("type")):
         return "the activity has no type"
     for field in ("conversation", "from"):
@@ -114,27 +123,60 @@ def activity_problem(body: object) -> str | None:
     recipient = body.get("recipient")
     if recipient is not None and not isinstance(recipient, dict):
         return "the activity's recipient must be an object"
+    for field in LISTS_OF_OBJECTS:
+        items = body.get(field)
+        if items is not None and not (isinstance(items, list) and all(isinstance(i, dict) for i in items)):
+            return f"the activity's {field} must be a list of objects"
+    # Ids go into the connector's URLs when mashbot answers: Teams' own never hold control
+    # characters or run to pages.
+    ids = {"id": body.get("id"), "replyToId": body.get("replyToId"), "conversation.id": body["conversation"]["id"],
+           "from.id": body["from"]["id"], "recipient.id": (recipient or {}).get("id")}
+    for name, value in ids.items():
+        if value is not None and not _an_id(value):
+            return f"the activity's {name} is not an id (at most {MAX_ID} characters, no spaces or quotes)"
     url = body.get("serviceUrl")
     if not _text(url) or not str(url).lower().startswith(("https://", "http://")):
         return "the activity has no serviceUrl (an http or https URL)"
     return None
 
 
+def _an_id(value: object) -> bool:
+    return isinstance(value, str) and len(value) <= MAX_ID and not NOT_IN_IDS.search(value)
+
+
 def _text(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
-def _depth(body: object) -> int:
-    """How deeply a parsed JSON value nests (iterative: no recursion to exhaust)."""
+def _shape(body: object) -> tuple[int, bool]:
+    """How deeply a parsed JSON value nests, and whether all its text can be encoded (JSON
+    allows "\\ud800", which no later encode survives). Iterative: no recursion to exhaust."""
     deepest, stack = 0, [(body, 1)]
     while stack:
         value, level = stack.pop()
         deepest = max(deepest, level)
         if deepest > MAX_DEPTH:
             break
-        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-        stack.extend((child, level + 1) for child in children if isinstance(child, (dict, list)))
-    return deepest
+        if isinstance(value, dict):
+            if not all(_encodable(key) for key in value):
+                return deepest, False
+            children: Any = value.values()
+        else:
+            children = value
+        for child in children:
+            if isinstance(child, (dict, list)):
+                stack.append((child, level + 1))
+            elif isinstance(child, str) and not _encodable(child):
+                return deepest, False
+    return deepest, True
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _local_problem(request: web.Request) -> str | None:
@@ -176,7 +218,10 @@ async def messages(request: web.Request) -> web.StreamResponse:
         return _refuse(401, "unauthorized")
     if _wrong_tenant(teams.config, activity):
         return _refuse(403, "this bot serves one tenant only")
-    response = await teams.adapter.process_activity(auth, activity, teams.bot.on_turn)
+    try:
+        response = await teams.adapter.process_activity(auth, activity, teams.bot.on_turn)
+    except ConnectorFailed:
+        return _refuse(502, "mashbot could not answer through the Teams connector at the activity's serviceUrl")
     if response is None:
         return web.Response(status=201)
     return _invoke_response(response.status, response.body)
@@ -195,7 +240,20 @@ def _invoke_response(status: int, body: Any) -> web.Response:
     return web.json_response(serializer_helper(body), status=int(status))
 
 
+class ConnectorFailed(Exception):
+    """The turn ran but its answer could not be delivered through the activity's serviceUrl."""
+
+
+# What msrest raises when the connector cannot be reached, refuses, or answers what it cannot read.
+CONNECTOR_ERRORS = (ClientException, DeserializationError, OSError, TimeoutError)
+
+
 async def _on_error(context: TurnContext, error: Exception) -> None:
+    if isinstance(error, CONNECTOR_ERRORS):
+        # Not a bug of ours: the connector (Teams, or whatever the Emulator's serviceUrl names) failed.
+        log.warning("teams: could not answer %s through the connector (%s)", describe(context.activity),
+                    type(error).__name__)
+        raise ConnectorFailed from error
     log.error("teams: turn failed on %s: %s", describe(context.activity), type(error).__name__,
               exc_info=(type(error), error, error.__traceback__))
     if context.activity.type == ActivityTypes.message:

@@ -150,3 +150,14 @@ async def test_in_local_mode_a_challenge_raised_in_teams_reaches_the_pool_in_tea
         assert cards, f"{manager.name} got no card in Teams"
         assert "needs review at Practice Manager" in card_text(cards[0])
 
+
+
+async def test_a_service_url_that_does_not_answer_is_a_502_without_a_traceback(
+        teams: Teams, caplog: pytest.LogCaptureFixture) -> None:
+    """The turn ran but its reply could not be delivered: said as a gateway failure, logged
+    as one line (it is the connector's failure, not mashbot's)."""
+    response = await teams.post(message(AVA, "http://127.0.0.1:1/", "help"))
+    assert response.status == 502
+    assert "connector" in (await response.json())["error"]
+    assert not [r for r in caplog.records if r.exc_info]
+    assert any("could not answer message through the connector" in r.getMessage() for r in caplog.records)
