@@ -220,7 +220,7 @@ async def messages(request: web.Request) -> web.StreamResponse:
         return _refuse(403, "this bot serves one tenant only")
     try:
         response = await teams.adapter.process_activity(auth, activity, teams.bot.on_turn)
-    except ConnectorFailed:
+    except CONNECTOR_ERRORS:  # logged by _on_error
         return _refuse(502, "mashbot could not answer through the Teams connector at the activity's serviceUrl")
     if response is None:
         return web.Response(status=201)
@@ -240,20 +240,16 @@ def _invoke_response(status: int, body: Any) -> web.Response:
     return web.json_response(serializer_helper(body), status=int(status))
 
 
-class ConnectorFailed(Exception):
-    """The turn ran but its answer could not be delivered through the activity's serviceUrl."""
-
-
 # What msrest raises when the connector cannot be reached, refuses, or answers what it cannot read.
 CONNECTOR_ERRORS = (ClientException, DeserializationError, OSError, TimeoutError)
 
 
 async def _on_error(context: TurnContext, error: Exception) -> None:
     if isinstance(error, CONNECTOR_ERRORS):
-        # Not a bug of ours: the connector (Teams, or whatever the Emulator's serviceUrl names) failed.
-        log.warning("teams: could not answer %s through the connector (%s)", describe(context.activity),
-                    type(error).__name__)
-        raise ConnectorFailed from error
+        # Not a bug of ours: the connector (Teams, or whatever the Emulator's serviceUrl names)
+        # failed. The route answers 502; the outbox sender decides about retries.
+        log.warning("teams: the connector failed on %s (%s)", describe(context.activity), type(error).__name__)
+        raise error
     log.error("teams: turn failed on %s: %s", describe(context.activity), type(error).__name__,
               exc_info=(type(error), error, error.__traceback__))
     if context.activity.type == ActivityTypes.message:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.security.fuzz import mutate, raw_json
-from tests.teams.conftest import clean_env, connector, db_url, teams, teams_template  # noqa: F401 - fixtures
+from tests.teams import conftest as teams_fixtures
 from tests.teams.support import (
     AVA,
     BEN,
@@ -29,6 +29,10 @@ from tests.teams.support import (
 )
 from tests.teams.test_messages import GOOD_INTAKE
 
+# The Teams tests' fixtures (the app in local mode, a fake connector), used here as they are.
+clean_env, connector, db_url, teams, teams_template = (teams_fixtures.clean_env, teams_fixtures.connector,
+                                                       teams_fixtures.db_url, teams_fixtures.teams,
+                                                       teams_fixtures.teams_template)
 CASES = 2000
 SEED = int(os.environ.get("MASHBOT_FUZZ_SEED", "11"))
 WORDS = ["help", "challenge", "/challenge", "challenges", "status CH-ABCDEF", "status", "", "list", "x" * 3000]

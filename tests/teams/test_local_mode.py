@@ -160,4 +160,4 @@ async def test_a_service_url_that_does_not_answer_is_a_502_without_a_traceback(
     assert response.status == 502
     assert "connector" in (await response.json())["error"]
     assert not [r for r in caplog.records if r.exc_info]
-    assert any("could not answer message through the connector" in r.getMessage() for r in caplog.records)
+    assert any("the connector failed on message" in r.getMessage() for r in caplog.records)
