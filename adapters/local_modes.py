@@ -44,7 +44,7 @@ def is_loopback(host: str | None) -> bool:
     if not host:
         return False
     name = host.strip().strip("[]").lower()
-    if name in LOOPBACK_NAMES or name.endswith(".localhost"):
+    if name in LOOPBACK_NAMES:
         return True
     try:
         return ipaddress.ip_address(name).is_loopback
@@ -63,7 +63,9 @@ def host_is_loopback(header: str | None) -> bool:
         return False
     if parts.username is not None or parts.path or parts.query or parts.fragment:
         return False
-    return is_loopback(parts.hostname)
+    name = parts.hostname or ""
+    # Browsers resolve every *.localhost name to loopback themselves (RFC 6761).
+    return is_loopback(name) or (name.endswith(".localhost") and len(name) > len(".localhost"))
 
 
 def url_is_loopback(url: str | None) -> bool:
