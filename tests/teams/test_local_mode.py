@@ -136,7 +136,7 @@ async def _cards_to(connector: FakeConnector, user: TeamsUser) -> list[dict[str,
     return []
 
 
-async def test_in_local_mode_a_challenge_raised_in_teams_reaches_the_pool_in_teams(
+async def test_in_local_mode_a_challenge_raised_in_teams_reaches_the_pool_and_updates_in_place(
         served: tuple[TestClient, bootstrap.Service], connector: FakeConnector) -> None:
     client, service = served
     for user in (AVA, BEN):
@@ -149,6 +149,19 @@ async def test_in_local_mode_a_challenge_raised_in_teams_reaches_the_pool_in_tea
         cards = await _cards_to(connector, manager)
         assert cards, f"{manager.name} got no card in Teams"
         assert "needs review at Practice Manager" in card_text(cards[0])
+    taken = await _post(client, invoke(AVA, connector.url, execute_for(cards_of(connector, AVA)[0], "accept"), {}))
+    assert taken["statusCode"] == 200
+    for _ in range(200):  # bounded, as above: Ben's card is changed in place by the dispatcher
+        if connector.to(BEN.conversation, "update"):
+            break
+        await asyncio.sleep(0.025)
+    (update,) = connector.to(BEN.conversation, "update")
+    assert update.activity_id == connector.to(BEN.conversation, "send")[0].activity_id
+    assert "Taken by Ava Okafor" in card_text(update.body["attachments"][0]["content"])
+
+
+def cards_of(connector: FakeConnector, user: TeamsUser) -> list[dict[str, Any]]:
+    return [p.card for p in connector.to(user.conversation, "send") if p.card]
 
 
 
