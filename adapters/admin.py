@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from datetime import datetime
 
 from adapters import bootstrap, local_modes
@@ -22,7 +23,11 @@ async def serve(args: argparse.Namespace) -> int:
     from adapters.web import run
 
     settings = Settings()
-    local_modes.check(settings, args.host or settings.host)  # before the database is touched
+    try:  # before the database is touched
+        local_modes.check(settings, args.host or settings.host)
+    except local_modes.LocalOnlyError as exc:
+        print(f"mashbot: {exc}", file=sys.stderr)
+        return 1
     await upgrade(settings.database_url)
     message = await load_startup_roster(settings)
     print(message)

@@ -9,10 +9,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import ValidationError
-
 from adapters import admin
-from adapters.local_modes import LocalOnlyError
 from adapters.policy_files import PolicyFileError
 from adapters.roster_files import RosterFileError
 from bot.errors import MashbotError
@@ -152,12 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return asyncio.run(args.handler(args))
-    except (PolicyFileError, RosterFileError, MashbotError, LocalOnlyError) as exc:
+    except (PolicyFileError, RosterFileError, MashbotError) as exc:
         print(f"mashbot: {exc}", file=sys.stderr)
-        return 1
-    except ValidationError as exc:  # a setting that does not parse, e.g. MASHBOT_DEMO=maybe
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        print(f"mashbot: a setting is not valid ({problems})", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

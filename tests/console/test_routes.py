@@ -112,15 +112,6 @@ def test_mashbot_serve_with_the_console_off_loopback_says_why_and_exits_non_zero
     assert "Traceback" not in err and not database.exists()
 
 
-def test_a_demo_switch_that_is_not_a_yes_or_no_stops_the_start_with_its_name(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("MASHBOT_DATABASE_URL", f"sqlite:///{tmp_path / 'never.db'}")
-    monkeypatch.setenv("MASHBOT_DEMO", "maybe")
-    assert cli.main(["serve", "--port", "0"]) == 1
-    err = capsys.readouterr().err
-    assert "a setting is not valid (MASHBOT_DEMO:" in err and "Traceback" not in err
-
-
 async def test_switched_on_without_demo_mode_the_console_has_no_demo_clock(db_url: str) -> None:
     async for client in _client(db_url, {"MASHBOT_CONSOLE": "1"}, "127.0.0.1", **TEAMS):
         page = await client.get("/")
