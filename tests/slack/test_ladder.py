@@ -50,6 +50,8 @@ async def record_outcome(ws: Workspace, user: str, outcome: str = "decision_uphe
 async def accept(ws: Workspace, user: str) -> None:
     assert (await ws.press(user, ws.fake.last_card(user), "accept")).status == 200
     await idle_after(ws)
+    # the card is updated after the ack; on a loaded machine that can take longer than idle_after
+    await ws.fake.wait_for(lambda: buttons(ws.fake.last_card(user))[:1] != ["accept"], timeout=10)
 
 
 async def run_ladder(ws: Workspace) -> None:
