@@ -62,11 +62,7 @@ def create_app(service: bootstrap.Service, *, scheduler: bool = False, host: str
     """The web app for a built service; the service is closed with the app.
 
     `scheduler=True` (what `mashbot serve` uses) starts the tick and digest jobs with the app
-    and stops them, letting a running tick finish, before the service closes.
-
-    LocalOnlyError when a local-only mode (console, demo clock, unauthenticated Teams) is on
-    and `host` is not a loopback address."""
-    local_modes.check(service.settings, service.settings.host if host is None else host)
+    and stops them, letting a running tick finish, before the service closes."""
     app = web.Application()
     app[SERVICE] = service
     app[METRICS] = Metrics()
@@ -91,6 +87,8 @@ def create_app(service: bootstrap.Service, *, scheduler: bool = False, host: str
 
         app.cleanup_ctx.append(clock_lifecycle)
     # --- end scheduler -------------------------------------------------------------------------
+    # A local-only mode (console, demo clock, unauthenticated Teams) off loopback: LocalOnlyError.
+    local_modes.check(service.settings, service.settings.host if host is None else host)
     # --- console (issue 7): the local web console at "/" when enabled (see adapters/console) ---
     mount_console(app, service, host=host)  # `host`: the address served on (default settings.host)
     # --- end console ---------------------------------------------------------------------------
