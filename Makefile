@@ -17,8 +17,9 @@ install-test: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 
 # serve migrates the database and, with no roster yet and no MASHBOT_ROSTER, loads the demo roster.
+# It is a local trial: the console and its demo clock, on loopback (`MASHBOT_DEMO=0 make run` for neither).
 run: install
-	$(BIN)/mashbot serve --host 127.0.0.1 --port 3978
+	MASHBOT_DEMO=$${MASHBOT_DEMO:-1} $(BIN)/mashbot serve --host 127.0.0.1 --port 3978
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

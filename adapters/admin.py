@@ -7,7 +7,7 @@ import os
 import sys
 from datetime import date, datetime
 
-from adapters import bootstrap
+from adapters import bootstrap, local_modes
 from adapters.policy_files import describe_policy, load_policy
 from adapters.roster_files import check_roster, demo_roster_path, describe_roster, load_roster_file
 from adapters.settings import Settings
@@ -27,6 +27,11 @@ async def serve(args: argparse.Namespace) -> int:
 
     settings = Settings()
     print(describe_mail(settings))  # a mail setting that cannot work stops the start, before anything runs
+    try:  # before the database is touched
+        local_modes.check(settings, args.host or settings.host)
+    except local_modes.LocalOnlyError as exc:
+        print(f"mashbot: {exc}", file=sys.stderr)
+        return 1
     if settings.audit_key is None and settings.is_real_deployment:
         print("mashbot: MASHBOT_AUDIT_KEY is not set. With a chat channel or email configured the audit trail "
               "must be keyed by a secret the database does not hold: set MASHBOT_AUDIT_KEY to at least 16 random "

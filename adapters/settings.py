@@ -45,7 +45,10 @@ class Settings(BaseSettings):
     # Keys the audit chain (HMAC); never stored in the database. Unset: the development key.
     audit_key: SecretStr | None = Field(None, alias="MASHBOT_AUDIT_KEY")
     audit_old_key: SecretStr | None = Field(None, alias="MASHBOT_AUDIT_OLD_KEY")  # for `mashbot audit rekey` only
-    console: bool | None = Field(None, alias="MASHBOT_CONSOLE")  # None: on only on loopback with no channel
+    # Local-only modes (see adapters/local_modes.py): each needs a loopback bind.
+    console: bool | None = Field(None, alias="MASHBOT_CONSOLE")  # None: on only with MASHBOT_DEMO=1
+    demo: bool = Field(False, alias="MASHBOT_DEMO")  # the console and its demo clock
+    teams_local: bool = Field(False, alias="MASHBOT_TEAMS_LOCAL")  # unauthenticated Teams (Emulator, tests)
     # --- slack (issue 4): who people unknown to the roster should ask, e.g. "MASH business support (ext. 1234)"
     admin_contact: str | None = Field(None, alias="MASHBOT_ADMIN_CONTACT")
     # --- end slack ---

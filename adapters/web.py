@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from adapters import bootstrap
+from adapters import bootstrap, local_modes
 from adapters.console import mount_console  # console (issue 7)
 from adapters.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from adapters.metrics import Metrics
@@ -110,6 +110,8 @@ def create_app(service: bootstrap.Service, *, scheduler: bool = False, host: str
 
         app.cleanup_ctx.append(clock_lifecycle)
     # --- end scheduler -------------------------------------------------------------------------
+    # A local-only mode (console, demo clock, unauthenticated Teams) off loopback: LocalOnlyError.
+    local_modes.check(service.settings, service.settings.host if host is None else host)
     # --- console (issue 7): the local web console at "/" when enabled (see adapters/console) ---
     mount_console(app, service, host=host)  # `host`: the address served on (default settings.host)
     # --- end console ---------------------------------------------------------------------------
@@ -117,7 +119,7 @@ def create_app(service: bootstrap.Service, *, scheduler: bool = False, host: str
     mount_slack(app, service, clockwork=app.get(CLOCKWORK))
     # --- end slack ---
     # --- teams (issue 5): POST /api/messages, always mounted (see adapters/teams/route.py) ---
-    mount_teams(app, service, clockwork=app.get(CLOCKWORK))
+    mount_teams(app, service, clockwork=app.get(CLOCKWORK), host=host)
     # --- end teams ---
     return app
 

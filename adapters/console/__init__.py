@@ -1,15 +1,18 @@
-"""The local web console (issue 7): try mashbot in a browser with no Teams or Slack account.
+"""The local web console: try mashbot in a browser with no Teams or Slack account.
 
 Server-rendered HTML (Jinja2) at `/`: choose who you are from the roster, raise a challenge
 with the intake form the chat channels use, act on the cards of your inbox (the same view
 models as Slack and Teams), read a challenge's timeline and the Senior Managers' digest,
 and — in demo mode only — move the service's clock on and run the tick.
 
-It is on when no channel credentials are set and the server listens on loopback, or when
-MASHBOT_CONSOLE=1 (MASHBOT_CONSOLE=0 turns it off). The demo clock is never on when
-channel credentials are set.
+For local use only (see adapters/local_modes.py): it is on with MASHBOT_DEMO=1 (console and
+demo clock; `make run` sets it) or MASHBOT_CONSOLE=1 (console, no demo clock), and off
+otherwise (MASHBOT_CONSOLE=0 turns it off even in demo mode). When on, `mashbot serve`
+refuses to listen anywhere but loopback, and every console request must name a loopback
+host and come without a reverse proxy's headers.
 """
 
-from adapters.console.routes import console_enabled, demo_clock_enabled, is_loopback, mount_console
+from adapters.console.routes import mount_console
+from adapters.local_modes import console_enabled, demo_clock_enabled, is_loopback
 
 __all__ = ["console_enabled", "demo_clock_enabled", "is_loopback", "mount_console"]

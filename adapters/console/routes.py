@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import ipaddress
-import json
 import logging
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -19,7 +14,8 @@ from aiohttp import web
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from adapters import bootstrap
-from adapters.settings import Settings
+from adapters.console.guard import FLASH_COOKIE, decode_flash, encode_flash, guard_middleware, read_form
+from adapters.local_modes import LocalOnlyError, console_enabled, console_problem, demo_clock_enabled
 from bot import views
 from bot.calendar import WorkingCalendar
 from bot.challenge import Challenge
@@ -41,10 +37,6 @@ log = logging.getLogger("mashbot.console")
 HERE = Path(__file__).resolve().parent
 STATIC_PREFIX = "/console/static"
 ACTOR_COOKIE = "mashbot_console_as"
-FLASH_COOKIE = "mashbot_console_flash"
-LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost", "ip6-loopback"})
-ON = frozenset({"1", "true", "yes", "on"})
-OFF = frozenset({"0", "false", "no", "off"})
 
 # Demo clock steps: (label, hours, working days).
 CLOCK_STEPS: dict[str, tuple[str, int, int]] = {
@@ -62,51 +54,6 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
-# --- when it is on ---------------------------------------------------------------------
-
-
-def is_loopback(host: str | None) -> bool:
-    """True for 127.0.0.0/8, ::1 and localhost; False for 0.0.0.0, '' and everything else."""
-    if not host:
-        return False
-    name = host.strip().strip("[]").lower()
-    if name in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
-def _console_flag(settings: Settings, environ: Mapping[str, str]) -> bool | None:
-    raw: Any = getattr(settings, "console", None)
-    if raw is None:
-        raw = environ.get("MASHBOT_CONSOLE")
-    if raw is None or isinstance(raw, bool):
-        return raw
-    text = str(raw).strip().lower()
-    if text == "":
-        return None
-    if text in ON:
-        return True
-    if text in OFF:
-        return False
-    raise ValueError(f"MASHBOT_CONSOLE must be 1 (on) or 0 (off), not {raw!r}")
-
-
-def console_enabled(settings: Settings, host: str | None, environ: Mapping[str, str] | None = None) -> bool:
-    """On with MASHBOT_CONSOLE=1; otherwise only with no channel credentials on loopback."""
-    flag = _console_flag(settings, os.environ if environ is None else environ)
-    if flag is not None:
-        return flag
-    return not settings.has_channel_credentials and is_loopback(host)
-
-
-def demo_clock_enabled(settings: Settings, host: str | None, environ: Mapping[str, str] | None = None) -> bool:
-    """The demo clock: only with the console on, and never when channel credentials are set."""
-    return console_enabled(settings, host, environ) and not settings.has_channel_credentials
-
-
 # --- app state -------------------------------------------------------------------------
 
 
@@ -122,27 +69,29 @@ CONSOLE = web.AppKey("console", Console)
 
 def mount_console(app: web.Application, service: bootstrap.Service, *, host: str | None = None,
                   environ: Mapping[str, str] | None = None) -> bool:
-    """Add the console's routes to `app` when it is enabled; True when it was mounted."""
+    """Add the console's routes to `app` when it is enabled; True when it was mounted.
+
+    LocalOnlyError when it is enabled and `host` is not a loopback address."""
     host = service.settings.host if host is None else host
-    if not console_enabled(service.settings, host, environ):
+    if not console_enabled(service.settings, environ):
         return False
+    problem = console_problem(service.settings, host, environ)
+    if problem:
+        raise LocalOnlyError(problem)
     templates = Environment(loader=PackageLoader("adapters.console", "templates"),
                             autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
                             trim_blocks=True, lstrip_blocks=True)
     templates.globals.update(static=STATIC_PREFIX, TOGGLE_ON=TOGGLE_ON)
-    console = Console(service, templates, demo_clock_enabled(service.settings, host, environ))
+    console = Console(service, templates, demo_clock_enabled(service.settings, environ))
     app[CONSOLE] = console
     r = app.router
-    r.add_get("/", home, name="console-home")
-    r.add_post("/act-as", act_as)
-    r.add_get("/raise", raise_form)
-    r.add_post("/raise", raise_submit)
-    r.add_get("/challenges", challenge_list)
-    r.add_get("/challenges/{reference}", challenge_page)
-    r.add_post("/challenges/{reference}/{verb}", challenge_action)
-    r.add_get("/digest", digest_page)
-    r.add_post("/clock", clock)
-    r.add_static(STATIC_PREFIX, HERE / "static")
+    routes = [r.add_get("/", home, name="console-home"), r.add_post("/act-as", act_as),
+              r.add_get("/raise", raise_form), r.add_post("/raise", raise_submit),
+              r.add_get("/challenges", challenge_list), r.add_get("/challenges/{reference}", challenge_page),
+              r.add_post("/challenges/{reference}/{verb}", challenge_action),
+              r.add_get("/digest", digest_page), r.add_post("/clock", clock)]
+    resources = frozenset([route.resource for route in routes] + [r.add_static(STATIC_PREFIX, HERE / "static")])
+    app.middlewares.append(guard_middleware(resources, SECURITY_HEADERS))
     log.info("web console enabled at / (demo clock %s)", "on" if console.demo_clock else "off")
     return True
 
@@ -176,24 +125,10 @@ def _selectable(roster: Roster) -> list[tuple[str, list[tuple[str, str]]]]:
     return list(groups.items())
 
 
-def _encode_flash(messages: Sequence[tuple[str, str]]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(list(messages)).encode()).decode()
-
-
-def _decode_flash(raw: str | None) -> list[tuple[str, str]]:
-    if not raw:
-        return []
-    try:
-        data = json.loads(base64.urlsafe_b64decode(raw.encode()))
-        return [(str(level), str(text)) for level, text in data][:5]
-    except (ValueError, TypeError, binascii.Error):
-        return []
-
-
 def _redirect(location: str, *flash: tuple[str, str]) -> web.HTTPSeeOther:
     response = web.HTTPSeeOther(location)
     if flash:
-        response.set_cookie(FLASH_COOKIE, _encode_flash(flash), httponly=True, samesite="Strict", path="/")
+        response.set_cookie(FLASH_COOKIE, encode_flash(flash), httponly=True, samesite="Strict", path="/")
     return response
 
 
@@ -227,7 +162,7 @@ async def _page(request: web.Request, template: str, status: int = 200, *, roste
     service = console.service
     roster = roster if roster is not None else await _roster(service)
     actor = _actor(request, roster)
-    flash = _decode_flash(request.cookies.get(FLASH_COOKIE))
+    flash = decode_flash(request.cookies.get(FLASH_COOKIE))
     now = service.now()
     html = console.templates.get_template(template).render(
         policy=service.policy, people=_selectable(roster), actor=actor, flash=flash, path=request.path_qs,
@@ -274,7 +209,7 @@ async def home(request: web.Request) -> web.Response:
 async def act_as(request: web.Request) -> web.StreamResponse:
     if not _same_origin(request):
         raise _forbidden()
-    form = await request.post()
+    form = await read_form(request)
     roster = await _roster(_console(request).service)
     person = roster.get(str(form.get("person", "")))
     back = _safe_next(form.get("next"), "/")
@@ -311,7 +246,7 @@ async def raise_submit(request: web.Request) -> web.StreamResponse:
     service = _console(request).service
     roster = await _roster(service)
     actor = _actor(request, roster)
-    posted = await request.post()
+    posted = await read_form(request)
     values: dict[str, str] = {k: v for k, v in posted.items() if isinstance(v, str)}
     if actor is None:
         raise _redirect("/", ("error", "Choose who you are first (acting as)."))
@@ -367,7 +302,7 @@ async def challenge_action(request: web.Request) -> web.StreamResponse:
         raise _forbidden()
     service = _console(request).service
     reference = request.match_info["reference"].strip().upper()
-    posted = await request.post()
+    posted = await read_form(request)
     back = _safe_next(posted.get("next"), f"/challenges/{reference}")
     roster = await _roster(service)
     actor = _actor(request, roster)
@@ -436,10 +371,10 @@ async def clock(request: web.Request) -> web.StreamResponse:
     """Demo mode only: move the service's now on, then run the tick as the scheduler would."""
     console = _console(request)
     if not console.demo_clock:
-        raise web.HTTPNotFound(text="The demo clock is off (channel credentials are set).", headers=SECURITY_HEADERS)
+        raise web.HTTPNotFound(text="The demo clock is off (it runs only with MASHBOT_DEMO=1).", headers=SECURITY_HEADERS)
     if not _same_origin(request):
         raise _forbidden()
-    posted = await request.post()
+    posted = await read_form(request)
     back = _safe_next(posted.get("next"), "/")
     step = CLOCK_STEPS.get(str(posted.get("step", "")))
     if step is None:

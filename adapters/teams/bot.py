@@ -83,7 +83,9 @@ class TeamsBot:
     async def _invoke(self, context: TurnContext) -> None:
         activity = context.activity
         if activity.name != CARD_ACTION:
-            await self._respond(context, InvokeResponse(status=501))
+            # Only card actions are offered; any other invoke is the sender's mistake, not ours.
+            await self._respond(context, InvokeResponse(status=400, body={
+                "error": f"mashbot answers {CARD_ACTION} invokes only"}))
             return
         person = await self._person(context) if people.is_personal(activity) else None
         who = card_actions.Presser(person, activity.from_property.id if activity.from_property else "")

@@ -27,6 +27,7 @@ from botbuilder.schema import ChannelAccount, ConversationParameters, Conversati
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.dispatcher import NotReachable, SendFailed
+from adapters.local_modes import url_is_loopback
 from adapters.teams import people
 from adapters.teams import texts as say
 from adapters.teams.bot import card_activity
@@ -55,6 +56,8 @@ class TeamsSender:
     secret: bytes
     clock: Callable[[], datetime]
     channel: str = "teams"
+    # Unauthenticated (MASHBOT_TEAMS_LOCAL): nothing leaves this machine, whatever was stored.
+    loopback_only: bool = False
 
     def reaches(self, person: Person) -> bool:
         """Known only at send time (a stored reference); `send` says NotReachable otherwise."""
@@ -65,6 +68,7 @@ class TeamsSender:
         if stored is None:
             return await self._open_chat(message, person)
         reference, _tenant = people.load_reference(stored)
+        self._check_local(reference)
         card = await self._card(message, person, reference.user.id if reference.user else None)
         previous = await self._previous(message, person)
         try:
@@ -146,6 +150,7 @@ class TeamsSender:
         if not person.teams_aad_id or template is None:
             raise NotReachable("no Teams conversation with this person")
         reference, tenant = people.load_reference(template)
+        self._check_local(reference)
         parameters = ConversationParameters(
             is_group=False, bot=reference.bot, members=[ChannelAccount(id=person.teams_aad_id)],
             tenant_id=tenant, channel_data={"tenant": {"id": tenant}} if tenant else None)
@@ -168,6 +173,10 @@ class TeamsSender:
         if not sent or not sent[0]:
             raise SendFailed("Teams accepted the card but returned no activity id")
         return PREFIX + sent[0]
+
+    def _check_local(self, reference: ConversationReference) -> None:
+        if self.loopback_only and not url_is_loopback(reference.service_url):
+            raise NotReachable("local Teams mode sends to a loopback service URL only")
 
     async def _newest(self) -> str | None:
         async with self.database.uow(read_only=True) as uow:

@@ -49,7 +49,8 @@ def pin(service: bootstrap.Service, at: datetime) -> None:
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No channel credentials, console switch or stray .env from the developer's shell."""
-    for name in (*CREDENTIAL_VARS, "MASHBOT_CONSOLE", "MASHBOT_HOST", "MASHBOT_DATABASE_URL", "MASHBOT_POLICY"):
+    for name in (*CREDENTIAL_VARS, "MASHBOT_CONSOLE", "MASHBOT_DEMO", "MASHBOT_TEAMS_LOCAL", "MASHBOT_HOST",
+                 "MASHBOT_DATABASE_URL", "MASHBOT_POLICY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 
@@ -108,8 +109,8 @@ def build_app(service: bootstrap.Service, host: str = "127.0.0.1") -> web.Applic
 
 @pytest.fixture
 async def console(db_url: str) -> AsyncIterator[Console]:
-    """The console app (as `mashbot serve` builds it, on 127.0.0.1) with a test client."""
-    service = bootstrap.build(make_settings(db_url))
+    """The console app (as `make run` builds it: demo mode on 127.0.0.1) with a test client."""
+    service = bootstrap.build(make_settings(db_url, MASHBOT_DEMO="1"))
     pin(service, START)
     async with TestClient(TestServer(build_app(service))) as client:
         yield Console(client, service)

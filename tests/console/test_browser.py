@@ -94,7 +94,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, bootstrap.Service]]:
             await setup.close()
 
     run_async(load())
-    service = bootstrap.build(make_settings(url))
+    service = bootstrap.build(make_settings(url, MASHBOT_DEMO="1"))
     pin(service, START)
     with ServerThread(service) as base:
         yield base, service

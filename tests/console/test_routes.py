@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from markupsafe import escape
 
-from adapters import bootstrap
+from adapters import bootstrap, cli
+from adapters.local_modes import LocalOnlyError
 from adapters.console import console_enabled, demo_clock_enabled, is_loopback, mount_console
 from bot.challenge import State
 from dialogs.intake import form_for_policy, validate_for_policy
@@ -33,32 +35,27 @@ def has(page: str, text: str) -> bool:
 # --- when the console is on ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("credentials", "host", "switch", "on", "clock"), [
-    ({}, "127.0.0.1", None, True, True),
-    ({}, "localhost", None, True, True),
-    ({}, "::1", None, True, True),
-    ({}, "127.0.0.2", None, True, True),
-    ({}, "0.0.0.0", None, False, False),
-    ({}, "", None, False, False),
-    ({}, "192.0.2.10", None, False, False),
-    (SLACK, "127.0.0.1", None, False, False),
-    (TEAMS, "127.0.0.1", None, False, False),
-    ({}, "0.0.0.0", "1", True, True),
-    (SLACK, "0.0.0.0", "1", True, False),  # switched on with credentials: never the demo clock
-    (TEAMS, "127.0.0.1", "1", True, False),
-    ({}, "127.0.0.1", "0", False, False),
+@pytest.mark.parametrize(("settings", "switch", "on", "clock"), [
+    ({}, None, False, False),  # a fresh install that has only, say, SMTP set: a real deployment
+    ({"MASHBOT_SMTP_URL": "smtp://mail.example.org:587"}, None, False, False),
+    ({"MASHBOT_DEMO": "1"}, None, True, True),  # what `make run` sets
+    ({"MASHBOT_DEMO": "1"}, "0", False, False),
+    ({}, "1", True, False),  # the console without the demo clock
+    ({"MASHBOT_DEMO": "1"}, "1", True, True),
+    ({**SLACK}, "1", True, False),
+    ({**TEAMS}, None, False, False),
 ])
-def test_console_is_on_only_on_loopback_without_credentials_or_when_switched_on(
-        credentials: dict[str, str], host: str, switch: str | None, on: bool, clock: bool) -> None:
-    settings = make_settings("sqlite:///unused.db", **credentials)
+def test_the_console_is_on_only_when_asked_for_and_its_clock_only_in_demo_mode(
+        settings: dict[str, str], switch: str | None, on: bool, clock: bool) -> None:
+    configured = make_settings("sqlite:///unused.db", **settings)
     env = {} if switch is None else {"MASHBOT_CONSOLE": switch}
-    assert console_enabled(settings, host, env) is on
-    assert demo_clock_enabled(settings, host, env) is clock
+    assert console_enabled(configured, env) is on
+    assert demo_clock_enabled(configured, env) is clock
 
 
 def test_a_bad_console_switch_is_an_error() -> None:
     with pytest.raises(ValueError, match="MASHBOT_CONSOLE must be 1"):
-        console_enabled(make_settings("sqlite:///unused.db"), "127.0.0.1", {"MASHBOT_CONSOLE": "maybe"})
+        console_enabled(make_settings("sqlite:///unused.db"), {"MASHBOT_CONSOLE": "maybe"})
 
 
 def test_loopback() -> None:
@@ -66,8 +63,8 @@ def test_loopback() -> None:
     assert not is_loopback("0.0.0.0") and not is_loopback("::") and not is_loopback("example.org")
 
 
-async def _client(db_url: str, env: Mapping[str, str], host: str, **credentials: str) -> AsyncIterator[TestClient]:
-    service = bootstrap.build(make_settings(db_url, **credentials))
+async def _client(db_url: str, env: Mapping[str, str], host: str, **settings: str) -> AsyncIterator[TestClient]:
+    service = bootstrap.build(make_settings(db_url, **settings))
     app = web.Application()
     mount_console(app, service, host=host, environ=env)
 
@@ -80,34 +77,64 @@ async def _client(db_url: str, env: Mapping[str, str], host: str, **credentials:
         yield client
 
 
-async def test_with_channel_credentials_on_loopback_there_is_no_console(db_url: str) -> None:
-    async for client in _client(db_url, {}, "127.0.0.1", **SLACK):
-        for method, path in (("GET", "/"), ("GET", "/raise"), ("GET", "/digest"), ("POST", "/clock")):
-            response = await client.request(method, path, data={"step": "hour"} if method == "POST" else None)
-            assert response.status == 404, path
+async def test_without_demo_mode_or_the_switch_there_is_no_console(db_url: str) -> None:
+    for settings in ({}, SLACK, {"MASHBOT_SMTP_URL": "smtp://mail.example.org:587"}):
+        async for client in _client(db_url, {}, "127.0.0.1", **settings):
+            for method, path in (("GET", "/"), ("GET", "/raise"), ("GET", "/digest"), ("POST", "/clock")):
+                response = await client.request(method, path, data={"step": "hour"} if method == "POST" else None)
+                assert response.status == 404, path
 
 
-async def test_served_on_all_interfaces_there_is_no_console(db_url: str) -> None:
-    async for client in _client(db_url, {}, "0.0.0.0"):
-        assert (await client.get("/")).status == 404
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "", "192.0.2.10", "mashbot.example.org"])
+@pytest.mark.parametrize("settings", [{"MASHBOT_DEMO": "1"}, {"MASHBOT_CONSOLE": "1"}])
+def test_the_console_refuses_to_start_off_loopback(db_url: str, host: str, settings: dict[str, str]) -> None:
+    service = bootstrap.build(make_settings(db_url, **settings))
+    with pytest.raises(LocalOnlyError, match="the web console is on .* serves loopback only"):
+        build_app(service, host=host)
+    with pytest.raises(LocalOnlyError):
+        mount_console(web.Application(), service, host=host, environ={})
 
 
-async def test_switched_on_with_credentials_the_console_has_no_demo_clock(db_url: str) -> None:
-    async for client in _client(db_url, {"MASHBOT_CONSOLE": "1"}, "0.0.0.0", **TEAMS):
+def test_demo_mode_with_chat_credentials_refuses_to_start(db_url: str) -> None:
+    service = bootstrap.build(make_settings(db_url, MASHBOT_DEMO="1", **SLACK))
+    with pytest.raises(LocalOnlyError, match="MASHBOT_DEMO=1 .* real challenges"):
+        build_app(service, host="127.0.0.1")
+
+
+def test_mashbot_serve_with_the_console_off_loopback_says_why_and_exits_non_zero(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    database = tmp_path / "never.db"
+    monkeypatch.setenv("MASHBOT_DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("MASHBOT_DEMO", "1")
+    assert cli.main(["serve", "--host", "0.0.0.0", "--port", "0"]) == 1
+    err = capsys.readouterr().err
+    assert "refusing to start: the web console is on but mashbot would listen on 0.0.0.0" in err
+    assert "Traceback" not in err and not database.exists()
+
+
+async def test_switched_on_without_demo_mode_the_console_has_no_demo_clock(db_url: str) -> None:
+    async for client in _client(db_url, {"MASHBOT_CONSOLE": "1"}, "127.0.0.1", **TEAMS):
         page = await client.get("/")
         assert page.status == 200
         assert "Demo clock" not in await page.text()
-        assert (await client.post("/clock", data={"step": "week"})).status == 404
+        response = await client.post("/clock", data={"step": "week"})
+        assert response.status == 404 and "MASHBOT_DEMO=1" in await response.text()
 
 
-async def test_mashbot_serve_builds_the_console_on_loopback(db_url: str) -> None:
-    service = bootstrap.build(make_settings(db_url))
+async def test_make_run_builds_the_console_and_its_clock_on_loopback(db_url: str) -> None:
+    service = bootstrap.build(make_settings(db_url, MASHBOT_DEMO="1"))
     async with TestClient(TestServer(build_app(service, host="127.0.0.1"))) as client:
         page = await client.get("/")
         text = await page.text()
         assert page.status == 200 and "<h1>Choose who you are</h1>" in text
         assert "Demo clock" in text
         assert (await client.get("/healthz")).status == 200
+
+
+def test_make_run_sets_demo_mode() -> None:
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert "MASHBOT_DEMO=" in recipe and "mashbot serve --host 127.0.0.1" in recipe
 
 
 # --- the page itself -------------------------------------------------------------------------

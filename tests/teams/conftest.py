@@ -1,5 +1,5 @@
 """Fixtures for the Teams channel tests: a migrated SQLite database with the demo roster, the
-app as `mashbot serve` builds it (anonymous Bot Framework auth, loopback), a fake connector
+app as `mashbot serve` builds it in local mode (MASHBOT_TEAMS_LOCAL=1: unauthenticated, loopback), a fake connector
 for the service URL, and a dispatcher that sends through Teams (email as the fallback).
 
 Time is pinned to Thu 24 Dec 2026 10:00 London."""
@@ -26,7 +26,8 @@ from tests.teams.support import EVERYONE, START, FakeEmail, Teams
 SECRET = "teams-test-secret"
 ENV_VARS = ("MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD", "MICROSOFT_APP_TYPE", "MICROSOFT_APP_TENANT_ID",
             "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL", "MASHBOT_CONSOLE", "MASHBOT_HOST",
-            "MASHBOT_DATABASE_URL", "MASHBOT_POLICY", "MASHBOT_SECRET", "MASHBOT_PUBLIC_URL")
+            "MASHBOT_DATABASE_URL", "MASHBOT_POLICY", "MASHBOT_SECRET", "MASHBOT_PUBLIC_URL",
+            "MASHBOT_TEAMS_LOCAL", "MASHBOT_DEMO")
 PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy")
 
 
@@ -75,10 +76,10 @@ def pin(service: bootstrap.Service) -> None:
 
 @pytest.fixture
 async def teams(db_url: str, connector: FakeConnector) -> AsyncIterator[Teams]:
-    """The whole app with anonymous Teams auth; a dispatcher sending through its Teams sender."""
+    """The whole app in local Teams mode; a dispatcher sending through its Teams sender."""
     from adapters.web import create_app
 
-    service = bootstrap.build(make_settings(db_url))
+    service = bootstrap.build(make_settings(db_url, MASHBOT_TEAMS_LOCAL="1"))
     pin(service)
     app = create_app(service, host="127.0.0.1")
     email = FakeEmail()

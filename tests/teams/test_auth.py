@@ -11,18 +11,17 @@ import time
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
-from unittest import mock
 
 import jwt
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
+from aiohttp.test_utils import TestClient, TestServer
 from botframework.connector.auth import AuthenticationConstants, JwtTokenExtractor
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from adapters import bootstrap
-from adapters.teams.route import TEAMS, messages, mount_teams
+from adapters.teams.route import mount_teams
 from tests.teams.conftest import make_settings, pin
 from tests.teams.support import STRANGER, TARA, message
 
@@ -129,15 +128,3 @@ async def test_the_app_as_served_refuses_bad_auth_with_401(db_url: str) -> None:
         for headers in ({}, {"Authorization": "Bearer garbage"}):
             response = await client.post("/api/messages", json=message(TARA, SERVICE_URL, "help"), headers=headers)
             assert response.status == 401
-
-
-async def test_anonymous_mode_serves_loopback_clients_only(teams: Any) -> None:
-    app = teams.client.server.app
-    transport = mock.Mock()
-    transport.get_extra_info.side_effect = lambda name, default=None: (
-        ("203.0.113.7", 40000) if name == "peername" else default)
-    request = make_mocked_request("POST", "/api/messages", app=app, transport=transport,
-                                  headers={"Content-Type": "application/json"})
-    assert app[TEAMS].config.anonymous
-    response = await messages(request)
-    assert response.status == 401
