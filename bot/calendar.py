@@ -226,6 +226,25 @@ class WorkingCalendar:
         # would be an hour off across a DST change; in UTC it is elapsed time.
         return _require_aware(start, "start").astimezone(UTC) + timedelta(hours=hours)
 
+    def working_hours_after(self, start: datetime, hours: float) -> datetime:
+        """`start` plus `hours` counted only inside office hours of working days: a limit
+        that stands still overnight, at weekends and on bank holidays."""
+        if hours <= 0:
+            raise ValueError(f"hours must be positive, got {hours}")
+        at = _require_aware(start, "start").astimezone(UTC)
+        left = timedelta(hours=hours)
+        d = self.local(at).date()
+        if not self.is_working_day(d):
+            d = self.next_working_day(d)
+        for _ in range(_MAX_SEARCH_DAYS):
+            begin, closes = max(at, self.opening_of(d)), self.closing_of(d)
+            if begin < closes:
+                if left <= closes - begin:
+                    return begin + left
+                left -= closes - begin
+            d = self.next_working_day(d)
+        raise ValueError(f"no end within {_MAX_SEARCH_DAYS} working days; check the limit")
+
     def is_open(self, at: datetime) -> bool:
         """True if `at` is in office hours (opens <= t < closes) of a working day."""
         d = self.local(at).date()

@@ -49,6 +49,8 @@ def deadline(cal: WorkingCalendar, start: datetime, limit: Limit) -> datetime:
     """When a limit starting at `start` runs out."""
     if limit.unit is LimitUnit.WORKING_DAYS:
         return cal.working_days_after(start, int(limit.amount))
+    if limit.unit is LimitUnit.WORKING_HOURS:
+        return cal.working_hours_after(start, limit.amount)
     return cal.hours_after(start, limit.amount)
 
 
@@ -115,7 +117,7 @@ class Change:
     def due_words(self) -> str:
         ch = self.challenge
         text = self.when(ch.due_at)
-        if ch.urgent or ch.policy.stage(ch.stage).limit.unit is LimitUnit.HOURS:
+        if ch.urgent or ch.policy.stage(ch.stage).limit.unit.in_hours:
             return text
         left = self.cal.working_days_left(self.now, ch.due_at)
         if left < 0:

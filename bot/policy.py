@@ -26,7 +26,12 @@ class _Model(BaseModel):
 
 class LimitUnit(StrEnum):
     WORKING_DAYS = "working_days"
-    HOURS = "hours"
+    HOURS = "hours"  # clock hours, 24/7
+    WORKING_HOURS = "working_hours"  # only hours inside office hours of working days count
+
+    @property
+    def in_hours(self) -> bool:
+        return self is not LimitUnit.WORKING_DAYS
 
 
 class Limit(_Model):
@@ -45,6 +50,8 @@ class Limit(_Model):
         n = int(self.amount) if self.amount == int(self.amount) else self.amount
         if self.unit is LimitUnit.WORKING_DAYS:
             return f"{n} working day{'s' if n != 1 else ''}"
+        if self.unit is LimitUnit.WORKING_HOURS:
+            return f"{n} working hour{'s' if n != 1 else ''}"
         return f"{n} hour{'s' if n != 1 else ''}"
 
 

@@ -43,7 +43,7 @@ from bot.buttons import (
 from bot.calendar import WorkingCalendar
 from bot.challenge import UNDECIDED_STATES, Challenge, Event, State
 from bot.ladder import calendar_of
-from bot.policy import Limit, LimitUnit
+from bot.policy import Limit
 from bot.roles import role_label
 from bot.roster import Roster
 
@@ -177,7 +177,7 @@ def due_words(challenge: Challenge, now: datetime, cal: WorkingCalendar | None =
         return f"{text} — breached, overdue by {_duration(now - at)}"
     if at <= now:
         return f"{text} — overdue by {_duration(now - at)}"
-    if stage_limit(challenge).unit is LimitUnit.HOURS:
+    if stage_limit(challenge).unit.in_hours:
         return f"{text} — {_duration(at - now)} left"
     left = cal.working_days_left(now, at)
     if left <= 0:
@@ -197,7 +197,7 @@ def urgency(challenge: Challenge, now: datetime, cal: WorkingCalendar | None = N
         return Urgency.URGENT
     if at is not None:
         cal = cal or calendar_of(challenge.policy)
-        if stage_limit(challenge).unit is LimitUnit.HOURS:
+        if stage_limit(challenge).unit.in_hours:
             if at - now <= timedelta(hours=1):
                 return Urgency.DUE_TODAY
         elif cal.working_days_left(now, at) <= 0:

@@ -25,7 +25,7 @@ CASES = 2000
 SEED = int(os.environ.get("MASHBOT_FUZZ_SEED", "11"))
 PEOPLE = ["tara.nolan", "ava.okafor", "ben.hartley", "ellen.marsh", "farid.khan", "nobody", ""]
 FIELDS = ["person", "next", "version", "step", "reason", "outcome", "note", "delegate_to", "lesson",
-          *GOOD_INTAKE, "urgent", "urgent_reason", "cp_or_looked_after"]
+          *GOOD_INTAKE, "urgent", "urgent_reason", "protective_action", "cp_or_looked_after"]
 ENCODINGS = ["", "; charset=utf-8", "; charset=latin-1", "; charset=utf-16", "; charset=klingon", "; charset="]
 
 
@@ -101,7 +101,8 @@ async def test_thousands_of_broken_console_requests_get_no_5xx_and_log_no_traceb
     caplog.set_level(logging.INFO)
     await console.act_as("tara.nolan")
     references = [await console.raise_challenge(), await console.raise_challenge(urgent="yes",
-                                                                               urgent_reason="Missing tonight")]
+                                                                               urgent_reason="Missing tonight",
+                                                                               protective_action="Police told")]
     console.client.session.cookie_jar.clear()
     rng = random.Random(SEED)
     statuses: dict[int, int] = {}

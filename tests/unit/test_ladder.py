@@ -492,7 +492,7 @@ async def test_coventry_red_rating_gives_four_clock_hours_and_edt_hears_out_of_h
     assert as_local(ch.due_at) == "Sat 09 Jan 2027 00:00"
     assert lad.sent("edt_notice") == ["edt"]
     green = await lad.raise_(local("2027-01-04 10:00"), rag="Green")
-    assert as_local(green.due_at) == "Thu 07 Jan 2027 10:00"
+    assert as_local(green.due_at) == "Thu 14 Jan 2027 14:30"  # 72 office hours
     assert len(lad.sent("edt_notice")) == 1  # in office hours, not urgent: no EDT notice
 
 

@@ -149,9 +149,9 @@ def test_coventry_limits_follow_the_rag_rating_and_edt_covers_out_of_hours() -> 
     policy = load_policy("coventry")
     assert {rag: (limit.amount, limit.unit) for rag, limit in policy.rag_limits.items()} == {
         "Red": (4, LimitUnit.HOURS),
-        "Amber": (24, LimitUnit.HOURS),
-        "Green": (72, LimitUnit.HOURS),
-        "Blue": (24, LimitUnit.HOURS),
+        "Amber": (24, LimitUnit.WORKING_HOURS),
+        "Green": (72, LimitUnit.WORKING_HOURS),
+        "Blue": (24, LimitUnit.WORKING_HOURS),
     }
     assert len(policy.levels_of_need) == 4
     assert policy.notifications.edt == "edt_mailbox"
@@ -215,7 +215,7 @@ def test_lancashire_description_shows_roles_limits_cap_and_hours() -> None:
 
 def test_coventry_description_shows_rag_limits_and_friday_hours() -> None:
     text = describe_policy(load_policy("coventry"))
-    assert "Red 4 hours, Amber 24 hours, Green 72 hours, Blue 24 hours" in text
+    assert "Red 4 hours, Amber 24 working hours, Green 72 working hours, Blue 24 working hours" in text
     assert "Friday     08:30-16:30" in text
     assert "Emergency Duty Team" in text
 
