@@ -268,7 +268,7 @@ def _notifications(policy: Policy) -> list[str]:
         "Notifications:",
         f"  CSAP:            {_roles([n.csap])}",
         f"  IRO:             {_roles([n.iro])}{iro_when}",
-        f"  EDT:             {_roles([n.edt])}{edt_when}",
+        f"  EDT:             {_roles([n.edt])}{edt_when}{f'; phone {n.edt_phone}' if n.edt_phone else ''}",
         f"  Lessons learned: {_roles([n.lessons_learned])}",
         f"  Case note:       {_roles([n.case_note])}{' (of the area; adds the agreed case note)' if n.case_note else ''}",
         f"  Breach:          {_roles(n.breach)}",

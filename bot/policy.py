@@ -107,6 +107,9 @@ class Notifications(_Model):
     digest: tuple[Role, ...] = ()
     iro_when_cp_or_looked_after: bool = False
     edt_outside_office_hours: bool = False
+    # The EDT's phone number, shown on urgent cards out of hours (its mailbox is read only at
+    # the start of each shift).
+    edt_phone: str | None = None
 
 
 class JointAgreement(_Model):

@@ -44,6 +44,7 @@ COMPLAINT_REDIRECT_DEFAULT = (
     "Please use the complaints procedure."
 )
 
+PHONE_EDT = "Outside office hours: phone the EDT on {phone}; its mailbox is read only at the start of each shift."
 DECISION_MADE = "A decision has been made (the actions decided are not shared, as the policy says)."
 # What a challenger told only that a decision was made never receives, and the message kinds
 # they get instead of the ones that carry it.
@@ -168,6 +169,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "edt_notice": ("EDT notice: urgent challenge {reference} out of hours",
                    "An urgent challenge {reference} ({area}, case reference {case_reference}) was "
                    "raised outside office hours."),
+    "edt_escalated_notice": ("EDT notice: urgent challenge {reference} escalated out of hours",
+                             "An urgent challenge {reference} ({area}, case reference {case_reference}) "
+                             "moved from {from_stage} to {stage_name} outside office hours. Reviewer(s): "
+                             "{reviewer_names}. Due {due}."),
     "lesson_learned": ("Lesson learned from challenge {reference}",
                        "{category_label}: {text}"),
     "csap_non_involvement": ("CSAP: non-involvement in a life-threatening case ({reference})",

@@ -293,6 +293,10 @@ def _card(kind: CardKind, ch: Challenge, roster: Roster, viewer_id: str, now: da
         facts.append(Fact("Urgent", "Yes — a speedy response is needed"))
         if ch.protective_action:
             facts.append(Fact("Protective action taken", ch.protective_action))
+        n = ch.policy.notifications
+        if n.edt_phone and n.edt_outside_office_hours and ch.is_active and not cal.is_open(now) \
+                and viewer_id != ch.challenger_id:
+            facts.append(Fact("Emergency Duty Team", texts.PHONE_EDT.format(phone=n.edt_phone)))
     if ch.cp_or_looked_after:
         facts.append(Fact("Child protection plan / looked after", "Yes"))
     return CardView(
