@@ -29,6 +29,7 @@ from bot.commands import (
     SendStage3Form,
     SetCpOrLookedAfter,
     TellCsapNonInvolvement,
+    UpdateRag,
     Withdraw,
 )
 from bot.errors import InvalidCommand
@@ -56,6 +57,7 @@ class Verb(StrEnum):
     FLAG_CP = "flag_cp"
     TELL_CSAP = "tell_csap"
     SEND_STAGE3_FORM = "send_stage3_form"  # the challenger completes the CSAP form at Stage 3
+    UPDATE_RAG = "update_rag"  # the MASH Team Manager re-rates the contact (Coventry)
 
 
 class Style(StrEnum):
@@ -108,6 +110,7 @@ MISSING = {
     ("add_lesson", "category"): "Choose what kind of lesson it is.",
     ("add_lesson", "text"): "Describe the lesson.",
     ("mark_urgent", "reason"): "Say why this is urgent: what is the immediate risk?",
+    ("update_rag", "rag"): "Choose the new RAG rating.",
     ("mark_urgent", "protective_action"): "Say what immediate protective action has been taken.",
 }
 PROTECTIVE_ACTION_LABEL = "Immediate protective action taken"
@@ -241,6 +244,13 @@ def reviewer_actions(ch: Challenge, roster: Roster, viewer_id: str, now: datetim
         acts.append(_action(ch, Verb.JOINT_REFUSE, "Refuse", Style.DANGER, (
             ActionInput("reason", "Reason for refusing", InputKind.LONG_TEXT, True, "Without personal details.",
                         max_length=MAX_REASON),), submit="Refuse"))
+    viewer = roster.get(viewer_id)
+    rater = ch.policy.rag_updated_by
+    if (rater and viewer is not None and viewer.has_role(rater) and ch.state in UNDECIDED_STATES
+            and viewer_id != ch.challenger_id):
+        acts.append(_action(ch, Verb.UPDATE_RAG, "Update RAG rating", inputs=(ActionInput(
+            "rag", "New RAG rating", InputKind.CHOICE, True, "The open stage is re-timed from its start.",
+            choices=tuple(Option(r, r) for r in ch.policy.rag_limits if r != ch.rag)),), submit="Update"))
     acts.extend(_shared_actions(ch, can_review))
     return tuple(acts)
 
@@ -337,6 +347,8 @@ def action_command(verb: Verb | str, *, actor_id: str, reference: str, version: 
             return AddLesson(**base, category=get("category"), text=get("text"))
         case Verb.MARK_URGENT:
             return MarkUrgent(**base, reason=get("reason"), protective_action=get("protective_action"))
+        case Verb.UPDATE_RAG:
+            return UpdateRag(**base, rag=get("rag"))
         case Verb.FLAG_CP:
             return SetCpOrLookedAfter(**base, value=True)
         case Verb.TELL_CSAP:

@@ -94,6 +94,13 @@ class MarkUrgent(ChallengeCommand):
 
 
 @dataclass(frozen=True)
+class UpdateRag(ChallengeCommand):
+    """The MASH Team Manager changes the contact's RAG rating; the open stage is re-timed."""
+
+    rag: str = ""
+
+
+@dataclass(frozen=True)
 class SetCpOrLookedAfter(ChallengeCommand):
     value: bool = True
 

@@ -242,6 +242,33 @@ def mark_urgent(change: Change, actor: str, reason: str, protective_action: str 
     change.reply = f"{ch.reference} is urgent: due {change.when(ch.due_at)}."
 
 
+def update_rag(change: Change, actor: str, rag: str) -> None:
+    """A new RAG rating re-times the open stage from its start (Coventry's Team Manager)."""
+    ch = change.challenge
+    policy = ch.policy
+    require_state(change, *UNDECIDED_STATES)
+    person = change.roster.get(actor)
+    if not policy.rag_limits or policy.rag_updated_by is None:
+        raise InvalidCommand("This policy has no RAG ratings to update.")
+    if person is None or not person.has_role(policy.rag_updated_by) or actor == ch.challenger_id:
+        raise NotAllowed(texts.NOT_YOURS.format(names=role_label(policy.rag_updated_by)))
+    if rag not in policy.rag_limits:
+        raise InvalidCommand(f"RAG rating must be one of {', '.join(policy.rag_limits)}.")
+    if rag == ch.rag:
+        raise InvalidCommand(f"{ch.reference} is already rated {rag}.")
+    old_rag, old_due = ch.rag, ch.due_at
+    ch.rag = rag
+    ch.due_at = change.stage_due(ch.stage_started_at)
+    if ch.next_nudge_at is not None and ch.next_nudge_at > ch.due_at:
+        ch.next_nudge_at = None
+    change.touch(actor, "rag_updated")
+    change.event("rag_updated", ch.state, actor, from_rag=old_rag, to_rag=rag, from_due_at=old_due.isoformat(),
+                 due_at=ch.due_at.isoformat())
+    change.send("rag_updated", [ch.challenger_id, *((ch.owner_id,) if ch.owner_id else ch.reviewers)],
+                from_rag=old_rag or "none", to_rag=rag)
+    change.reply = f"{ch.reference} is now {rag}: due {change.due_words()}."
+
+
 def set_cp_or_looked_after(change: Change, actor: str, value: bool) -> None:
     ch = change.challenge
     if ch.cp_or_looked_after == value:

@@ -29,6 +29,7 @@ from bot.commands import (
     SendStage3Form,
     SetCpOrLookedAfter,
     TellCsapNonInvolvement,
+    UpdateRag,
     Withdraw,
 )
 from bot.errors import AlreadyActioned, InvalidCommand, NotAllowed, NotAvailable, NotFound
@@ -182,8 +183,8 @@ def authorize(challenge: Challenge, cmd: ChallengeCommand, roster: Roster) -> No
             raise NotAllowed(texts.ONLY_CHALLENGER.format(reference=challenge.reference,
                                                           name=roster.name_of(challenge.challenger_id)))
         return
-    if isinstance(cmd, JointAgreementAnswer):
-        return  # the ladder checks the two joint-agreement roles
+    if isinstance(cmd, (JointAgreementAnswer, UpdateRag)):
+        return  # the ladder checks the roles these need
     if is_challenger and isinstance(cmd, (*REVIEWER_COMMANDS, Escalate)):
         # Whatever roles they hold, nobody reviews their own challenge.
         raise NotAllowed(texts.OWN_CHALLENGE.format(reference=challenge.reference))
@@ -225,6 +226,8 @@ def apply(change: ladder.Change, cmd: ChallengeCommand) -> None:
             decisions.delegate(change, actor, to_id)
         case MarkUrgent(reason=reason, protective_action=protective_action):
             decisions.mark_urgent(change, actor, reason, protective_action)
+        case UpdateRag(rag=rag):
+            decisions.update_rag(change, actor, rag)
         case SetCpOrLookedAfter(value=value):
             decisions.set_cp_or_looked_after(change, actor, value)
         case AddLesson(category=category, text=text):

@@ -164,6 +164,7 @@ class Policy(_Model):
     stages: tuple[StageSpec, ...] = Field(min_length=1)
     overall_cap: Limit | None = None
     rag_limits: dict[str, Limit] = {}
+    rag_updated_by: Role | None = None  # who may change the RAG rating of a running challenge
     levels_of_need: tuple[str, ...] = Field(min_length=1)
     outcomes: tuple[str, ...] = ("decision_revised", "decision_upheld", "de_escalated", "assessment_cancelled")
     de_escalation_levels: tuple[str, ...] = ("1", "2")

@@ -72,6 +72,7 @@ EVENT_LABELS: dict[str, str] = {
     "delegated": "delegated",
     "marked_urgent": "marked urgent",
     "cp_flag_set": "child protection plan / looked after flagged",
+    "rag_updated": "RAG rating updated (stage re-timed)",
     "lesson_added": "lesson learned added",
     "csap_told": "CSAP told (non-involvement)",
     "stage3_form_sent": "Stage 3 form sent to CSAP",
@@ -173,6 +174,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                              "An urgent challenge {reference} ({area}, case reference {case_reference}) "
                              "moved from {from_stage} to {stage_name} outside office hours. Reviewer(s): "
                              "{reviewer_names}. Due {due}."),
+    "rag_updated": ("Challenge {reference}: RAG rating now {to_rag}",
+                    "The RAG rating of {reference} changed from {from_rag} to {to_rag}; {stage_name} is "
+                    "now due {due}."),
     "lesson_learned": ("Lesson learned from challenge {reference}",
                        "{category_label}: {text}"),
     "csap_non_involvement": ("CSAP: non-involvement in a life-threatening case ({reference})",

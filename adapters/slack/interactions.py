@@ -48,7 +48,7 @@ _RAISE_ERROR_FIELDS = (("Case reference", "case_reference"), ("Area", "area"), (
 _ACTION_ERROR_INPUTS = (("Rationale", "rationale"), ("Reason", "reason"), ("Lesson", "text"), ("Detail", "detail"),
                         ("Urgent reason", "reason"), ("De-escalation", "level"), ("Outcome", "outcome"),
                         ("Protective action", "protective_action"), ("Say whether a Child", "assessment_under_way"),
-                        ("Say which record", "record_made"))
+                        ("Say which record", "record_made"), ("RAG", "rag"))
 
 
 def _field_for(message: str, table: tuple[tuple[str, str], ...], present: Mapping[str, Any], default: str) -> str:

@@ -45,3 +45,34 @@ async def test_the_urgent_card_tells_the_reviewer_to_phone_the_edt_out_of_hours_
     urgent = await lancashire.raise_(FRIDAY_NIGHT, urgent=True, urgent_reason="Immediate risk")
     card = views.card_for(urgent, lancashire.store.roster, "pm-east-1", FRIDAY_NIGHT)
     assert "Emergency Duty Team" not in [f.label for f in card.facts]  # no EDT rule in that pack
+
+
+async def test_the_mash_team_manager_updates_the_rag_rating_and_the_open_stage_is_re_timed() -> None:
+    import pytest
+
+    from bot import buttons
+    from bot.commands import UpdateRag
+    from bot.errors import InvalidCommand, NotAllowed
+
+    lad = Ladder("coventry")
+    monday = local("2027-01-11 10:00")
+    ch = await lad.raise_(monday, rag="Green")
+    assert views.card_for(ch, lad.store.roster, "team-manager", monday).due.startswith("due Thu 21 Jan")
+    acts = buttons.reviewer_actions(lad.get(ch.reference), lad.store.roster, "team-manager", monday)
+    rag_button = next(a for a in acts if a.verb is buttons.Verb.UPDATE_RAG)
+    assert [c.value for c in rag_button.inputs[0].choices] == ["Red", "Amber", "Blue"]
+    with pytest.raises(NotAllowed):
+        await lad.act(UpdateRag, ch.reference, "senior-manager", monday, rag="Amber")
+    with pytest.raises(InvalidCommand, match="RAG rating must be one of"):
+        await lad.act(UpdateRag, ch.reference, "team-manager", monday, rag="Purple")
+    await lad.act(UpdateRag, ch.reference, "team-manager", local("2027-01-11 11:00"), rag="Amber")
+    c = lad.get(ch.reference)
+    assert c.rag == "Amber"
+    assert c.due_at.astimezone(monday.tzinfo).strftime("%a %d %b %H:%M") == "Wed 13 Jan 17:00"  # 24 office hours from Mon 10:00
+    event = lad.store.events[-1]
+    assert (event.kind, event.actor_id, event.detail["from_rag"], event.detail["to_rag"]) == (
+        "rag_updated", "team-manager", "Green", "Amber")
+    assert sorted(lad.sent("rag_updated")) == ["practitioner", "team-manager"]
+    with pytest.raises(InvalidCommand, match="Choose the new RAG rating"):
+        buttons.action_command("update_rag", actor_id="team-manager", reference=ch.reference, version=c.version,
+                               values={"rag": ""})
