@@ -155,6 +155,9 @@ def joint_answer(change: Change, actor: str, agree: bool, reason: str) -> None:
         change.event("joint_refused", State.AWAITING_JOINT_AGREEMENT, actor, reason=reason.strip())
         change.send("joint_refused", [ch.challenger_id, *(p for p in [ch.owner_id] if p)],
                     actor_name=change.roster.name_of(actor), reason=reason.strip())
+        change.send("joint_refusal_record", [ch.challenger_id, *(p for p in [ch.owner_id] if p), actor],
+                    Channel.EMAIL, actor_name=change.roster.name_of(actor), reason=reason.strip(),
+                    record_location=ch.policy.record_location)
         change.reply = f"Refused. {ch.reference} goes back to {change.roster.name_of(ch.owner_id)}."
         return
     ch.joint_agreed_by = {**ch.joint_agreed_by, **{r: actor for r in roles}}
@@ -192,6 +195,10 @@ def withdraw(change: Change, actor: str, reason: str) -> None:
     change.touch(actor, "withdrawn")
     change.event("withdrawn", old, actor)
     change.send("withdrawn", people, actor_name=change.roster.name_of(actor))
+    change.send("withdrawal_record", [ch.challenger_id, *people], Channel.EMAIL,
+                actor_name=change.roster.name_of(actor),
+                reason_line=f" Reason: {reason.strip()}." if reason.strip() else "",
+                record_location=ch.policy.record_location)
     change.reply = f"{ch.reference} is withdrawn."
 
 

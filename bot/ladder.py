@@ -320,6 +320,10 @@ def escalate(change: Change, actor: str | None, how: str, start: datetime, reaso
     change.send("escalated_away", [p for p in old_people if p not in ch.reviewers],
                 from_stage=from_name, how=words)
     change.announce_stage()
+    # Recorded by email like an outcome: the parties keep the reason in writing.
+    change.send("escalation_record", [ch.challenger_id, *old_people, *ch.reviewers], Channel.EMAIL,
+                from_stage=from_name, how=words, reason_line=f" Reason: {reason.strip()}." if reason.strip() else "",
+                record_location=ch.policy.record_location)
     n = ch.policy.notifications
     if ch.urgent and n.edt_outside_office_hours and not change.cal.is_open(start):
         change.notice("edt_escalated_notice", change.role_holders(n.edt), from_stage=from_name)

@@ -54,6 +54,7 @@ DECISION_ONLY_KINDS = {
     "outcome_record": "decision_made_record",
     "closed": "closed_decision_only",
     "joint_refused": "joint_refused_decision_only",
+    "joint_refusal_record": "joint_refused_decision_only",
 }
 
 EVENT_LABELS: dict[str, str] = {
@@ -146,6 +147,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "joint_refused": ("Joint agreement refused: challenge {reference}",
                       "{actor_name} refused the proposed outcome: {reason}. The stage continues "
                       "with {owner_name}."),
+    "escalation_record": ("Record of challenge {reference}: escalated to {stage_name}",
+                          "{reference} moved from {from_stage} to {stage_name} ({how}).{reason_line} "
+                          "Reviewer(s): {reviewer_names}. Due {due}. {record_location}"),
+    "joint_refusal_record": ("Record of challenge {reference}: joint agreement refused",
+                             "{actor_name} refused the proposed outcome: {reason}. The stage continues "
+                             "with {owner_name}. {record_location}"),
+    "withdrawal_record": ("Record of challenge {reference}: withdrawn",
+                          "{actor_name} withdrew {reference}.{reason_line} {record_location}"),
     "closed": ("Challenge {reference} closed",
                "{reference} is closed: {outcome_label}."),
     "withdrawn": ("Challenge {reference} withdrawn",

@@ -160,3 +160,33 @@ async def test_the_challenger_cannot_approve_their_own_joint_agreement() -> None
     assert sorted(lad.sent("joint_agreement_request")) == ["county-manager", "loc-sm-east-2"]
     with pytest.raises(NotAllowed):
         await lad.act(JointAgreementAnswer, ref, "loc-sm-east", MON, agree=True)
+
+
+# -- recorded by email: escalation reasons, joint refusals and withdrawals -----------------
+
+async def test_escalation_reasons_refusals_and_withdrawals_are_recorded_by_email() -> None:
+    from bot.commands import Withdraw
+
+    lad = Ladder()
+    ref = await accepted(lad)
+    await lad.act(Escalate, ref, "pm-east-1", local("2027-01-04 11:00"), reason="Needs a manager's view")
+    records = lad.store.sent("escalation_record")
+    assert sorted(m.to for m in records) == ["pm-east-1", "practitioner", "team-manager"]
+    assert all(m.channel == "email" for m in records)
+    subject, body = render("escalation_record", records[0].data)
+    assert subject == f"Record of challenge {ref}: escalated to Team Manager"
+    assert "Reason: Needs a manager's view." in body and body.endswith("Recorded by email, not on the child's record.")
+
+    await lad.act(Accept, ref, "team-manager", local("2027-01-04 12:00"))
+    await lad.act(RecordOutcome, ref, "team-manager", local("2027-01-04 12:30"),
+                  outcome=Outcome.ASSESSMENT_CANCELLED, rationale="needs met at level 2", level="2")
+    await lad.act(JointAgreementAnswer, ref, "loc-sm-east", local("2027-01-04 13:00"), agree=False,
+                  reason="Risk still unclear")
+    refusal = lad.store.sent("joint_refusal_record")
+    assert sorted(m.to for m in refusal) == ["loc-sm-east", "practitioner", "team-manager"]
+    assert "refused the proposed outcome: Risk still unclear" in render("joint_refusal_record", refusal[0].data)[1]
+
+    await lad.act(Withdraw, ref, "practitioner", local("2027-01-04 14:00"), reason="Resolved by phone")
+    withdrawal = lad.store.sent("withdrawal_record")
+    assert sorted(m.to for m in withdrawal) == ["practitioner", "team-manager"]
+    assert "withdrew " + ref + ". Reason: Resolved by phone." in render("withdrawal_record", withdrawal[0].data)[1]
