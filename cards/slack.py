@@ -64,6 +64,7 @@ TIMELINE_HEADING = "Timeline"
 URGENCY_MARKS = {
     Urgency.BREACHED: ":red_circle:",
     Urgency.OVERDUE: ":red_circle:",
+    Urgency.TIMED_OUT: ":red_circle:",
     Urgency.URGENT: ":rotating_light:",
     Urgency.DUE_TODAY: ":large_orange_circle:",
     Urgency.NORMAL: ":large_green_circle:",

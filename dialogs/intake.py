@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from pydantic import BaseModel, ConfigDict
 
+from bot import texts
 from bot.challenge import ChallengerType
 from bot.commands import RaiseChallenge, RedirectComplaint
 from bot.fields import Choice, Field, FieldKind
@@ -25,7 +26,7 @@ from bot.policy import Policy
 
 DEFAULT_AREAS: tuple[str, ...] = ("East", "Central", "North", "CSSH")
 TOGGLE_ON = "yes"  # the value a rendered toggle sends when on; `shown_when` compares with it
-COMPLAINT = "complaint"
+COMPLAINT = texts.COMPLAINT_CATEGORY
 OTHER_OUTCOME = "other"
 COMPLAINT_FIELDS = ("case_reference", "area", "reason_category")
 
@@ -66,14 +67,7 @@ RAISED_BY_LABELS = {
     ChallengerType.NETWORK: "A member of the child's network",
     ChallengerType.CHILD: "The child or young person (raised on their behalf)",
 }
-REASON_LABELS = {
-    "level_of_need": "Level of need / threshold",
-    "information_sharing": "Information not shared / considered",
-    "outcome": "Outcome or next steps",
-    "risk": "Risk not recognised",
-    "other": "Other",
-    COMPLAINT: "A concern about practice (timeliness, attitude) — this is a complaint",
-}
+REASON_LABELS = texts.REASON_LABELS
 OTHER_OUTCOME_LABEL = "Other outcome"
 RAG_LABEL = "RAG rating of the contact"
 RAG_HELP = "The time limits follow the contact's RAG rating."

@@ -248,7 +248,7 @@ class Interactions:
         if challenge is None:
             raise NotFound(texts.NOT_FOUND.format(reference=payload.reference))
         if person.id != payload.for_id:
-            raise NotAllowed(texts.NOT_YOURS.format(names=roster.name_of(payload.for_id)))
+            raise NotAllowed(texts.FORWARDED.format(names=roster.name_of(payload.for_id)))
         probe = Accept(actor_id=person.id, reference=payload.reference, version=payload.version)
         check_fresh(challenge, probe, roster, calendar_of(challenge.policy).describe)
         events = await self._events(challenge.reference)
@@ -270,7 +270,7 @@ class Interactions:
         if person is None or person.id != payload.for_id:
             roster = await self._roster()
             text = (self.unknown(user) if person is None
-                    else texts.NOT_YOURS.format(names=roster.name_of(payload.for_id)))
+                    else texts.FORWARDED.format(names=roster.name_of(payload.for_id)))
             await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, text))
             return
         values = {k: v if isinstance(v, str) else None
