@@ -52,7 +52,7 @@ ESCALATED_HOW = {
     "challenger": "The challenger ({name}) still disagreed at {at}",
     "timeout": "Timed out at {at} and moved up",
 }
-NO_LONGER_YOURS = "Taken by someone else: you no longer get updates of {reference}."
+NO_LONGER_YOURS = "This stage is with {names}; nothing is needed from you, and this card will not change again."
 
 # The reason categories of the intake (dialogs/intake offers them; cards and reports name them).
 COMPLAINT_CATEGORY = "complaint"

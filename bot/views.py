@@ -335,9 +335,11 @@ def follows(ch: Challenge, roster: Roster, viewer_id: str) -> bool:
     """Whether this person still gets the challenge's updates and sees its detail.
 
     A pool member who did not take the stage drops out once someone else has: their card
-    stops changing and never shows the later outcomes (DESIGN §9).
+    stops changing and never shows the later outcomes (DESIGN §9). Whoever made the latest
+    change (e.g. delegated it away) still sees its result once.
     """
-    return relation(ch, roster, viewer_id) is not None or may_act_as_reviewer(ch, roster, viewer_id)
+    return (relation(ch, roster, viewer_id) is not None or viewer_id == ch.last_actor_id
+            or may_act_as_reviewer(ch, roster, viewer_id))
 
 
 def _due_fact(kind: CardKind, ch: Challenge, roster: Roster, viewer_id: str, detail: str) -> Fact:
@@ -401,6 +403,8 @@ def reviewer_card(ch: Challenge, roster: Roster, viewer_id: str, now: datetime,
             note = "Waiting for the joint agreement of others; nothing is needed from you."
         elif ch.state is State.OUTCOME_PROPOSED:
             note = f"Waiting for {roster.name_of(ch.challenger_id)}; nothing is needed from you."
+        elif not follows(ch, roster, viewer_id):
+            note = texts.NO_LONGER_YOURS.format(names=roster.names(responsible(ch)))
         else:
             note = texts.WITH_OTHERS.format(names=roster.names(responsible(ch)))
     title = f"Challenge {ch.reference} — {ch.policy.stage(ch.stage).name}"

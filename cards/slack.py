@@ -160,7 +160,7 @@ def _headline(headline: str | None, body: str | None) -> list[Block]:
 def _summary(card: CardView) -> str:
     return " · ".join(p for p in (
         f"{URGENCY_MARKS[card.urgency]} {escape(card.urgency_label)}", escape(card.state_label),
-        f"stage {escape(card.stage_position)}") if p)
+        escape(card.stage_position)) if p)
 
 
 def card_blocks(card: CardView, secret: bytes, *, headline: str | None = None,

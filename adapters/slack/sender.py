@@ -102,6 +102,12 @@ class CardSync:
         self._synced[reference] = max(version, self._synced.get(reference, 0))
         holders, pending = await card_holders(self.database, reference)
         targets = sorted(holders - pending)
+        if targets:
+            async with self.database.uow(read_only=True) as uow:
+                challenge = await uow.challenges.get(reference)
+                roster = await uow.people.roster()
+            # A pool member who did not take it keeps the "Taken by …" card they were sent.
+            targets = [p for p in targets if challenge is None or views.follows(challenge, roster, p)]
         if not targets:
             return 0
         async with self.database.uow() as uow:

@@ -65,6 +65,10 @@ async def test_a_practice_managers_card_on_a_new_challenge(ladder: Ladder) -> No
                                body="Please Accept or Escalate.")
     golden("reviewer_card_open", blocks)
     within_limits(blocks)
+    text = json.dumps(blocks, ensure_ascii=False)
+    for fact in ("*Asks for*\\nLevel 3 assessment", "*Reason*\\nLevel of need / threshold",
+                 "*Why they disagree*\\nRisk from repeated missing episodes not weighed.", "before Stage 1"):
+        assert fact in text
     actions = next(b for b in blocks if b["type"] == "actions")
     assert [e["action_id"] for e in actions["elements"]][:3] == ["mashbot:accept", "mashbot:escalate",
                                                                  "mashbot:delegate"]

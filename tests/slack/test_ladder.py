@@ -60,7 +60,7 @@ async def run_ladder(ws: Workspace) -> None:
     await ws.cards_for(TARA, 1)
     await idle(ws)
     assert buttons(fake.last_card(AVA))[:3] == ["accept", "escalate", "delegate"]
-    assert "due Tue 29 Dec, 17:00 — 1 working day left" in text_of(fake.last_card(AVA))
+    assert "Tue 29 Dec, 17:00 — 1 working day left" in text_of(fake.last_card(AVA))
     ben_card = fake.last_card(BEN)
 
     # Stage 0: the pool. Ava accepts; Ben's card is updated in place.
@@ -75,6 +75,10 @@ async def run_ladder(ws: Workspace) -> None:
     await ws.cards_for(ELLEN, 1)
     await idle_after(ws)
     assert "escalated" in text_of(fake.last_card(TARA))
+    # The Team Manager decides from the dispute and from why the Practice Manager sent it up.
+    ellen = text_of(fake.last_card(ELLEN))
+    assert "Why they disagree" in ellen and "Needs a manager's view." in ellen
+    assert "Earlier: Practice Manager" in ellen and "Team Manager (Stage 1 of 3;" in ellen
     await accept(ws, ELLEN)
     body = await record_outcome(ws, ELLEN)
     assert "Outcome recorded" in view_text(body["view"])
@@ -102,6 +106,10 @@ async def run_ladder(ws: Workspace) -> None:
 
     challenge = await ws.challenge(ref)
     assert challenge.state is State.CLOSED
+    # Ben (the pool member who did not take it) kept the "Taken by" card: no later stage,
+    # no rationale reached him.
+    assert ben_card.updates == 1 and len(fake.dm(BEN)) == 1
+    assert "threshold decision" not in text_of(ben_card) and "Senior Manager" not in text_of(ben_card)
     await fake.wait_for(lambda: "Closed at" in text_of(fake.last_card(TARA)))
     assert buttons(fake.last_card(TARA)) == [] or set(buttons(fake.last_card(TARA))) <= {"add_lesson"}
     assert not fake.called("auth.test"), "our own authorize= means no auth.test round trip"

@@ -59,7 +59,9 @@ async def test_the_full_ladder_from_practice_manager_to_head_of_service(teams: T
     first_to_ben = teams.connector.to(BEN.conversation, "send")[0]
     assert update.activity_id == first_to_ben.activity_id  # Ben's card changed in place
     assert TAKEN_AT in card_text(update.card) and "accept" not in verbs(update.card)
-    assert "This is for Ava Okafor." in card_text(update.card)
+    assert "This stage is with Ava Okafor; nothing is needed from you, and this card will not change again." \
+        in card_text(update.card)
+    assert "refresh" not in update.card
     assert "accepted your challenge" in card_text(last_card(teams, TARA))
 
     await decide(teams, AVA, "Threshold applied correctly")
@@ -104,7 +106,7 @@ async def test_a_double_press_is_applied_once(teams: Teams) -> None:
     first = await teams.press(AVA, card, "accept")
     second = await teams.press(AVA, card, "accept")
     assert TAKEN_AT in card_text(first["value"])
-    assert "Already actioned by Ava Okafor" in card_text(second["value"])
+    assert "You already did this at" in card_text(second["value"])  # not "Already actioned by <yourself>"
     async with teams.service.database.uow(read_only=True) as uow:
         kinds = [e.kind for e in await uow.events.for_challenge(reference)]
     assert kinds.count("accepted") == 1
