@@ -114,6 +114,8 @@ class IntakeForm:
     title: str
     submit_label: str
     fields: tuple[IntakeField, ...]
+    # Questions with only one possible answer are not asked: {field id: that answer}.
+    fixed: tuple[tuple[str, str], ...] = ()
 
     def has(self, field_id: str) -> bool:
         return any(f.id == field_id for f in self.fields)
@@ -189,7 +191,7 @@ def intake_form(
     """The intake questions, in order, for a policy's levels of need and areas."""
     if default_area is not None and default_area not in areas:
         raise ValueError(f"default area {default_area!r} is not one of {', '.join(areas)}")
-    reference_help = " ".join(part for part in (case_reference_hint, NEVER_A_NAME) if part)
+    reference_help = " ".join(texts.sentence(part) for part in (case_reference_hint, NEVER_A_NAME) if part)
     fields: tuple[IntakeField, ...] = (
         _text("case_reference", help_text=reference_help),
         _choice("area", [Choice(area, area) for area in areas], default_area),
@@ -210,7 +212,10 @@ def intake_form(
     )
     if rag_ratings:  # Coventry: the limits follow the contact's RAG rating
         fields = (*fields[:5], _rag_field(rag_ratings), *fields[5:])
-    return IntakeForm(TITLE, SUBMIT_LABEL, fields)
+    # A select with one option is no choice: it is answered for the person, not shown.
+    fixed = tuple((f.id, f.choices[0].value) for f in fields if f.kind is FieldKind.CHOICE and len(f.choices) == 1)
+    asked = tuple(f for f in fields if f.id not in dict(fixed))
+    return IntakeForm(TITLE, SUBMIT_LABEL, asked, fixed)
 
 
 def _rag_field(ratings: Sequence[str]) -> IntakeField:
@@ -230,11 +235,16 @@ class _Answers:
         self.errors: dict[str, str] = {}
 
     def raw(self, field_id: str) -> str:
+        fixed = dict(self.form.fixed)
+        if field_id in fixed:
+            return fixed[field_id]
         value = self.values.get(field_id)
         return value.strip() if isinstance(value, str) else ""
 
     def choice(self, field_id: str) -> str:
         value = self.raw(field_id)
+        if field_id in dict(self.form.fixed):
+            return value
         allowed = [choice.value for choice in self.form.field(field_id).choices]
         if value not in allowed:
             self.errors[field_id] = ERRORS[field_id].format(choices=_or(allowed))
