@@ -54,6 +54,24 @@ ESCALATED_HOW = {
 }
 NO_LONGER_YOURS = "This stage is with {names}; nothing is needed from you, and this card will not change again."
 
+# Short names of what a button does, for a dialog's title (Slack allows 24 characters there).
+ACTION_TITLES: dict[str, str] = {
+    "accept": "Accept",
+    "escalate": "Escalate",
+    "record_outcome": "Record outcome",
+    "delegate": "Delegate",
+    "accept_outcome": "Accept outcome",
+    "escalate_outcome": "Escalate",
+    "withdraw": "Withdraw",
+    "joint_agree": "Agree",
+    "joint_refuse": "Refuse",
+    "add_lesson": "Add lesson learned",
+    "mark_urgent": "Mark urgent",
+    "flag_cp": "CP plan / looked after",
+    "tell_csap": "Tell CSAP",
+    "send_stage3_form": "Stage 3 form for CSAP",
+}
+
 # The reason categories of the intake (dialogs/intake offers them; cards and reports name them).
 COMPLAINT_CATEGORY = "complaint"
 REASON_LABELS: dict[str, str] = {

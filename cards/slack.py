@@ -297,7 +297,7 @@ def action_modal(card: CardView, action: ActionView, token: str) -> dict[str, An
     if action.verb is Verb.RECORD_OUTCOME and any(i.id == "level" for i in action.inputs):
         note = texts.DE_ESCALATION_NOTE.format(rationale="<your rationale>", level="<level>")
         blocks.append(context(f"{CASE_NOTE_PREVIEW} _{escape(note)}_"))
-    return _modal(ACTION_CALLBACK, action.label, action.submit_label or action.label, blocks, token)
+    return _modal(ACTION_CALLBACK, action.title or action.label, action.submit_label or action.label, blocks, token)
 
 
 def _intake_input(field: IntakeField, form: IntakeForm) -> Block:
