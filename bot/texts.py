@@ -72,6 +72,9 @@ ACTION_TITLES: dict[str, str] = {
     "send_stage3_form": "Stage 3 form for CSAP",
 }
 
+COMPLAINT_ROUTE_HEADING = "This is a complaint, not a challenge"
+COMPLAINT_ROUTE_HINT = "Send it with the case reference and the area only: mashbot keeps just a count."
+
 # The reason categories of the intake (dialogs/intake offers them; cards and reports name them).
 COMPLAINT_CATEGORY = "complaint"
 REASON_LABELS: dict[str, str] = {

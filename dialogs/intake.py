@@ -367,6 +367,24 @@ def validate_intake(
     return _challenge(answers, reference, area, category)
 
 
+def refill(values: Mapping[str, Value], errors: Mapping[str, str]) -> dict[str, Value]:
+    """What a refused form may show again: everything entered, except a refused answer that
+    holds a personal detail (an identifier, or a name where the reference goes) -- it is not
+    echoed back into the page."""
+    kept: dict[str, Value] = {}
+    for key, value in values.items():
+        if key in errors and isinstance(value, str) and value.strip() and _personal(key, value):
+            continue
+        kept[key] = value
+    return kept
+
+
+def _personal(field_id: str, value: str) -> bool:
+    if find_identifiers(value):
+        return True
+    return field_id == "case_reference" and bool(_NAME_LIKE.fullmatch(value.strip()))
+
+
 # --- the policy's form and the command it ends in -------------------------------------------
 
 

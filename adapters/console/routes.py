@@ -20,7 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from adapters import bootstrap
 from adapters.settings import Settings
-from bot import views
+from bot import texts, views
 from bot.calendar import WorkingCalendar
 from bot.challenge import Challenge
 from bot.commands import RaiseChallenge
@@ -29,7 +29,7 @@ from bot.ladder import calendar_of
 from bot.roles import role_label
 from bot.roster import AREAS, Person, Roster
 from bot.timeline import timeline as audit_timeline
-from dialogs.intake import TOGGLE_ON, form_for_policy, to_command, validate_for_policy
+from dialogs.intake import COMPLAINT_FIELDS, TOGGLE_ON, form_for_policy, refill, to_command, validate_for_policy
 
 try:  # the Senior Managers' digest (bot/digest.py); the console shows an overview without it
     from bot import digest as digest_module
@@ -289,12 +289,14 @@ def _intake_context(service: bootstrap.Service, actor: Person | None, values: Ma
                     errors: Mapping[str, str]) -> dict[str, Any]:
     default_area = actor.areas[0] if actor is not None and len(actor.areas) == 1 else None
     form = form_for_policy(service.policy, default_area=default_area)
-    values = dict(values)
+    values = refill(values, errors)
     for field in form.fields:
         if field.default is not None and field.id not in values:
             values[field.id] = field.default
     ordered = [(f.id, f.label, errors[f.id]) for f in form.fields if f.id in errors]
-    return {"form": form, "values": values, "errors": errors, "error_list": ordered}
+    return {"form": form, "values": values, "errors": errors, "error_list": ordered,
+            "complaint_text": service.policy.complaint_text, "complaint_fields": COMPLAINT_FIELDS,
+            "complaint_heading": texts.COMPLAINT_ROUTE_HEADING, "complaint_hint": texts.COMPLAINT_ROUTE_HINT}
 
 
 async def raise_form(request: web.Request) -> web.Response:

@@ -177,6 +177,11 @@ async def test_the_raise_form_is_the_intake_form(console: Console) -> None:
             assert f'value="{escape(choice.value)}"' in page and has(page, choice.label)
     assert '<option value="East" selected>East</option>' in page  # Tara's area
     assert 'data-shown-when="intake-urgent=yes"' in page
+    # The complaints route is on the page from the start, shown as soon as the reason is chosen.
+    assert 'data-shown-when="intake-reason_category=complaint"' in page
+    assert has(page, console.service.policy.complaint_text)
+    assert page.count('data-hidden-when="intake-reason_category=complaint"') == len(
+        [f for f in form.fields if f.id not in ("case_reference", "area", "reason_category")])
 
 
 async def test_the_intake_validation_messages_are_shown_per_field(console: Console) -> None:
@@ -193,7 +198,9 @@ async def test_the_intake_validation_messages_are_shown_per_field(console: Conso
         assert f'<p class="error-message" id="intake-{field_id}-error">' in page
         assert has(page, message), (field_id, message)
         assert f'<a href="#intake-{field_id}">' in page
-    assert 'value="Jane Smith"' in page  # what was entered stays
+    # A refused personal detail is not put back into the input; the rest stays as entered.
+    assert "Jane Smith" not in page and "07700 900123" not in page
+    assert '<option value="East" selected>East</option>' in page
     assert 'aria-invalid="true"' in page
     async with console.service.database.uow(read_only=True) as uow:
         assert await uow.challenges.listing(active_only=False) == []

@@ -3,6 +3,7 @@ fake connector (replies, proactive sends, in-place updates); stale and double pr
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from adapters.dispatcher import EMAILED_INSTEAD
@@ -138,7 +139,8 @@ async def test_a_forged_or_edited_card_payload_is_refused(teams: Teams) -> None:
     assert body["statusCode"] == 400
 
 
-async def test_a_missing_input_or_identifier_is_said_on_the_card_and_the_answers_kept(teams: Teams) -> None:
+async def test_a_missing_input_or_identifier_is_said_on_the_card_and_the_identifier_not_echoed(
+        teams: Teams) -> None:
     await teams.install(AVA)
     await raise_as_tara(teams)
     await teams.dispatch()
@@ -151,7 +153,10 @@ async def test_a_missing_input_or_identifier_is_said_on_the_card_and_the_answers
     assert "phone" in card_text(card).lower()
     show = next(a for a in card["actions"] if a["title"] == "Record outcome")
     rationale = next(i for i in show["card"]["body"] if i.get("id") == "record_outcome.rationale")
-    assert rationale["value"] == "Spoke to mum on 07700 900123"
+    assert "value" not in rationale  # the refused phone number is not put back into the input
+    assert "07700 900123" not in json.dumps(card)
+    outcome = next(i for i in show["card"]["body"] if i.get("id") == "record_outcome.outcome")
+    assert outcome["value"] == "decision_upheld"  # the rest is kept
 
 
 async def test_refresh_returns_the_current_card_for_its_viewer(teams: Teams) -> None:

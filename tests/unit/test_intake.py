@@ -358,3 +358,14 @@ def test_the_reference_hint_reads_as_two_sentences() -> None:
 
     hint = form_for_policy(pack("lancashire")).field("case_reference").help
     assert "e.g. LCS123456. Use the reference only" in hint
+
+
+def test_a_refused_form_does_not_echo_a_personal_detail_back() -> None:
+    from dialogs.intake import refill
+
+    values = {"case_reference": "Jane Smith", "reason_text": "Call 07700 900123", "agency": "Police x" * 30,
+              "area": "East"}
+    errors = {"case_reference": "looks like a name", "reason_text": "phone number", "agency": "too long"}
+    kept = refill(values, errors)
+    assert "case_reference" not in kept and "reason_text" not in kept
+    assert kept["agency"] == values["agency"] and kept["area"] == "East"  # nothing personal: kept to fix
