@@ -67,6 +67,7 @@ class PastStage(BaseModel):
     outcome: OutcomeRecord | None = None
     by: str | None = None  # who escalated (None: the time limit)
     at: datetime
+    reviewers: tuple[str, ...] = ()  # who had the stage when it ended (the owner, or the pool)
 
 
 class Challenge(BaseModel):

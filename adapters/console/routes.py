@@ -404,6 +404,8 @@ async def digest_page(request: web.Request) -> web.Response:
     wanted = request.query.get("for") or (actor.id if actor else "")
     chosen = next((d for d in digests if d.person_id == wanted), digests[0] if digests else None)
     return await _page(request, "digest.html", roster=roster, digests=digests, chosen=chosen,
+                       sections=digest_module.sections(chosen) if chosen else [],
+                       line_words=digest_module.line_words,
                        overview=_overview(found, now, cal), available=True,
                        working_day=cal.is_working_day(cal.local(now).date()))
 

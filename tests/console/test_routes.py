@@ -366,6 +366,12 @@ async def test_urgent_path_and_breach_can_be_watched(console: Console) -> None:
     assert "breached (final stage overdue)" in page
     digest = await (await console.client.get("/digest?for=farid.khan")).text()
     assert "Breached" in digest and ref in digest
+    # Names and badges are separate words, not "<name>BreachedUrgent".
+    words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", digest))
+    assert "BreachedUrgent" not in words and "Breached Urgent" in words
+    assert not re.search(r"[a-z](Breached|Urgent)\b", words)
+    # Farid's own Senior Manager stage ran out: his digest says so.
+    assert "Timed out while with you" in words and "your Senior Manager stage ran out" in words
 
 
 # --- the digest ---------------------------------------------------------------------------------
