@@ -24,7 +24,7 @@ from bot import texts, views
 from bot.calendar import WorkingCalendar
 from bot.challenge import Challenge
 from bot.commands import RaiseChallenge
-from bot.errors import AlreadyActioned, MashbotError
+from bot.errors import AlreadyActioned, InvalidCommand, MashbotError
 from bot.ladder import calendar_of
 from bot.roles import role_label
 from bot.roster import AREAS, Person, Roster
@@ -344,8 +344,13 @@ async def challenge_list(request: web.Request) -> web.Response:
 
 
 async def challenge_page(request: web.Request) -> web.Response:
+    return await _challenge_view(request, request.match_info["reference"].strip().upper())
+
+
+async def _challenge_view(request: web.Request, reference: str, status: int = 200,
+                          **form: Any) -> web.Response:
+    """The challenge page; `form` reopens a refused action form (open_verb, errors, values)."""
     service = _console(request).service
-    reference = request.match_info["reference"].strip().upper()
     async with service.database.uow(read_only=True) as uow:
         roster = await uow.people.roster()
         challenge = await uow.challenges.get(reference)
@@ -356,8 +361,11 @@ async def challenge_page(request: web.Request) -> web.Response:
     now = service.now()
     card = (views.card_for(challenge, roster, actor.id, now, events) if actor is not None
             else views.reviewer_card(challenge, roster, "", now, events))
-    return await _page(request, "challenge.html", roster=roster, card=card,
-                       timeline=audit_timeline(challenge, events, roster))
+    return await _page(request, "challenge.html", status, roster=roster, card=card,
+                       timeline=audit_timeline(challenge, events, roster),
+                       open_verb=form.get("open_verb"), action_errors=form.get("errors") or {},
+                       action_values=form.get("values") or {},
+                       back_to=form.get("back") or f"/challenges/{reference}")
 
 
 _LEVELS = {AlreadyActioned: "warning"}
@@ -380,13 +388,29 @@ async def challenge_action(request: web.Request) -> web.StreamResponse:
     except ValueError:
         raise _redirect(back, ("error", "This button has no version; reload the page.")) from None
     values = {k: v for k, v in posted.items() if isinstance(v, str)}
+    verb = request.match_info["verb"]
     try:
-        command = views.action_command(request.match_info["verb"], actor_id=actor.id, reference=reference,
+        command = views.action_command(verb, actor_id=actor.id, reference=reference,
                                        version=version, values=values)
         result = await service.mashbot.handle(command, service.now())
+    except InvalidCommand as exc:
+        # Said on the input it is about, with the form still open and the answers kept.
+        errors = {_input_for(verb, str(exc), values): str(exc)}
+        shown = {k: v for k, v in refill(values, errors).items() if isinstance(v, str)}
+        return await _challenge_view(request, reference, 400, open_verb=verb, errors=errors, values=shown,
+                                     back=back)
     except MashbotError as exc:
         raise _redirect(back, (_LEVELS.get(type(exc), "error"), str(exc))) from None
     raise _redirect(back, ("success", result.reply or "Done."))
+
+
+def _input_for(verb: str, message: str, values: Mapping[str, str]) -> str:
+    """The input a refusal is about: the one it names as missing, else the free text entered."""
+    for (missing_verb, name), words in views.MISSING.items():
+        if missing_verb == verb and words == message:
+            return name
+    typed = [k for k in ("reason", "rationale", "text", "detail") if (values.get(k) or "").strip()]
+    return typed[0] if typed else "reason"
 
 
 async def digest_page(request: web.Request) -> web.Response:

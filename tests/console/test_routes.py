@@ -263,8 +263,16 @@ async def test_accept_escalate_and_the_answers_for_stale_and_other_peoples_press
     assert 'class="flash flash-warning"' in page
 
     await console.act_as("ava.okafor")
-    page = await console.press(ref, "escalate")
-    assert flash(page) == ["Not done: Give the reason for escalating."]
+    # An empty required input: the error sits on that input, and its form stays open.
+    response = await console.client.post(f"/challenges/{ref}/escalate", data={
+        "version": str((await console.challenge(ref)).version), "next": f"/challenges/{ref}", "reason": " "})
+    page = await response.text()
+    assert response.status == 400
+    reason_id = f"{ref}-escalate-reason"
+    assert f'<p class="error-message" id="{reason_id}-error"><span class="visually-hidden">Error:</span> ' \
+           "Give the reason for escalating.</p>" in page
+    assert re.search(rf'<textarea id="{reason_id}"[^>]*aria-invalid="true"', page)
+    assert '<details class="action-details" open>' in page and page.count("action-details\" open") == 1
     page = await console.press(ref, "escalate", reason="Needs a Team Manager view.")
     assert flash(page) == [f"Done: {ref} escalated to Team Manager."]
     challenge = await console.challenge(ref)
@@ -341,7 +349,7 @@ async def test_the_team_managers_five_working_days_run_out_and_it_escalates_itse
     page = await _move(console, "week")  # Tue 5 Jan 10:00: due today, reminders sent
     assert (await console.challenge(ref)).stage == 1
     page = await (await console.client.get(f"/challenges/{ref}")).text()
-    assert "<strong>nudged</strong>" in page and "Due Tue 5 Jan, 17:00 — due today" in page
+    assert "<strong>nudged</strong>" in page and '<dt>Due</dt><dd class="due">Tue 5 Jan, 17:00 — due today</dd>' in page
     page = await _move(console, "day")  # Wed 6 Jan 10:00
     assert f"1 challenge(s) changed ({ref})" in flash(page)[0]
     challenge = await console.challenge(ref)
