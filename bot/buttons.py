@@ -163,8 +163,8 @@ def _outcome_inputs(policy: Policy) -> tuple[ActionInput, ...]:
     ]
     if Outcome.DE_ESCALATED.value in policy.outcomes and policy.de_escalation_levels:
         inputs.append(ActionInput(
-            "level", "Level to de-escalate to", InputKind.CHOICE, False,
-            "Needed when the outcome is de-escalated.",
+            # No "needed" hint: the field is optional in every channel and only used for a de-escalation.
+            "level", "Level to de-escalate to (for a de-escalation)", InputKind.CHOICE, False, "",
             choices=tuple(Option(level, f"Level {level}") for level in policy.de_escalation_levels),
             shown_when=("outcome", Outcome.DE_ESCALATED.value)))
     return tuple(inputs)
