@@ -46,6 +46,8 @@ FACT_REASON = "Reason"
 FACT_WHY = "Why they disagree"
 FACT_URGENT_REASON = "Why it is urgent"
 FACT_EARLIER = "Earlier: {stage}"
+FACT_UNREACHABLE = "Could not be reached"
+UNREACHABLE = "{names}: no chat and no working email, so mashbot's messages did not reach them. Contact them another way."
 NO_OUTCOME = "No outcome recorded."
 ESCALATED_HOW = {
     "reviewer": "Escalated by {name} at {at}",

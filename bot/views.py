@@ -355,7 +355,8 @@ def _due_fact(kind: CardKind, ch: Challenge, roster: Roster, viewer_id: str, det
 
 
 def _card(kind: CardKind, ch: Challenge, roster: Roster, viewer_id: str, now: datetime,
-          events: Sequence[Event], actions: tuple[ActionView, ...], title: str, note: str | None) -> CardView:
+          events: Sequence[Event], actions: tuple[ActionView, ...], title: str, note: str | None,
+          unreachable: Sequence[str] = ()) -> CardView:
     cal = calendar_of(ch.policy)
     spec = ch.policy.stage(ch.stage)
     level = urgency(ch, now, cal)
@@ -379,6 +380,9 @@ def _card(kind: CardKind, ch: Challenge, roster: Roster, viewer_id: str, now: da
         facts.append(Fact("Urgent", "Yes — a speedy response is needed"))
     if ch.cp_or_looked_after:
         facts.append(Fact("Child protection plan / looked after", "Yes"))
+    missed = [p for p in unreachable if p != viewer_id]
+    if missed and (kind is CardKind.CHALLENGER or following):
+        facts.append(Fact(texts.FACT_UNREACHABLE, texts.UNREACHABLE.format(names=roster.names(missed))))
     shows_outcome = following or kind is CardKind.CHALLENGER
     return CardView(
         kind=kind, viewer_id=viewer_id, title=title, reference=ch.reference, case_reference=ch.case_reference,
@@ -394,7 +398,7 @@ def _card(kind: CardKind, ch: Challenge, roster: Roster, viewer_id: str, now: da
 
 
 def reviewer_card(ch: Challenge, roster: Roster, viewer_id: str, now: datetime,
-                  events: Sequence[Event] = ()) -> CardView:
+                  events: Sequence[Event] = (), unreachable: Sequence[str] = ()) -> CardView:
     """The card a reviewer (or approver, or anyone else but the challenger) sees."""
     actions = reviewer_actions(ch, roster, viewer_id, now) if roster.get(viewer_id) else ()
     note = None
@@ -410,25 +414,28 @@ def reviewer_card(ch: Challenge, roster: Roster, viewer_id: str, now: datetime,
     title = f"Challenge {ch.reference} — {ch.policy.stage(ch.stage).name}"
     if ch.urgent and ch.is_active:
         title = f"URGENT: {title}"
-    return _card(CardKind.REVIEWER, ch, roster, viewer_id, now, events, actions, title, note)
+    return _card(CardKind.REVIEWER, ch, roster, viewer_id, now, events, actions, title, note, unreachable)
 
 
 def challenger_card(ch: Challenge, roster: Roster, viewer_id: str, now: datetime,
-                    events: Sequence[Event] = ()) -> CardView:
+                    events: Sequence[Event] = (), unreachable: Sequence[str] = ()) -> CardView:
     """The card the person who raised the challenge sees."""
     actions = challenger_actions(ch) if viewer_id == ch.challenger_id else ()
     note = None if viewer_id == ch.challenger_id else texts.ONLY_CHALLENGER.format(
         reference=ch.reference, name=roster.name_of(ch.challenger_id))
     title = f"Your challenge {ch.reference} — {ch.policy.stage(ch.stage).name}"
-    return _card(CardKind.CHALLENGER, ch, roster, viewer_id, now, events, actions, title, note)
+    return _card(CardKind.CHALLENGER, ch, roster, viewer_id, now, events, actions, title, note, unreachable)
 
 
 def card_for(ch: Challenge, roster: Roster, viewer_id: str, now: datetime,
-             events: Sequence[Event] = ()) -> CardView:
-    """The challenger's card for the challenger, the reviewer's card for everyone else."""
+             events: Sequence[Event] = (), unreachable: Sequence[str] = ()) -> CardView:
+    """The challenger's card for the challenger, the reviewer's card for everyone else.
+
+    `unreachable`: people mashbot could not reach about it at all; the challenger's and the
+    reviewers' cards name them so someone contacts them another way."""
     if viewer_id == ch.challenger_id:
-        return challenger_card(ch, roster, viewer_id, now, events)
-    return reviewer_card(ch, roster, viewer_id, now, events)
+        return challenger_card(ch, roster, viewer_id, now, events, unreachable)
+    return reviewer_card(ch, roster, viewer_id, now, events, unreachable)
 
 
 _URGENCY_ORDER = {u: i for i, u in enumerate(Urgency)}

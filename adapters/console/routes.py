@@ -355,11 +355,12 @@ async def _challenge_view(request: web.Request, reference: str, status: int = 20
         roster = await uow.people.roster()
         challenge = await uow.challenges.get(reference)
         events = await uow.events.for_challenge(reference) if challenge else []
+        missed = await uow.outbox.unreachable(reference) if challenge else []
     if challenge is None:
         return await _page(request, "not_found.html", 404, roster=roster, reference=reference)
     actor = _actor(request, roster)
     now = service.now()
-    card = (views.card_for(challenge, roster, actor.id, now, events) if actor is not None
+    card = (views.card_for(challenge, roster, actor.id, now, events, missed) if actor is not None
             else views.reviewer_card(challenge, roster, "", now, events))
     return await _page(request, "challenge.html", status, roster=roster, card=card,
                        timeline=audit_timeline(challenge, events, roster),

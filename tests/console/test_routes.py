@@ -396,3 +396,16 @@ async def test_the_senior_manager_digest(console: Console) -> None:
     other = await (await console.client.get("/digest?for=gwen.talbot")).text()
     assert "— Gwen Talbot" in other
 
+
+
+async def test_the_challenge_page_names_who_could_not_be_reached(console: Console) -> None:
+    await console.act_as("tara.nolan")
+    ref = await console.raise_challenge()
+    async with console.service.database.uow() as uow:  # the dispatcher gave up on Ben (no chat, email refused)
+        rows = [i for i in await uow.outbox.claim_pending(console.service.now(), 50) if i.message.reference == ref]
+        for item in rows:
+            if item.message.to == "ben.hartley":
+                await uow.outbox.mark_failed(item.id, "email refused", None)
+        await uow.commit()
+    page = await (await console.client.get(f"/challenges/{ref}")).text()
+    assert "<dt>Could not be reached</dt>" in page and "Ben Hartley: no chat and no working email" in page

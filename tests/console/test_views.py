@@ -75,7 +75,8 @@ async def test_someone_else_sees_who_it_is_for_and_no_buttons(ladder: Ladder) ->
     ref = await raised(ladder)
     card = views.card_for(ladder.get(ref), ladder.store.roster, "callum.reid", T0)  # Central's PM
     assert card.actions == ()
-    assert card.note == "This stage is with Ava Okafor, Ben Hartley; nothing is needed from you."
+    assert card.note == ("This stage is with Ava Okafor, Ben Hartley; nothing is needed from you, "
+                         "and this card will not change again.")  # not theirs: no updates follow
     assert views.relation(ladder.get(ref), ladder.store.roster, "callum.reid") is None
 
 
@@ -278,3 +279,16 @@ async def test_at_stage_3_the_challenger_card_offers_the_csap_form_until_it_is_s
     card = views.card_for(ladder.get(ref), ladder.store.roster, "tara.nolan", now)
     assert card.action(Verb.SEND_STAGE3_FORM) is None
     assert ladder.sent("stage3_form") == ["csap-team"]
+
+
+async def test_someone_mashbot_could_not_reach_is_named_on_the_challengers_and_reviewers_cards(
+        ladder: Ladder) -> None:
+    ref = await raised(ladder)
+    ch, roster = ladder.get(ref), ladder.store.roster
+    label = "Could not be reached"
+    for viewer in ("tara.nolan", "ava.okafor"):  # the challenger, and a reviewer of the pool
+        facts = {f.label: f.value for f in views.card_for(ch, roster, viewer, T0, unreachable=["ben.hartley"]).facts}
+        assert facts[label].startswith("Ben Hartley: no chat and no working email")
+    # Not on the card of someone outside it, and nobody is told they cannot be reached themselves.
+    assert label not in {f.label for f in views.card_for(ch, roster, "callum.reid", T0, unreachable=["ben.hartley"]).facts}
+    assert label not in {f.label for f in views.card_for(ch, roster, "ben.hartley", T0, unreachable=["ben.hartley"]).facts}
