@@ -282,7 +282,9 @@ async def test_accept_escalate_and_the_answers_for_stale_and_other_peoples_press
     await console.act_as("ellen.marsh")
     inbox = await (await console.client.get("/")).text()
     assert f"Challenge {ref} — Team Manager" in inbox
-    assert "Due Tue 5 Jan, 17:00 — 5 working days left" in inbox
+    assert '<dt>Your answer is due</dt><dd class="due">Tue 5 Jan, 17:00 — 5 working days left</dd>' in inbox
+    # Ellen decides from why Ava sent it up.
+    assert "<dt>Earlier: Practice Manager</dt>" in inbox and "Needs a Team Manager view." in inbox
 
 
 async def test_outcome_then_the_challenger_accepts_it(console: Console) -> None:

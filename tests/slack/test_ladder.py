@@ -50,6 +50,9 @@ async def record_outcome(ws: Workspace, user: str, outcome: str = "decision_uphe
 async def accept(ws: Workspace, user: str) -> None:
     assert (await ws.press(user, ws.fake.last_card(user), "accept")).status == 200
     await idle_after(ws)
+    # The presser's own card is refreshed by a row queued after the change's messages are
+    # sent: wait for what they will see, not for a quiet outbox.
+    await ws.fake.wait_for(lambda: "record_outcome" in buttons(ws.fake.last_card(user)))
 
 
 async def run_ladder(ws: Workspace) -> None:
@@ -67,6 +70,8 @@ async def run_ladder(ws: Workspace) -> None:
     await accept(ws, AVA)
     await fake.wait_for(lambda: "Taken by Ava Okafor at Thu 24 Dec, 10:00" in text_of(ben_card))
     assert len(fake.dm(BEN)) == 1 and buttons(ben_card) == []
+    # Ava's own card is refreshed through the outbox after Ben's: wait for it, do not race it.
+    await fake.wait_for(lambda: buttons(fake.last_card(AVA))[:1] == ["record_outcome"])
     assert buttons(fake.last_card(AVA))[:3] == ["record_outcome", "escalate", "delegate"]
     assert "accepted your challenge" in text_of(fake.last_card(TARA))
 
