@@ -284,7 +284,7 @@ def _joint(policy: Policy) -> str:
 
 def describe_policy(policy: Policy) -> str:
     """The pack as plain text: the ladder as a table, then clocks, limits and recipients."""
-    rows = [_STAGE_COLUMNS, *(_stage_row(i, stage) for i, stage in enumerate(policy.stages))]
+    rows = [_STAGE_COLUMNS, *(_stage_row(policy.stage_number(i), stage) for i, stage in enumerate(policy.stages))]
     closures = ", ".join(day.isoformat() for day in policy.closure_days) or "none"
     lines = [
         f"{policy.title} ({policy.name})",

@@ -58,7 +58,8 @@ def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str,
         ch.state = State.AWAITING_JOINT_AGREEMENT
         ch.joint_agreed_by = {}
         change.touch(actor, "outcome_recorded")
-        change.event("outcome_recorded", old, actor, outcome=outcome.value, level=level, joint=True)
+        change.event("outcome_recorded", old, actor, outcome=outcome.value, level=level, joint=True,
+                     rationale=rationale.strip())
         approvers = [p for role in joint.roles for p in change.role_holders(role, area_scoped=True)]
         change.send("joint_agreement_request", approvers, **data)
         change.reply = f"Recorded. {ch.reference} waits for joint agreement ({change.names(approvers)})."
@@ -80,14 +81,16 @@ def propose(change: Change, old: State, actor: str, data: dict[str, Any]) -> Non
     ch.next_nudge_at = None
     change.event("outcome_recorded" if old is not State.AWAITING_JOINT_AGREEMENT else "joint_agreed",
                  old, actor, outcome=ch.outcome.kind.value, level=ch.outcome.level,
-                 answer_due_at=ch.answer_due_at.isoformat())
-    data = data | {"answer_due": change.when(ch.answer_due_at), "at": change.when(ch.outcome.at),
+                 rationale=ch.outcome.rationale, answer_due_at=ch.answer_due_at.isoformat())
+    final = ch.stage >= ch.policy.last_stage
+    data = data | {"answer_due": change.when(ch.answer_due_at), "at": change.when(ch.outcome.at), "final_stage": final,
                    "record_location": ch.policy.record_location}
     change.send("outcome_recorded", [ch.challenger_id], **data)
     participants = [ch.challenger_id, ch.outcome.by]
     change.send("outcome_record", participants, Channel.EMAIL, **data)
-    change.reply = (f"Outcome recorded for {ch.reference}. {change.roster.name_of(ch.challenger_id)} can accept "
-                    f"or escalate by {change.when(ch.answer_due_at)}." + (f" Case note: {ch.outcome.case_note}"
+    choice = "accept it (final stage)" if final else "accept or escalate"
+    change.reply = (f"Outcome recorded for {ch.reference}. {change.roster.name_of(ch.challenger_id)} can {choice} "
+                    f"by {change.when(ch.answer_due_at)}." + (f" Case note: {ch.outcome.case_note}"
                                                                          if ch.outcome.case_note else ""))
 
 

@@ -116,6 +116,9 @@ class Policy(_Model):
     closure_days: tuple[date, ...] = ()
     office_hours: dict[str, OfficeHoursSpec | None]
     stages: tuple[StageSpec, ...] = Field(min_length=1)
+    # The number the procedure gives its first stage: Lancashire's seed puts the Practice
+    # Manager step before "Stage 1", so its pack says 0 and every screen counts from there.
+    first_stage_number: int = Field(default=1, ge=0, le=1)
     overall_cap: Limit | None = None
     rag_limits: dict[str, Limit] = {}
     levels_of_need: tuple[str, ...] = Field(min_length=1)
@@ -204,6 +207,17 @@ class Policy(_Model):
 
     def stage(self, index: int) -> StageSpec:
         return self.stages[index]
+
+    def stage_number(self, index: int) -> int:
+        """The procedure's own number of a stage (0 = the step before Stage 1)."""
+        return self.first_stage_number + index
+
+    def stage_label(self, index: int) -> str:
+        """"Stage 2 of 3" in the procedure's numbering, or "before Stage 1"."""
+        number = self.stage_number(index)
+        if number == 0:
+            return "before Stage 1"
+        return f"Stage {number} of {self.stage_number(self.last_stage)}"
 
     def cap_starts_at_stage(self) -> int | None:
         """Index of the first stage counted by the overall cap (Stage 1 in Lancashire)."""

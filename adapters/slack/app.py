@@ -114,7 +114,12 @@ def build_bolt(interactions: Interactions, tasks: Tasks, *, signing_secret: str,
         await ack()
         tasks.spawn(interactions.press(body, action, respond))
 
+    async def on_reason(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        tasks.spawn(interactions.intake_reason(body, action))
+
     app.command(words.COMMAND)(on_command)
+    app.action(blocks.REASON_FIELD)(on_reason)
     app.action(re.compile("^" + re.escape(blocks.ACTION_PREFIX)))(on_press)
     app.view(blocks.INTAKE_CALLBACK)(interactions.submit_intake)
     app.view(blocks.ACTION_CALLBACK)(interactions.submit_action)

@@ -31,7 +31,7 @@ from bot.roster import Person, Roster, Side
 from bot.timeline import timeline as audit_timeline
 from cards import slack as blocks
 from cards.actions import ActionPayload, BadAction, verify
-from dialogs.intake import form_for_policy, to_command, validate_for_policy
+from dialogs.intake import COMPLAINT, form_for_policy, to_command, validate_for_policy
 
 log = logging.getLogger("mashbot.slack")
 
@@ -172,6 +172,28 @@ class Interactions:
         await self._say(respond, card.title, blocks=blocks.status_blocks(card, timeline))
 
     # -- the intake modal ----------------------------------------------------------------------
+    async def intake_reason(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """The reason was just chosen: a complaint turns the modal into the complaint route
+        before anything else is filled in; another reason turns it back into the challenge."""
+        view = body.get("view") if isinstance(body.get("view"), dict) else None
+        if view is None or not view.get("id"):
+            return
+        option = action.get("selected_option")
+        chosen = option.get("value") if isinstance(option, dict) else None
+        state = blocks.submitted_values(view.get("state", {}).get("values", {}))
+        policy = self.service.policy
+        try:  # keep the area already chosen
+            form = form_for_policy(policy, default_area=str(state.get("area") or "") or None)
+        except ValueError:
+            form = form_for_policy(policy)
+        complaint = policy.complaint_text if chosen == COMPLAINT else None
+        new = blocks.intake_modal(form, str(view.get("private_metadata", "")), complaint_text=complaint)
+        try:
+            await self.web.views_update(view_id=str(view["id"]), hash=view.get("hash"), view=new)
+        except SlackApiError as exc:
+            # The person can still submit: validation sends a complaint down its route then.
+            log.info("views.update of the intake failed: %s", exc.response.get("error"))
+
     async def submit_intake(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = str(body.get("user", {}).get("id", ""))
         try:
@@ -248,7 +270,7 @@ class Interactions:
         if challenge is None:
             raise NotFound(texts.NOT_FOUND.format(reference=payload.reference))
         if person.id != payload.for_id:
-            raise NotAllowed(texts.NOT_YOURS.format(names=roster.name_of(payload.for_id)))
+            raise NotAllowed(texts.FORWARDED.format(names=roster.name_of(payload.for_id)))
         probe = Accept(actor_id=person.id, reference=payload.reference, version=payload.version)
         check_fresh(challenge, probe, roster, calendar_of(challenge.policy).describe)
         events = await self._events(challenge.reference)
@@ -270,7 +292,7 @@ class Interactions:
         if person is None or person.id != payload.for_id:
             roster = await self._roster()
             text = (self.unknown(user) if person is None
-                    else texts.NOT_YOURS.format(names=roster.name_of(payload.for_id)))
+                    else texts.FORWARDED.format(names=roster.name_of(payload.for_id)))
             await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, text))
             return
         values = {k: v if isinstance(v, str) else None

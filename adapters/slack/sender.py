@@ -62,17 +62,6 @@ async def live_card(database: Database, reference: str, person_id: str) -> str |
                                         o.external_id.like(PREFIX + "%")).order_by(o.id.desc()).limit(1))
 
 
-async def card_holders(database: Database, reference: str) -> tuple[set[str], set[str]]:
-    """(people with a live Slack card of the challenge, people with a chat row still to send)."""
-    o = t.outbox.c
-    async with database.uow(read_only=True) as uow:
-        holders = await uow.session.scalars(select(o.recipient).distinct().where(
-            o.reference == reference, o.status == "sent", o.external_id.like(PREFIX + "%")))
-        pending = await uow.session.scalars(select(o.recipient).distinct().where(
-            o.reference == reference, o.status == "pending", o.channel == "chat"))
-        return set(holders), set(pending)
-
-
 @dataclass
 class CardSync:
     """After a state change, queue a `slack_card` row for every live card that no message
@@ -100,11 +89,22 @@ class CardSync:
         if len(self._synced) > self.max_remembered:
             self._synced.clear()
         self._synced[reference] = max(version, self._synced.get(reference, 0))
-        holders, pending = await card_holders(self.database, reference)
-        targets = sorted(holders - pending)
-        if not targets:
-            return 0
+        o = t.outbox.c
+        # One unit of work for reading who holds a live card and queuing their refreshes: the
+        # refresh rows follow the change's sent messages as closely as they can.
         async with self.database.uow() as uow:
+            holders = set(await uow.session.scalars(select(o.recipient).distinct().where(
+                o.reference == reference, o.status == "sent", o.external_id.like(PREFIX + "%"))))
+            pending = set(await uow.session.scalars(select(o.recipient).distinct().where(
+                o.reference == reference, o.status == "pending", o.channel == "chat")))
+            targets = sorted(holders - pending)
+            if targets:
+                challenge = await uow.challenges.get(reference)
+                roster = await uow.people.roster()
+                # A pool member who did not take it keeps the "Taken by …" card they were sent.
+                targets = [p for p in targets if challenge is None or views.follows(challenge, roster, p)]
+            if not targets:
+                return 0
             await uow.outbox.add([Message(kind=CARD_KIND, to=p, reference=reference) for p in targets],
                                  self.service.now())
             await uow.commit()
@@ -151,24 +151,25 @@ class SlackSender:
         except (TimeoutError, SlackApiError, aiohttp.ClientError) as exc:
             raise failure(exc) from None
 
-    async def _load(self, reference: str) -> tuple[Challenge | None, Roster, list[Event]]:
+    async def _load(self, reference: str) -> tuple[Challenge | None, Roster, list[Event], list[str]]:
         async with self.service.database.uow(read_only=True) as uow:
             roster = await uow.people.roster()
             challenge = await uow.challenges.get(reference)
             events = await uow.events.for_challenge(reference) if challenge else []
-        return challenge, roster, events
+            missed = await uow.outbox.unreachable(reference) if challenge else []
+        return challenge, roster, events, missed
 
     async def _send(self, message: Message, person: Person) -> str | None:
         subject, body = (texts.render(message.kind, message.data) if message.kind in texts.MESSAGES
                          else (str(message.data.get("subject", "")), str(message.data.get("body", ""))))
         challenge = None
         if message.reference is not None:
-            challenge, roster, events = await self._load(message.reference)
+            challenge, roster, events, missed = await self._load(message.reference)
         if challenge is None:
             if message.kind == CARD_KIND:
                 return None  # purged meanwhile: nothing to refresh
             return await self._post(person, blocks.notice_message(subject, body))
-        card = views.card_for(challenge, roster, person.id, self.service.now(), events)
+        card = views.card_for(challenge, roster, person.id, self.service.now(), events, missed)
         live = await live_card(self.service.database, challenge.reference, person.id)
         if message.kind in IN_PLACE:
             if live is None and message.kind == CARD_KIND:

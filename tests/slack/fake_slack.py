@@ -161,6 +161,9 @@ class FakeSlack:
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "view": {"id": f"V{next(self._ts)}", **args["view"]}}
 
+    def _views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "view": {"id": args.get("view_id"), **args["view"]}}
+
     def _users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users_by_email.get(str(args.get("email", "")).lower())
         if user is None:
