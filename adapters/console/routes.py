@@ -16,7 +16,6 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from adapters import bootstrap
 from adapters.console.guard import FLASH_COOKIE, decode_flash, encode_flash, guard_middleware, read_form
 from adapters.local_modes import LocalOnlyError, console_enabled, console_problem, demo_clock_enabled
-from adapters.settings import Settings
 from bot import texts, views
 from bot.calendar import WorkingCalendar
 from bot.challenge import Challenge
