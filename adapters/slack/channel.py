@@ -73,7 +73,8 @@ def build(service: Service, clockwork: Any = None) -> SlackChannel:
     interactions = Interactions(service, web_api, directory, secret, sync, kick, tasks.spawn,
                                 admin_contact=settings.admin_contact)
     bolt = build_bolt(interactions, tasks, signing_secret=signing_secret, token=token, api_url=api_url)
-    return SlackChannel(SlackEdge(bolt, RequestCheck(signing_secret)), sender, interactions, dispatcher, tasks)
+    edge = SlackEdge(bolt, RequestCheck(signing_secret, service.database))
+    return SlackChannel(edge, sender, interactions, dispatcher, tasks)
 
 
 def mount(app: web.Application, service: Service, clockwork: Any = None) -> SlackChannel:
