@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
+from adapters.slack.web_errors import error_of
 from bot.roster import Person, Roster
 from storage import tables as t
 from storage.database import Database
@@ -102,7 +103,7 @@ class Directory:
         try:
             found = await self.web.users_info(user=user)
         except SlackApiError as exc:
-            if exc.response.get("error") not in NOT_FOUND_ERRORS:
+            if error_of(exc) not in NOT_FOUND_ERRORS:
                 raise  # Slack is busy or failing: not the same as "unknown"
             found = {}
         email = ((found.get("user") or {}).get("profile") or {}).get("email")
@@ -124,7 +125,7 @@ class Directory:
         try:
             found = await self.web.users_lookupByEmail(email=str(person.email))
         except SlackApiError as exc:
-            if exc.response.get("error") in NOT_FOUND_ERRORS:
+            if error_of(exc) in NOT_FOUND_ERRORS:
                 self._missing[person.id] = self.monotonic()
                 raise NotOnSlack(person.id) from None
             raise

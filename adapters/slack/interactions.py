@@ -14,11 +14,11 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.bootstrap import Service
 from adapters.slack import texts as words
+from adapters.slack import web_errors
 from adapters.slack.directory import Directory
 from adapters.slack.sender import CardSync
 from bot import texts, views
@@ -79,8 +79,8 @@ class Interactions:
         """The roster person behind a Slack user; SlackBusy when Slack cannot say just now."""
         try:
             return await self.directory.person_for(user, roster if roster is not None else await self._roster())
-        except SlackApiError as exc:
-            log.warning("could not look a Slack user up: %s", exc.response.get("error"))
+        except web_errors.FAILURES as exc:
+            log.warning("could not look a Slack user up: %s", web_errors.error_of(exc))
             raise SlackBusy from None
 
     async def _load(self, reference: str, *, events: bool = True) -> tuple[Roster, Challenge | None, list[Event]]:
@@ -140,8 +140,8 @@ class Interactions:
         """views.open; Slack's trigger lasts 3 s, so a failure is told to the person, not retried."""
         try:
             await self.web.views_open(trigger_id=trigger_id, view=view)
-        except SlackApiError as exc:
-            log.warning("views.open failed: %s", exc.response.get("error"))
+        except web_errors.FAILURES as exc:
+            log.warning("views.open failed: %s", web_errors.error_of(exc))
             await self._say(respond, words.FORM_FAILED)
 
     async def _list(self, person: Person, respond: Respond) -> None:
