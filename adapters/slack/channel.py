@@ -17,6 +17,7 @@ from adapters.dispatcher import Dispatcher
 from adapters.slack.app import PATH, RequestCheck, SlackEdge, Tasks, build_bolt
 from adapters.slack.directory import Directory
 from adapters.slack.interactions import Interactions
+from adapters.slack.once import SubmitOnce
 from adapters.slack.sender import CardSync, SlackSender
 
 log = logging.getLogger("mashbot.slack")
@@ -71,7 +72,7 @@ def build(service: Service, clockwork: Any = None) -> SlackChannel:
     dispatcher.chat = (*dispatcher.chat, sender)
     dispatcher.on_sent = (*dispatcher.on_sent, sync.after_send)  # changes from any channel or the clock
     interactions = Interactions(service, web_api, directory, secret, sync, kick, tasks.spawn,
-                                admin_contact=settings.admin_contact)
+                                SubmitOnce(service.database), admin_contact=settings.admin_contact)
     bolt = build_bolt(interactions, tasks, signing_secret=signing_secret, token=token, api_url=api_url)
     edge = SlackEdge(bolt, RequestCheck(signing_secret, service.database))
     return SlackChannel(edge, sender, interactions, dispatcher, tasks)

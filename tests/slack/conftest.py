@@ -250,6 +250,15 @@ async def idle(ws: Workspace) -> None:
 
 
 async def idle_after(ws: Workspace) -> None:
-    """Let the request's after-ack work queue its rows, then wait until they are sent."""
-    await asyncio.sleep(0.05)
-    await idle(ws)
+    """Let the request's after-ack work finish (it runs in the channel's tasks), then wait
+    until what it queued was sent — and again, for work that sending started."""
+    from adapters.slack.channel import SLACK
+
+    tasks = ws.client.app[SLACK].tasks
+    await asyncio.sleep(0.01)
+    for _ in range(50):
+        await tasks.drain()
+        await idle(ws)
+        if not any(not task.done() for task in tasks.running):
+            return
+    raise AssertionError("Slack work after the ack is still running")

@@ -1,6 +1,6 @@
 """A fake Slack Web API on 127.0.0.1 (port 0): records every call and answers like Slack.
 
-Methods: auth.test, views.open, chat.postMessage, chat.update, chat.postEphemeral,
+Methods: auth.test, views.open, views.update, chat.postMessage, chat.update, chat.postEphemeral,
 conversations.open, users.lookupByEmail, users.info, plus `/respond/<id>` for response_url
 replies. `delay` slows every answer (`delays` one method); `fail(method, error, status,
 retry_after)` makes the next call of a method fail like Slack does (429 + Retry-After for
@@ -171,6 +171,9 @@ class FakeSlack:
 
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "view": {"id": f"V{next(self._ts)}", **args["view"]}}
+
+    def _views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "view": {"id": args.get("view_id"), **args["view"]}}
 
     def _users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users_by_email.get(str(args.get("email", "")).lower())
