@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
-from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.bootstrap import Service
 from adapters.dispatcher import Dispatcher
@@ -19,6 +18,7 @@ from adapters.slack.directory import Directory
 from adapters.slack.interactions import Interactions
 from adapters.slack.once import SubmitOnce
 from adapters.slack.sender import CardSync, SlackSender
+from adapters.slack.web_errors import WebClient
 
 log = logging.getLogger("mashbot.slack")
 
@@ -53,7 +53,7 @@ def build(service: Service, clockwork: Any = None) -> SlackChannel:
     if not token:
         log.warning("SLACK_BOT_TOKEN is not set: Slack requests are checked but mashbot cannot answer or send")
     api_url = settings.slack_api_url or None
-    web_api = AsyncWebClient(token=token or None, base_url=api_url) if api_url else AsyncWebClient(token=token or None)
+    web_api = WebClient(token=token or None, base_url=api_url) if api_url else WebClient(token=token or None)
     directory = Directory(service.database, web_api, clock=service.now)
     secret = card_secret(service, signing_secret)
     sync = CardSync(service.database, service)

@@ -4,14 +4,19 @@ slack_sdk raises SlackApiError for every failure, but what `exc.response` holds 
 SlackResponse whose `data` is a dict (Slack's JSON), a str (a text/plain 500 from a proxy)
 or an empty dict (an HTML page), or — when the body was JSON cut short — aiohttp's own
 response object, with no `.get` and no `.status_code`. Read them all defensively here.
+And a 200 whose body is text/plain makes slack_sdk itself raise AttributeError (it calls
+`.get` on the str): `WebClient` turns that into the SlackApiError it should have been.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 # What a Web API call can raise when Slack (or the way to it) fails.
 FAILURES: tuple[type[Exception], ...] = (SlackApiError, aiohttp.ClientError, TimeoutError)
@@ -44,3 +49,23 @@ def retry_after_of(exc: Exception) -> float | None:
         return float(raw) if raw is not None else None
     except (AttributeError, TypeError, ValueError):
         return None
+
+
+@dataclass
+class _Unreadable:
+    """Stands in for the response slack_sdk could not read (a 200 that is not JSON)."""
+
+    status_code: int = 200
+    data: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class WebClient(AsyncWebClient):
+    """AsyncWebClient whose every failure is a SlackApiError (or a connection error)."""
+
+    async def api_call(self, *args: Any, **kwargs: Any) -> AsyncSlackResponse:
+        try:
+            return await super().api_call(*args, **kwargs)
+        except AttributeError:
+            # slack_sdk validates a 200 by calling .get on its body, which fails for a str body.
+            raise SlackApiError("Slack answered 200 with a body that is not JSON", _Unreadable()) from None

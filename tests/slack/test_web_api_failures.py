@@ -17,6 +17,7 @@ from tests.slack.conftest import AVA, BEN, TARA, Workspace, idle, raise_challeng
 
 BODIES = {
     "text/plain 500": (500, "Internal Server Error", "text/plain"),
+    "text/plain 200": (200, "ok", "text/plain"),
     "HTML 502": (502, "<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html"),
     "broken JSON 200": (200, '{"ok": true, "chann', "application/json"),
     "broken JSON 500": (500, '{"ok": false, "err', "application/json"),
