@@ -25,6 +25,7 @@ from sqlalchemy import select
 from adapters.bootstrap import Service
 from adapters.dispatcher import SendFailed
 from adapters.slack.directory import Directory, NotOnSlack
+from adapters.slack.web_errors import error_of, retry_after_of, status_of
 from bot import texts, views
 from bot.challenge import Challenge, Event, Message
 from bot.roster import Person, Roster
@@ -116,14 +117,8 @@ class CardSync:
 def failure(exc: Exception) -> SendFailed:
     """A Slack error as the dispatcher's SendFailed: permanent, or retried (after Retry-After)."""
     if isinstance(exc, SlackApiError):
-        error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
-        retry_after = None
-        if exc.response.status_code == 429 or error == "ratelimited":
-            raw = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
-            try:
-                retry_after = float(raw) if raw is not None else None
-            except (TypeError, ValueError):
-                retry_after = None
+        error = error_of(exc)
+        retry_after = retry_after_of(exc) if status_of(exc) == 429 or error == "ratelimited" else None
         return SendFailed(f"Slack {error}", permanent=error in PERMANENT_ERRORS, retry_after=retry_after)
     return SendFailed(f"Slack unreachable ({type(exc).__name__})")
 
@@ -194,7 +189,7 @@ class SlackSender:
         try:
             await self.web.chat_update(channel=channel, ts=ts, **content)
         except SlackApiError as exc:
-            error = exc.response.get("error")
+            error = error_of(exc)
             if error in GONE_ERRORS:
                 return False
             if not best_effort:
