@@ -198,9 +198,9 @@ class Interactions:
         new = blocks.intake_modal(form, str(view.get("private_metadata", "")), complaint_text=complaint)
         try:
             await self.web.views_update(view_id=str(view["id"]), hash=view.get("hash"), view=new)
-        except SlackApiError as exc:
+        except web_errors.FAILURES as exc:
             # The person can still submit: validation sends a complaint down its route then.
-            log.info("views.update of the intake failed: %s", exc.response.get("error"))
+            log.info("views.update of the intake failed: %s", web_errors.error_of(exc))
 
     async def submit_intake(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         """Field errors and the result go in the ack. Someone mashbot has not matched yet must
