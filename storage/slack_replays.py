@@ -10,10 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import tables as t
 from storage.repositories import _rowcount, _upsert
+
+# What a replay check raises when the database cannot answer (the edge then asks Slack to retry).
+UNAVAILABLE: tuple[type[Exception], ...] = (SQLAlchemyError, OSError)
 
 
 async def claim(session: AsyncSession, dialect: str, key: str, *, now: datetime, expires_at: datetime) -> bool:

@@ -26,7 +26,6 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.slack import EVENTS_PATH
 from adapters.slack import texts as words
@@ -109,7 +108,7 @@ class SlackEdge:
         body = await request.read()
         try:
             reason = await self.check.refusal(body, request.headers)
-        except (SQLAlchemyError, OSError) as exc:
+        except replays.UNAVAILABLE as exc:
             # Without the replay record a request cannot be told new: Slack retries a 503.
             log.warning("could not check a Slack request against the replay record: %s", type(exc).__name__)
             return web.json_response({"error": "mashbot's database is unavailable; try again"}, status=503)
