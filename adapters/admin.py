@@ -238,7 +238,7 @@ async def challenges_show(args: argparse.Namespace) -> int:
     cal = calendar_of(c.policy)
     print(f"{c.reference}  case {c.case_reference}  area {c.area}  policy {c.policy.name}")
     print(f"raised by {roster.name_of(c.challenger_id)} ({c.raised_by.value}) at {cal.describe_with_year(c.raised_at)}")
-    print(f"stage {c.stage} {c.policy.stage(c.stage).name}; state {c.state.value}"
+    print(f"{c.policy.stage(c.stage).name} ({c.policy.stage_label(c.stage)}); state {c.state.value}"
           + (f"; due {cal.describe_with_year(c.due_at)}" if c.state in UNDECIDED_STATES else "")
           + ("; URGENT" if c.urgent else "") + ("; BREACHED" if c.breached else ""))
     if c.outcome:

@@ -306,7 +306,7 @@ def _source(policy: Policy, today: date) -> list[str]:
 def describe_policy(policy: Policy, today: date | None = None) -> str:
     """The pack as plain text: where it comes from, the ladder as a table, then clocks,
     limits and recipients. `today` dates the review-date warnings (none when not given)."""
-    rows = [_STAGE_COLUMNS, *(_stage_row(i, stage) for i, stage in enumerate(policy.stages))]
+    rows = [_STAGE_COLUMNS, *(_stage_row(policy.stage_number(i), stage) for i, stage in enumerate(policy.stages))]
     closures = ", ".join(day.isoformat() for day in policy.closure_days) or "none"
     lines = [
         f"{policy.title} ({policy.name})",

@@ -84,6 +84,7 @@ class ActionView:
     inputs: tuple[ActionInput, ...] = ()
     help: str = ""
     submit_label: str = ""
+    title: str = ""  # a short name for the dialog it opens (texts.ACTION_TITLES)
 
     @property
     def needs_input(self) -> bool:
@@ -159,7 +160,8 @@ def delegate_options(challenge: Challenge, roster: Roster, viewer_id: str, now: 
 
 def _action(ch: Challenge, verb: Verb, label: str, style: Style = Style.DEFAULT,
             inputs: Sequence[ActionInput] = (), help_text: str = "", submit: str = "") -> ActionView:
-    return ActionView(verb, label, ch.reference, ch.version, style, tuple(inputs), help_text, submit or label)
+    return ActionView(verb, label, ch.reference, ch.version, style, tuple(inputs), help_text, submit or label,
+                      texts.ACTION_TITLES.get(verb.value, label))
 
 
 def _outcome_inputs(policy: Policy) -> tuple[ActionInput, ...]:
@@ -212,7 +214,8 @@ def _shared_actions(ch: Challenge, involved: bool) -> list[ActionView]:
         acts.append(_action(ch, Verb.TELL_CSAP, "Tell CSAP: agency non-involvement", inputs=(
             ActionInput("detail", "What to tell the CSAP team (optional)", InputKind.LONG_TEXT, False,
                         "Without personal details.", max_length=MAX_REASON),),
-            help_text="For a life-threatening case where an agency holds a position of non-involvement."))
+            help_text="For a life-threatening case where an agency holds a position of non-involvement.",
+            submit="Tell CSAP"))
     if n.lessons_learned:
         acts.append(_action(ch, Verb.ADD_LESSON, "Add lesson learned", inputs=_lesson_inputs(),
                             submit="Send lesson"))
@@ -226,7 +229,8 @@ def reviewer_actions(ch: Challenge, roster: Roster, viewer_id: str, now: datetim
     not_last = ch.stage < ch.policy.last_stage
     next_name = ch.policy.stage(ch.stage + 1).name if not_last else ""
     escalate = _action(ch, Verb.ESCALATE, f"Escalate to {next_name}" if not_last else "Escalate",
-                       inputs=(_REASON,), submit="Escalate")
+                       inputs=(_REASON,), submit="Escalate",
+                       help_text=f"It goes to the {next_name}." if not_last else "")
     delegate = _action(ch, Verb.DELEGATE, "Delegate", inputs=(ActionInput(
         "to", "Delegate to", InputKind.CHOICE, True, choices=delegate_options(ch, roster, viewer_id, now)),))
     if can_review and ch.state is State.OPEN:
@@ -275,9 +279,10 @@ def challenger_actions(ch: Challenge) -> tuple[ActionView, ...]:
         if ch.stage < ch.policy.last_stage:
             acts.append(_action(ch, Verb.ESCALATE_OUTCOME,
                                 f"Escalate to {ch.policy.stage(ch.stage + 1).name}",
-                                inputs=(_OPTIONAL_REASON,), help_text="You still disagree.", submit="Escalate"))
+                                inputs=(_OPTIONAL_REASON,), submit="Escalate",
+                                help_text=f"You still disagree: it goes to the {ch.policy.stage(ch.stage + 1).name}."))
     if ch.state in UNDECIDED_STATES and not ch.urgent:
-        acts.append(_action(ch, Verb.MARK_URGENT, "Mark urgent", Style.DANGER, (ActionInput(
+        acts.append(_action(ch, Verb.MARK_URGENT, "Mark urgent", Style.DEFAULT, (ActionInput(
             "reason", "Why it is urgent", InputKind.LONG_TEXT, True,
             "The immediate or life-threatening risk, without personal details.", max_length=MAX_REASON),
             ActionInput("protective_action", PROTECTIVE_ACTION_LABEL, InputKind.LONG_TEXT, True,

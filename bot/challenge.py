@@ -55,6 +55,24 @@ class OutcomeRecord(BaseModel):
     joint: bool = False  # not final until the joint-agreement roles have all agreed
 
 
+class PastStage(BaseModel):
+    """A stage the challenge has left: what its reviewer decided and why it went up.
+
+    Kept on the challenge so a later reviewer's card shows the earlier outcomes and
+    escalation reasons without reading the audit trail.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    stage: int
+    how: str  # "reviewer", "challenger" or "timeout"
+    reason: str = ""
+    outcome: OutcomeRecord | None = None
+    by: str | None = None  # who escalated (None: the time limit)
+    at: datetime
+    reviewers: tuple[str, ...] = ()  # who had the stage when it ended (the owner, or the pool)
+
+
 class Challenge(BaseModel):
     """One professional challenge and where it stands on the ladder.
 
@@ -101,6 +119,7 @@ class Challenge(BaseModel):
     last_action: str | None = None
     closed_at: datetime | None = None
     stage3_form_sent_at: datetime | None = None
+    history: tuple[PastStage, ...] = ()
 
     def told_decision_only(self, person_id: str | None) -> bool:
         """True when this person is the challenger and the policy lets them know only that a

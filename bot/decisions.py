@@ -65,7 +65,8 @@ def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str,
         ch.joint_agreed_by = {}
         change.touch(actor, "outcome_recorded")
         change.event("outcome_recorded", old, actor, outcome=outcome.value, level=level, joint=True,
-                     assessment_under_way=assessment_under_way, record_made=ch.outcome.record_made)
+                     assessment_under_way=assessment_under_way, record_made=ch.outcome.record_made,
+                     rationale=rationale.strip())
         approvers = [p for role in joint.roles for p in change.role_holders(role, area_scoped=True)
                      if p != ch.challenger_id]
         change.send("joint_agreement_request", approvers, **data)
@@ -117,9 +118,11 @@ def propose(change: Change, old: State, actor: str, data: dict[str, Any]) -> Non
     ch.next_nudge_at = None
     change.event("outcome_recorded" if old is not State.AWAITING_JOINT_AGREEMENT else "joint_agreed",
                  old, actor, outcome=ch.outcome.kind.value, level=ch.outcome.level,
-                 answer_due_at=ch.answer_due_at.isoformat(), record_made=ch.outcome.record_made)
+                 rationale=ch.outcome.rationale, answer_due_at=ch.answer_due_at.isoformat(),
+                 record_made=ch.outcome.record_made)
+    final = ch.stage >= ch.policy.last_stage
     data = data | outcome_data(change) | {"answer_due": change.when(ch.answer_due_at),
-                                          "at": change.when(ch.outcome.at),
+                                          "at": change.when(ch.outcome.at), "final_stage": final,
                                           "record_location": ch.policy.record_location,
                                           "record_made": (f" Recorded as: {ch.outcome.record_made}."
                                                           if ch.outcome.record_made else "")}
@@ -130,8 +133,9 @@ def propose(change: Change, old: State, actor: str, data: dict[str, Any]) -> Non
         writers = change.role_holders(ch.policy.notifications.case_note, area_scoped=True)
         change.send("case_note_request", writers, **data)
         change.event("case_note_requested", ch.state, None, to=writers)
-    change.reply = (f"Outcome recorded for {ch.reference}. {change.roster.name_of(ch.challenger_id)} can accept "
-                    f"or escalate by {change.when(ch.answer_due_at)}." + (f" Case note: {ch.outcome.case_note}"
+    choice = "accept it (final stage)" if final else "accept or escalate"
+    change.reply = (f"Outcome recorded for {ch.reference}. {change.roster.name_of(ch.challenger_id)} can {choice} "
+                    f"by {change.when(ch.answer_due_at)}." + (f" Case note: {ch.outcome.case_note}"
                                                                          if ch.outcome.case_note else ""))
 
 

@@ -36,7 +36,9 @@ DIGEST_TIME = time(8, 30)
 TITLE = "mashbot daily digest"
 SUBJECT = "Professional challenges: daily digest for {day}"
 SECTION_OVERDUE = "Overdue"
-SECTION_DUE_TODAY = "Due today"
+SECTION_DUE_TODAY = "Due today ({day})"
+SECTION_DUE_SOON = "Due within hours (clock-hour limits)"
+SECTION_TIMED_OUT = "Timed out while with you since {since}"
 SECTION_DUE_TOMORROW = "Due tomorrow ({day})"
 SECTION_DUE_NEXT = "Due by the next working day ({day})"
 SECTION_URGENT = "Urgent"
@@ -72,6 +74,9 @@ class UndeliveredLine:
     channel: str
     reference: str | None
     queued: str
+BADGE_BREACHED = "Breached"
+BADGE_URGENT = "Urgent"
+SOON_HOURS = 24  # an hour-limited item due within this is "due within hours", not a dated bucket
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,12 @@ class DigestLine:
     reviewers: str  # the owner, else the stage's reviewers (staff names)
     challenger: str  # staff name of whoever raised it
     note: str = ""  # resolved lines: how it ended
+    left: str = ""  # "3 h 20 min" for an item due within hours
+
+    @property
+    def badges(self) -> tuple[str, ...]:
+        """The flags shown beside the line, each its own word."""
+        return tuple(b for b, on in ((BADGE_BREACHED, self.breached), (BADGE_URGENT, self.urgent)) if on)
 
 
 @dataclass(frozen=True)
@@ -121,7 +132,9 @@ class Digest:
     next_day_label: str
     overdue: tuple[DigestLine, ...] = ()
     due_today: tuple[DigestLine, ...] = ()
+    due_soon: tuple[DigestLine, ...] = ()
     due_next: tuple[DigestLine, ...] = ()
+    timed_out: tuple[DigestLine, ...] = ()  # the reader's own stages that ran out
     urgent: tuple[DigestLine, ...] = ()
     raised: tuple[DigestLine, ...] = ()
     resolved: tuple[DigestLine, ...] = ()
@@ -242,8 +255,14 @@ def build_digest(recipient: Recipient, challenges: Iterable[Challenge], scope: _
                      key=lambda c: (not c.breached, c.due_at, c.reference))
     overdue_refs = {c.reference for c in overdue}
     upcoming = sorted((c for c in undecided if c.reference not in overdue_refs), key=_by_due)
-    due_today = [c for c in upcoming if cal.local(c.due_at).date() == today]
-    due_next = [c for c in upcoming if today < cal.local(c.due_at).date() <= scope.next_day]
+    soon = [c for c in upcoming if _on_hours(c) and c.due_at - now <= timedelta(hours=SOON_HOURS)]
+    dated = [c for c in upcoming if c not in soon]
+    due_today = [c for c in dated if cal.local(c.due_at).date() == today]
+    due_next = [c for c in dated if today < cal.local(c.due_at).date() <= scope.next_day]
+    reader = recipient.person.id
+    timed_out = sorted((c for c in challenges if any(
+        p.how == "timeout" and reader in p.reviewers and since <= p.at <= now for p in c.history)),
+        key=lambda c: c.reference)
     urgent = sorted((c for c in active if c.urgent), key=_by_due)
     raised = sorted((c for c in mine if since <= c.raised_at <= now), key=lambda c: (c.raised_at, c.reference))
     resolved = sorted((c for c in mine if c.state in (State.CLOSED, State.WITHDRAWN)
@@ -263,7 +282,9 @@ def build_digest(recipient: Recipient, challenges: Iterable[Challenge], scope: _
                         else SECTION_DUE_NEXT).format(day=_day_words(scope.next_day, year=False)),
         overdue=tuple(line(c) for c in overdue),
         due_today=tuple(line(c) for c in due_today),
+        due_soon=tuple(line(c) for c in soon),
         due_next=tuple(line(c) for c in due_next),
+        timed_out=tuple(line(c, _timed_out_note(c, reader)) for c in timed_out),
         urgent=tuple(line(c) for c in urgent),
         raised=tuple(line(c) for c in raised),
         resolved=tuple(line(c, _how_resolved(c)) for c in resolved),
@@ -301,6 +322,25 @@ def undelivered_text(line: UndeliveredLine) -> str:
                                    about=about, queued=line.queued)
 
 
+def _on_hours(c: Challenge) -> bool:
+    """Whether the stage runs on clock hours (urgent, or a RAG limit in hours)."""
+    if c.urgent:
+        return True
+    limit = c.policy.rag_limits.get(c.rag) if c.rag else None
+    return (limit or c.policy.stage(c.stage).limit).unit.in_hours
+
+
+def _timed_out_note(c: Challenge, reader: str) -> str:
+    names = [c.policy.stage(p.stage).name for p in c.history if p.how == "timeout" and reader in p.reviewers]
+    return f"your {', '.join(dict.fromkeys(names))} stage ran out; now at {c.policy.stage(c.stage).name}"
+
+
+def _left(delta: timedelta) -> str:
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
 def _by_due(c: Challenge) -> tuple[datetime, str]:
     return c.due_at, c.reference
 
@@ -313,6 +353,7 @@ def _line(c: Challenge, scope: _Scope, note: str) -> DigestLine:
         due_at=c.due_at, due=scope.cal.describe(c.due_at), urgent=c.urgent, breached=c.breached,
         reviewers=", ".join(roster.name_of(p) for p in people) or "—",
         challenger=roster.name_of(c.challenger_id), note=note,
+        left=_left(c.due_at - scope.now) if c.state in UNDECIDED_STATES and c.due_at > scope.now else "",
     )
 
 
@@ -341,30 +382,50 @@ def _day_words(d: date, year: bool = True) -> str:
 
 # -- rendering ---------------------------------------------------------------------------------
 
-def _sections(d: Digest) -> list[tuple[str, tuple[DigestLine, ...], str]]:
-    """(heading, lines, kind) in reading order."""
-    return [
-        (SECTION_OVERDUE, d.overdue, "overdue"),
-        (SECTION_DUE_TODAY, d.due_today, "due"),
-        (d.next_day_label, d.due_next, "due"),
-        (SECTION_URGENT, d.urgent, "due"),
-        (SECTION_RAISED.format(since=d.since_words), d.raised, "raised"),
-        (SECTION_RESOLVED.format(since=d.since_words), d.resolved, "resolved"),
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    lines: tuple[DigestLine, ...]
+    kind: str  # overdue, soon, due, raised, resolved, timed_out
+
+
+def sections(d: Digest) -> list[Section]:
+    """The digest's sections in reading order, headed for the day it is built for."""
+    found = [
+        Section(SECTION_OVERDUE, d.overdue, "overdue"),
+        Section(SECTION_DUE_SOON, d.due_soon, "soon"),
+        Section(SECTION_DUE_TODAY.format(day=_day_words(d.day, year=False)), d.due_today, "due"),
+        Section(d.next_day_label, d.due_next, "due"),
+        Section(SECTION_URGENT, d.urgent, "due"),
+        Section(SECTION_RAISED.format(since=d.since_words), d.raised, "raised"),
+        Section(SECTION_RESOLVED.format(since=d.since_words), d.resolved, "resolved"),
     ]
+    if d.timed_out:
+        found.insert(1, Section(SECTION_TIMED_OUT.format(since=d.since_words), d.timed_out, "timed_out"))
+    if not d.due_soon:
+        found = [s for s in found if s.kind != "soon"]
+    return found
+
+
+def line_words(line: DigestLine, kind: str) -> str:
+    """What a line says after its reference, area and stage (badges apart)."""
+    if kind == "overdue":
+        return f"overdue since {line.due}; with {line.reviewers}"
+    if kind == "soon":
+        return f"due in {line.left} ({line.due}); with {line.reviewers}"
+    if kind == "due":
+        return f"due {line.due}; with {line.reviewers}"
+    if kind == "raised":
+        return f"raised by {line.challenger}; with {line.reviewers}"
+    if kind == "timed_out":
+        return f"{line.note}; with {line.reviewers}"
+    return f"{line.note}; raised by {line.challenger}"
 
 
 def _line_text(line: DigestLine, kind: str) -> str:
-    flags = " ".join(f for f, on in (("BREACHED", line.breached), ("URGENT", line.urgent)) if on)
     head = f"{line.reference}  {line.area}  {line.stage_name}"
-    if kind == "overdue":
-        tail = f"overdue since {line.due}; with {line.reviewers}"
-    elif kind == "due":
-        tail = f"due {line.due}; with {line.reviewers}"
-    elif kind == "raised":
-        tail = f"raised by {line.challenger}; with {line.reviewers}"
-    else:
-        tail = f"{line.note}; raised by {line.challenger}"
-    return f"{head} — {tail}" + (f"  [{flags}]" if flags else "")
+    flags = " ".join(b.upper() for b in line.badges)
+    return f"{head} — {line_words(line, kind)}" + (f"  [{flags}]" if flags else "")
 
 
 def _header(d: Digest) -> str:
@@ -382,7 +443,8 @@ def render_text(d: Digest) -> str:
     if not (d.open_total or d.raised or d.resolved):
         out.append(NOTHING_OPEN.format(since=d.since_words))
         return "\n".join(out) + "\n"
-    for heading, lines, kind in _sections(d):
+    for section in sections(d):
+        heading, lines, kind = section.heading, section.lines, section.kind
         out.append(f"{heading} ({len(lines)})")
         out.extend(f"  {_line_text(line, kind)}" for line in lines)
         if not lines:
@@ -406,7 +468,8 @@ def render_html(d: Digest) -> str:
     if not (d.open_total or d.raised or d.resolved):
         out.append(f"<p>{e(NOTHING_OPEN.format(since=d.since_words))}</p>")
         return "\n".join(out)
-    for heading, lines, kind in _sections(d):
+    for section in sections(d):
+        heading, lines, kind = section.heading, section.lines, section.kind
         out.append(f"<h3>{e(heading)} ({len(lines)})</h3>")
         if lines:
             out.append("<ul>" + "".join(f"<li>{e(_line_text(line, kind))}</li>" for line in lines) + "</ul>")

@@ -114,6 +114,8 @@ class Mashbot:
                 current = await uow.challenges.get(cmd.reference)
                 assert current is not None
                 check_fresh(current, cmd, roster, ladder.calendar_of(current.policy).describe)
+                if current.last_actor_id == cmd.actor_id:
+                    raise AlreadyActioned(texts.ALREADY_DONE_BY_YOU.format(at="just now"))
                 raise AlreadyActioned(texts.ALREADY_ACTIONED.format(
                     name=roster.name_of(current.last_actor_id), at="just now"))
             await self._save_changes(uow, change, now)
@@ -165,6 +167,8 @@ def check_fresh(challenge: Challenge, cmd: ChallengeCommand, roster: Roster,
     """A command made on an older version was overtaken: say by whom and when."""
     if cmd.version != challenge.version:
         at = challenge.last_action_at or challenge.raised_at
+        if challenge.last_actor_id == cmd.actor_id:  # a double click, or a second tab
+            raise AlreadyActioned(texts.ALREADY_DONE_BY_YOU.format(at=describe(at)))
         raise AlreadyActioned(texts.ALREADY_ACTIONED.format(
             name=roster.name_of(challenge.last_actor_id) if challenge.last_actor_id else "mashbot (time limit)",
             at=describe(at)))

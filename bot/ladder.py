@@ -23,6 +23,7 @@ from bot.challenge import (
     Channel,
     Event,
     Message,
+    PastStage,
     State,
 )
 from bot.commands import RaiseChallenge
@@ -309,6 +310,8 @@ def escalate(change: Change, actor: str | None, how: str, start: datetime, reaso
     if decided:
         ch.deciders = (*ch.deciders, decided)
     from_name = change.stage_name()
+    ch.history = (*ch.history, PastStage(stage=old_stage, how=how, reason=reason.strip(), outcome=ch.outcome,
+                                         by=actor, at=start, reviewers=tuple(old_people)))
     change.start_stage(old_stage + 1, start, just_decided=decided)
     kind = "escalated_timeout" if how == "timeout" else "escalated"
     change.touch(actor, kind)

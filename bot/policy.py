@@ -162,6 +162,9 @@ class Policy(_Model):
     office_hours: dict[str, OfficeHoursSpec | None]
     areas: tuple[str, ...] = AREAS  # the MASH areas a challenge is raised in
     stages: tuple[StageSpec, ...] = Field(min_length=1)
+    # The number the procedure gives its first stage: Lancashire's seed puts the Practice
+    # Manager step before "Stage 1", so its pack says 0 and every screen counts from there.
+    first_stage_number: int = Field(default=1, ge=0, le=1)
     overall_cap: Limit | None = None
     rag_limits: dict[str, Limit] = {}
     rag_updated_by: Role | None = None  # who may change the RAG rating of a running challenge
@@ -286,6 +289,17 @@ class Policy(_Model):
 
     def stage(self, index: int) -> StageSpec:
         return self.stages[index]
+
+    def stage_number(self, index: int) -> int:
+        """The procedure's own number of a stage (0 = the step before Stage 1)."""
+        return self.first_stage_number + index
+
+    def stage_label(self, index: int) -> str:
+        """"Stage 2 of 3" in the procedure's numbering, or "before Stage 1"."""
+        number = self.stage_number(index)
+        if number == 0:
+            return "before Stage 1"
+        return f"Stage {number} of {self.stage_number(self.last_stage)}"
 
     def cap_starts_at_stage(self) -> int | None:
         """Index of the first stage counted by the overall cap (Stage 1 in Lancashire)."""

@@ -1,7 +1,8 @@
 """Every sentence mashbot says to people, in one place (English).
 
-Messages carry only references, stages, areas, due times and staff names — never a
-child's details or the challenge's free text.
+Messages carry references, stages, areas, due times and staff names. A reviewer's card
+also carries the challenge's checked free text (the agency, what is asked for, why) — never
+a child's details: free text passes the identifier check before it is stored.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 ALREADY_ACTIONED = "Already actioned by {name} at {at}."
+ALREADY_DONE_BY_YOU = "You already did this at {at}; nothing more is needed."
 NOT_YOURS = "This is for {names}."
 PROTECTIVE_ACTION_NEEDED = (
     "Protective action: say what immediate action has been taken to reduce the risk of harm "
@@ -17,6 +19,8 @@ PROTECTIVE_ACTION_NEEDED = (
 )
 OWN_CHALLENGE = "You raised {reference}, so you cannot review it; its reviewers are chosen without you."
 ESCALATION_NEEDS_REASON = "Give the reason for escalating: the next stage and the record need it."
+FORWARDED = "This card was sent to someone else ({names}); only they can use its buttons."
+WITH_OTHERS = "This stage is with {names}; nothing is needed from you."
 ONLY_CHALLENGER = "Only the person who raised {reference} ({name}) can do this."
 UNKNOWN_PERSON = (
     "mashbot does not know you yet. Ask the mashbot administrator to add you to the roster "
@@ -56,6 +60,71 @@ DECISION_ONLY_KINDS = {
     "joint_refused": "joint_refused_decision_only",
     "joint_refusal_record": "joint_refused_decision_only",
 }
+
+# --- the card's words ------------------------------------------------------------------
+
+DUE = "Due"
+YOUR_ANSWER_DUE = "Your answer is due"
+THEIR_ANSWER_DUE = "{name}'s answer is due"
+REVIEWER_ANSWER_DUE = "The reviewer's answer is due"
+OVERDUE_BY = "overdue by {amount}"
+OVERDUE_TODAY = "overdue by less than a working day"
+FACT_AGENCY = "Agency raising it"
+FACT_ASKS_FOR = "Asks for"
+FACT_REASON = "Reason"
+FACT_WHY = "Why they disagree"
+FACT_URGENT_REASON = "Why it is urgent"
+FACT_EARLIER = "Earlier: {stage}"
+FACT_UNREACHABLE = "Could not be reached"
+UNREACHABLE = "{names}: no chat and no working email, so mashbot's messages did not reach them. Contact them another way."
+NO_OUTCOME = "No outcome recorded."
+ESCALATED_HOW = {
+    "reviewer": "Escalated by {name} at {at}",
+    "challenger": "The challenger ({name}) still disagreed at {at}",
+    "timeout": "Timed out at {at} and moved up",
+}
+NO_LONGER_YOURS = "This stage is with {names}; nothing is needed from you, and this card will not change again."
+
+# Short names of what a button does, for a dialog's title (Slack allows 24 characters there).
+ACTION_TITLES: dict[str, str] = {
+    "accept": "Accept",
+    "escalate": "Escalate",
+    "record_outcome": "Record outcome",
+    "delegate": "Delegate",
+    "accept_outcome": "Accept outcome",
+    "escalate_outcome": "Escalate",
+    "withdraw": "Withdraw",
+    "joint_agree": "Agree",
+    "joint_refuse": "Refuse",
+    "add_lesson": "Add lesson learned",
+    "mark_urgent": "Mark urgent",
+    "flag_cp": "CP plan / looked after",
+    "tell_csap": "Tell CSAP",
+    "send_stage3_form": "Stage 3 form for CSAP",
+}
+
+COMPLAINT_ROUTE_HEADING = "This is a complaint, not a challenge"
+COMPLAINT_ROUTE_HINT = "Send it with the case reference and the area only: mashbot keeps just a count."
+
+# The reason categories of the intake (dialogs/intake offers them; cards and reports name them).
+COMPLAINT_CATEGORY = "complaint"
+REASON_LABELS: dict[str, str] = {
+    "level_of_need": "Level of need / threshold",
+    "information_sharing": "Information not shared / considered",
+    "outcome": "Outcome or next steps",
+    "risk": "Risk not recognised",
+    "other": "Other",
+    COMPLAINT_CATEGORY: "A concern about practice (timeliness, attitude) — this is a complaint",
+}
+
+
+def sentence(text: str) -> str:
+    """Free text as one sentence: trimmed, ending in a single full stop (or its own ?/!)."""
+    text = text.strip()
+    if not text or text[-1] in ".?!…":
+        return text
+    return text + "."
+
 
 EVENT_LABELS: dict[str, str] = {
     "raised": "raised",
@@ -121,10 +190,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "breached": ("Breach: challenge {reference} is overdue at the final stage",
                  "{reference} ({area}) at {stage_name} passed its due time {due} with no outcome."),
     "outcome_recorded": ("Outcome for challenge {reference}",
-                         "{decider_name} recorded: {outcome_label}. Rationale: {rationale}. "
-                         "Accept the outcome, or escalate if you still disagree, by {answer_due}."),
+                         "{decider_name} recorded: {outcome_label}. Rationale: {rationale} "
+                         "{answer_choice}"),
     "outcome_record": ("Record of challenge {reference}: {outcome_label}",
-                       "Stage: {stage_name}. Outcome: {outcome_label}. Rationale: {rationale}. "
+                       "Stage: {stage_name}. Outcome: {outcome_label}. Rationale: {rationale} "
                        "Decided by {decider_name} at {at}. {record_location}{record_made}"),
     "decision_made": ("Decision made on challenge {reference}",
                       "A decision has been made on {reference} at {stage_name}. As the policy says, the "
@@ -145,7 +214,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "The joint decision on {reference} ({area}) ends the Child & Family "
                           "assessment. Please add this case note to the child's record: {case_note}"),
     "joint_refused": ("Joint agreement refused: challenge {reference}",
-                      "{actor_name} refused the proposed outcome: {reason}. The stage continues "
+                      "{actor_name} refused the proposed outcome: {reason} The stage continues "
                       "with {owner_name}."),
     "escalation_record": ("Record of challenge {reference}: escalated to {stage_name}",
                           "{reference} moved from {from_stage} to {stage_name} ({how}).{reason_line} "
@@ -193,10 +262,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+ANSWER_CHOICE = "Accept the outcome, or escalate if you still disagree, by {answer_due}."
+ANSWER_FINAL = ("This is the final stage, so it cannot be escalated: accept the outcome by {answer_due} "
+                "(it stands then in any case).")
+_SENTENCES = ("rationale", "reason")  # free text that ends a sentence in a message
+
+
 def render(kind: str, data: Mapping[str, Any]) -> tuple[str, str]:
     """Subject and body for a message kind, filled from its data."""
     subject, body = MESSAGES[kind]
     values = _Defaulting(data)
+    for key in _SENTENCES:
+        if isinstance(values.get(key), str):
+            values[key] = sentence(values[key])
+    if "answer_choice" not in values:
+        final = values.get("final_stage") is True
+        values["answer_choice"] = (ANSWER_FINAL if final else ANSWER_CHOICE).format_map(values)
     return subject.format_map(values), body.format_map(values)
 
 

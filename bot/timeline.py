@@ -49,8 +49,14 @@ def _detail(event: Event, roster: Roster, policy: Policy, cal: WorkingCalendar) 
         parts.append("urgent")
     if event.kind == "delegated" and d.get("to"):
         parts.append(f"to {roster.name_of(d['to'])}")
+    if event.kind == "escalated" and d.get("how") == "challenger":
+        parts.append("the challenger still disagrees")
+    if event.kind in ("escalated", "escalated_timeout") and d.get("reason"):
+        parts.append(f"reason: {texts.sentence(str(d['reason'])).rstrip('.')}")
     if d.get("outcome"):
-        parts.append(texts.OUTCOME_LABELS.get(d["outcome"], d["outcome"]))
+        outcome = texts.OUTCOME_LABELS.get(d["outcome"], d["outcome"])
+        rationale = str(d.get("rationale") or "").strip().rstrip(".")
+        parts.append(f"{outcome} — {rationale}" if rationale else outcome)
     if d.get("level"):
         parts.append(f"level {d['level']}")
     if event.kind == "nudged":

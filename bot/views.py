@@ -41,7 +41,7 @@ from bot.buttons import (
     reviewer_actions,
 )
 from bot.calendar import WorkingCalendar
-from bot.challenge import UNDECIDED_STATES, Challenge, Event, State
+from bot.challenge import UNDECIDED_STATES, Challenge, Event, PastStage, State
 from bot.ladder import calendar_of
 from bot.policy import Limit
 from bot.roles import role_label
@@ -67,6 +67,7 @@ class Relation(StrEnum):
 class Urgency(StrEnum):
     BREACHED = "breached"
     OVERDUE = "overdue"
+    TIMED_OUT = "timed_out"  # the last stage ran out and moved up; nobody has taken this one yet
     URGENT = "urgent"
     DUE_TODAY = "due_today"
     NORMAL = "normal"
@@ -109,6 +110,7 @@ class CardView:
     outcome: str | None = None  # "Decision upheld — <rationale>"
     case_note: str | None = None
     note: str | None = None  # e.g. "This is for Ava Okafor, Ben Hartley." when the viewer cannot act
+    follows: bool = True  # the viewer still gets this challenge's updates (views.follows)
     facts: tuple[Fact, ...] = ()
     actions: tuple[ActionView, ...] = ()
 
@@ -129,6 +131,7 @@ STATE_LABELS: dict[str, str] = {
 URGENCY_LABELS: dict[Urgency, str] = {
     Urgency.BREACHED: "Breached",
     Urgency.OVERDUE: "Overdue",
+    Urgency.TIMED_OUT: "Timed out",
     Urgency.URGENT: "Urgent",
     Urgency.DUE_TODAY: "Due today",
     Urgency.NORMAL: "On time",
@@ -166,17 +169,36 @@ def _due_instant(challenge: Challenge) -> tuple[str, datetime | None]:
     return "", None
 
 
+def _overdue(challenge: Challenge, now: datetime, at: datetime, cal: WorkingCalendar) -> str:
+    """How late, in the unit of the limit: clock hours, or working days."""
+    if stage_limit(challenge).unit.in_hours:
+        return texts.OVERDUE_BY.format(amount=_duration(now - at))
+    late = -cal.working_days_left(now, at)
+    if late <= 0:
+        return texts.OVERDUE_TODAY
+    return texts.OVERDUE_BY.format(amount=_plural(late, "working day"))
+
+
 def due_words(challenge: Challenge, now: datetime, cal: WorkingCalendar | None = None) -> str:
     """"due Tue 5 Jan, 17:00 — 3 working days left"; "" when nothing is due any more."""
     cal = cal or calendar_of(challenge.policy)
     prefix, at = _due_instant(challenge)
     if at is None:
         return ""
-    text = f"{prefix} {cal.describe(at)}"
+    return f"{prefix} {due_detail(challenge, now, cal)}"
+
+
+def due_detail(challenge: Challenge, now: datetime, cal: WorkingCalendar | None = None) -> str:
+    """"Tue 5 Jan, 17:00 — 3 working days left": the due time and how it stands, no "due"."""
+    cal = cal or calendar_of(challenge.policy)
+    _, at = _due_instant(challenge)
+    if at is None:
+        return ""
+    text = cal.describe(at)
     if challenge.breached and challenge.state in UNDECIDED_STATES:
-        return f"{text} — breached, overdue by {_duration(now - at)}"
+        return f"{text} — breached, {_overdue(challenge, now, at, cal)}"
     if at <= now:
-        return f"{text} — overdue by {_duration(now - at)}"
+        return f"{text} — {_overdue(challenge, now, at, cal)}"
     if stage_limit(challenge).unit.in_hours:
         return f"{text} — {_duration(at - now)} left"
     left = cal.working_days_left(now, at)
@@ -193,6 +215,8 @@ def urgency(challenge: Challenge, now: datetime, cal: WorkingCalendar | None = N
     _, at = _due_instant(challenge)
     if at is not None and at <= now:
         return Urgency.OVERDUE
+    if challenge.state is State.OPEN and challenge.history and challenge.history[-1].how == "timeout":
+        return Urgency.TIMED_OUT
     if challenge.urgent:
         return Urgency.URGENT
     if at is not None:
@@ -228,8 +252,8 @@ def _last_event(events: Sequence[Event], kinds: tuple[str, ...], stage: int) -> 
 
 
 def status_line(ch: Challenge, roster: Roster, events: Sequence[Event] = (),
-                cal: WorkingCalendar | None = None) -> str:
-    """One sentence saying where the challenge stands and who has it."""
+                cal: WorkingCalendar | None = None, viewer_id: str | None = None) -> str:
+    """One sentence saying where the challenge stands and who has it (to the viewer)."""
     cal = cal or calendar_of(ch.policy)
     stage_name = ch.policy.stage(ch.stage).name
     if ch.state is State.OPEN:
@@ -254,8 +278,11 @@ def status_line(ch: Challenge, roster: Roster, events: Sequence[Event] = (),
         return "Waiting for joint agreement — " + "; ".join(parts) + "."
     if ch.state is State.OUTCOME_PROPOSED and ch.outcome is not None:
         answer = cal.describe(ch.answer_due_at) if ch.answer_due_at else "—"
+        who = "you" if viewer_id == ch.challenger_id else roster.name_of(ch.challenger_id)
+        choice = ("accept it or escalate" if ch.stage < ch.policy.last_stage
+                  else "accept it (this is the final stage)")
         return (f"Outcome recorded by {roster.name_of(ch.outcome.by)} at {cal.describe(ch.outcome.at)}; "
-                f"waiting for {roster.name_of(ch.challenger_id)} to accept it or escalate by {answer}.")
+                f"waiting for {who} to {choice} by {answer}.")
     when = cal.describe(ch.closed_at) if ch.closed_at else "—"
     if ch.state is State.WITHDRAWN:
         return f"Withdrawn by {roster.name_of(ch.last_actor_id)} at {when}."
@@ -269,26 +296,86 @@ def _outcome_text(ch: Challenge) -> str | None:
         return None
     label = texts.OUTCOME_LABELS.get(ch.outcome.kind.value, ch.outcome.kind.value)
     level = f" (to level {ch.outcome.level})" if ch.outcome.level else ""
-    return f"{label}{level} — {ch.outcome.rationale}"
+    return f"{label}{level} — {texts.sentence(ch.outcome.rationale)}"
+
+
+def _past_stage_text(ch: Challenge, past: PastStage, roster: Roster, cal: WorkingCalendar) -> str:
+    """"Decision upheld — <rationale> (Ava Okafor). Escalated by Ben Hartley: <reason>"."""
+    parts = []
+    if past.outcome is not None:
+        label = texts.OUTCOME_LABELS.get(past.outcome.kind.value, past.outcome.kind.value)
+        parts.append(f"{label} — {texts.sentence(past.outcome.rationale)} ({roster.name_of(past.outcome.by)})")
+    else:
+        parts.append(texts.NO_OUTCOME)
+    how = texts.ESCALATED_HOW.get(past.how, past.how).format(
+        name=roster.name_of(past.by) if past.by else "", at=cal.describe(past.at))
+    parts.append(f"{how}: {texts.sentence(past.reason)}" if past.reason else f"{how}.")
+    return " ".join(parts)
+
+
+def dispute_facts(ch: Challenge, roster: Roster, cal: WorkingCalendar) -> list[Fact]:
+    """What a reviewer decides from: who asks, for what, why, and what earlier stages did."""
+    facts = []
+    if ch.agency:
+        facts.append(Fact(texts.FACT_AGENCY, ch.agency))
+    if ch.requested_outcome:
+        facts.append(Fact(texts.FACT_ASKS_FOR, ch.requested_outcome))
+    facts.append(Fact(texts.FACT_REASON, texts.REASON_LABELS.get(ch.reason_category, ch.reason_category)))
+    if ch.reason_text:
+        facts.append(Fact(texts.FACT_WHY, ch.reason_text))
+    if ch.urgent and ch.urgent_reason:
+        facts.append(Fact(texts.FACT_URGENT_REASON, ch.urgent_reason))
+    for past in ch.history:
+        name = ch.policy.stage(past.stage).name if 0 <= past.stage < len(ch.policy.stages) else str(past.stage)
+        facts.append(Fact(texts.FACT_EARLIER.format(stage=name), _past_stage_text(ch, past, roster, cal)))
+    return facts
+
+
+def follows(ch: Challenge, roster: Roster, viewer_id: str) -> bool:
+    """Whether this person still gets the challenge's updates and sees its detail.
+
+    A pool member who did not take the stage drops out once someone else has: their card
+    stops changing and never shows the later outcomes (DESIGN §9). Whoever made the latest
+    change (e.g. delegated it away) still sees its result once.
+    """
+    return (relation(ch, roster, viewer_id) is not None or viewer_id == ch.last_actor_id
+            or may_act_as_reviewer(ch, roster, viewer_id))
+
+
+def _due_fact(kind: CardKind, ch: Challenge, roster: Roster, viewer_id: str, detail: str) -> Fact:
+    if ch.state is State.OUTCOME_PROPOSED:
+        if viewer_id == ch.challenger_id:
+            return Fact(texts.YOUR_ANSWER_DUE, detail)
+        return Fact(texts.THEIR_ANSWER_DUE.format(name=roster.name_of(ch.challenger_id)), detail)
+    if viewer_id in responsible(ch):
+        return Fact(texts.YOUR_ANSWER_DUE, detail)
+    if kind is CardKind.CHALLENGER:
+        return Fact(texts.REVIEWER_ANSWER_DUE, detail)
+    return Fact(texts.DUE, detail)
 
 
 def _card(kind: CardKind, ch: Challenge, roster: Roster, viewer_id: str, now: datetime,
-          events: Sequence[Event], actions: tuple[ActionView, ...], title: str, note: str | None) -> CardView:
+          events: Sequence[Event], actions: tuple[ActionView, ...], title: str, note: str | None,
+          unreachable: Sequence[str] = ()) -> CardView:
     cal = calendar_of(ch.policy)
     spec = ch.policy.stage(ch.stage)
     level = urgency(ch, now, cal)
     due = due_words(ch, now, cal)
     _, due_at = _due_instant(ch)
+    position = ch.policy.stage_label(ch.stage)
+    following = follows(ch, roster, viewer_id)
     facts = [
         Fact("Reference", ch.reference),
         Fact("Case reference", ch.case_reference),
         Fact("Area", ch.area),
-        Fact("Stage", f"{spec.name} ({ch.stage + 1} of {len(ch.policy.stages)}; limit {stage_limit(ch).describe()})"),
+        Fact("Stage", f"{spec.name} ({position}; limit {stage_limit(ch).describe()})"),
         Fact("Decision challenged", ch.decision_challenged),
         Fact("Raised by", f"{roster.name_of(ch.challenger_id)} at {cal.describe(ch.raised_at)}"),
     ]
+    if kind is CardKind.REVIEWER and following:
+        facts += dispute_facts(ch, roster, cal)
     if due:
-        facts.append(Fact("Due", due))
+        facts.append(_due_fact(kind, ch, roster, viewer_id, due_detail(ch, now, cal)))
     if ch.urgent:
         facts.append(Fact("Urgent", "Yes — a speedy response is needed"))
         if ch.protective_action:
@@ -299,22 +386,28 @@ def _card(kind: CardKind, ch: Challenge, roster: Roster, viewer_id: str, now: da
             facts.append(Fact("Emergency Duty Team", texts.PHONE_EDT.format(phone=n.edt_phone)))
     if ch.cp_or_looked_after:
         facts.append(Fact("Child protection plan / looked after", "Yes"))
+    missed = [p for p in unreachable if p != viewer_id]
+    if missed and (kind is CardKind.CHALLENGER or following):
+        facts.append(Fact(texts.FACT_UNREACHABLE, texts.UNREACHABLE.format(names=roster.names(missed))))
+    shows_outcome = following or kind is CardKind.CHALLENGER
     return CardView(
         kind=kind, viewer_id=viewer_id, title=title, reference=ch.reference, case_reference=ch.case_reference,
-        area=ch.area, stage=ch.stage, stage_name=spec.name, stage_position=f"{ch.stage + 1} of {len(ch.policy.stages)}",
+        area=ch.area, stage=ch.stage, stage_name=spec.name, stage_position=position,
         state=ch.state.value, state_label=STATE_LABELS[ch.state.value], due=due, due_at=due_at, urgency=level,
         urgency_label=URGENCY_LABELS[level], challenged=ch.decision_challenged,
-        status=status_line(ch, roster, events, cal), version=ch.version, urgent=ch.urgent, breached=ch.breached,
-        active=ch.is_active, challenger_name=roster.name_of(ch.challenger_id),
+        status=status_line(ch, roster, events, cal, viewer_id), version=ch.version, urgent=ch.urgent,
+        breached=ch.breached, active=ch.is_active, challenger_name=roster.name_of(ch.challenger_id),
         people=roster.names(responsible(ch)),
-        outcome=(texts.DECISION_MADE if ch.outcome else None) if ch.told_decision_only(viewer_id) else _outcome_text(ch),
-        case_note=ch.outcome.case_note if ch.outcome and not ch.told_decision_only(viewer_id) else None,
-        note=note, facts=tuple(facts), actions=actions,
+        outcome=((texts.DECISION_MADE if ch.outcome else None) if ch.told_decision_only(viewer_id)
+                 else _outcome_text(ch) if shows_outcome else None),
+        case_note=(ch.outcome.case_note if ch.outcome and shows_outcome and not ch.told_decision_only(viewer_id)
+                   else None),
+        note=note, facts=tuple(facts), actions=actions, follows=following,
     )
 
 
 def reviewer_card(ch: Challenge, roster: Roster, viewer_id: str, now: datetime,
-                  events: Sequence[Event] = ()) -> CardView:
+                  events: Sequence[Event] = (), unreachable: Sequence[str] = ()) -> CardView:
     """The card a reviewer (or approver, or anyone else but the challenger) sees."""
     actions = reviewer_actions(ch, roster, viewer_id, now) if roster.get(viewer_id) else ()
     note = None
@@ -323,30 +416,35 @@ def reviewer_card(ch: Challenge, roster: Roster, viewer_id: str, now: datetime,
             note = "Waiting for the joint agreement of others; nothing is needed from you."
         elif ch.state is State.OUTCOME_PROPOSED:
             note = f"Waiting for {roster.name_of(ch.challenger_id)}; nothing is needed from you."
+        elif not follows(ch, roster, viewer_id):
+            note = texts.NO_LONGER_YOURS.format(names=roster.names(responsible(ch)))
         else:
-            note = texts.NOT_YOURS.format(names=roster.names(responsible(ch)))
+            note = texts.WITH_OTHERS.format(names=roster.names(responsible(ch)))
     title = f"Challenge {ch.reference} — {ch.policy.stage(ch.stage).name}"
     if ch.urgent and ch.is_active:
         title = f"URGENT: {title}"
-    return _card(CardKind.REVIEWER, ch, roster, viewer_id, now, events, actions, title, note)
+    return _card(CardKind.REVIEWER, ch, roster, viewer_id, now, events, actions, title, note, unreachable)
 
 
 def challenger_card(ch: Challenge, roster: Roster, viewer_id: str, now: datetime,
-                    events: Sequence[Event] = ()) -> CardView:
+                    events: Sequence[Event] = (), unreachable: Sequence[str] = ()) -> CardView:
     """The card the person who raised the challenge sees."""
     actions = challenger_actions(ch) if viewer_id == ch.challenger_id else ()
     note = None if viewer_id == ch.challenger_id else texts.ONLY_CHALLENGER.format(
         reference=ch.reference, name=roster.name_of(ch.challenger_id))
     title = f"Your challenge {ch.reference} — {ch.policy.stage(ch.stage).name}"
-    return _card(CardKind.CHALLENGER, ch, roster, viewer_id, now, events, actions, title, note)
+    return _card(CardKind.CHALLENGER, ch, roster, viewer_id, now, events, actions, title, note, unreachable)
 
 
 def card_for(ch: Challenge, roster: Roster, viewer_id: str, now: datetime,
-             events: Sequence[Event] = ()) -> CardView:
-    """The challenger's card for the challenger, the reviewer's card for everyone else."""
+             events: Sequence[Event] = (), unreachable: Sequence[str] = ()) -> CardView:
+    """The challenger's card for the challenger, the reviewer's card for everyone else.
+
+    `unreachable`: people mashbot could not reach about it at all; the challenger's and the
+    reviewers' cards name them so someone contacts them another way."""
     if viewer_id == ch.challenger_id:
-        return challenger_card(ch, roster, viewer_id, now, events)
-    return reviewer_card(ch, roster, viewer_id, now, events)
+        return challenger_card(ch, roster, viewer_id, now, events, unreachable)
+    return reviewer_card(ch, roster, viewer_id, now, events, unreachable)
 
 
 _URGENCY_ORDER = {u: i for i, u in enumerate(Urgency)}

@@ -35,7 +35,8 @@ INTAKE = "intake"  # the verb of the /challenge form's submit button
 TOGGLE_OFF = "no"
 
 _STYLES = {Style.PRIMARY: "positive", Style.DANGER: "destructive", Style.DEFAULT: "default"}
-_BANNER_STYLES = {Urgency.BREACHED: "attention", Urgency.OVERDUE: "attention", Urgency.URGENT: "warning",
+_BANNER_STYLES = {Urgency.BREACHED: "attention", Urgency.OVERDUE: "attention", Urgency.TIMED_OUT: "attention",
+                  Urgency.URGENT: "warning",
                   Urgency.DUE_TODAY: "warning"}
 NOTICE_COLOURS = ("good", "warning", "attention", "default")
 OTHER_ACTIONS = "Other actions"
@@ -128,7 +129,7 @@ def challenge_card(view: CardView, *, secret: bytes, refresh_for: str | None = N
     head: list[Card] = [text(view.title, weight="bolder", size="medium")]
     if view.urgency in _BANNER_STYLES:
         head.append(text(view.urgency_label, color="attention" if view.urgency in (
-            Urgency.BREACHED, Urgency.OVERDUE) else "warning", weight="bolder", spacing="none"))
+            Urgency.BREACHED, Urgency.OVERDUE, Urgency.TIMED_OUT) else "warning", weight="bolder", spacing="none"))
     body: list[Card] = [{"type": "Container", "style": _BANNER_STYLES.get(view.urgency, "emphasis"),
                          "bleed": True, "items": head}]
     if notice:
@@ -150,7 +151,7 @@ def challenge_card(view: CardView, *, secret: bytes, refresh_for: str | None = N
     if rest:
         body += [text(OTHER_ACTIONS, weight="bolder", spacing="large"), {"type": "ActionSet", "actions": rest}]
     extra: Card = {}
-    if refresh_for and view.active:
+    if refresh_for and view.active and view.follows:  # a pool member who did not take it stops here
         token = token_for(REFRESH, view.reference, view.version, view.viewer_id, secret)
         extra["refresh"] = {"action": execute("Refresh", REFRESH, token), "userIds": [refresh_for]}
     return envelope(body, top, **extra)

@@ -27,7 +27,7 @@ from bot.views import (
 )
 from cards.actions import ActionPayload, sign
 from bot.fields import FieldKind
-from dialogs.intake import COMPLAINT_FIELDS, TOGGLE_ON, IntakeField, IntakeForm
+from dialogs.intake import COMPLAINT, COMPLAINT_FIELDS, TOGGLE_ON, IntakeField, IntakeForm
 
 Block = dict[str, Any]
 
@@ -52,7 +52,9 @@ CANCEL = "Cancel"
 YES = "Yes"
 DONE_TITLE = "mashbot"
 SUPERSEDED = "Out of date: the latest card for {reference} is further down this conversation."
-NEEDED_FOR_CHALLENGE = "Needed for a challenge (not for a complaint). "
+COMPLAINT_HEADING = "This is a complaint, not a challenge"
+COMPLAINT_SUBMIT = "Use complaints route"
+REASON_FIELD = "reason_category"  # its select is dispatched as soon as it is chosen
 SHOWN_WHEN = "Only when {label} is “{value}”. "
 SHOWN_WHEN_TICKED = "Only when “{label}” is ticked. "
 CASE_NOTE_HEADING = "Case-note wording to copy"
@@ -64,6 +66,7 @@ TIMELINE_HEADING = "Timeline"
 URGENCY_MARKS = {
     Urgency.BREACHED: ":red_circle:",
     Urgency.OVERDUE: ":red_circle:",
+    Urgency.TIMED_OUT: ":red_circle:",
     Urgency.URGENT: ":rotating_light:",
     Urgency.DUE_TODAY: ":large_orange_circle:",
     Urgency.NORMAL: ":large_green_circle:",
@@ -159,7 +162,7 @@ def _headline(headline: str | None, body: str | None) -> list[Block]:
 def _summary(card: CardView) -> str:
     return " · ".join(p for p in (
         f"{URGENCY_MARKS[card.urgency]} {escape(card.urgency_label)}", escape(card.state_label),
-        f"stage {escape(card.stage_position)}") if p)
+        escape(card.stage_position)) if p)
 
 
 def card_blocks(card: CardView, secret: bytes, *, headline: str | None = None,
@@ -296,28 +299,37 @@ def action_modal(card: CardView, action: ActionView, token: str) -> dict[str, An
     if action.verb is Verb.RECORD_OUTCOME and any(i.id == "level" for i in action.inputs):
         note = texts.DE_ESCALATION_NOTE.format(rationale="<your rationale>", level="<level>")
         blocks.append(context(f"{CASE_NOTE_PREVIEW} _{escape(note)}_"))
-    return _modal(ACTION_CALLBACK, action.label, action.submit_label or action.label, blocks, token)
+    return _modal(ACTION_CALLBACK, action.title or action.label, action.submit_label or action.label, blocks, token)
 
 
-def _intake_input(field: IntakeField, form: IntakeForm) -> Block:
+def _intake_input(field: IntakeField, form: IntakeForm, initial: str | None = None) -> Block:
     hint = field.help
     optional = not field.required or field.kind is FieldKind.TOGGLE
-    if field.required and field.id not in COMPLAINT_FIELDS:
-        # A complaint needs only COMPLAINT_FIELDS: dialogs/intake enforces the rest on submit.
-        optional, hint = True, NEEDED_FOR_CHALLENGE + hint
     if field.shown_when:
         source = form.field(field.shown_when[0])
         words = SHOWN_WHEN_TICKED if source.kind is FieldKind.TOGGLE else SHOWN_WHEN
         hint = words.format(label=source.label, value=field.shown_when[1]) + hint
     element = _element(field.kind, field.id, [(c.value, c.label) for c in field.choices], field.max_length,
-                       field.default)
-    return _input(field.id, field.label, element, optional=optional, hint=hint)
+                       initial if initial is not None else field.default)
+    block = _input(field.id, field.label, element, optional=optional, hint=hint)
+    if field.id == REASON_FIELD:
+        block["dispatch_action"] = True  # choosing "complaint" turns the form into the complaint route at once
+    return block
 
 
-def intake_modal(form: IntakeForm, metadata: str = "") -> dict[str, Any]:
-    """`/challenge`: the shared intake form as a modal; block ids are the form's field ids."""
-    return _modal(INTAKE_CALLBACK, form.title, form.submit_label, [_intake_input(f, form) for f in form.fields],
-                  metadata)
+def intake_modal(form: IntakeForm, metadata: str = "", *, complaint_text: str | None = None) -> dict[str, Any]:
+    """`/challenge`: the shared intake form as a modal; block ids are the form's field ids.
+
+    With `complaint_text` (the reason chosen was a complaint) it is the complaint route: the
+    procedure's words at once, and only what a complaint count needs.
+    """
+    if complaint_text is None:
+        return _modal(INTAKE_CALLBACK, form.title, form.submit_label,
+                      [_intake_input(f, form) for f in form.fields], metadata)
+    asked = [_intake_input(f, form, COMPLAINT if f.id == REASON_FIELD else None)
+             for f in form.fields if f.id in COMPLAINT_FIELDS]
+    blocks = [section(f"*{escape(COMPLAINT_HEADING)}*\n{escape(complaint_text)}"), *asked]
+    return _modal(INTAKE_CALLBACK, form.title, COMPLAINT_SUBMIT, blocks, metadata)
 
 
 def done_modal(title: str, text: str) -> dict[str, Any]:

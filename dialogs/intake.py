@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from pydantic import BaseModel, ConfigDict
 
+from bot import texts
 from bot.challenge import ChallengerType
 from bot.commands import RaiseChallenge, RedirectComplaint
 from bot.fields import Choice, Field, FieldKind
@@ -25,7 +26,7 @@ from bot.policy import Policy
 
 DEFAULT_AREAS: tuple[str, ...] = ("East", "Central", "North", "CSSH")
 TOGGLE_ON = "yes"  # the value a rendered toggle sends when on; `shown_when` compares with it
-COMPLAINT = "complaint"
+COMPLAINT = texts.COMPLAINT_CATEGORY
 OTHER_OUTCOME = "other"
 COMPLAINT_FIELDS = ("case_reference", "area", "reason_category")
 
@@ -68,14 +69,7 @@ RAISED_BY_LABELS = {
     ChallengerType.NETWORK: "A member of the child's network",
     ChallengerType.CHILD: "The child or young person (raised on their behalf)",
 }
-REASON_LABELS = {
-    "level_of_need": "Level of need / threshold",
-    "information_sharing": "Information not shared / considered",
-    "outcome": "Outcome or next steps",
-    "risk": "Risk not recognised",
-    "other": "Other",
-    COMPLAINT: "A concern about practice (timeliness, attitude) — this is a complaint",
-}
+REASON_LABELS = texts.REASON_LABELS
 OTHER_OUTCOME_LABEL = "Other outcome"
 RAG_LABEL = "RAG rating of the contact"
 RAG_HELP = "The time limits follow the contact's RAG rating."
@@ -124,6 +118,8 @@ class IntakeForm:
     title: str
     submit_label: str
     fields: tuple[IntakeField, ...]
+    # Questions with only one possible answer are not asked: {field id: that answer}.
+    fixed: tuple[tuple[str, str], ...] = ()
 
     def has(self, field_id: str) -> bool:
         return any(f.id == field_id for f in self.fields)
@@ -200,7 +196,7 @@ def intake_form(
     """The intake questions, in order, for a policy's levels of need and areas."""
     if default_area is not None and default_area not in areas:
         raise ValueError(f"default area {default_area!r} is not one of {', '.join(areas)}")
-    reference_help = " ".join(part for part in (case_reference_hint, NEVER_A_NAME) if part)
+    reference_help = " ".join(texts.sentence(part) for part in (case_reference_hint, NEVER_A_NAME) if part)
     fields: tuple[IntakeField, ...] = (
         _text("case_reference", help_text=reference_help),
         _choice("area", [Choice(area, area) for area in areas], default_area),
@@ -222,7 +218,10 @@ def intake_form(
     )
     if rag_ratings:  # Coventry: the limits follow the contact's RAG rating
         fields = (*fields[:5], _rag_field(rag_ratings), *fields[5:])
-    return IntakeForm(TITLE, SUBMIT_LABEL, fields)
+    # A select with one option is no choice: it is answered for the person, not shown.
+    fixed = tuple((f.id, f.choices[0].value) for f in fields if f.kind is FieldKind.CHOICE and len(f.choices) == 1)
+    asked = tuple(f for f in fields if f.id not in dict(fixed))
+    return IntakeForm(TITLE, SUBMIT_LABEL, asked, fixed)
 
 
 def _rag_field(ratings: Sequence[str]) -> IntakeField:
@@ -242,11 +241,16 @@ class _Answers:
         self.errors: dict[str, str] = {}
 
     def raw(self, field_id: str) -> str:
+        fixed = dict(self.form.fixed)
+        if field_id in fixed:
+            return fixed[field_id]
         value = self.values.get(field_id)
         return value.strip() if isinstance(value, str) else ""
 
     def choice(self, field_id: str) -> str:
         value = self.raw(field_id)
+        if field_id in dict(self.form.fixed):
+            return value
         allowed = [choice.value for choice in self.form.field(field_id).choices]
         if value not in allowed:
             self.errors[field_id] = ERRORS[field_id].format(choices=_or(allowed))
@@ -368,6 +372,24 @@ def validate_intake(
     if category == COMPLAINT:
         return _complaint(answers, reference, area)
     return _challenge(answers, reference, area, category)
+
+
+def refill(values: Mapping[str, Value], errors: Mapping[str, str]) -> dict[str, Value]:
+    """What a refused form may show again: everything entered, except a refused answer that
+    holds a personal detail (an identifier, or a name where the reference goes) -- it is not
+    echoed back into the page."""
+    kept: dict[str, Value] = {}
+    for key, value in values.items():
+        if key in errors and isinstance(value, str) and value.strip() and _personal(key, value):
+            continue
+        kept[key] = value
+    return kept
+
+
+def _personal(field_id: str, value: str) -> bool:
+    if find_identifiers(value):
+        return True
+    return field_id == "case_reference" and bool(_NAME_LIKE.fullmatch(value.strip()))
 
 
 # --- the policy's form and the command it ends in -------------------------------------------

@@ -401,6 +401,16 @@ class SqlOutbox:
                    o.external_id.is_not(None))
             .order_by(o.id.desc()).limit(1))
 
+    async def unreachable(self, reference: str) -> list[str]:
+        """People a message about `reference` was given up on (no chat, no working email) and
+        who were never reached about it at all: their names go on the others' cards."""
+        o = t.outbox.c
+        reached = select(o.recipient).where(o.reference == reference, o.status == "sent")
+        found = await self._session.scalars(
+            select(o.recipient).distinct()
+            .where(o.reference == reference, o.status == "failed", o.recipient.not_in(reached)))
+        return sorted(found)
+
     async def counts(self) -> dict[str, int]:
         """Rows per status (for metrics)."""
         o = t.outbox.c

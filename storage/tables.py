@@ -210,3 +210,17 @@ challenge_summaries = Table(
     Column("facts", Text, nullable=False),
 )
 # --- end governance ---
+
+# --- slack replay (issue 11) ---
+# What the Slack edge has already accepted, shared by every replica and kept across restarts:
+# a request signature ("sig:…", until Slack's 5-minute window has passed) and an intake
+# submission ("intake:<hash>", so a retried or double-pressed Submit raises one challenge;
+# `result` holds what the first submission answered). Expired rows are pruned as new ones come.
+slack_replays = Table(
+    "slack_replays",
+    metadata,
+    Column("key", String, primary_key=True),
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
+    Column("result", Text, nullable=True),
+)
+# --- end slack replay ---

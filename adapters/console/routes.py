@@ -16,16 +16,16 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from adapters import bootstrap
 from adapters.console.guard import FLASH_COOKIE, decode_flash, encode_flash, guard_middleware, read_form
 from adapters.local_modes import LocalOnlyError, console_enabled, console_problem, demo_clock_enabled
-from bot import views
+from bot import texts, views
 from bot.calendar import WorkingCalendar
 from bot.challenge import Challenge
 from bot.commands import RaiseChallenge
-from bot.errors import AlreadyActioned, MashbotError
+from bot.errors import AlreadyActioned, InvalidCommand, MashbotError
 from bot.ladder import calendar_of
 from bot.roles import role_label
 from bot.roster import Person, Roster
 from bot.timeline import timeline as audit_timeline
-from dialogs.intake import TOGGLE_ON, form_for_policy, to_command, validate_for_policy
+from dialogs.intake import COMPLAINT_FIELDS, TOGGLE_ON, form_for_policy, refill, to_command, validate_for_policy
 
 try:  # the Senior Managers' digest (bot/digest.py); the console shows an overview without it
     from bot import digest as digest_module
@@ -224,12 +224,14 @@ def _intake_context(service: bootstrap.Service, actor: Person | None, values: Ma
                     errors: Mapping[str, str]) -> dict[str, Any]:
     default_area = actor.areas[0] if actor is not None and len(actor.areas) == 1 else None
     form = form_for_policy(service.policy, default_area=default_area)
-    values = dict(values)
+    values = refill(values, errors)
     for field in form.fields:
         if field.default is not None and field.id not in values:
             values[field.id] = field.default
     ordered = [(f.id, f.label, errors[f.id]) for f in form.fields if f.id in errors]
-    return {"form": form, "values": values, "errors": errors, "error_list": ordered}
+    return {"form": form, "values": values, "errors": errors, "error_list": ordered,
+            "complaint_text": service.policy.complaint_text, "complaint_fields": COMPLAINT_FIELDS,
+            "complaint_heading": texts.COMPLAINT_ROUTE_HEADING, "complaint_hint": texts.COMPLAINT_ROUTE_HINT}
 
 
 async def raise_form(request: web.Request) -> web.Response:
@@ -277,20 +279,29 @@ async def challenge_list(request: web.Request) -> web.Response:
 
 
 async def challenge_page(request: web.Request) -> web.Response:
+    return await _challenge_view(request, request.match_info["reference"].strip().upper())
+
+
+async def _challenge_view(request: web.Request, reference: str, status: int = 200,
+                          **form: Any) -> web.Response:
+    """The challenge page; `form` reopens a refused action form (open_verb, errors, values)."""
     service = _console(request).service
-    reference = request.match_info["reference"].strip().upper()
     async with service.database.uow(read_only=True) as uow:
         roster = await uow.people.roster()
         challenge = await uow.challenges.get(reference)
         events = await uow.events.for_challenge(reference) if challenge else []
+        missed = await uow.outbox.unreachable(reference) if challenge else []
     if challenge is None:
         return await _page(request, "not_found.html", 404, roster=roster, reference=reference)
     actor = _actor(request, roster)
     now = service.now()
-    card = (views.card_for(challenge, roster, actor.id, now, events) if actor is not None
+    card = (views.card_for(challenge, roster, actor.id, now, events, missed) if actor is not None
             else views.reviewer_card(challenge, roster, "", now, events))
-    return await _page(request, "challenge.html", roster=roster, card=card,
-                       timeline=audit_timeline(challenge, events, roster))
+    return await _page(request, "challenge.html", status, roster=roster, card=card,
+                       timeline=audit_timeline(challenge, events, roster),
+                       open_verb=form.get("open_verb"), action_errors=form.get("errors") or {},
+                       action_values=form.get("values") or {},
+                       back_to=form.get("back") or f"/challenges/{reference}")
 
 
 _LEVELS = {AlreadyActioned: "warning"}
@@ -313,13 +324,29 @@ async def challenge_action(request: web.Request) -> web.StreamResponse:
     except ValueError:
         raise _redirect(back, ("error", "This button has no version; reload the page.")) from None
     values = {k: v for k, v in posted.items() if isinstance(v, str)}
+    verb = request.match_info["verb"]
     try:
-        command = views.action_command(request.match_info["verb"], actor_id=actor.id, reference=reference,
+        command = views.action_command(verb, actor_id=actor.id, reference=reference,
                                        version=version, values=values)
         result = await service.mashbot.handle(command, service.now())
+    except InvalidCommand as exc:
+        # Said on the input it is about, with the form still open and the answers kept.
+        errors = {_input_for(verb, str(exc), values): str(exc)}
+        shown = {k: v for k, v in refill(values, errors).items() if isinstance(v, str)}
+        return await _challenge_view(request, reference, 400, open_verb=verb, errors=errors, values=shown,
+                                     back=back)
     except MashbotError as exc:
         raise _redirect(back, (_LEVELS.get(type(exc), "error"), str(exc))) from None
     raise _redirect(back, ("success", result.reply or "Done."))
+
+
+def _input_for(verb: str, message: str, values: Mapping[str, str]) -> str:
+    """The input a refusal is about: the one it names as missing, else the free text entered."""
+    for (missing_verb, name), words in views.MISSING.items():
+        if missing_verb == verb and words == message:
+            return name
+    typed = [k for k in ("reason", "rationale", "text", "detail") if (values.get(k) or "").strip()]
+    return typed[0] if typed else "reason"
 
 
 async def digest_page(request: web.Request) -> web.Response:
@@ -341,6 +368,8 @@ async def digest_page(request: web.Request) -> web.Response:
     wanted = request.query.get("for") or (actor.id if actor else "")
     chosen = next((d for d in digests if d.person_id == wanted), digests[0] if digests else None)
     return await _page(request, "digest.html", roster=roster, digests=digests, chosen=chosen,
+                       sections=digest_module.sections(chosen) if chosen else [],
+                       line_words=digest_module.line_words,
                        overview=_overview(found, now, cal, service.policy.areas), available=True,
                        undelivered_text=digest_module.undelivered_text,
                        working_day=cal.is_working_day(cal.local(now).date()))

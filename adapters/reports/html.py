@@ -73,7 +73,8 @@ def timeliness_chart(stages: Sequence[StageTimeliness]) -> str | None:
     late = [s.late for s in stages]
     positions = range(len(stages))
     ax.barh(positions, within, color=WITHIN, label="Within the limit")
-    ax.barh(positions, late, left=within, color=LATE, label="Late")
+    # Hatched as well as coloured, so "late" reads without telling red from green.
+    ax.barh(positions, late, left=within, color=LATE, hatch="//", edgecolor="white", label="Late")
     for i, s in enumerate(stages):
         total = s.within + s.late
         if total:
@@ -141,8 +142,15 @@ TEMPLATE = """<!doctype html>
 {% for label, value, share in figures %}  <li><span class="n">{{ value }}{% if share %} <span class="pct">{{ share }}</span>{% endif %}</span><span class="what">{{ label }}</span></li>
 {% endfor %}</ul>
 
+{% macro lesson_list() %}{% if report.lessons %}<table>
+    <caption>What was learned</caption>
+    <thead><tr><th scope="col">Challenge</th><th scope="col">Stage</th><th scope="col">Kind</th><th scope="col">Lesson</th></tr></thead>
+    <tbody>{% for lesson in report.lessons %}
+      <tr><td>{{ lesson.reference }}</td><td>{{ lesson.stage_name }}</td><td>{{ lesson.category_label }}</td><td>{% if lesson.text is not none %}{{ lesson.text }}{% else %}<span class="empty">text removed under the retention period</span>{% endif %}</td></tr>{% endfor %}
+    </tbody>
+  </table>{% else %}<p class="empty">No lessons learned were raised.</p>{% endif %}{% endmacro %}
 {% for item in sections %}<section id="{{ item.section.key }}" aria-labelledby="{{ item.section.key }}-h">
-  <h2 id="{{ item.section.key }}-h">{{ item.section.title }}</h2>
+  <h2 id="{{ item.section.key }}-h">{{ item.title or item.section.title }}</h2>
   {% if item.section.note %}<p class="note">{{ item.section.note }}</p>{% endif %}
   {% set table %}<table>
       <thead><tr><th scope="col">{{ item.section.title }}</th><th scope="col" class="n">Count</th></tr></thead>
@@ -151,10 +159,12 @@ TEMPLATE = """<!doctype html>
         <tr><td colspan="2" class="empty">None in this period.</td></tr>{% endfor %}
       </tbody>
     </table>{% endset %}
-  {% if item.section.chart %}<div class="pair">
-    <div>{% if item.chart %}<img src="{{ item.chart }}" alt="{{ item.alt }}">{% else %}<p class="empty">Nothing to chart for this period.</p>{% endif %}</div>
+  {# An all-zero section has no chart: its table says it all. #}
+  {% if item.chart %}<div class="pair">
+    <div><img src="{{ item.chart }}" alt="{{ item.alt }}"></div>
     {{ table }}
   </div>{% else %}{{ table }}{% endif %}
+  {% if item.section.key == "lessons" %}{{ lesson_list() }}{% endif %}
 </section>
 {% endfor %}
 <section id="timeliness" aria-labelledby="timeliness-h">
@@ -173,16 +183,11 @@ TEMPLATE = """<!doctype html>
   </div>
 </section>
 
-<section id="lessons-list" aria-labelledby="lessons-list-h">
+{% if not lessons_in_section %}<section id="lessons-list" aria-labelledby="lessons-list-h">
   <h2 id="lessons-list-h">Lessons learned</h2>
-  {% if report.lessons %}<table>
-    <thead><tr><th scope="col">Challenge</th><th scope="col">Stage</th><th scope="col">Kind</th><th scope="col">Lesson</th></tr></thead>
-    <tbody>{% for lesson in report.lessons %}
-      <tr><td>{{ lesson.reference }}</td><td>{{ lesson.stage_name }}</td><td>{{ lesson.category_label }}</td><td>{% if lesson.text is not none %}{{ lesson.text }}{% else %}<span class="empty">text removed under the retention period</span>{% endif %}</td></tr>{% endfor %}
-    </tbody>
-  </table>{% else %}<p class="empty">No lessons learned were raised.</p>{% endif %}
+  {{ lesson_list() }}
 </section>
-
+{% endif %}
 <footer>
   <p>Counted from mashbot's audit trail: every challenge raised in the period, as it stood when the report was made;
   complaints are those redirected in the period. Notices are those the policy required (one per notice, not per recipient).
@@ -211,13 +216,16 @@ def key_figures(report: QuarterlyReport) -> list[tuple[str, str, str]]:
         ("Auto-escalations", format_value(summary.get("Auto-escalations")), ""),
         ("Urgent path used", format_value(summary.get("Urgent path used")), ""),
         ("Complaints redirected", format_value(summary.get("Complaints redirected (not challenges)")), ""),
-        ("Lessons learned", format_value(summary.get("Lessons learned raised")), ""),
+        ("Lessons raised", format_value(summary.get("Lessons learned raised")), ""),
     ]
 
 
 def render_html(report: QuarterlyReport, describe: Callable[[datetime], str] | None = None) -> str:
     """The whole report as one HTML document (charts inlined)."""
     sections = [{"section": s, "chart": bar_chart(s), "alt": _alt(s)} for s in report.sections if s.chart]
+    for item in sections:
+        if item["section"].key == "lessons":
+            item["title"] = "Lessons learned"
     summary = next(s for s in report.sections if s.key == "summary")
     sections.insert(0, {"section": summary, "chart": None, "alt": ""})
     stages = list(report.timeliness)
@@ -232,6 +240,7 @@ def render_html(report: QuarterlyReport, describe: Callable[[datetime], str] | N
         timeliness_alt="Timeliness per stage: " + "; ".join(
             f"{t.name} {t.within} within, {t.late} late" for t in stages),
         fmt=format_value,
+        lessons_in_section=any(item["section"].key == "lessons" for item in sections),
     )
 
 

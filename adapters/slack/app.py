@@ -1,8 +1,9 @@
 """`POST /slack/events` on mashbot's aiohttp app: slash command, buttons and modals.
 
 The route checks Slack's signature itself first (so a refused request is logged without its
-body, and a request replayed within Slack's 5-minute window is refused too), then hands the
-request to a slack-bolt AsyncApp. Bolt verifies the signature again and runs the listeners;
+body, and a request replayed within Slack's 5-minute window is refused too, on every replica:
+the seen signatures are in the database), checks the body's shape (inbound.py: a malformed
+one is a 400 saying what is wrong), then hands the request to a slack-bolt AsyncApp. Bolt verifies the signature again and runs the listeners;
 our own `authorize=` gives it the bot token without an `auth.test` round trip.
 """
 
@@ -14,21 +15,26 @@ import hmac
 import logging
 import re
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import EVENTS_PATH
 from adapters.slack import texts as words
+from adapters.slack.inbound import Kind, Refused
+from adapters.slack.inbound import read as inbound_read
 from adapters.slack.interactions import Interactions
 from cards import slack as blocks
+from storage import slack_replays as replays
+from storage.database import Database
 
 log = logging.getLogger("mashbot.slack")
 
@@ -39,15 +45,16 @@ WINDOW = 300  # seconds: Slack's own replay window
 @dataclass
 class RequestCheck:
     """Slack's request signature (v0, HMAC-SHA256 of `v0:{timestamp}:{body}`), its age, and
-    that this exact signature was not seen before within the window."""
+    that this exact signature was not accepted before within the window — by any replica,
+    before or after a restart: seen signatures are kept in the database (`slack_replays`)."""
 
     signing_secret: str
+    database: Database
     clock: Callable[[], float] = time.time
     window: int = WINDOW
-    _seen: OrderedDict[str, int] = field(default_factory=OrderedDict)
 
-    def refusal(self, body: bytes, headers: Mapping[str, str]) -> str | None:
-        """Why the request is refused (None: it is Slack's and new). Never mentions the body."""
+    def forged(self, body: bytes, headers: Mapping[str, str]) -> str | None:
+        """Why the request is not Slack's (None: it is, and recent). Never mentions the body."""
         timestamp = headers.get("X-Slack-Request-Timestamp", "")
         signature = headers.get("X-Slack-Signature", "")
         if not timestamp or not signature:
@@ -62,16 +69,34 @@ class RequestCheck:
         expected = "v0=" + hmac.new(self.signing_secret.encode(), base, hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, signature):
             return "signature does not match"
-        return self._replayed(signature, sent_at)
-
-    def _replayed(self, signature: str, sent_at: int) -> str | None:
-        oldest = self.clock() - self.window
-        while self._seen and next(iter(self._seen.values())) < oldest:
-            self._seen.popitem(last=False)
-        if signature in self._seen:
-            return "replayed (this signature was already used)"
-        self._seen[signature] = sent_at
         return None
+
+    async def refusal(self, body: bytes, headers: Mapping[str, str]) -> str | None:
+        """Why the request is refused (None: it is Slack's and new)."""
+        reason = self.forged(body, headers)
+        if reason is not None:
+            return reason
+        sent_at = int(headers["X-Slack-Request-Timestamp"])
+        # A signature stays acceptable while its timestamp is within the window either side of
+        # now, so it is remembered until then; after that the age check refuses it anyway.
+        expires_at = datetime.fromtimestamp(sent_at + self.window, UTC)
+        async with self.database.uow() as uow:
+            first = await replays.claim(uow.session, self.database.dialect, "sig:" + headers["X-Slack-Signature"],
+                                        now=datetime.fromtimestamp(self.clock(), UTC), expires_at=expires_at)
+            await uow.commit()
+        return None if first else "replayed (this signature was already used)"
+
+
+def _utf8(content_type_header: str) -> bool:
+    charset = _CHARSET.search(content_type_header)
+    return charset is None or charset.group(1).strip("\"'").lower().replace("_", "-") in ("utf-8", "utf8")
+
+
+_CHARSET = re.compile(r"charset\s*=\s*([^;]+)", re.IGNORECASE)
+
+
+def _bad_request(message: str) -> web.Response:
+    return web.json_response({"error": message}, status=400)
 
 
 @dataclass
@@ -81,11 +106,35 @@ class SlackEdge:
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
-        reason = self.check.refusal(body, request.headers)
+        try:
+            reason = await self.check.refusal(body, request.headers)
+        except replays.UNAVAILABLE as exc:
+            # Without the replay record a request cannot be told new: Slack retries a 503.
+            log.warning("could not check a Slack request against the replay record: %s", type(exc).__name__)
+            return web.json_response({"error": "mashbot's database is unavailable; try again"}, status=503)
         if reason is not None:
             log.warning("refused a request to %s from %s: %s", PATH, request.remote, reason)
             return web.json_response({"error": "invalid request"}, status=401)
-        return await to_aiohttp_response(await self.bolt.async_dispatch(await to_bolt_request(request)))
+        if not _utf8(request.headers.get("Content-Type", "")):
+            return _bad_request("Slack requests are UTF-8; this one declares another charset")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return _bad_request("the body is not valid UTF-8")
+        try:
+            inbound = inbound_read(text, request.content_type)
+        except Refused as exc:
+            log.warning("refused a signed request to %s: %s", PATH, exc)
+            return _bad_request(str(exc))
+        if inbound.kind is Kind.IGNORED:
+            return web.json_response({"ok": True})  # acknowledged: nothing mashbot serves
+        try:
+            bolt_request = AsyncBoltRequest(body=text, query=request.query_string,
+                                            headers=request.headers)  # type: ignore[arg-type]
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+            log.warning("refused a signed request to %s: bolt could not read it (%s)", PATH, type(exc).__name__)
+            return _bad_request("malformed Slack request")
+        return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
 
 
 def build_bolt(interactions: Interactions, tasks: Tasks, *, signing_secret: str, token: str,
@@ -114,7 +163,12 @@ def build_bolt(interactions: Interactions, tasks: Tasks, *, signing_secret: str,
         await ack()
         tasks.spawn(interactions.press(body, action, respond))
 
+    async def on_reason(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        tasks.spawn(interactions.intake_reason(body, action))
+
     app.command(words.COMMAND)(on_command)
+    app.action(blocks.REASON_FIELD)(on_reason)
     app.action(re.compile("^" + re.escape(blocks.ACTION_PREFIX)))(on_press)
     app.view(blocks.INTAKE_CALLBACK)(interactions.submit_intake)
     app.view(blocks.ACTION_CALLBACK)(interactions.submit_action)

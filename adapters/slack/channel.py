@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
-from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.bootstrap import Service
 from adapters.dispatcher import Dispatcher
 from adapters.slack.app import PATH, RequestCheck, SlackEdge, Tasks, build_bolt
 from adapters.slack.directory import Directory
 from adapters.slack.interactions import Interactions
+from adapters.slack.once import SubmitOnce
 from adapters.slack.sender import CardSync, SlackSender
+from adapters.slack.web_errors import WebClient
 
 log = logging.getLogger("mashbot.slack")
 
@@ -52,7 +53,7 @@ def build(service: Service, clockwork: Any = None) -> SlackChannel:
     if not token:
         log.warning("SLACK_BOT_TOKEN is not set: Slack requests are checked but mashbot cannot answer or send")
     api_url = settings.slack_api_url or None
-    web_api = AsyncWebClient(token=token or None, base_url=api_url) if api_url else AsyncWebClient(token=token or None)
+    web_api = WebClient(token=token or None, base_url=api_url) if api_url else WebClient(token=token or None)
     directory = Directory(service.database, web_api, clock=service.now)
     secret = card_secret(service, signing_secret)
     sync = CardSync(service.database, service)
@@ -71,9 +72,10 @@ def build(service: Service, clockwork: Any = None) -> SlackChannel:
     dispatcher.chat = (*dispatcher.chat, sender)
     dispatcher.on_sent = (*dispatcher.on_sent, sync.after_send)  # changes from any channel or the clock
     interactions = Interactions(service, web_api, directory, secret, sync, kick, tasks.spawn,
-                                admin_contact=settings.admin_contact)
+                                SubmitOnce(service.database), admin_contact=settings.admin_contact)
     bolt = build_bolt(interactions, tasks, signing_secret=signing_secret, token=token, api_url=api_url)
-    return SlackChannel(SlackEdge(bolt, RequestCheck(signing_secret)), sender, interactions, dispatcher, tasks)
+    edge = SlackEdge(bolt, RequestCheck(signing_secret, service.database))
+    return SlackChannel(edge, sender, interactions, dispatcher, tasks)
 
 
 def mount(app: web.Application, service: Service, clockwork: Any = None) -> SlackChannel:

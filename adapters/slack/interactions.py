@@ -14,12 +14,13 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.bootstrap import Service
 from adapters.slack import texts as words
+from adapters.slack import web_errors
 from adapters.slack.directory import Directory
+from adapters.slack.once import Outcome, SubmitOnce, intake_key
 from adapters.slack.sender import CardSync
 from bot import texts, views
 from bot.challenge import Challenge, Event, State
@@ -31,7 +32,7 @@ from bot.roster import Person, Roster, Side
 from bot.timeline import timeline as audit_timeline
 from cards import slack as blocks
 from cards.actions import ActionPayload, BadAction, verify
-from dialogs.intake import form_for_policy, to_command, validate_for_policy
+from dialogs.intake import COMPLAINT, form_for_policy, to_command, validate_for_policy
 
 log = logging.getLogger("mashbot.slack")
 
@@ -71,6 +72,7 @@ class Interactions:
     sync: CardSync
     kick: Callable[[], None]
     spawn: Callable[[Coroutine[Any, Any, None]], None]
+    once: SubmitOnce
     admin_contact: str | None = None
 
     # -- shared steps --------------------------------------------------------------------------
@@ -82,9 +84,15 @@ class Interactions:
         """The roster person behind a Slack user; SlackBusy when Slack cannot say just now."""
         try:
             return await self.directory.person_for(user, roster if roster is not None else await self._roster())
-        except SlackApiError as exc:
-            log.warning("could not look a Slack user up: %s", exc.response.get("error"))
+        except web_errors.FAILURES as exc:
+            log.warning("could not look a Slack user up: %s", web_errors.error_of(exc))
             raise SlackBusy from None
+
+    async def _look_up(self, user: str) -> None:
+        try:
+            await self._person(user)
+        except SlackBusy:
+            pass  # already logged; the next press asks again
 
     async def _load(self, reference: str, *, events: bool = True) -> tuple[Roster, Challenge | None, list[Event]]:
         async with self.service.database.uow(read_only=True) as uow:
@@ -143,8 +151,8 @@ class Interactions:
         """views.open; Slack's trigger lasts 3 s, so a failure is told to the person, not retried."""
         try:
             await self.web.views_open(trigger_id=trigger_id, view=view)
-        except SlackApiError as exc:
-            log.warning("views.open failed: %s", exc.response.get("error"))
+        except web_errors.FAILURES as exc:
+            log.warning("views.open failed: %s", web_errors.error_of(exc))
             await self._say(respond, words.FORM_FAILED)
 
     async def _list(self, person: Person, respond: Respond) -> None:
@@ -175,22 +183,58 @@ class Interactions:
         await self._say(respond, card.title, blocks=blocks.status_blocks(card, timeline))
 
     # -- the intake modal ----------------------------------------------------------------------
-    async def submit_intake(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user = str(body.get("user", {}).get("id", ""))
+    async def intake_reason(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """The reason was just chosen: a complaint turns the modal into the complaint route
+        before anything else is filled in; another reason turns it back into the challenge."""
+        view = body.get("view") if isinstance(body.get("view"), dict) else None
+        if view is None or not view.get("id"):
+            return
+        option = action.get("selected_option")
+        chosen = option.get("value") if isinstance(option, dict) else None
+        state = blocks.submitted_values(view.get("state", {}).get("values", {}))
+        policy = self.service.policy
+        try:  # keep the area already chosen
+            form = form_for_policy(policy, default_area=str(state.get("area") or "") or None)
+        except ValueError:
+            form = form_for_policy(policy)
+        complaint = policy.complaint_text if chosen == COMPLAINT else None
+        new = blocks.intake_modal(form, str(view.get("private_metadata", "")), complaint_text=complaint)
         try:
-            person = await self._person(user)
-        except SlackBusy:
-            await ack(response_action="errors", errors={"case_reference": words.SLACK_BUSY})
-            return
-        if person is None:
-            await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, self.unknown(user)))
-            return
-        values = blocks.submitted_values(view.get("state", {}).get("values", {}))
+            await self.web.views_update(view_id=str(view["id"]), hash=view.get("hash"), view=new)
+        except web_errors.FAILURES as exc:
+            # The person can still submit: validation sends a complaint down its route then.
+            log.info("views.update of the intake failed: %s", web_errors.error_of(exc))
+
+    async def submit_intake(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """Field errors and the result go in the ack. Someone mashbot has not matched yet must
+        be looked up in Slack, which may outlast Slack's 3 s: then the ack says "one moment"
+        and the result replaces it (views.update) once the lookup and the raise are done."""
+        user = str(body["user"]["id"])
+        values = blocks.submitted_values(view["state"]["values"])
         checked = validate_for_policy(values, self.service.policy)
         if checked.answers is None:
             await ack(response_action="errors", errors=checked.errors)
             return
-        command = to_command(checked.answers, person.id)
+        key = intake_key(user, view.get("id"), values)
+        person = await self.directory.known(user, await self._roster())
+        if person is None and not self.directory.stranger(user):
+            await ack(response_action="update", view=blocks.done_modal(words.CHECKING_TITLE, words.CHECKING))
+            self.spawn(self._submit_later(user, str(view.get("id") or ""), checked.answers, values, key))
+            return
+        outcome = await self._submit(person, user, checked.answers, values, key)
+        if outcome.errors is not None:
+            await ack(response_action="errors", errors=outcome.errors)
+        else:
+            await ack(response_action="update", view=blocks.done_modal(outcome.title, outcome.text))
+
+    async def _submit(self, person: Person | None, user: str, answers: Any, values: Mapping[str, Any],
+                      key: str) -> Outcome:
+        if person is None:
+            return Outcome(words.NOT_DONE_TITLE, self.unknown(user))
+        return await self.once.run(key, lambda: self._raise(person, answers, values))
+
+    async def _raise(self, person: Person, answers: Any, values: Mapping[str, Any]) -> Outcome:
+        command = to_command(answers, person.id)
         try:
             if isinstance(command, RaiseChallenge):
                 result = await self.service.mashbot.raise_challenge(command, self.service.now())
@@ -198,19 +242,28 @@ class Interactions:
                 result = await self.service.mashbot.redirect_complaint(command, self.service.now())
         except InvalidCommand as exc:
             block = _field_for(str(exc), _RAISE_ERROR_FIELDS, values, "case_reference")
-            await ack(response_action="errors", errors={block: str(exc)})
-            return
+            return Outcome(words.NOT_DONE_TITLE, str(exc), errors={block: str(exc)})
         except MashbotError as exc:
-            await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, str(exc)))
-            return
-        title = words.RAISED_TITLE if result.challenge else words.COMPLAINT_TITLE
-        await ack(response_action="update", view=blocks.done_modal(title, result.reply))
+            return Outcome(words.NOT_DONE_TITLE, str(exc))
         self.kick()
+        return Outcome(words.RAISED_TITLE if result.challenge else words.COMPLAINT_TITLE, result.reply)
+
+    async def _submit_later(self, user: str, view_id: str, answers: Any, values: Mapping[str, Any],
+                            key: str) -> None:
+        try:
+            outcome = await self._submit(await self._person(user), user, answers, values, key)
+        except SlackBusy:
+            outcome = Outcome(words.NOT_DONE_TITLE, words.SLACK_BUSY)
+        try:
+            await self.web.views_update(view_id=view_id, view=blocks.done_modal(outcome.title, outcome.text))
+        except web_errors.FAILURES as exc:
+            # Closed meanwhile, or Slack is failing: a raised challenge still comes as a DM.
+            log.info("could not show an intake's result in its form: %s", web_errors.error_of(exc))
 
     # -- a card button (after the ack) ---------------------------------------------------------
     async def press(self, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        user = str(body.get("user", {}).get("id", ""))
-        token = str(action.get("value", ""))
+        user = str(body["user"]["id"])
+        token = str(action.get("value") or "")
         try:
             payload = verify(token, self.secret)
         except BadAction as exc:
@@ -251,7 +304,7 @@ class Interactions:
         if challenge is None:
             raise NotFound(texts.NOT_FOUND.format(reference=payload.reference))
         if person.id != payload.for_id:
-            raise NotAllowed(texts.NOT_YOURS.format(names=roster.name_of(payload.for_id)))
+            raise NotAllowed(texts.FORWARDED.format(names=roster.name_of(payload.for_id)))
         probe = Accept(actor_id=person.id, reference=payload.reference, version=payload.version)
         check_fresh(challenge, probe, roster, calendar_of(challenge.policy).describe)
         events = await self._events(challenge.reference)
@@ -259,25 +312,26 @@ class Interactions:
 
     # -- an action's modal (Escalate, Record outcome, Delegate, ...) ---------------------------
     async def submit_action(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user = str(body.get("user", {}).get("id", ""))
+        user = str(body["user"]["id"])
         try:
             payload = verify(str(view.get("private_metadata", "")), self.secret)
         except BadAction:
             await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, words.BAD_BUTTON))
             return
-        try:
-            person = await self._person(user)
-        except SlackBusy:
-            await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, words.SLACK_BUSY))
+        roster = await self._roster()
+        person = await self.directory.known(user, roster)
+        if person is None and not self.directory.stranger(user):
+            # Asking Slack may outlast the ack's 3 s: ask after it, so the next press is known.
+            await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, words.CHECKING_AGAIN))
+            self.spawn(self._look_up(user))
             return
         if person is None or person.id != payload.for_id:
-            roster = await self._roster()
             text = (self.unknown(user) if person is None
-                    else texts.NOT_YOURS.format(names=roster.name_of(payload.for_id)))
+                    else texts.FORWARDED.format(names=roster.name_of(payload.for_id)))
             await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, text))
             return
         values = {k: v if isinstance(v, str) else None
-                  for k, v in blocks.submitted_values(view.get("state", {}).get("values", {})).items()}
+                  for k, v in blocks.submitted_values(view["state"]["values"]).items()}
         try:
             command = views.action_command(payload.verb, actor_id=person.id, reference=payload.reference,
                                            version=payload.version, values=values)

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from adapters.bootstrap import Service
 from adapters.dispatcher import SendFailed
 from adapters.slack.directory import Directory, NotOnSlack
+from adapters.slack.web_errors import error_of, retry_after_of, status_of
 from bot import texts, views
 from bot.challenge import Challenge, Event, Message
 from bot.roster import Person, Roster
@@ -62,17 +63,6 @@ async def live_card(database: Database, reference: str, person_id: str) -> str |
                                         o.external_id.like(PREFIX + "%")).order_by(o.id.desc()).limit(1))
 
 
-async def card_holders(database: Database, reference: str) -> tuple[set[str], set[str]]:
-    """(people with a live Slack card of the challenge, people with a chat row still to send)."""
-    o = t.outbox.c
-    async with database.uow(read_only=True) as uow:
-        holders = await uow.session.scalars(select(o.recipient).distinct().where(
-            o.reference == reference, o.status == "sent", o.external_id.like(PREFIX + "%")))
-        pending = await uow.session.scalars(select(o.recipient).distinct().where(
-            o.reference == reference, o.status == "pending", o.channel == "chat"))
-        return set(holders), set(pending)
-
-
 @dataclass
 class CardSync:
     """After a state change, queue a `slack_card` row for every live card that no message
@@ -100,11 +90,22 @@ class CardSync:
         if len(self._synced) > self.max_remembered:
             self._synced.clear()
         self._synced[reference] = max(version, self._synced.get(reference, 0))
-        holders, pending = await card_holders(self.database, reference)
-        targets = sorted(holders - pending)
-        if not targets:
-            return 0
+        o = t.outbox.c
+        # One unit of work for reading who holds a live card and queuing their refreshes: the
+        # refresh rows follow the change's sent messages as closely as they can.
         async with self.database.uow() as uow:
+            holders = set(await uow.session.scalars(select(o.recipient).distinct().where(
+                o.reference == reference, o.status == "sent", o.external_id.like(PREFIX + "%"))))
+            pending = set(await uow.session.scalars(select(o.recipient).distinct().where(
+                o.reference == reference, o.status == "pending", o.channel == "chat")))
+            targets = sorted(holders - pending)
+            if targets:
+                challenge = await uow.challenges.get(reference)
+                roster = await uow.people.roster()
+                # A pool member who did not take it keeps the "Taken by …" card they were sent.
+                targets = [p for p in targets if challenge is None or views.follows(challenge, roster, p)]
+            if not targets:
+                return 0
             await uow.outbox.add([Message(kind=CARD_KIND, to=p, reference=reference) for p in targets],
                                  self.service.now())
             await uow.commit()
@@ -116,14 +117,8 @@ class CardSync:
 def failure(exc: Exception) -> SendFailed:
     """A Slack error as the dispatcher's SendFailed: permanent, or retried (after Retry-After)."""
     if isinstance(exc, SlackApiError):
-        error = str(exc.response.get("error") or f"HTTP {exc.response.status_code}")
-        retry_after = None
-        if exc.response.status_code == 429 or error == "ratelimited":
-            raw = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
-            try:
-                retry_after = float(raw) if raw is not None else None
-            except (TypeError, ValueError):
-                retry_after = None
+        error = error_of(exc)
+        retry_after = retry_after_of(exc) if status_of(exc) == 429 or error == "ratelimited" else None
         return SendFailed(f"Slack {error}", permanent=error in PERMANENT_ERRORS, retry_after=retry_after)
     return SendFailed(f"Slack unreachable ({type(exc).__name__})")
 
@@ -151,24 +146,25 @@ class SlackSender:
         except (TimeoutError, SlackApiError, aiohttp.ClientError) as exc:
             raise failure(exc) from None
 
-    async def _load(self, reference: str) -> tuple[Challenge | None, Roster, list[Event]]:
+    async def _load(self, reference: str) -> tuple[Challenge | None, Roster, list[Event], list[str]]:
         async with self.service.database.uow(read_only=True) as uow:
             roster = await uow.people.roster()
             challenge = await uow.challenges.get(reference)
             events = await uow.events.for_challenge(reference) if challenge else []
-        return challenge, roster, events
+            missed = await uow.outbox.unreachable(reference) if challenge else []
+        return challenge, roster, events, missed
 
     async def _send(self, message: Message, person: Person) -> str | None:
         subject, body = (texts.render(message.kind, message.data) if message.kind in texts.MESSAGES
                          else (str(message.data.get("subject", "")), str(message.data.get("body", ""))))
         challenge = None
         if message.reference is not None:
-            challenge, roster, events = await self._load(message.reference)
+            challenge, roster, events, missed = await self._load(message.reference)
         if challenge is None:
             if message.kind == CARD_KIND:
                 return None  # purged meanwhile: nothing to refresh
             return await self._post(person, blocks.notice_message(subject, body))
-        card = views.card_for(challenge, roster, person.id, self.service.now(), events)
+        card = views.card_for(challenge, roster, person.id, self.service.now(), events, missed)
         live = await live_card(self.service.database, challenge.reference, person.id)
         if message.kind in IN_PLACE:
             if live is None and message.kind == CARD_KIND:
@@ -193,7 +189,7 @@ class SlackSender:
         try:
             await self.web.chat_update(channel=channel, ts=ts, **content)
         except SlackApiError as exc:
-            error = exc.response.get("error")
+            error = error_of(exc)
             if error in GONE_ERRORS:
                 return False
             if not best_effort:

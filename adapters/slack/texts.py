@@ -27,3 +27,11 @@ RAISED_TITLE = "Challenge raised"
 COMPLAINT_TITLE = "Complaints procedure"
 NOT_DONE_TITLE = "Nothing changed"
 DONE_TITLE = "Done"
+CHECKING_TITLE = "One moment"
+CHECKING = ("mashbot is checking with Slack who you are, then it raises your challenge. Its reference "
+            "will show here; you can close this window — the challenge is not lost.")
+CHECKING_AGAIN = ("mashbot is still checking with Slack who you are. Please press the button on the card "
+                  "again in a moment; nothing was changed.")
+ALREADY_SUBMITTED_TITLE = "Already submitted"
+ALREADY_SUBMITTED = ("This form was already submitted and mashbot is raising the challenge now (once). Its "
+                     "reference will come to you as a direct message.")

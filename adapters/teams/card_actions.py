@@ -23,7 +23,7 @@ from bot.errors import AlreadyActioned, InvalidCommand, MashbotError, NotFound
 from bot.roster import Person
 from cards import adaptive
 from cards.actions import ActionPayload, BadAction, verify
-from dialogs.intake import TOGGLE_ON, form_for_policy, to_command, validate_for_policy
+from dialogs.intake import TOGGLE_ON, form_for_policy, refill, to_command, validate_for_policy
 
 log = logging.getLogger("mashbot.teams")
 
@@ -110,7 +110,9 @@ async def _act(service: Service, secret: bytes, person: Person, payload: ActionP
         notice, colour = str(exc), "warning"
     except InvalidCommand as exc:
         notice, colour = str(exc), "attention"
-        keep = {adaptive.input_id(press.verb, k): v for k, v in press.inputs.items()}
+        # Refilled to fix, except an answer holding a personal detail (not echoed back).
+        safe = refill(press.inputs, dict.fromkeys(press.inputs, str(exc)))
+        keep = {adaptive.input_id(press.verb, k): v for k, v in safe.items() if isinstance(v, str)}
     except MashbotError as exc:  # NotAllowed, NoReviewer: said on the card as it now stands
         notice, colour = str(exc), "attention"
     answer = await _current(service, secret, person, payload.reference, teams_user, notice, colour, keep)
@@ -121,7 +123,8 @@ def _intake_card(service: Service, secret: bytes, person: Person, values: Mappin
                  errors: Mapping[str, str], form_error: str | None = None) -> adaptive.Card:
     default_area = person.areas[0] if len(person.areas) == 1 else None
     form = form_for_policy(service.policy, default_area=default_area)
-    return adaptive.intake_card(form, secret=secret, for_id=person.id, toggle_on=TOGGLE_ON, values=values,
+    shown = {k: v for k, v in refill(values, errors).items() if isinstance(v, str)}
+    return adaptive.intake_card(form, secret=secret, for_id=person.id, toggle_on=TOGGLE_ON, values=shown,
                                 errors=errors, form_error=form_error, intro=say.INTAKE_INTRO,
                                 nonce=new_nonce())
 

@@ -109,8 +109,9 @@ class TeamsSender:
                 roster = await uow.people.roster()
                 challenge = await uow.challenges.get(message.reference)
                 events = await uow.events.for_challenge(message.reference) if challenge else []
+                missed = await uow.outbox.unreachable(message.reference) if challenge else []
             if challenge is not None:
-                view = views.card_for(challenge, roster, person.id, self.clock(), events)
+                view = views.card_for(challenge, roster, person.id, self.clock(), events, missed)
                 return adaptive.challenge_card(view, secret=self.secret, refresh_for=teams_user,
                                                notice=sentence or None, notice_colour="default")
         subject = texts.render(message.kind, message.data)[0] if message.kind in texts.MESSAGES else say.NOTICE_TITLE

@@ -188,3 +188,37 @@ def test_a_digest_with_only_undelivered_messages_is_not_empty() -> None:
     text = render_text(d)
     assert "1 message could not be delivered" in text and "No open challenges" in text
     assert all(not d.undelivered for d in found if d.areas)  # about no challenge: all-area readers only
+
+
+def test_an_urgent_item_due_in_a_few_hours_is_due_within_hours_not_tomorrow() -> None:
+    evening = local("2027-01-05 22:00")  # Tue evening (the demo clock can build it any time)
+    soon = challenge("CH-SOON", area="East", stage=1, due="2027-01-06 02:00", urgent=True,
+                     raised="2027-01-05 21:30", reviewers=("team-manager",))
+    (d,) = [x for x in build_digests([soon], Roster(roster_people()), LANCASHIRE, evening, SINCE)
+            if x.person_id == "senior-manager"]
+    assert refs(d.due_soon) == ["CH-SOON"] and refs(d.due_next) == [] and refs(d.due_today) == []
+    text = render_text(d)
+    assert "Due within hours (clock-hour limits) (1)" in text and "due in 4 h 0 min (Wed 6 Jan, 02:00)" in text
+    # The headings name the day the digest is built for.
+    assert "Due today (Tue 5 Jan) (0)" in text and "Due tomorrow (Wed 6 Jan) (0)" in text
+
+
+def test_the_readers_own_timed_out_stage_is_mentioned() -> None:
+    from bot.challenge import PastStage
+
+    moved = challenge("CH-MOVD", area="East", stage=3, due="2027-01-12 17:00", reviewers=("head-of-service",),
+                      history=(PastStage(stage=2, how="timeout", at=local("2027-01-05 17:00"),
+                                         reviewers=("senior-manager",)),))
+    ds = {d.person_id: d for d in build_digests([moved], Roster(roster_people()), LANCASHIRE, NOW, SINCE)}
+    mine = ds["senior-manager"]
+    assert refs(mine.timed_out) == ["CH-MOVD"]
+    assert "Timed out while with you since" in render_text(mine)
+    assert "your Senior Manager stage ran out; now at Head of Service" in render_text(mine)
+    assert ds["head-of-service"].timed_out == ()  # not theirs
+
+
+def test_badges_are_words_apart_from_the_names() -> None:
+    d = digests()["senior-manager"]
+    (breached,) = [line for line in d.overdue if line.reference == "CH-BRCH"]
+    assert breached.badges == ("Breached",)
+    assert "[BREACHED]" in render_text(d)

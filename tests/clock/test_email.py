@@ -68,7 +68,7 @@ async def test_a_digest_email_carries_the_digest_text_and_html() -> None:
     [mail] = inbox.messages()
     assert mail["Subject"] == "Professional challenges: daily digest for Wed 6 Jan 2027"
     assert "CH-DGST  East  Practice Manager — due Wed 6 Jan, 17:00" in mail.get_body(("plain",)).get_content()
-    assert "<h3>Due today (1)</h3>" in mail.get_body(("html",)).get_content()
+    assert "<h3>Due today (Wed 6 Jan) (1)</h3>" in mail.get_body(("html",)).get_content()
     assert "LCS999999" not in mail.as_string()
 
 

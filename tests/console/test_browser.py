@@ -11,6 +11,7 @@ Chromium missing is a failure, not a skip, unless MASHBOT_SKIP_BROWSER=1. Instal
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import threading
 from collections.abc import Coroutine, Iterator
@@ -106,6 +107,9 @@ def test_raise_accept_escalate_and_watch_the_timeout_in_a_browser(
     from playwright.sync_api import expect, sync_playwright
 
     base, service = served
+    # Set MASHBOT_SCREENSHOTS=<dir> to keep the screenshots to look at.
+    shots = Path(os.environ.get("MASHBOT_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
@@ -129,6 +133,23 @@ def test_raise_accept_escalate_and_watch_the_timeout_in_a_browser(
             def flash() -> object:
                 return page.locator(".flash-list")
 
+            def check_phone_width(url: str, name: str) -> None:
+                """At 400 px: no sideways scroll, and the demo clock's buttons each on one line."""
+                phone = browser.new_page(viewport={"width": 400, "height": 800})
+                phone.context.add_cookies(page.context.cookies())
+                phone.goto(url)
+                phone.screenshot(path=str(shots / name), full_page=True)
+                wide = phone.evaluate("Array.from(document.querySelectorAll('body *')).filter(e =>"
+                                      " e.getBoundingClientRect().right > window.innerWidth + 1)"
+                                      ".slice(0, 5).map(e => e.tagName + '.' + e.className)")
+                assert wide == [], wide
+                assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), name
+                heights = phone.evaluate("Array.from(document.querySelectorAll('.clock-form button'))"
+                                         ".map(b => [b.getBoundingClientRect().height,"
+                                         " parseFloat(getComputedStyle(b).lineHeight)])")
+                assert heights and all(h < 2 * line + 16 for h, line in heights), heights  # no wrapped label
+                phone.close()
+
             # --- Tara (a practitioner in East) raises a challenge -------------------------------
             act_as("tara.nolan", "Tara Nolan")
             page.get_by_role("navigation", name="Main").get_by_role("link", name="Raise a challenge").click()
@@ -139,6 +160,19 @@ def test_raise_accept_escalate_and_watch_the_timeout_in_a_browser(
             expect(why_urgent).to_be_visible()
             page.get_by_label("Urgent: immediate or life-threatening risk").uncheck()
             expect(why_urgent).to_be_hidden()
+
+            # The complaints route shows as soon as "complaint" is the reason, before the rest is filled.
+            reason = page.get_by_label("Reason (required)", exact=True)
+            route = page.locator(".complaint-route")
+            expect(route).to_be_hidden()
+            reason.select_option("complaint")
+            expect(route).to_be_visible()
+            expect(route).to_contain_text("This is a complaint, not a challenge")
+            expect(page.get_by_label("Why you disagree (required)")).to_be_hidden()
+            reason.select_option("level_of_need")
+            expect(route).to_be_hidden()
+            expect(page.get_by_label("Why you disagree (required)")).to_be_visible()
+            reason.select_option("")
 
             page.get_by_role("button", name="Raise challenge").click()  # nothing filled in
             summary = page.get_by_role("alert")
@@ -164,14 +198,29 @@ def test_raise_accept_escalate_and_watch_the_timeout_in_a_browser(
             # --- Ava (East's Practice Manager) accepts, then escalates ----------------------------
             act_as("ava.okafor", "Ava Okafor")
             card = page.get_by_role("article").filter(has_text=reference)
-            expect(card).to_contain_text("Due Tue 29 Dec, 17:00 — 1 working day left")
-            page.screenshot(path=str(tmp_path / "console-inbox.png"), full_page=True)
+            # Ava decides from the dispute itself, and "Due" is said once.
+            expect(card).to_contain_text("Your answer is due")
+            expect(card).to_contain_text("Tue 29 Dec, 17:00 — 1 working day left")
+            expect(card).to_contain_text("Why they disagree")
+            expect(card).to_contain_text("Repeated missing episodes were not weighed.")
+            expect(card).not_to_contain_text("Due Tue 29 Dec")
+            page.screenshot(path=str(shots / "console-inbox-1280.png"), full_page=True)
+            check_phone_width(f"{base}/", "console-inbox-400.png")
             card.get_by_role("button", name="Accept").click()
             expect(flash()).to_contain_text(f"You own {reference} at Practice Manager.")
             card = page.get_by_role("article").filter(has_text=reference)
             expect(card).to_contain_text("Taken by Ava Okafor at Thu 24 Dec, 10:00.")
             card.locator("summary", has_text="Escalate to Team Manager").click()
             escalate = card.locator(f'form[action="/challenges/{reference}/escalate"]')
+            box, form_box = card.bounding_box(), escalate.bounding_box()
+            assert box and form_box and form_box["x"] + form_box["width"] <= box["x"] + box["width"] + 1  # fits
+            escalate.get_by_role("button", name="Escalate").click()  # no reason given
+            card = page.get_by_role("article").filter(has_text=reference)
+            escalate = card.locator(f'form[action="/challenges/{reference}/escalate"]')
+            expect(escalate).to_be_visible()  # the form stays open ...
+            expect(escalate.locator(".error-message")).to_contain_text("Give the reason for escalating.")
+            expect(escalate.get_by_label("Reason (required)")).to_have_attribute("aria-invalid", "true")
+            page.screenshot(path=str(shots / "console-escalate-error-1280.png"), full_page=True)
             escalate.get_by_label("Reason (required)").fill("Needs a Team Manager view.")
             escalate.get_by_role("button", name="Escalate").click()
             expect(flash()).to_contain_text(f"{reference} escalated to Team Manager.")
@@ -190,8 +239,10 @@ def test_raise_accept_escalate_and_watch_the_timeout_in_a_browser(
             expect(row).to_contain_text("Senior Manager")
             expect(row).to_contain_text("mashbot (time limit)")
             expect(page.locator("table.timeline")).to_contain_text("nudged")
-            shot = tmp_path / "console-timeline.png"
+            expect(page.locator("table.timeline")).to_contain_text("reason: Needs a Team Manager view")
+            shot = shots / "console-timeline-1280.png"
             page.screenshot(path=str(shot), full_page=True)
+            check_phone_width(f"{base}/challenges/{reference}", "console-timeline-400.png")
         finally:
             browser.close()
     assert shot.stat().st_size > 10_000

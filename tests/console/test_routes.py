@@ -204,6 +204,11 @@ async def test_the_raise_form_is_the_intake_form(console: Console) -> None:
             assert f'value="{escape(choice.value)}"' in page and has(page, choice.label)
     assert '<option value="East" selected>East</option>' in page  # Tara's area
     assert 'data-shown-when="intake-urgent=yes"' in page
+    # The complaints route is on the page from the start, shown as soon as the reason is chosen.
+    assert 'data-shown-when="intake-reason_category=complaint"' in page
+    assert has(page, console.service.policy.complaint_text)
+    assert page.count('data-hidden-when="intake-reason_category=complaint"') == len(
+        [f for f in form.fields if f.id not in ("case_reference", "area", "reason_category")])
 
 
 async def test_the_intake_validation_messages_are_shown_per_field(console: Console) -> None:
@@ -220,13 +225,15 @@ async def test_the_intake_validation_messages_are_shown_per_field(console: Conso
         assert f'<p class="error-message" id="intake-{field_id}-error">' in page
         assert has(page, message), (field_id, message)
         assert f'<a href="#intake-{field_id}">' in page
-    assert 'value="Jane Smith"' in page  # what was entered stays
+    # A refused personal detail is not put back into the input; the rest stays as entered.
+    assert "Jane Smith" not in page and "07700 900123" not in page
+    assert '<option value="East" selected>East</option>' in page
     assert 'aria-invalid="true"' in page
     async with console.service.database.uow(read_only=True) as uow:
         assert await uow.challenges.listing(active_only=False) == []
 
 
-async def test_an_identifier_in_the_intake_is_named_masked_and_kept_only_in_the_form(console: Console) -> None:
+async def test_an_identifier_in_the_intake_is_named_masked_and_not_put_back(console: Console) -> None:
     await console.act_as("tara.nolan")
     values = {"case_reference": "LCS123456", "area": "East", "agency": "School", "requested_outcome": "Level 3",
               "reason_category": "level_of_need", "reason_text": "The child (Jayden) said he was scared"}
@@ -234,7 +241,8 @@ async def test_an_identifier_in_the_intake_is_named_masked_and_kept_only_in_the_
     page = await response.text()
     assert response.status == 400
     assert has(page, "This looks like a name: 'Ja…' (at word 3). Please remove it")
-    assert page.count("Jayden") == 1 and "The child (Jayden) said he was scared</textarea>" in page
+    # A refused answer holding a personal detail is not put back into the input: retyped without it.
+    assert "Jayden" not in page and "said he was scared" not in page
 
 
 async def test_raising_a_challenge(console: Console) -> None:
@@ -294,8 +302,16 @@ async def test_accept_escalate_and_the_answers_for_stale_and_other_peoples_press
     assert 'class="flash flash-warning"' in page
 
     await console.act_as("ava.okafor")
-    page = await console.press(ref, "escalate")
-    assert flash(page) == ["Not done: Give the reason for escalating."]
+    # An empty required input: the error sits on that input, and its form stays open.
+    response = await console.client.post(f"/challenges/{ref}/escalate", data={
+        "version": str((await console.challenge(ref)).version), "next": f"/challenges/{ref}", "reason": " "})
+    page = await response.text()
+    assert response.status == 400
+    reason_id = f"{ref}-escalate-reason"
+    assert f'<p class="error-message" id="{reason_id}-error"><span class="visually-hidden">Error:</span> ' \
+           "Give the reason for escalating.</p>" in page
+    assert re.search(rf'<textarea id="{reason_id}"[^>]*aria-invalid="true"', page)
+    assert '<details class="action-details" open>' in page and page.count("action-details\" open") == 1
     page = await console.press(ref, "escalate", reason="Needs a Team Manager view.")
     assert flash(page) == [f"Done: {ref} escalated to Team Manager."]
     challenge = await console.challenge(ref)
@@ -305,7 +321,9 @@ async def test_accept_escalate_and_the_answers_for_stale_and_other_peoples_press
     await console.act_as("ellen.marsh")
     inbox = await (await console.client.get("/")).text()
     assert f"Challenge {ref} — Team Manager" in inbox
-    assert "Due Tue 5 Jan, 17:00 — 5 working days left" in inbox
+    assert '<dt>Your answer is due</dt><dd class="due">Tue 5 Jan, 17:00 — 5 working days left</dd>' in inbox
+    # Ellen decides from why Ava sent it up.
+    assert "<dt>Earlier: Practice Manager</dt>" in inbox and "Needs a Team Manager view." in inbox
 
 
 async def test_outcome_then_the_challenger_accepts_it(console: Console) -> None:
@@ -391,7 +409,7 @@ async def test_the_team_managers_five_working_days_run_out_and_it_escalates_itse
     page = await _move(console, "week")  # Tue 5 Jan 10:00: due today, reminders sent
     assert (await console.challenge(ref)).stage == 1
     page = await (await console.client.get(f"/challenges/{ref}")).text()
-    assert "<strong>nudged</strong>" in page and "Due Tue 5 Jan, 17:00 — due today" in page
+    assert "<strong>nudged</strong>" in page and '<dt>Due</dt><dd class="due">Tue 5 Jan, 17:00 — due today</dd>' in page
     page = await _move(console, "day")  # Wed 6 Jan 10:00
     assert f"1 challenge(s) changed ({ref})" in flash(page)[0]
     challenge = await console.challenge(ref)
@@ -417,6 +435,12 @@ async def test_urgent_path_and_breach_can_be_watched(console: Console) -> None:
     assert "breached (final stage overdue)" in page
     digest = await (await console.client.get("/digest?for=farid.khan")).text()
     assert "Breached" in digest and ref in digest
+    # Names and badges are separate words, not "<name>BreachedUrgent".
+    words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", digest))
+    assert "BreachedUrgent" not in words and "Breached Urgent" in words
+    assert not re.search(r"[a-z](Breached|Urgent)\b", words)
+    # Farid's own Senior Manager stage ran out: his digest says so.
+    assert "Timed out while with you" in words and "your Senior Manager stage ran out" in words
 
 
 # --- the digest ---------------------------------------------------------------------------------
@@ -450,3 +474,16 @@ async def test_the_digest_page_says_which_messages_could_not_be_delivered(consol
     assert "1 message could not be delivered" in page
     assert f"Review requested to Ava Okafor by chat about {ref}" in page
     assert "Slack 500" not in page  # why is for the administrator's `mashbot outbox show`
+
+
+async def test_the_challenge_page_names_who_could_not_be_reached(console: Console) -> None:
+    await console.act_as("tara.nolan")
+    ref = await console.raise_challenge()
+    async with console.service.database.uow() as uow:  # the dispatcher gave up on Ben (no chat, email refused)
+        rows = [i for i in await uow.outbox.claim_pending(console.service.now(), 50) if i.message.reference == ref]
+        for item in rows:
+            if item.message.to == "ben.hartley":
+                await uow.outbox.mark_failed(item.id, "email refused", None)
+        await uow.commit()
+    page = await (await console.client.get(f"/challenges/{ref}")).text()
+    assert "<dt>Could not be reached</dt>" in page and "Ben Hartley: no chat and no working email" in page

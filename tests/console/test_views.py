@@ -62,15 +62,21 @@ async def test_an_open_challenge_offers_the_area_practice_managers_accept_escala
     targets = [o.value for o in delegate.inputs[0].choices]
     assert "ben.hartley" in targets and "ava.okafor" not in targets and "tara.nolan" not in targets
     assert "csap-team" not in targets and "martin.quayle" not in targets  # no mailboxes, MASH side only
-    # Free text never reaches a card.
-    assert "missing episodes" not in repr(card)
+    # The reviewer decides from the dispute itself: what is asked for, the reason and why.
+    facts = {f.label: f.value for f in card.facts}
+    assert facts["Asks for"] == "Level 3 assessment"
+    assert facts["Reason"] == "Level of need / threshold"
+    assert facts["Why they disagree"] == "Risk from repeated missing episodes not weighed."
+    assert facts["Stage"] == "Practice Manager (before Stage 1; limit 1 working day)"
+    assert facts["Your answer is due"] == "Tue 29 Dec, 17:00 — 1 working day left"  # "Due" once
 
 
 async def test_someone_else_sees_who_it_is_for_and_no_buttons(ladder: Ladder) -> None:
     ref = await raised(ladder)
     card = views.card_for(ladder.get(ref), ladder.store.roster, "callum.reid", T0)  # Central's PM
     assert card.actions == ()
-    assert card.note == "This is for Ava Okafor, Ben Hartley."
+    assert card.note == ("This stage is with Ava Okafor, Ben Hartley; nothing is needed from you, "
+                         "and this card will not change again.")  # not theirs: no updates follow
     assert views.relation(ladder.get(ref), ladder.store.roster, "callum.reid") is None
 
 
@@ -107,7 +113,15 @@ async def test_taken_by_at_and_the_working_days_left(ladder: Ladder) -> None:
     assert card.due == "due Tue 5 Jan, 17:00 — due today" and card.urgency is Urgency.DUE_TODAY
     assert verbs(card) == ["record_outcome", "escalate", "delegate", "add_lesson"]
     late = views.card_for(ladder.get(ref), roster, "ellen.marsh", local("2027-01-05 18:30"))
-    assert late.due == "due Tue 5 Jan, 17:00 — overdue by 1 h 30 min" and late.urgency is Urgency.OVERDUE
+    # Overdue in the unit of the limit: working days, not clock hours.
+    assert late.due == "due Tue 5 Jan, 17:00 — overdue by less than a working day"
+    assert late.urgency is Urgency.OVERDUE
+    later = views.card_for(ladder.get(ref), roster, "ellen.marsh", local("2027-01-07 10:00"))
+    assert later.due == "due Tue 5 Jan, 17:00 — overdue by 2 working days"
+    # The Team Manager sees why the Practice Manager sent it up.
+    earlier = {f.label: f.value for f in later.facts}["Earlier: Practice Manager"]
+    assert earlier == "No outcome recorded. Escalated by Ava Okafor at Thu 24 Dec, 11:00: Needs the Team Manager."
+    assert {f.label: f.value for f in later.facts}["Stage"].startswith("Team Manager (Stage 1 of 3;")
     # Ava decided the first stage: she follows it, with nothing to press.
     assert views.relation(ladder.get(ref), roster, "ava.okafor") is Relation.REVIEWER
     assert views.card_for(ladder.get(ref), roster, "ava.okafor", local("2027-01-05 10:00")).actions == ()
@@ -131,10 +145,15 @@ async def test_after_an_outcome_the_challenger_accepts_or_escalates(ladder: Ladd
     ch, roster = ladder.get(ref), ladder.store.roster
     mine = views.card_for(ch, roster, "tara.nolan", T0)
     assert verbs(mine) == ["accept_outcome", "escalate_outcome", "withdraw", "add_lesson"]
-    assert mine.outcome == "Decision upheld — Threshold applied correctly"
+    assert mine.outcome == "Decision upheld — Threshold applied correctly."
     assert mine.due.startswith("answer due Tue 29 Dec, 17:00")
-    assert mine.status.startswith("Outcome recorded by Ava Okafor at Thu 24 Dec, 10:00; waiting for Tara Nolan")
+    # The challenger's own card speaks to them, and says whose answer is due.
+    assert mine.status == ("Outcome recorded by Ava Okafor at Thu 24 Dec, 10:00; "
+                           "waiting for you to accept it or escalate by Tue 29 Dec, 17:00.")
+    assert {f.label for f in mine.facts} >= {"Your answer is due"}
     theirs = views.card_for(ch, roster, "ava.okafor", T0)
+    assert "waiting for Tara Nolan to accept it or escalate" in theirs.status
+    assert {f.label for f in theirs.facts} >= {"Tara Nolan's answer is due"}
     assert verbs(theirs) == ["add_lesson"] and theirs.note == "Waiting for Tara Nolan; nothing is needed from you."
     await ladder.act(AcceptOutcome, ref, "tara.nolan", T0)
     closed = views.card_for(ladder.get(ref), roster, "tara.nolan", T0)
@@ -261,3 +280,16 @@ async def test_at_stage_3_the_challenger_card_offers_the_csap_form_until_it_is_s
     card = views.card_for(ladder.get(ref), ladder.store.roster, "tara.nolan", now)
     assert card.action(Verb.SEND_STAGE3_FORM) is None
     assert ladder.sent("stage3_form") == ["csap-team"]
+
+
+async def test_someone_mashbot_could_not_reach_is_named_on_the_challengers_and_reviewers_cards(
+        ladder: Ladder) -> None:
+    ref = await raised(ladder)
+    ch, roster = ladder.get(ref), ladder.store.roster
+    label = "Could not be reached"
+    for viewer in ("tara.nolan", "ava.okafor"):  # the challenger, and a reviewer of the pool
+        facts = {f.label: f.value for f in views.card_for(ch, roster, viewer, T0, unreachable=["ben.hartley"]).facts}
+        assert facts[label].startswith("Ben Hartley: no chat and no working email")
+    # Not on the card of someone outside it, and nobody is told they cannot be reached themselves.
+    assert label not in {f.label for f in views.card_for(ch, roster, "callum.reid", T0, unreachable=["ben.hartley"]).facts}
+    assert label not in {f.label for f in views.card_for(ch, roster, "ben.hartley", T0, unreachable=["ben.hartley"]).facts}

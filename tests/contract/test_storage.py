@@ -372,6 +372,23 @@ async def test_outbox_failures_retry_later_or_give_up(database: Database) -> Non
     assert tuple(errors[1]) == ("failed", "user not found")
 
 
+async def test_outbox_names_who_was_never_reached_about_a_challenge(database: Database) -> None:
+    async with database.uow() as uow:
+        await uow.outbox.add([message("a-person"), message("b-person"), message("b-person", kind="accepted"),
+                              message("c-person")], T0)
+        await uow.commit()
+    async with database.uow() as uow:
+        a, b1, b2, c = await uow.outbox.claim_pending(T0, 10)
+        await uow.outbox.mark_failed(a.id, "no chat, email refused", None)  # gave up: never reached
+        await uow.outbox.mark_failed(b1.id, "no chat, email refused", None)
+        await uow.outbox.mark_sent(b2.id, None, T0)  # b was reached after all
+        await uow.outbox.mark_failed(c.id, "HTTP 503", T0 + timedelta(minutes=5))  # still retrying
+        await uow.commit()
+    async with database.uow(read_only=True) as uow:
+        assert await uow.outbox.unreachable("CH-AAAAAA") == ["a-person"]
+        assert await uow.outbox.unreachable("CH-BBBBBB") == []
+
+
 async def test_concurrent_dispatchers_claim_disjoint_outbox_rows(database: Database) -> None:
     async with database.uow() as uow:
         await uow.outbox.add([message(f"p{i}") for i in range(4)], T0)

@@ -64,7 +64,7 @@ def test_full_lancashire_ladder_runs_by_ticks_alone_and_ends_breached(cli, pin_c
         assert code == 0, out
     code, out = cli("challenges", "show", ref)
     assert code == 0
-    assert "stage 3 Head of Service; state open" in out and "BREACHED" in out
+    assert "Head of Service (Stage 3 of 3); state open" in out and "BREACHED" in out
     timeline = [line for line in out.splitlines() if "escalated (timeout)" in line]
     assert [re.search(r"; due (.*?)\)$", line).group(1) for line in timeline] == [  # type: ignore[union-attr]
         "Tue 12 Jan 2027, 17:00", "Tue 19 Jan 2027, 17:00", "Tue 26 Jan 2027, 17:00"]

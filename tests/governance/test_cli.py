@@ -48,7 +48,7 @@ def test_report_purge_verify_export_through_the_cli(cli: Run, quarter500: Genera
 
     ref = next(e.reference for e in quarter500.quarter.expects if e.scenario == "full_ladder")
     code, shown, _ = cli("challenges", "show", ref)
-    assert code == 0 and "stage 3 Head of Service; state closed" in shown
+    assert code == 0 and "Head of Service (Stage 3 of 3); state closed" in shown
 
     code, out, _ = cli("purge", "--dry-run", "--now", PURGE_NOW.isoformat())
     assert code == 0 and out.startswith("Would purge ") and "(retention 730 days)" in out

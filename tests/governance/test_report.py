@@ -100,6 +100,20 @@ async def test_the_period_is_by_local_date_raised(quarter500: Generated, quarter
     assert "Lessons learned\n  none raised" in render_text(empty)
 
 
+async def test_the_html_report_leaves_out_empty_charts_and_says_lessons_learned_once(
+        quarter500: Generated, quarter_db: Database) -> None:
+    import re
+
+    from adapters.reports.html import render_html
+
+    empty = render_html(await report_of(quarter_db, date(2025, 1, 1), date(2025, 3, 31)))
+    assert "<img" not in empty and "Nothing to chart" not in empty  # all-zero sections: tables only
+    full = render_html(await report_of(quarter_db, QUARTER_START, QUARTER_END))
+    headings = re.findall(r"<h2[^>]*>([^<]*)</h2>", full)
+    assert headings.count("Lessons learned") == 1 and "Lessons learned raised" not in headings
+    assert "<img" in full  # charts where there is something to chart
+
+
 async def test_lessons_learned_are_listed_with_their_text(quarter500: Generated, quarter_db: Database) -> None:
     report = await report_of(quarter_db)
     expected = sum(len(e.lessons) for e in quarter500.quarter.expects)

@@ -251,12 +251,13 @@ async def idle(ws: Workspace) -> None:
 
 
 async def idle_after(ws: Workspace) -> None:
-    """Let the request's after-ack work queue its rows, then wait until they are sent. The work
-    after the ack is awaited, not guessed: on a loaded machine it can take well over 50 ms."""
-    await asyncio.sleep(0.05)
+    """Let the request's after-ack work finish (it runs in the channel's tasks), then wait
+    until what it queued was sent — and again, for work that sending started."""
     tasks = ws.client.app[SLACK].tasks
-    for _ in range(20):
+    await asyncio.sleep(0.01)
+    for _ in range(50):
         await tasks.drain()
         await idle(ws)
-        if all(t.done() for t in tasks.running):
+        if not any(not task.done() for task in tasks.running):
             return
+    raise AssertionError("Slack work after the ack is still running")

@@ -1,9 +1,11 @@
 """A fake Slack Web API on 127.0.0.1 (port 0): records every call and answers like Slack.
 
-Methods: auth.test, views.open, chat.postMessage, chat.update, chat.postEphemeral,
+Methods: auth.test, views.open, views.update, chat.postMessage, chat.update, chat.postEphemeral,
 conversations.open, users.lookupByEmail, users.info, plus `/respond/<id>` for response_url
-replies. `delay` slows every answer; `fail(method, error, status, retry_after)` makes the
-next call of a method fail like Slack does (429 + Retry-After for "ratelimited").
+replies. `delay` slows every answer (`delays` one method); `fail(method, error, status,
+retry_after)` makes the next call of a method fail like Slack does (429 + Retry-After for
+"ratelimited"); `fail_with_body(method, status, body, content_type)` like a proxy or an
+outage does: a text/plain or HTML page, or JSON cut short.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class FakeSlack:
     messages: dict[tuple[str, str], Posted] = field(default_factory=dict)
     responses: list[dict[str, Any]] = field(default_factory=list)
     failures: dict[str, list[tuple[str, int, float | None]]] = field(default_factory=dict)
+    raw_failures: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
+    delays: dict[str, float] = field(default_factory=dict)  # method -> extra seconds before answering
     base_url: str = ""
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
@@ -76,6 +80,10 @@ class FakeSlack:
     def fail(self, method: str, error: str = "ratelimited", status: int = 429, retry_after: float | None = 1,
              times: int = 1) -> None:
         self.failures.setdefault(method, []).extend([(error, status, retry_after)] * times)
+
+    def fail_with_body(self, method: str, status: int = 500, body: str = "Internal Server Error",
+                       content_type: str = "text/plain", times: int = 1) -> None:
+        self.raw_failures.setdefault(method, []).extend([(status, body, content_type)] * times)
 
     # -- what happened ----------------------------------------------------------------------
     def called(self, method: str) -> list[Call]:
@@ -120,10 +128,13 @@ class FakeSlack:
         method = request.match_info["method"]
         args = await self._args(request)
         self.calls.append(Call(method, args, time.monotonic()))
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        if self.delay or self.delays.get(method):
+            await asyncio.sleep(self.delay + self.delays.get(method, 0.0))
         if request.headers.get("Authorization") != f"Bearer {TOKEN}":
             return web.json_response({"ok": False, "error": "not_authed"})
+        if self.raw_failures.get(method):
+            status, body, content_type = self.raw_failures[method].pop(0)
+            return web.Response(status=status, text=body, content_type=content_type)
         if self.failures.get(method):
             error, status, retry_after = self.failures[method].pop(0)
             headers = {"Retry-After": str(int(retry_after))} if retry_after is not None else {}
@@ -160,6 +171,9 @@ class FakeSlack:
 
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "view": {"id": f"V{next(self._ts)}", **args["view"]}}
+
+    def _views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "view": {"id": args.get("view_id"), **args["view"]}}
 
     def _users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
         user = self.users_by_email.get(str(args.get("email", "")).lower())

@@ -68,7 +68,8 @@ async def pressing_twice_at_once(workspace: Workspace) -> None:
     fake = workspace.fake
     replies = await fake.wait_for(lambda: len(fake.ephemerals()) >= 2 and fake.ephemerals())
     assert sum(r.startswith("You own") for r in replies) == 1
-    assert sum(r.startswith("Already actioned by Ava Okafor") for r in replies) == 1
+    assert sum(r.startswith("You already did this at") for r in replies) == 1  # not "by <yourself>"
+    assert not any("Already actioned by Ava Okafor" in r for r in replies)
     assert await events(workspace, ref) == ["raised", "accepted"]
 
 
@@ -76,7 +77,8 @@ async def test_someone_elses_card_is_for_them(workspace: Workspace) -> None:
     ref = await opened(workspace)
     response = await workspace.press(BEN, workspace.fake.last_card(AVA), "accept")  # a forwarded card
     assert response.status == 200
-    assert await last_ephemeral(workspace, 1) == "This is for Ava Okafor."
+    assert await last_ephemeral(workspace, 1) == (
+        "This card was sent to someone else (Ava Okafor); only they can use its buttons.")
     assert (await workspace.challenge(ref)).state is State.OPEN
 
 
@@ -87,7 +89,8 @@ async def test_a_card_someone_else_took_no_longer_has_buttons_and_says_who(works
     await workspace.fake.wait_for(lambda: ben_card.updates)
     assert buttons(ben_card) == []
     assert "Taken by Ava Okafor at Thu 24 Dec, 10:00." in text_of(ben_card)
-    assert "This is for Ava Okafor." in text_of(ben_card)
+    assert "This stage is with Ava Okafor; nothing is needed from you, and this card will not change again." \
+        in text_of(ben_card)
     assert len(workspace.fake.dm(BEN)) == 1  # updated in place, not a new message
 
 

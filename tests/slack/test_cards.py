@@ -65,6 +65,10 @@ async def test_a_practice_managers_card_on_a_new_challenge(ladder: Ladder) -> No
                                body="Please Accept or Escalate.")
     golden("reviewer_card_open", blocks)
     within_limits(blocks)
+    text = json.dumps(blocks, ensure_ascii=False)
+    for fact in ("*Asks for*\\nLevel 3 assessment", "*Reason*\\nLevel of need / threshold",
+                 "*Why they disagree*\\nRisk from repeated missing episodes not weighed.", "before Stage 1"):
+        assert fact in text
     actions = next(b for b in blocks if b["type"] == "actions")
     assert [e["action_id"] for e in actions["elements"]][:3] == ["mashbot:accept", "mashbot:escalate",
                                                                  "mashbot:delegate"]
@@ -111,9 +115,18 @@ def test_the_intake_modal_renders_the_shared_form_with_the_area_preselected() ->
     area = next(b for b in view["blocks"] if b["block_id"] == "area")
     assert area["element"]["initial_option"]["value"] == "East"
     assert len(view["title"]["text"]) <= slack.MAX_TITLE and len(view["submit"]["text"]) <= slack.MAX_TITLE
-    # Only what a complaint also needs is enforced by Slack; the rest on submit (dialogs/intake).
-    assert {b["block_id"] for b in view["blocks"] if not b["optional"]} == {"case_reference", "area",
-                                                                            "reason_category"}
+    # What a challenge needs is required, so no "(optional)" sits beside it: a complaint takes
+    # its own short route as soon as the reason is chosen (dispatch_action).
+    assert {b["block_id"] for b in view["blocks"] if not b["optional"]} == {
+        f.id for f in form.fields if f.required}
+    assert "Needed for a challenge" not in json.dumps(view)
+    reason = next(b for b in view["blocks"] if b["block_id"] == "reason_category")
+    assert reason["dispatch_action"] is True
+    route = slack.intake_modal(form, complaint_text=ladder.policy.complaint_text)
+    assert [b["block_id"] for b in route["blocks"] if b["type"] == "input"] == [
+        "case_reference", "area", "reason_category"]
+    assert ladder.policy.complaint_text.split(".")[0] in json.dumps(route, ensure_ascii=False)
+    assert len(route["submit"]["text"]) <= slack.MAX_TITLE
 
 
 async def test_the_record_outcome_modal_asks_for_the_outcome_rationale_and_level(ladder: Ladder) -> None:

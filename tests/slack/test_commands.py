@@ -113,6 +113,44 @@ async def test_a_complaint_closes_the_intake_with_the_complaints_route(workspace
     assert not workspace.fake.called("chat.postMessage")
 
 
+async def choose_reason(ws: Workspace, view: dict, value: str) -> dict:
+    """Choose a reason in the open intake modal, as Slack sends a dispatched select."""
+    import time
+
+    from tests.slack.conftest import state_of
+
+    updates = len(ws.fake.called("views.update"))
+    body = ws.payload_body({
+        "type": "block_actions", "user": {"id": TARA, "team_id": "T0TEST"}, "team": {"id": "T0TEST"},
+        "api_app_id": "A0TEST", "trigger_id": "trigger-reason", "container": {"type": "view", "view_id": "V7"},
+        "view": {"id": "V7", "hash": "h1", "type": "modal", "callback_id": view["callback_id"],
+                 "private_metadata": view.get("private_metadata", ""), "blocks": view["blocks"],
+                 "state": {"values": state_of(view, {"reason_category": value})}},
+        "actions": [{"type": "static_select", "action_id": "reason_category", "block_id": "reason_category",
+                     "selected_option": {"value": value, "text": {"type": "plain_text", "text": "x"}},
+                     "action_ts": f"{time.time():.6f}"}]})
+    assert (await ws.post(body)).status == 200
+    await ws.fake.wait_for(lambda: len(ws.fake.called("views.update")) > updates)
+    call = ws.fake.called("views.update")[-1]
+    assert call.args["view_id"] == "V7" and call.args["hash"] == "h1"
+    return dict(call.args["view"])
+
+
+async def test_choosing_complaint_offers_the_complaints_route_before_the_rest_is_filled(
+        workspace: Workspace) -> None:
+    view = await intake_view(workspace)
+    route = await choose_reason(workspace, view, "complaint")
+    text = view_text(route)
+    assert "This is a complaint, not a challenge" in text and "complaints procedure" in text.lower()
+    assert [b["block_id"] for b in route["blocks"] if b["type"] == "input"] == [
+        "case_reference", "area", "reason_category"]
+    back = await choose_reason(workspace, route, "level_of_need")  # changed their mind
+    assert "reason_text" in [b.get("block_id") for b in back["blocks"]]
+    answer = await workspace.submit(TARA, route, {"case_reference": "LCS123456", "reason_category": "complaint"})
+    assert (await answer.json())["response_action"] == "update"
+    assert not workspace.fake.called("chat.postMessage")
+
+
 async def test_an_escalation_without_a_reason_is_refused_on_the_field(workspace: Workspace) -> None:
     ref = await raise_challenge(workspace)
     await idle(workspace)

@@ -50,8 +50,9 @@ async def record_outcome(ws: Workspace, user: str, outcome: str = "decision_uphe
 async def accept(ws: Workspace, user: str) -> None:
     assert (await ws.press(user, ws.fake.last_card(user), "accept")).status == 200
     await idle_after(ws)
-    # the card is updated after the ack; on a loaded machine that can take longer than idle_after
-    await ws.fake.wait_for(lambda: buttons(ws.fake.last_card(user))[:1] != ["accept"], timeout=10)
+    # The presser's own card is refreshed by a row queued after the change's messages are
+    # sent: wait for what they will see, not for a quiet outbox.
+    await ws.fake.wait_for(lambda: "record_outcome" in buttons(ws.fake.last_card(user)), timeout=10)
 
 
 async def run_ladder(ws: Workspace) -> None:
@@ -62,13 +63,15 @@ async def run_ladder(ws: Workspace) -> None:
     await ws.cards_for(TARA, 1)
     await idle(ws)
     assert buttons(fake.last_card(AVA))[:3] == ["accept", "escalate", "delegate"]
-    assert "due Tue 29 Dec, 17:00 — 1 working day left" in text_of(fake.last_card(AVA))
+    assert "Tue 29 Dec, 17:00 — 1 working day left" in text_of(fake.last_card(AVA))
     ben_card = fake.last_card(BEN)
 
     # Stage 0: the pool. Ava accepts; Ben's card is updated in place.
     await accept(ws, AVA)
     await fake.wait_for(lambda: "Taken by Ava Okafor at Thu 24 Dec, 10:00" in text_of(ben_card))
     assert len(fake.dm(BEN)) == 1 and buttons(ben_card) == []
+    # Ava's own card is refreshed through the outbox after Ben's: wait for it, do not race it.
+    await fake.wait_for(lambda: buttons(fake.last_card(AVA))[:1] == ["record_outcome"])
     assert buttons(fake.last_card(AVA))[:3] == ["record_outcome", "escalate", "delegate"]
     assert "accepted your challenge" in text_of(fake.last_card(TARA))
 
@@ -77,6 +80,10 @@ async def run_ladder(ws: Workspace) -> None:
     await ws.cards_for(ELLEN, 1)
     await idle_after(ws)
     assert "escalated" in text_of(fake.last_card(TARA))
+    # The Team Manager decides from the dispute and from why the Practice Manager sent it up.
+    ellen = text_of(fake.last_card(ELLEN))
+    assert "Why they disagree" in ellen and "Needs a manager's view." in ellen
+    assert "Earlier: Practice Manager" in ellen and "Team Manager (Stage 1 of 3;" in ellen
     await accept(ws, ELLEN)
     body = await record_outcome(ws, ELLEN)
     assert "Outcome recorded" in view_text(body["view"])
@@ -104,6 +111,10 @@ async def run_ladder(ws: Workspace) -> None:
 
     challenge = await ws.challenge(ref)
     assert challenge.state is State.CLOSED
+    # Ben (the pool member who did not take it) kept the "Taken by" card: no later stage,
+    # no rationale reached him.
+    assert ben_card.updates == 1 and len(fake.dm(BEN)) == 1
+    assert "threshold decision" not in text_of(ben_card) and "Senior Manager" not in text_of(ben_card)
     await fake.wait_for(lambda: "Closed at" in text_of(fake.last_card(TARA)))
     assert buttons(fake.last_card(TARA)) == [] or set(buttons(fake.last_card(TARA))) <= {"add_lesson"}
     assert not fake.called("auth.test"), "our own authorize= means no auth.test round trip"

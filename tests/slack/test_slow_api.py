@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -39,27 +41,42 @@ async def test_acks_come_back_at_once_while_the_web_api_takes_two_seconds(worksp
     await fake.wait_for(lambda: "Taken by Ava Okafor" in text_of(fake.dm(BEN)[0]), timeout=10)
 
 
+async def committed_failures(ws: Workspace) -> list[Any]:
+    """Outbox rows whose last send failed, as committed (what any replica would read)."""
+    async with ws.service.database.uow(read_only=True) as uow:
+        o = t.outbox.c
+        return list((await uow.session.execute(select(o.id, o.last_error, o.next_attempt_at, o.status)
+                                               .where(o.last_error.is_not(None)))).all())
+
+
+async def status_of(ws: Workspace, row: int) -> str:
+    async with ws.service.database.uow(read_only=True) as uow:
+        return str(await uow.session.scalar(select(t.outbox.c.status).where(t.outbox.c.id == row)))
+
+
 async def test_a_rate_limited_send_is_retried_after_retry_after(workspace: Workspace) -> None:
     fake = workspace.fake
     fake.fail("chat.postMessage", "ratelimited", 429, retry_after=1)
     await raise_challenge(workspace)
-    rows = await workspace.fake.wait_for(lambda: fake.called("chat.postMessage") and fake.called("chat.postMessage"))
-    assert rows
-    for _ in range(100):  # the failure is recorded just after Slack answered
-        async with workspace.service.database.uow(read_only=True) as uow:
-            o = t.outbox.c
-            failed = (await uow.session.execute(select(o.recipient, o.last_error, o.next_attempt_at, o.status)
-                                                .where(o.last_error.is_not(None)))).all()
+    # The dispatcher records the failure after Slack answers: wait for its commit, not the call.
+    failed: list[Any] = []
+    for _ in range(500):
+        failed = await committed_failures(workspace)
         if failed:
             break
-        await asyncio.sleep(0.02)
-    assert failed and failed[0].last_error == "Slack ratelimited" and failed[0].status == "pending"
+        await asyncio.sleep(0.01)
+    assert len(failed) == 1 and failed[0].last_error == "Slack ratelimited" and failed[0].status == "pending"
     delay = (failed[0].next_attempt_at - workspace.service.now()).total_seconds()
     assert 0 < delay <= 1.5
-    await asyncio.sleep(1.1)
-    report = await workspace.client.app[SLACK].dispatcher.run_once()  # what the next tick does
-    assert report.sent >= 1
+    # Every other row goes out; the rate-limited one waits for its second.
+    await fake.wait_for(lambda: len(fake.called("chat.postMessage")) == 3)
+    dispatcher = workspace.client.app[SLACK].dispatcher
+    await dispatcher.run_once()
+    assert await status_of(workspace, failed[0].id) == "pending"  # not due yet
+    workspace.service.clock_offset += timedelta(seconds=1.1)  # Retry-After has passed
+    await dispatcher.run_once()  # what the next tick does
     await idle(workspace)
+    assert await status_of(workspace, failed[0].id) == "sent"
     assert len(fake.dm(AVA)) == 1 and len(fake.dm(BEN)) == 1 and len(fake.dm(TARA)) == 1
 
 

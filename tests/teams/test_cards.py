@@ -86,6 +86,10 @@ async def test_reviewer_card_while_the_pool_decides(ladder: Ladder) -> None:
     card = adaptive.challenge_card(view, secret=SECRET, refresh_for=TEAMS_USER, notice_colour="default",
                                    notice="A professional challenge CH-0001 (East) needs review.")
     golden("reviewer_card_open", card)
+    facts = {f["title"]: f["value"] for b in card["body"] if b["type"] == "FactSet" for f in b["facts"]}
+    assert facts["Asks for"] == "Level 3 assessment" and facts["Reason"] == "Level of need / threshold"
+    assert facts["Why they disagree"] == "Risk from repeated missing episodes not weighed."
+    assert facts["Your answer is due"].startswith("Tue 29 Dec, 17:00")
     assert [a["title"] for a in card["actions"]][:1] == ["Accept"]
     payload = verify(card["actions"][0]["data"]["mashbot"], SECRET)
     assert (payload.verb, payload.reference, payload.version, payload.for_id) == ("accept", "CH-0001", 1, "pm-east-1")
@@ -100,6 +104,11 @@ async def test_pool_members_card_after_someone_took_it(ladder: Ladder) -> None:
     golden("reviewer_card_taken", card)
     assert "Taken by Pm East 1 at Thu 24 Dec, 10:00." in json.dumps(card, ensure_ascii=False)
     assert "actions" not in card
+    # No refresh: Teams stops fetching it, so later stages and rationales never reach them;
+    # and the dispute's detail is for the one who took it.
+    assert "refresh" not in card
+    assert "will not change again" in json.dumps(card, ensure_ascii=False)
+    assert "missing episodes" not in json.dumps(card, ensure_ascii=False)
 
 
 async def test_owners_card_asks_for_the_outcome_in_a_show_card(ladder: Ladder) -> None:

@@ -72,7 +72,8 @@ async def test_the_intake_shows_each_error_on_the_card_and_refuses_identifiers(t
     assert "phone" in words.lower()
     assert "Enter your agency and team." in words
     reference = next(e for e in card["body"] if e.get("id") == "intake.case_reference")
-    assert reference["value"] == "Jane Smith"  # what was typed comes back to be corrected
+    assert "value" not in reference  # a refused name is not put back into the input
+    assert "Jane Smith" not in json.dumps(card) and "07700 900123" not in json.dumps(card)
     async with teams.service.database.uow(read_only=True) as uow:
         assert await uow.challenges.listing(active_only=False) == []
 

@@ -361,9 +361,35 @@ def test_coventry_intake_asks_for_the_rag_rating_and_the_command_carries_it() ->
     assert isinstance(to_command(complaint.answers, "tara.nolan"), RedirectComplaint)
 
 
-def test_a_policy_open_only_to_professionals_offers_only_that_choice() -> None:
+def test_a_policy_open_only_to_professionals_does_not_ask_who_raises_it() -> None:
+    from dialogs.intake import form_for_policy, validate_for_policy
+    from tests.ladder_harness import pack
+
+    lancashire = form_for_policy(pack("lancashire"))
+    assert not lancashire.has("raised_by")  # a one-option select is no choice: not shown
+    assert dict(lancashire.fixed) == {"raised_by": "professional"}
+    answers = {"case_reference": "LCS123456", "area": "East", "agency": "Police", "requested_outcome": "A visit",
+               "decision_challenged": lancashire.field("decision_challenged").choices[0].value,
+               "reason_category": "level_of_need", "reason_text": "Risk not weighed."}
+    result = validate_for_policy(answers, pack("lancashire"))
+    assert result.errors == {} and result.answers is not None and result.answers.raised_by == "professional"
+    assert len(form_for_policy(pack("north-tyneside")).field("raised_by").choices) == 5
+
+
+def test_the_reference_hint_reads_as_two_sentences() -> None:
     from dialogs.intake import form_for_policy
     from tests.ladder_harness import pack
 
-    assert [c.value for c in form_for_policy(pack("lancashire")).field("raised_by").choices] == ["professional"]
-    assert len(form_for_policy(pack("north-tyneside")).field("raised_by").choices) == 5
+    hint = form_for_policy(pack("lancashire")).field("case_reference").help
+    assert "e.g. LCS123456. Use the reference only" in hint
+
+
+def test_a_refused_form_does_not_echo_a_personal_detail_back() -> None:
+    from dialogs.intake import refill
+
+    values = {"case_reference": "Jane Smith", "reason_text": "Call 07700 900123", "agency": "Police x" * 30,
+              "area": "East"}
+    errors = {"case_reference": "looks like a name", "reason_text": "phone number", "agency": "too long"}
+    kept = refill(values, errors)
+    assert "case_reference" not in kept and "reason_text" not in kept
+    assert kept["agency"] == values["agency"] and kept["area"] == "East"  # nothing personal: kept to fix

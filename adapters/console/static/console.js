@@ -18,6 +18,12 @@
       // Keep a field with an error visible, so the message is never hidden.
       field.hidden = !show && !field.classList.contains("field-error");
     });
+    // And hide what a complaint does not need once "complaint" is the reason.
+    document.querySelectorAll("[data-hidden-when]").forEach(function (block) {
+      var rule = block.getAttribute("data-hidden-when");
+      var at = rule.indexOf("=");
+      block.hidden = valueOf(document.getElementById(rule.slice(0, at))) === rule.slice(at + 1);
+    });
   }
   document.addEventListener("change", applyConditions);
   document.addEventListener("DOMContentLoaded", function () {
