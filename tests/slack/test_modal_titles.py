@@ -33,7 +33,7 @@ async def every_card(ladder: Ladder, now: datetime) -> list[views.CardView]:
         await ladder.act(Accept, ref, owner, now)
         cards += [views.card_for(ladder.get(ref), roster, p.id, now) for p in roster.people]
         await ladder.act(RecordOutcome, ref, owner, now, outcome=Outcome(ladder.policy.outcomes[1]),
-                         rationale="Reviewed.")
+                         rationale="Reviewed.", record_made=(ladder.policy.record_kinds or (None,))[0])
         cards += [views.card_for(ladder.get(ref), roster, p.id, now) for p in roster.people]
         if ladder.get(ref).stage == ladder.policy.last_stage:
             break
