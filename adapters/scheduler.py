@@ -95,7 +95,8 @@ async def prepare_digests(database: Database, policy: Policy, now: datetime,
     async with database.uow(read_only=True) as uow:
         roster = await uow.people.roster()
         lasts = {pid: max(t, floor) for pid, t in (await last_digests(uow.session)).items() if t < now}
-        challenges = await challenges_for_digest(uow.session, min([default_since, *lasts.values()]))
+        challenges = await challenges_for_digest(uow.session, min([default_since, *lasts.values()]),
+                                                 database.snapshots)
     return build_digests(challenges, roster, policy, now, default_since, lasts, cal=cal)
 
 

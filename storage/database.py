@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from storage.repositories import ChainCheck, RosterCache
+from storage.snapshots import SnapshotStore
 from storage.unit_of_work import SqlUnitOfWork
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -87,6 +88,7 @@ class Database:
         self.engine = make_engine(self.url, **engine_kwargs)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, class_=AsyncSession)
         self._roster_cache = RosterCache()
+        self.snapshots = SnapshotStore()
 
     @property
     def dialect(self) -> str:
@@ -96,7 +98,8 @@ class Database:
         """A unit of work; on SQLite a writing one holds the single write lock until it ends,
         a `read_only` one reads a snapshot without blocking writers."""
         return SqlUnitOfWork(self.sessions, self.dialect, self._roster_cache,
-                             execution_options={READ_ONLY: True} if read_only else None)
+                             execution_options={READ_ONLY: True} if read_only else None,
+                             snapshots=self.snapshots)
 
     def session(self) -> AsyncSession:
         """A bare session (use `async with`), for reads outside the ports, e.g. `verify_chain`."""

@@ -9,17 +9,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.challenge import ACTIVE_STATES, UNDECIDED_STATES, Challenge
 from storage import tables as t
+from storage.snapshots import SnapshotStore
 
 _ACTIVE = sorted(s.value for s in ACTIVE_STATES)
 _UNDECIDED = sorted(s.value for s in UNDECIDED_STATES)
 
 
-async def challenges_for_digest(session: AsyncSession, since: datetime) -> list[Challenge]:
+async def challenges_for_digest(session: AsyncSession, since: datetime,
+                                snapshots: SnapshotStore | None = None) -> list[Challenge]:
     """Every active challenge, plus those that ended at or after `since`."""
     c = t.challenges.c
-    rows = await session.scalars(
-        select(c.data).where(or_(c.state.in_(_ACTIVE), c.closed_at >= since)).order_by(c.raised_at, c.reference))
-    return [Challenge.model_validate_json(data) for data in rows]
+    rows = (await session.execute(
+        select(c.data, c.policy_digest).where(or_(c.state.in_(_ACTIVE), c.closed_at >= since))
+        .order_by(c.raised_at, c.reference))).all()
+    return await (snapshots or SnapshotStore()).load(session, rows)
 
 
 async def challenge_counts(session: AsyncSession) -> dict[str, int]:

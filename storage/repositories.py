@@ -37,6 +37,7 @@ from bot.audit import link_hash
 from bot.challenge import ACTIVE_STATES, Challenge, Event, Message
 from bot.roster import Person, Roster
 from storage import tables as t
+from storage.snapshots import SnapshotStore, challenge_data
 
 _ACTIVE = sorted(state.value for state in ACTIVE_STATES)
 CHAT_CHANNELS = ("teams", "slack")
@@ -69,7 +70,7 @@ def _upsert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
 
 # -- challenges --------------------------------------------------------------------------------
 
-def _challenge_columns(challenge: Challenge) -> dict[str, Any]:
+def _challenge_columns(challenge: Challenge, policy_digest: str) -> dict[str, Any]:
     return {
         "case_reference": challenge.case_reference,
         "area": challenge.area,
@@ -84,7 +85,8 @@ def _challenge_columns(challenge: Challenge) -> dict[str, Any]:
         "raised_at": challenge.raised_at,
         "closed_at": challenge.closed_at,
         "owner_id": challenge.owner_id,
-        "data": challenge.model_dump_json(),
+        "data": challenge_data(challenge),
+        "policy_digest": policy_digest,
     }
 
 
@@ -93,7 +95,7 @@ def due_query(now: datetime, limit: int) -> Select[Any]:
     challenges have a wake time (`_challenge_columns`), so no state filter is needed — one
     would tempt planners onto the state index."""
     c = t.challenges.c
-    return (select(c.data)
+    return (select(c.data, c.policy_digest)
             .where(c.wake_at.is_not(None), c.wake_at <= now)
             .order_by(c.wake_at, c.reference)
             .limit(limit)
@@ -107,27 +109,33 @@ def _involves(challenge: Challenge, person_id: str) -> bool:
 class SqlChallenges:
     """bot.ports.ChallengeRepository: the aggregate as JSON plus the columns queries need."""
 
-    def __init__(self, session: AsyncSession, *, lock_rows: bool = True) -> None:
+    def __init__(self, session: AsyncSession, *, lock_rows: bool = True,
+                 snapshots: SnapshotStore | None = None) -> None:
         self._session = session
         self._lock_rows = lock_rows
+        self.snapshots = snapshots or SnapshotStore()
 
     async def get(self, reference: str) -> Challenge | None:
         # In a writing unit of work the row is locked until it ends (PostgreSQL), so a tick cannot
         # change it between a person's read and write; the tick's SKIP LOCKED leaves it to the next tick.
-        query = select(t.challenges.c.data).where(t.challenges.c.reference == reference)
-        data = await self._session.scalar(query.with_for_update() if self._lock_rows else query)
-        return None if data is None else Challenge.model_validate_json(data)
+        c = t.challenges.c
+        query = select(c.data, c.policy_digest).where(c.reference == reference)
+        rows = (await self._session.execute(query.with_for_update() if self._lock_rows else query)).all()
+        found = await self.snapshots.load(self._session, rows)
+        return found[0] if found else None
 
     async def add(self, challenge: Challenge) -> None:
+        digest = await self.snapshots.ensure(self._session, challenge.policy, always=True)
         await self._session.execute(
-            insert(t.challenges).values(reference=challenge.reference, **_challenge_columns(challenge)))
+            insert(t.challenges).values(reference=challenge.reference, **_challenge_columns(challenge, digest)))
 
     async def update(self, challenge: Challenge, expected_version: int) -> bool:
         c = t.challenges.c
+        digest = await self.snapshots.ensure(self._session, challenge.policy)
         result = await self._session.execute(
             update(t.challenges)
             .where(c.reference == challenge.reference, c.version == expected_version)
-            .values(**_challenge_columns(challenge)))
+            .values(**_challenge_columns(challenge, digest)))
         return _rowcount(result) == 1
 
     async def save_claimed(self, challenges: Sequence[Challenge]) -> None:
@@ -135,24 +143,26 @@ class SqlChallenges:
         claim's row locks (or SQLite's write lock) mean nobody changed them meanwhile."""
         if not challenges:
             return
+        digests = {id(c.policy): await self.snapshots.ensure(self._session, c.policy) for c in challenges}
         stmt = update(t.challenges).where(t.challenges.c.reference == bindparam("ref"))
-        await self._session.execute(stmt, [{"ref": c.reference, **_challenge_columns(c)} for c in challenges])
+        await self._session.execute(
+            stmt, [{"ref": c.reference, **_challenge_columns(c, digests[id(c.policy)])} for c in challenges])
 
     async def due(self, now: datetime, limit: int) -> list[Challenge]:
         """Claims due rows: `FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite the unit of work
         already holds the single write lock (`BEGIN IMMEDIATE`)."""
-        rows = await self._session.scalars(due_query(now, limit))
-        return [Challenge.model_validate_json(data) for data in rows]
+        rows = (await self._session.execute(due_query(now, limit))).all()
+        return await self.snapshots.load(self._session, rows)
 
     async def listing(self, *, active_only: bool = True, person_id: str | None = None) -> list[Challenge]:
         c = t.challenges.c
-        query = select(c.data).order_by(c.raised_at, c.reference)
+        query = select(c.data, c.policy_digest).order_by(c.raised_at, c.reference)
         if active_only:
             query = query.where(c.state.in_(_ACTIVE))
         if person_id:  # coarse in SQL (reviewers live in the JSON), exact in Python
             query = query.where(or_(c.challenger_id == person_id, c.owner_id == person_id,
                                     c.data.contains(f'"{person_id}"', autoescape=True)))
-        found = [Challenge.model_validate_json(data) for data in await self._session.scalars(query)]
+        found = await self.snapshots.load(self._session, (await self._session.execute(query)).all())
         return [ch for ch in found if _involves(ch, person_id)] if person_id else found
 
     async def references_closed_before(self, cutoff: datetime) -> list[str]:

@@ -46,6 +46,7 @@ from bot.facts import ChallengeFacts, challenge_facts
 from storage import tables as t
 from storage.database import Database
 from storage.repositories import ChainCheck, chain_record
+from storage.snapshots import SnapshotStore
 from storage.unit_of_work import SqlUnitOfWork
 
 RETENTION_REFERENCE = "RETENTION"  # the `reference` of the chain's own "purged" events
@@ -79,9 +80,10 @@ def _event_of(row: Row[Any]) -> Event:
 async def challenges_raised_between(session: AsyncSession, start: datetime, end: datetime) -> list[Challenge]:
     """Challenges (still held) raised with start <= raised_at < end."""
     c = t.challenges.c
-    rows = await session.scalars(
-        select(c.data).where(c.raised_at >= start, c.raised_at < end).order_by(c.raised_at, c.reference))
-    return [Challenge.model_validate_json(data) for data in rows]
+    rows = (await session.execute(
+        select(c.data, c.policy_digest).where(c.raised_at >= start, c.raised_at < end)
+        .order_by(c.raised_at, c.reference))).all()
+    return await SnapshotStore().load(session, rows)
 
 
 async def events_by_reference(session: AsyncSession, references: Sequence[str]) -> dict[str, list[Event]]:
@@ -307,8 +309,10 @@ async def purge_batch(uow: SqlUnitOfWork, *, cutoff: datetime, now: datetime, re
     lines: list[tuple[int, str]] = []
     messages = 0
     for chunk in _chunks(refs):
-        challenges = {ref: Challenge.model_validate_json(data) for ref, data in await session.execute(
-            select(c.reference, c.data).where(c.reference.in_(chunk)))}
+        rows = (await session.execute(select(c.reference, c.data, c.policy_digest)
+                                      .where(c.reference.in_(chunk)))).all()
+        loaded = await SnapshotStore().load(session, [(r.data, r.policy_digest) for r in rows])
+        challenges = {ch.reference: ch for ch in loaded}
         timelines = await events_by_reference(session, chunk)
         for ref in chunk:
             challenge = challenges[ref]

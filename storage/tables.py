@@ -15,6 +15,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -63,6 +64,16 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+# Each policy a challenge was raised under, once (storage/snapshots.py): `digest` is the
+# SHA-256 of `data`, the policy's canonical JSON.
+policy_snapshots = Table(
+    "policy_snapshots",
+    metadata,
+    Column("digest", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("data", Text, nullable=False),
+)
+
 challenges = Table(
     "challenges",
     metadata,
@@ -80,7 +91,8 @@ challenges = Table(
     Column("raised_at", UTCDateTime, nullable=False),
     Column("closed_at", UTCDateTime, nullable=True, index=True),
     Column("owner_id", String, nullable=True, index=True),
-    Column("data", Text, nullable=False),
+    Column("data", Text, nullable=False),  # the challenge without its policy
+    Column("policy_digest", String, ForeignKey("policy_snapshots.digest"), nullable=False),
 )
 # Only active challenges have a wake time, so this index holds just the rows a tick may need.
 Index("ix_challenges_wake_at", challenges.c.wake_at,

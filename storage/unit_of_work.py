@@ -18,6 +18,7 @@ from storage.repositories import (
     SqlSchedulerMarks,
     SqlTallies,
 )
+from storage.snapshots import SnapshotStore
 
 
 class SqlUnitOfWork:
@@ -28,11 +29,12 @@ class SqlUnitOfWork:
     """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect: str, roster_cache: RosterCache,
-                 execution_options: Mapping[str, Any] | None = None) -> None:
+                 execution_options: Mapping[str, Any] | None = None,
+                 snapshots: SnapshotStore | None = None) -> None:
         self.session = sessions()
         self._execution_options = dict(execution_options or {})
         # Only a writing unit of work locks the challenge rows it reads.
-        self.challenges = SqlChallenges(self.session, lock_rows=not self._execution_options)
+        self.challenges = SqlChallenges(self.session, lock_rows=not self._execution_options, snapshots=snapshots)
         self.events = SqlEventLog(self.session)
         self.outbox = SqlOutbox(self.session)
         self.tallies = SqlTallies(self.session, dialect)
