@@ -31,10 +31,30 @@ def utc_now() -> datetime:
 class Service:
     settings: Settings
     database: Database
-    policy: Policy
-    mashbot: Mashbot
+    # The policy pack is parsed (and the core built) on first use: a command that only lists
+    # challenges reads each one's own snapshot and never needs the current pack.
+    _policy: Policy | None = None
+    _mashbot: Mashbot | None = None
     # The console's demo clock moves the service's notion of now forward; never in production.
     clock_offset: timedelta = timedelta(0)
+
+    @property
+    def policy(self) -> Policy:
+        if self._policy is None:
+            self._policy = load_policy(self.settings.policy)
+        return self._policy
+
+    @property
+    def mashbot(self) -> Mashbot:
+        if self._mashbot is None:
+            database = self.database
+            self._mashbot = Mashbot(uow=database.uow, policy=self.policy, new_reference=new_reference,
+                                    read_uow=lambda: database.uow(read_only=True))
+        return self._mashbot
+
+    @mashbot.setter
+    def mashbot(self, value: Mashbot) -> None:
+        self._mashbot = value
 
     def now(self) -> datetime:
         """The service's now: the real clock plus any demo offset."""
@@ -53,7 +73,4 @@ class Service:
 def build(settings: Settings | None = None) -> Service:
     """Assemble the service from settings (environment by default)."""
     settings = settings or Settings()
-    database = Database(settings.database_url)
-    policy = load_policy(settings.policy)
-    mashbot = Mashbot(uow=database.uow, policy=policy, new_reference=new_reference)
-    return Service(settings=settings, database=database, policy=policy, mashbot=mashbot)
+    return Service(settings=settings, database=Database(settings.database_url))

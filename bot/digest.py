@@ -21,13 +21,13 @@ from bot.calendar import WorkingCalendar
 from bot.challenge import (
     ACTIVE_STATES,
     UNDECIDED_STATES,
-    Challenge,
     Channel,
     Message,
     State,
 )
 from bot.policy import Policy
 from bot.roster import AREAS, Person, Roster
+from bot.summary import Listed
 
 DIGEST_KIND = "digest"
 DIGEST_TIME = time(8, 30)
@@ -180,7 +180,7 @@ def previous_digest_time(cal: WorkingCalendar, now: datetime, at: time = DIGEST_
     raise ValueError("no working day in the last ten years; check the calendar")
 
 
-def build_digests(challenges: Sequence[Challenge], roster: Roster, policy: Policy, now: datetime,
+def build_digests(challenges: Sequence[Listed], roster: Roster, policy: Policy, now: datetime,
                   since: datetime, since_by_person: Mapping[str, datetime] | None = None,
                   cal: WorkingCalendar | None = None) -> list[Digest]:
     """One digest per recipient. `since` is the default start of "raised/resolved since";
@@ -193,14 +193,14 @@ def build_digests(challenges: Sequence[Challenge], roster: Roster, policy: Polic
             for r in recipients(policy, roster, today)]
 
 
-def build_digest(recipient: Recipient, challenges: Iterable[Challenge], scope: _Scope,
+def build_digest(recipient: Recipient, challenges: Iterable[Listed], scope: _Scope,
                  since: datetime) -> Digest:
     cal, now, today = scope.cal, scope.now, scope.today
     mine = [c for c in challenges if not recipient.areas or c.area in recipient.areas]
     active = [c for c in mine if c.state in ACTIVE_STATES]
     undecided = [c for c in active if c.state in UNDECIDED_STATES]
 
-    def line(c: Challenge, note: str = "") -> DigestLine:
+    def line(c: Listed, note: str = "") -> DigestLine:
         return _line(c, scope, note)
 
     overdue = sorted((c for c in undecided if c.breached or c.due_at <= now),
@@ -238,11 +238,11 @@ def build_digest(recipient: Recipient, challenges: Iterable[Challenge], scope: _
     )
 
 
-def _by_due(c: Challenge) -> tuple[datetime, str]:
+def _by_due(c: Listed) -> tuple[datetime, str]:
     return c.due_at, c.reference
 
 
-def _line(c: Challenge, scope: _Scope, note: str) -> DigestLine:
+def _line(c: Listed, scope: _Scope, note: str) -> DigestLine:
     roster = scope.roster
     people = (c.owner_id,) if c.owner_id else c.reviewers
     return DigestLine(
@@ -253,13 +253,14 @@ def _line(c: Challenge, scope: _Scope, note: str) -> DigestLine:
     )
 
 
-def _how_resolved(c: Challenge) -> str:
+def _how_resolved(c: Listed) -> str:
     if c.state is State.WITHDRAWN:
         return RESOLVED_WITHDRAWN
-    return texts.OUTCOME_LABELS.get(c.outcome.kind.value, c.outcome.kind.value) if c.outcome else "closed"
+    kind = c.outcome_kind
+    return texts.OUTCOME_LABELS.get(kind.value, kind.value) if kind else "closed"
 
 
-def _by_stage(active: Sequence[Challenge]) -> tuple[StageCount, ...]:
+def _by_stage(active: Sequence[Listed]) -> tuple[StageCount, ...]:
     counts: dict[tuple[int, str], int] = {}
     for c in active:
         key = (c.stage, c.policy.stage(c.stage).name)

@@ -85,6 +85,8 @@ def _challenge_columns(challenge: Challenge, policy_digest: str) -> dict[str, An
         "raised_at": challenge.raised_at,
         "closed_at": challenge.closed_at,
         "owner_id": challenge.owner_id,
+        "reviewers": _json(list(challenge.reviewers)),
+        "outcome_kind": challenge.outcome_kind.value if challenge.outcome_kind else None,
         "data": challenge_data(challenge),
         "policy_digest": policy_digest,
     }

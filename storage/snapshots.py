@@ -14,7 +14,6 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from pydantic import BaseModel, create_model
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,25 +51,17 @@ def snapshot_of(policy: Policy) -> tuple[str, str]:
     return digest, text
 
 
-def _stored_fields_model() -> type[BaseModel]:
-    fields: dict[str, Any] = {name: (info.annotation, info) for name, info in Challenge.model_fields.items()
-                              if name != "policy"}
-    return create_model("StoredChallenge", __config__=Challenge.model_config, **fields)
-
-
-# The challenge's own fields, validated exactly as Challenge validates them; the policy is
-# added from the parse cache (already validated), so nothing is validated twice.
-_StoredChallenge = _stored_fields_model()
-
-
 def challenge_data(challenge: Challenge) -> str:
     """What `challenges.data` holds: the challenge without its policy."""
     return challenge.model_dump_json(exclude={"policy"})
 
 
 def build_challenge(data: str, policy: Policy) -> Challenge:
-    stored = _StoredChallenge.model_validate_json(data)
-    return Challenge.model_construct(policy=policy, **dict(stored))
+    """The challenge, validated as always; its policy (already validated, from the parse cache)
+    is taken as it is (pydantic does not revalidate model instances)."""
+    fields = json.loads(data)
+    fields["policy"] = policy
+    return Challenge.model_validate(fields)
 
 
 class SnapshotStore:
@@ -101,7 +92,7 @@ class SnapshotStore:
         been the one that wrote it)."""
         digest, text = snapshot_of(policy)
         if always or digest not in self.present:
-            insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+            insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
             await session.execute(insert(t.policy_snapshots).values(digest=digest, name=policy.name, data=text)
                                   .on_conflict_do_nothing(index_elements=["digest"]))
         return digest

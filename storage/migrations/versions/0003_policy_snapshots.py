@@ -1,4 +1,5 @@
-"""Policy snapshots stored once, by digest, instead of a copy in every challenge row.
+"""Policy snapshots stored once, by digest, instead of a copy in every challenge row; and the
+two columns lists need (reviewers, outcome kind) so they never parse the row's JSON.
 
 Upgrade moves each challenge's `policy` out of `challenges.data` into `policy_snapshots`
 (one row per distinct policy) and points `challenges.policy_digest` at it; downgrade puts
@@ -29,7 +30,8 @@ CHUNK = 1_000
 FK = "fk_challenges_policy_digest_policy_snapshots"
 
 challenges = sa.table("challenges", sa.column("reference", sa.String), sa.column("data", sa.Text),
-                      sa.column("policy_digest", sa.String))
+                      sa.column("policy_digest", sa.String), sa.column("reviewers", sa.Text),
+                      sa.column("outcome_kind", sa.String))
 snapshots = sa.table("policy_snapshots", sa.column("digest", sa.String), sa.column("name", sa.String),
                      sa.column("data", sa.Text))
 
@@ -73,6 +75,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("digest", name="pk_policy_snapshots"),
     )
     op.add_column("challenges", sa.Column("policy_digest", sa.String(), nullable=True))
+    # What lists show without reading the JSON: who has it, and how it ended.
+    op.add_column("challenges", sa.Column("reviewers", sa.Text(), nullable=True))
+    op.add_column("challenges", sa.Column("outcome_kind", sa.String(), nullable=True))
     conn = op.get_bind()
     seen: set[str] = set()
     for rows in _chunks(conn, sa.select(challenges.c.reference, challenges.c.data)):
@@ -85,14 +90,20 @@ def upgrade() -> None:
             if digest not in seen:
                 seen.add(digest)
                 new_snapshots.append({"digest": digest, "name": str(policy.get("name", "")), "data": text})
-            updates.append({"ref": row.reference, "new_data": _compact(data), "digest": digest})
+            outcome = data.get("outcome") or {}
+            updates.append({"ref": row.reference, "new_data": _compact(data), "digest": digest,
+                            "reviewers": _compact(list(data.get("reviewers") or [])),
+                            "outcome_kind": outcome.get("kind")})
         if new_snapshots:
             conn.execute(snapshots.insert(), new_snapshots)
         conn.execute(challenges.update().where(challenges.c.reference == sa.bindparam("ref"))
-                     .values(data=sa.bindparam("new_data"), policy_digest=sa.bindparam("digest")), updates)
+                     .values(data=sa.bindparam("new_data"), policy_digest=sa.bindparam("digest"),
+                             reviewers=sa.bindparam("reviewers"), outcome_kind=sa.bindparam("outcome_kind")),
+                     updates)
     _wake_index(create=False)
     with op.batch_alter_table("challenges") as batch:
         batch.alter_column("policy_digest", existing_type=sa.String(), nullable=False)
+        batch.alter_column("reviewers", existing_type=sa.Text(), nullable=False)
         batch.create_foreign_key(FK, "policy_snapshots", ["policy_digest"], ["digest"])
     _wake_index(create=True)
 
@@ -111,5 +122,7 @@ def downgrade() -> None:
     with op.batch_alter_table("challenges") as batch:
         batch.drop_constraint(FK, type_="foreignkey")
         batch.drop_column("policy_digest")
+        batch.drop_column("reviewers")
+        batch.drop_column("outcome_kind")
     _wake_index(create=True)
     op.drop_table("policy_snapshots")
