@@ -309,9 +309,8 @@ async def purge_batch(uow: SqlUnitOfWork, *, cutoff: datetime, now: datetime, re
     lines: list[tuple[int, str]] = []
     messages = 0
     for chunk in _chunks(refs):
-        rows = (await session.execute(select(c.reference, c.data, c.policy_digest)
-                                      .where(c.reference.in_(chunk)))).all()
-        loaded = await SnapshotStore().load(session, [(r.data, r.policy_digest) for r in rows])
+        stored = (await session.execute(select(c.data, c.policy_digest).where(c.reference.in_(chunk)))).all()
+        loaded = await SnapshotStore().load(session, stored)
         challenges = {ch.reference: ch for ch in loaded}
         timelines = await events_by_reference(session, chunk)
         for ref in chunk:

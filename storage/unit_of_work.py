@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,6 +22,10 @@ from storage.repositories import (
 from storage.snapshots import SnapshotStore
 
 
+class WriterTurns(Protocol):
+    def turn(self) -> AbstractAsyncContextManager[None]: ...
+
+
 class SqlUnitOfWork:
     """bot.ports.UnitOfWork on SQLAlchemy.
 
@@ -30,8 +35,10 @@ class SqlUnitOfWork:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect: str, roster_cache: RosterCache,
                  execution_options: Mapping[str, Any] | None = None,
-                 snapshots: SnapshotStore | None = None) -> None:
+                 snapshots: SnapshotStore | None = None, writers: WriterTurns | None = None) -> None:
         self.session = sessions()
+        self._writers = writers
+        self._turn: AbstractAsyncContextManager[None] | None = None
         self._execution_options = dict(execution_options or {})
         # Only a writing unit of work locks the challenge rows it reads.
         self.challenges = SqlChallenges(self.session, lock_rows=not self._execution_options, snapshots=snapshots)
@@ -44,9 +51,12 @@ class SqlUnitOfWork:
 
     async def __aenter__(self) -> SqlUnitOfWork:
         try:
+            if self._writers is not None:
+                self._turn = self._writers.turn()
+                await self._turn.__aenter__()
             await self.session.connection(execution_options=self._execution_options or None)
         except BaseException:
-            await self.session.close()
+            await self._close()
             raise
         return self
 
@@ -55,7 +65,15 @@ class SqlUnitOfWork:
         try:
             await self.session.rollback()
         finally:
+            await self._close()
+
+    async def _close(self) -> None:
+        try:
             await self.session.close()
+        finally:
+            turn, self._turn = self._turn, None
+            if turn is not None:
+                await turn.__aexit__(None, None, None)
 
     async def commit(self) -> None:
         await self.session.commit()

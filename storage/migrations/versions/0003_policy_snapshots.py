@@ -40,7 +40,7 @@ def _canonical(policy: dict[str, Any]) -> str:
     return json.dumps(policy, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _compact(data: dict[str, Any]) -> str:
+def _compact(data: Any) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
