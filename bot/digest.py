@@ -193,6 +193,18 @@ def build_digests(challenges: Sequence[Listed], roster: Roster, policy: Policy, 
             for r in recipients(policy, roster, today)]
 
 
+def digest_for(person_id: str, challenges: Sequence[Listed], roster: Roster, policy: Policy, now: datetime,
+               since: datetime, cal: WorkingCalendar | None = None) -> Digest | None:
+    """The digest of one recipient (None when they get none today): a page that shows one
+    digest need not build everyone's."""
+    cal = cal or policy.calendar()
+    today = cal.local(now).date()
+    wanted = next((r for r in recipients(policy, roster, today) if r.person.id == person_id), None)
+    if wanted is None:
+        return None
+    return build_digest(wanted, challenges, _Scope(cal, now, today, cal.next_working_day(today), roster), since)
+
+
 def build_digest(recipient: Recipient, challenges: Iterable[Listed], scope: _Scope,
                  since: datetime) -> Digest:
     cal, now, today = scope.cal, scope.now, scope.today

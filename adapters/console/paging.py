@@ -123,13 +123,14 @@ async def inbox_page(service: bootstrap.Service, page: Page, roster: Roster,
     async with service.database.uow(read_only=True) as uow:
         where = page.where(person_id=viewer_id)
         while len(mine) < wanted:
+            chunk = min(_CHUNK, wanted - len(mine) + 10)  # a little over: some rows are not theirs
             found = await summaries.summaries(uow.session, service.database.snapshots, where,
-                                              limit=_CHUNK, offset=offset)
+                                              limit=chunk, offset=offset)
             whole = await summaries.whole(uow.session, service.database.snapshots, [c.reference for c in found])
             mine.extend(c for c in whole if views.relation(c, roster, viewer_id))
-            if len(found) < _CHUNK:
+            if len(found) < chunk:
                 break
-            offset += _CHUNK
+            offset += chunk
     shown = mine[page.offset:page.offset + PAGE_SIZE]
     now = service.now()
     cards = [views.card_for(c, roster, viewer_id, now) for c in shown]

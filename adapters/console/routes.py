@@ -395,10 +395,15 @@ async def digest_page(request: web.Request) -> web.Response:
     if digest_module is None:  # pragma: no cover - only while bot/digest.py is not built
         return await _page(request, "digest.html", roster=roster, digests=[], chosen=None, overview=paging.overview(
             found, now, cal), available=False)
-    digests = digest_module.build_digests(found, roster, service.policy, now, since, cal=cal)
+    # The chooser lists every recipient; only the chosen one's digest is built.
+    choices = digest_module.recipients(service.policy, roster, cal.local(now).date())
     actor = _actor(request, roster)
     wanted = request.query.get("for") or (actor.id if actor else "")
-    chosen = next((d for d in digests if d.person_id == wanted), digests[0] if digests else None)
+    if not any(r.person.id == wanted for r in choices):
+        wanted = choices[0].person.id if choices else ""
+    chosen = digest_module.digest_for(wanted, found, roster, service.policy, now, since, cal=cal) if wanted else None
+    digests = [{"person_id": r.person.id, "person_name": r.person.name,
+                "scope": ", ".join(r.areas) if r.areas else digest_module.ALL_AREAS} for r in choices]
     return await _page(request, "digest.html", roster=roster, digests=digests, chosen=chosen,
                        overview=paging.overview(found, now, cal), available=True, lines_shown=paging.PAGE_SIZE,
                        working_day=cal.is_working_day(cal.local(now).date()))
