@@ -79,7 +79,10 @@ async def _activity(request: web.Request) -> Activity | None:
 
 
 async def messages(request: web.Request) -> web.StreamResponse:
-    teams = request.app[TEAMS]
+    return await serve_messages(request.app[TEAMS], request)
+
+
+async def serve_messages(teams: TeamsChannel, request: web.Request) -> web.StreamResponse:
     header = request.headers.get("Authorization", "")
     if teams.config.anonymous and not is_loopback(request.remote):
         return _refuse(401, "MICROSOFT_APP_ID is not set: only loopback clients are served")
@@ -129,6 +132,15 @@ async def _on_error(context: TurnContext, error: Exception) -> None:
 def mount_teams(app: web.Application, service: Service, *, clockwork: Clockwork | None = None) -> TeamsChannel:
     """Add `POST /api/messages`; with a scheduler and an app id, its dispatcher also sends
     through Teams (proactive cards)."""
+    channel = build_channel(service, clockwork=clockwork)
+    app[TEAMS] = channel
+    app.router.add_post(PATH, messages)
+    return channel
+
+
+def build_channel(service: Service, *, clockwork: Clockwork | None = None) -> TeamsChannel:
+    """The Teams channel (adapter, bot, sender); with a scheduler and an app id, the
+    dispatcher also sends through it."""
     config = bot_config(service.settings)
     quiet = logging.getLogger("msrest.serialization")
     if quiet.level == logging.NOTSET:  # "trigger is not a known attribute…" on every card press
@@ -139,8 +151,6 @@ def mount_teams(app: web.Application, service: Service, *, clockwork: Clockwork 
     kick = clockwork.kick if clockwork is not None else (lambda: None)
     channel = TeamsChannel(config, adapter, TeamsBot(service, secret, kick),
                            TeamsSender(adapter, config.APP_ID, service.database, secret, service.now))
-    app[TEAMS] = channel
-    app.router.add_post(PATH, messages)
     if config.anonymous:
         # Nothing real to send to: the sender stays out of the dispatcher (a Slack-only or
         # email-only service would otherwise look up Teams references for every row).
