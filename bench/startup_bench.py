@@ -11,7 +11,6 @@ Usage: python bench/startup_bench.py [--repeat 5]
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import socket
 import subprocess
