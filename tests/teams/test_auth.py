@@ -22,7 +22,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from adapters import bootstrap
-from adapters.teams.route import TEAMS, messages, mount_teams
+from adapters.teams.lazy import teams_channel
+from adapters.teams.route import mount_teams, serve_messages
 from tests.teams.conftest import make_settings, pin
 from tests.teams.support import STRANGER, TARA, message
 
@@ -138,6 +139,7 @@ async def test_anonymous_mode_serves_loopback_clients_only(teams: Any) -> None:
         ("203.0.113.7", 40000) if name == "peername" else default)
     request = make_mocked_request("POST", "/api/messages", app=app, transport=transport,
                                   headers={"Content-Type": "application/json"})
-    assert app[TEAMS].config.anonymous
-    response = await messages(request)
+    channel = teams_channel(app)  # without an app id the channel is built on first use
+    assert channel.config.anonymous
+    response = await serve_messages(channel, request)
     assert response.status == 401
