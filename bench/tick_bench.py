@@ -70,9 +70,17 @@ async def written(db: Database, refs: list[str]) -> dict[str, Any]:
     return {"rows": rows, "events": events, "outbox": outbox, "head": head}
 
 
+async def warm(db: Database) -> None:
+    """Read the due rows once, so the tick and the floor both start with them cached."""
+    async with db.uow(read_only=True) as uow:
+        await uow.session.execute(select(t.challenges.c.reference).where(t.challenges.c.wake_at <= NOW))
+
+
 async def floor(db: Database, wrote: dict[str, Any], n_due: int) -> float:
-    """Read the due rows, write back what the tick wrote: plain executemany, one transaction."""
-    async def run() -> None:
+    """Read the due rows, write back what the tick wrote: plain executemany, one transaction.
+    Best of two: the first is rolled back (a shared machine's hiccup then counts against the
+    floor, never for the tick)."""
+    async def run(commit: bool) -> None:
         async with db.uow() as uow:
             s = uow.session
             due = (await s.execute(due_query(NOW, n_due + 1))).all()
@@ -86,19 +94,23 @@ async def floor(db: Database, wrote: dict[str, Any], n_due: int) -> float:
             await s.execute(insert(t.outbox), wrote["outbox"])
             await s.execute(update(t.audit_head).where(head.id == 1)
                             .values(seq=wrote["head"]["seq"], hash=wrote["head"]["hash"]))
-            await uow.commit()
-    spent, _ = await timed(run)
-    return spent
+            if commit:
+                await uow.commit()
+    first, _ = await timed(lambda: run(False))
+    second, _ = await timed(lambda: run(True))
+    return min(first, second)
 
 
 async def case(db: Database, policy: Policy, n_open: int, n_due: int) -> tuple[float, float, int]:
     """(tick, floor, messages) on the same seeded state."""
     await clear(db)
     await seed(db, policy, n_open, n_due, "CH-")
+    await warm(db)
     tick_s = await tick(db, policy, n_due)
     wrote = await written(db, [f"CH-{i:07d}" for i in range(n_due)])
     await clear(db)
     await seed(db, policy, n_open, n_due, "CH-")
+    await warm(db)
     return tick_s, await floor(db, wrote, n_due), len(wrote["outbox"])
 
 
