@@ -219,8 +219,11 @@ def build_digest(recipient: Recipient, challenges: Iterable[Listed], scope: _Sco
                      key=lambda c: (not c.breached, c.due_at, c.reference))
     overdue_refs = {c.reference for c in overdue}
     upcoming = sorted((c for c in undecided if c.reference not in overdue_refs), key=_by_due)
-    due_today = [c for c in upcoming if cal.local(c.due_at).date() == today]
-    due_next = [c for c in upcoming if today < cal.local(c.due_at).date() <= scope.next_day]
+    # Upcoming ones are due after now, so "due today" is "before tomorrow's local midnight":
+    # two instants compared, not a time-zone conversion per challenge (thousands of them).
+    today_ends, next_day_ends = _midnight_after(cal, today), _midnight_after(cal, scope.next_day)
+    due_today = [c for c in upcoming if c.due_at < today_ends]
+    due_next = [c for c in upcoming if today_ends <= c.due_at < next_day_ends]
     urgent = sorted((c for c in active if c.urgent), key=_by_due)
     raised = sorted((c for c in mine if since <= c.raised_at <= now), key=lambda c: (c.raised_at, c.reference))
     resolved = sorted((c for c in mine if c.state in (State.CLOSED, State.WITHDRAWN)
@@ -248,6 +251,11 @@ def build_digest(recipient: Recipient, challenges: Iterable[Listed], scope: _Sco
         by_area=tuple((a, n) for a in AREAS if (n := sum(1 for c in active if c.area == a))),
         open_total=len(active),
     )
+
+
+def _midnight_after(cal: WorkingCalendar, day: date) -> datetime:
+    """The instant the local day after `day` begins."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=cal.zone).astimezone(UTC)
 
 
 def _by_due(c: Listed) -> tuple[datetime, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -140,6 +140,9 @@ async def inbox_page(service: bootstrap.Service, page: Page, roster: Roster,
 def overview(found: Sequence[Listed], now: datetime, cal: WorkingCalendar) -> list[dict[str, Any]]:
     """Open challenges per area: counts a Senior Manager scans first."""
     today = cal.local(now).date()
+    # Local "today" as two instants, so each challenge is compared, not converted.
+    starts = datetime.combine(today, time(0), tzinfo=cal.zone).astimezone(UTC)
+    ends = datetime.combine(today + timedelta(days=1), time(0), tzinfo=cal.zone).astimezone(UTC)
     rows = []
     for area in AREAS:
         mine = [c for c in found if c.area == area]
@@ -150,9 +153,8 @@ def overview(found: Sequence[Listed], now: datetime, cal: WorkingCalendar) -> li
             "open": len(active),
             "urgent": sum(1 for c in active if c.urgent),
             "overdue": sum(1 for u in colours if u in (views.Urgency.OVERDUE, views.Urgency.BREACHED)),
-            "due_today": sum(1 for c in active if c.state in UNDECIDED_STATES and c.due_at > now
-                             and cal.local(c.due_at).date() == today),
+            "due_today": sum(1 for c in active if c.state in UNDECIDED_STATES and now < c.due_at < ends),
             "closed": sum(1 for c in mine if not c.is_active),
-            "raised_today": sum(1 for c in mine if cal.local(c.raised_at).date() == today),
+            "raised_today": sum(1 for c in mine if starts <= c.raised_at < ends),
         })
     return rows
