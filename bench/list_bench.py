@@ -110,7 +110,6 @@ def main() -> int:
         floor_open = plain_select(path, f"state IN {ACTIVE}")
         floor_s, list_s, digest_s = best([floor_open, listing, digest], args.repeat)
         old_parse_s, = best([lambda: [Challenge.model_validate_json(d) for d in old_rows * (args.open // 50)]], 1)
-    print(f"debug floor {floor_s*1000:.1f}ms list {list_s*1000:.1f}ms digest {digest_s*1000:.1f}ms", file=sys.stderr)
     old_size, new_size = statistics.fmean(map(len, old_rows)), statistics.fmean(map(len, new_rows))
     print(f"{args.open:,} open challenges on SQLite; best of {args.repeat}")
     print(f"  challenges.data per row: before {old_size:,.0f} bytes (policy copy inside), "
