@@ -22,8 +22,12 @@ def _utc(at: datetime) -> datetime:
     return at.astimezone(UTC)
 
 
+# Every stored column of the row but the seal's own three: `policy_digest` among them, so pointing
+# a challenge at another policy snapshot breaks its seal (a snapshot's content is checked against
+# its digest by storage/audit_rows.py).
 SEALED_COLUMNS = ("case_reference", "area", "challenger_id", "state", "stage", "version", "urgent", "breached",
-                  "due_at", "wake_at", "raised_at", "closed_at", "owner_id", "data")
+                  "due_at", "wake_at", "raised_at", "closed_at", "owner_id", "reviewers", "outcome_kind", "data",
+                  "policy_digest")
 
 
 def seal_record(reference: str, columns: Mapping[str, Any], audit_seq: int | None,
