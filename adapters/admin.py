@@ -97,6 +97,9 @@ async def keep_audit_keyed(settings: Settings) -> str:
     note = DEVELOPMENT_KEY_WARNING if service.database.audit_key.development else "Audit trail keyed by MASHBOT_AUDIT_KEY."
     if done is None:
         return note
+    if not done.from_legacy and not done.events:
+        return (f"Challenge rows re-sealed over their new columns after the policy-snapshot migration: "
+                f"{done.challenges} challenges (key id {done.key_id}). {note}")
     return (f"Audit trail from before keying verified and re-signed: {done.events} events, "
             f"{done.challenges} challenges (key id {done.key_id}). {note}")
 

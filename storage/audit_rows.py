@@ -8,7 +8,9 @@ the latest event the trail holds for it (a cut-off tail, or a row put back to an
 longer agree); that its state and stage are the ones its latest event moved it to, and that a
 breached flag has its event; that its summary columns agree with its JSON; that its policy
 snapshot is there and still hashes to its digest (the seal covers the digest, so swapping a
-challenge's policy, or editing a snapshot, is caught); and that no challenge with events lost its row other than by a purge.
+challenge's policy, or editing a snapshot, is caught); and that no challenge with events lost
+its row other than by a purge. A row not re-sealed since migration 0005_policy_snapshots moved
+its policy out is checked against the seal it had before (storage/tables.py pre_snapshot_seals).
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import AuditKey
 from storage import tables as t
-from storage.seals import seal_record
-from storage.snapshots import digest_of
+from storage.seals import SEALED_COLUMNS_0004, seal_record
+from storage.snapshots import canonical_policy_json, digest_of
 
 _PAGE = 1000
 _KEPT_WITHOUT_ROW = "RETENTION"  # the reference of the chain's own purge events
@@ -48,14 +50,35 @@ class ChainWalk:
     tombstoned: set[str] = field(default_factory=set)
 
 
-def _row_problem(row: dict[str, object], key: AuditKey, walk: ChainWalk, snapshots: dict[str, bool]) -> str | None:
+def _sealed_before_snapshots(row: dict[str, object], before: str, key: AuditKey, seal: str) -> bool:
+    """Whether a row not re-sealed since migration 0005 carries the seal it had before it, over
+    the `data` it had then, and is what the migration made of that: the same fields without the
+    policy, pointing at the snapshot of that very policy."""
+    ref = str(row["reference"])
+    audit_seq = row["audit_seq"] if isinstance(row["audit_seq"], int) else None
+    audit_hash = row["audit_hash"] if isinstance(row["audit_hash"], str) else None
+    old = key.seal(seal_record(ref, {**row, "data": before}, audit_seq, audit_hash, SEALED_COLUMNS_0004))
+    if not hmac.compare_digest(seal, old):
+        return False
+    try:
+        fields, now = json.loads(before), json.loads(str(row["data"]))
+        policy = fields.pop("policy")
+    except (ValueError, KeyError, AttributeError):
+        return False
+    return bool(fields == now and row["policy_digest"] == digest_of(canonical_policy_json(policy)))
+
+
+def _row_problem(row: dict[str, object], key: AuditKey, walk: ChainWalk, snapshots: dict[str, bool],
+                 premigration: dict[str, str]) -> str | None:
     ref = str(row["reference"])
     seal = row["seal"]
     audit_seq = row["audit_seq"] if isinstance(row["audit_seq"], int) else None
     audit_hash = row["audit_hash"] if isinstance(row["audit_hash"], str) else None
     expected = key.seal(seal_record(ref, row, audit_seq, audit_hash))
     if not isinstance(seal, str) or not hmac.compare_digest(seal, expected):
-        return f"{ref}: the challenge row was changed outside mashbot (its seal does not match)"
+        before = premigration.get(ref)
+        if not isinstance(seal, str) or before is None or not _sealed_before_snapshots(row, before, key, seal):
+            return f"{ref}: the challenge row was changed outside mashbot (its seal does not match)"
     last = walk.latest.get(ref)
     if last is None:
         return f"{ref}: the challenge has no events in the audit trail"
@@ -99,6 +122,8 @@ async def check_rows(session: AsyncSession, key: AuditKey, walk: ChainWalk) -> l
     s = t.policy_snapshots.c
     snapshots = {digest: hmac.compare_digest(digest, digest_of(data))
                  for digest, data in await session.execute(select(s.digest, s.data))}
+    p = t.pre_snapshot_seals.c
+    premigration = {ref: data for ref, data in await session.execute(select(p.reference, p.data))}
     after = ""
     while True:
         rows = (await session.execute(
@@ -106,7 +131,7 @@ async def check_rows(session: AsyncSession, key: AuditKey, walk: ChainWalk) -> l
         for row in rows:
             mapping = dict(row._mapping)
             seen.add(row.reference)
-            problem = _row_problem(mapping, key, walk, snapshots)
+            problem = _row_problem(mapping, key, walk, snapshots, premigration)
             if problem:
                 problems.append(problem)
         if len(rows) < _PAGE:

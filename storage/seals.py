@@ -30,11 +30,17 @@ SEALED_COLUMNS = ("case_reference", "area", "challenger_id", "state", "stage", "
                   "policy_digest")
 
 
+# What a seal covered before migration 0005_policy_snapshots (its `data` held the policy): only
+# to verify a row migrated by it, before its first re-seal (storage/audit_rows.py).
+SEALED_COLUMNS_0004 = ("case_reference", "area", "challenger_id", "state", "stage", "version", "urgent", "breached",
+                       "due_at", "wake_at", "raised_at", "closed_at", "owner_id", "data")
+
+
 def seal_record(reference: str, columns: Mapping[str, Any], audit_seq: int | None,
-                audit_hash: str | None) -> dict[str, Any]:
+                audit_hash: str | None, names: tuple[str, ...] = SEALED_COLUMNS) -> dict[str, Any]:
     """What a challenge row's seal covers: every stored column and the link of its latest event."""
     record: dict[str, Any] = {"reference": reference, "audit_seq": audit_seq, "audit_hash": audit_hash}
-    for name in SEALED_COLUMNS:
+    for name in names:
         value = columns[name]
         record[name] = _utc(value).isoformat() if isinstance(value, datetime) else value
     return record

@@ -89,6 +89,16 @@ policy_snapshots = Table(
     Column("data", Text, nullable=False),
 )
 
+# Between migration 0005_policy_snapshots and the first keyed start after it: the `data` each
+# sealed challenge row held before the migration moved its policy out, so its old seal can still
+# be verified (storage/audit_rows.py) before the row is re-sealed (storage/audit_keys.py).
+pre_snapshot_seals = Table(
+    "pre_snapshot_seals",
+    metadata,
+    Column("reference", String, primary_key=True),
+    Column("data", Text, nullable=False),
+)
+
 challenges = Table(
     "challenges",
     metadata,

@@ -6,6 +6,11 @@ Upgrade moves each challenge's `policy` out of `challenges.data` into `policy_sn
 the copies back. The digest rule is storage/snapshots.py's, written out here so this
 migration keeps working whatever that module becomes.
 
+The audit seals of the rows (0003_audit_key) covered the old `data`; the migration has no key to
+re-seal them, so it keeps each sealed row's old `data` in `pre_snapshot_seals`: `mashbot audit
+verify` checks the old seal meanwhile, and the first keyed start re-seals the rows over their new
+columns once the trail verifies, then empties it (storage/audit_keys.py).
+
 Revision ID: 0005_policy_snapshots
 Revises: 0004_slack_replay
 Create Date: 2026-12-02
@@ -31,7 +36,10 @@ FK = "fk_challenges_policy_digest_policy_snapshots"
 
 challenges = sa.table("challenges", sa.column("reference", sa.String), sa.column("data", sa.Text),
                       sa.column("policy_digest", sa.String), sa.column("reviewers", sa.Text),
-                      sa.column("outcome_kind", sa.String))
+                      sa.column("outcome_kind", sa.String), sa.column("seal", sa.String))
+# A sealed row's `data` as it was, until the first keyed start re-seals the row over its new
+# columns: the migration cannot (it has no key), and verify checks the old seal meanwhile.
+pre_snapshot_seals = sa.table("pre_snapshot_seals", sa.column("reference", sa.String), sa.column("data", sa.Text))
 snapshots = sa.table("policy_snapshots", sa.column("digest", sa.String), sa.column("name", sa.String),
                      sa.column("data", sa.Text))
 
@@ -78,10 +86,19 @@ def upgrade() -> None:
     # What lists show without reading the JSON: who has it, and how it ended.
     op.add_column("challenges", sa.Column("reviewers", sa.Text(), nullable=True))
     op.add_column("challenges", sa.Column("outcome_kind", sa.String(), nullable=True))
+    op.create_table(
+        "pre_snapshot_seals",
+        sa.Column("reference", sa.String(), nullable=False),
+        sa.Column("data", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("reference", name="pk_pre_snapshot_seals"),
+    )
     conn = op.get_bind()
     seen: set[str] = set()
-    for rows in _chunks(conn, sa.select(challenges.c.reference, challenges.c.data)):
+    for rows in _chunks(conn, sa.select(challenges.c.reference, challenges.c.data, challenges.c.seal)):
         new_snapshots, updates = [], []
+        sealed = [{"reference": row.reference, "data": row.data} for row in rows if row.seal is not None]
+        if sealed:
+            conn.execute(pre_snapshot_seals.insert(), sealed)
         for row in rows:
             data = json.loads(row.data)
             policy = data.pop("policy")
@@ -112,9 +129,12 @@ def downgrade() -> None:
     conn = op.get_bind()
     policies = {digest: json.loads(data) for digest, data in conn.execute(
         sa.select(snapshots.c.digest, snapshots.c.data))}
+    # A row never re-sealed since the upgrade gets its very text back (its old seal holds again).
+    kept = dict(conn.execute(sa.select(pre_snapshot_seals.c.reference, pre_snapshot_seals.c.data)).all())
     for rows in _chunks(conn, sa.select(challenges.c.reference, challenges.c.data, challenges.c.policy_digest)):
         updates = [{"ref": row.reference,
-                    "new_data": _compact({**json.loads(row.data), "policy": policies[row.policy_digest]})}
+                    "new_data": kept.get(row.reference)
+                    or _compact({**json.loads(row.data), "policy": policies[row.policy_digest]})}
                    for row in rows]
         conn.execute(challenges.update().where(challenges.c.reference == sa.bindparam("ref"))
                      .values(data=sa.bindparam("new_data")), updates)
@@ -126,3 +146,6 @@ def downgrade() -> None:
         batch.drop_column("outcome_kind")
     _wake_index(create=True)
     op.drop_table("policy_snapshots")
+    # Rows re-sealed since the upgrade have seals over columns that are now gone: only
+    # `mashbot audit rekey` under the same key re-seals them at this revision.
+    op.drop_table("pre_snapshot_seals")
