@@ -172,7 +172,9 @@ def read(text: str, content_type: str | None) -> Inbound:
     if kind == "block_actions":
         _check(_Press, body)
         action_id = body["actions"][0]["action_id"]
-        return Inbound(Kind.PRESS if action_id.startswith(blocks.ACTION_PREFIX) else Kind.IGNORED, body)
+        # A card's button, or the intake's reason select (it turns the modal into the complaint route).
+        served = action_id.startswith(blocks.ACTION_PREFIX) or action_id == blocks.REASON_FIELD
+        return Inbound(Kind.PRESS if served else Kind.IGNORED, body)
     if kind == "view_submission":
         _check(_Submission, body)
         if body["view"]["callback_id"] not in (blocks.INTAKE_CALLBACK, blocks.ACTION_CALLBACK):

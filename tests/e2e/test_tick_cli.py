@@ -65,7 +65,7 @@ def test_a_rehearsal_in_the_far_future_walks_the_whole_ladder_and_keeps_nothing(
     code, out = cli("tick", "--now", "2027-03-01T09:00")
     assert code == 0 and ref in out
     code, shown = cli("challenges", "show", ref)
-    assert "stage 0 Practice Manager; state open" in shown and "BREACHED" not in shown
+    assert "Practice Manager (before Stage 1); state open" in shown and "BREACHED" not in shown
 
 
 def test_cron_tick_sends_what_it_queued_by_email(cli, pin_clock, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
