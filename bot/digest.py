@@ -273,7 +273,8 @@ def build_digest(recipient: Recipient, challenges: Iterable[Listed], scope: _Sco
     upcoming = sorted((c for c in undecided if c.reference not in overdue_refs), key=_by_due)
     # Upcoming ones are due after now, so "due today" is "before tomorrow's local midnight":
     # two instants compared, not a time-zone conversion per challenge (thousands of them).
-    soon = [c for c in upcoming if _on_hours(c) and c.due_at - now <= timedelta(hours=SOON_HOURS)]
+    soon_ends = now + timedelta(hours=SOON_HOURS)
+    soon = [c for c in upcoming if c.due_at <= soon_ends and _on_hours(c)]
     soon_refs = {c.reference for c in soon}
     dated = [c for c in upcoming if c.reference not in soon_refs]
     today_ends, next_day_ends = _midnight_after(cal, today), _midnight_after(cal, scope.next_day)

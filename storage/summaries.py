@@ -112,9 +112,13 @@ async def for_digest(session: AsyncSession, snapshots: SnapshotStore,
     stage ran out, from the history) or a non-urgent one under a policy with RAG limits (its
     limit's unit depends on the rating)."""
     wanted = or_(_c.state.in_(_ACTIVE), and_(_c.closed_at.is_not(None), _c.closed_at >= since))
-    found = await _load(session, snapshots, select(*_COLUMNS).where(wanted).order_by(_c.raised_at, _c.reference))
-    timed_out = set((await session.scalars(
-        select(_c.reference).where(wanted, _c.data.contains(_TIMED_OUT, autoescape=True)))).all())
+    # Whether a stage timed out, in the same scan: a stage before Stage 0's successor never did.
+    timed_out_flag = and_(_c.stage > 0, _c.data.contains(_TIMED_OUT, autoescape=True))
+    rows = (await session.execute(select(*_COLUMNS, timed_out_flag).where(wanted)
+                                  .order_by(_c.raised_at, _c.reference))).all()
+    policies = await snapshots.policies(session, {r[6] for r in rows})
+    found = [_summary(r[:-1], policies) for r in rows]
+    timed_out = {r[0] for r in rows if r[-1]}
     refs = [c.reference for c in found
             if c.reference in timed_out or (not c.urgent and c.policy.rag_limits)]
     if not refs:

@@ -151,3 +151,34 @@ async def test_the_migration_moves_copies_into_one_snapshot_per_policy_and_back(
             assert (await conn.execute(text("SELECT count(*) FROM policy_snapshots"))).scalar_one() == 2
     finally:
         await engine.dispose()
+
+
+async def test_the_digest_reads_summaries_but_whole_challenges_where_a_stage_timed_out(database: Database) -> None:
+    from bot.commands import RaiseChallenge
+    from bot.digest import build_digests
+    from bot.handlers import Mashbot
+    from bot.summary import ChallengeSummary
+    from storage import summaries
+    from tests.clock.support import LANCASHIRE, import_roster, local, numbered
+
+    await import_roster(database)
+    bot = Mashbot(uow=database.uow, policy=LANCASHIRE, new_reference=numbered("CH-D"))
+    refs = []
+    for at in ("2027-01-04 10:00", "2027-01-11 10:00"):
+        result = await bot.raise_challenge(RaiseChallenge(
+            actor_id="practitioner", case_reference="LCS123456", area="East", decision_challenged="Level 2",
+            requested_outcome="Level 3 assessment", reason_category="level_of_need",
+            reason_text="Risk from missing episodes not weighed."), local(at))
+        assert result.challenge is not None
+        refs.append(result.challenge.reference)
+    now = local("2027-01-11 12:00")
+    await bot.tick(now)  # the first one's Practice Manager stage ran out
+    async with database.uow(read_only=True) as uow:
+        found = {c.reference: c for c in await summaries.for_digest(uow.session, database.snapshots,
+                                                                    local("2027-01-08 08:30"))}
+        roster = await uow.people.roster()
+        every = await uow.challenges.listing(active_only=False)
+    assert isinstance(found[refs[0]], Challenge) and isinstance(found[refs[1]], ChallengeSummary)
+    since = local("2027-01-08 08:30")
+    assert build_digests(list(found.values()), roster, LANCASHIRE, now, since) == build_digests(
+        every, roster, LANCASHIRE, now, since)  # the same digests as from the whole challenges
