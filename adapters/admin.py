@@ -12,12 +12,15 @@ from adapters.policy_files import describe_policy, load_policy
 from adapters.roster_files import check_roster, demo_roster_path, describe_roster, load_roster_file
 from adapters.settings import Settings
 from bot.audit import audit_key
-from bot.challenge import UNDECIDED_STATES, Challenge
+from bot.calendar import WorkingCalendar
+from bot.challenge import UNDECIDED_STATES
 from bot.errors import InvalidCommand
 from bot.ladder import calendar_of
 from bot.policy import Policy
 from bot.roster import Roster
+from bot.summary import Listed
 from bot.timeline import timeline as audit_timeline
+from storage import summaries
 from storage.migrate import upgrade
 
 
@@ -95,6 +98,9 @@ async def keep_audit_keyed(settings: Settings) -> str:
     note = DEVELOPMENT_KEY_WARNING if service.database.audit_key.development else "Audit trail keyed by MASHBOT_AUDIT_KEY."
     if done is None:
         return note
+    if not done.from_legacy and not done.events:
+        return (f"Challenge rows re-sealed over their new columns after the policy-snapshot migration: "
+                f"{done.challenges} challenges (key id {done.key_id}). {note}")
     return (f"Audit trail from before keying verified and re-signed: {done.events} events, "
             f"{done.challenges} challenges (key id {done.key_id}). {note}")
 
@@ -189,8 +195,12 @@ async def calendar_due(args: argparse.Namespace) -> int:
     return 0
 
 
-def _row(c: Challenge, roster: Roster, now: datetime) -> str:
-    cal = calendar_of(c.policy)
+def _row(c: Listed, roster: Roster, now: datetime, calendars: dict[int, WorkingCalendar] | None = None) -> str:
+    cal = calendars.get(id(c.policy)) if calendars is not None else None
+    if cal is None:
+        cal = calendar_of(c.policy)
+        if calendars is not None:
+            calendars[id(c.policy)] = cal
     who = roster.name_of(c.owner_id) if c.owner_id else ", ".join(roster.name_of(r) for r in c.reviewers)
     flags = " ".join(f for f, on in (("URGENT", c.urgent), ("BREACHED", c.breached)) if on)
     due = cal.describe(c.due_at) if c.state in UNDECIDED_STATES else "—"
@@ -201,18 +211,20 @@ def _row(c: Challenge, roster: Roster, now: datetime) -> str:
 async def challenges_list(args: argparse.Namespace) -> int:
     service = bootstrap.build()
     try:
-        async with service.database.uow() as uow:
-            found = await uow.challenges.listing(active_only=not args.all)
+        async with service.database.uow(read_only=True) as uow:
+            found = await summaries.summaries(uow.session, service.database.snapshots,
+                                              summaries.ListFilter(state=None if args.all else summaries.OPEN),
+                                              by_raised=True)
             roster = await uow.people.roster()
     finally:
         await service.close()
     if not found:
         print("No challenges." if args.all else "No open challenges.")
         return 0
-    print(f"{'REF':<10} {'AREA':<8} {'STAGE':<18} {'STATE':<25} {'DUE':<18} WHO")
     now = bootstrap.utc_now()
-    for c in sorted(found, key=lambda c: c.raised_at):
-        print(_row(c, roster, now))
+    calendars: dict[int, WorkingCalendar] = {}
+    print("\n".join([f"{'REF':<10} {'AREA':<8} {'STAGE':<18} {'STATE':<25} {'DUE':<18} WHO",
+                     *(_row(c, roster, now, calendars) for c in found)]))
     return 0
 
 
@@ -262,8 +274,9 @@ async def due(args: argparse.Namespace) -> int:
     cal = calendar_of(service.policy)
     horizon = cal.working_days_after(now, max(args.days, 1))
     try:
-        async with service.database.uow() as uow:
-            found = await uow.challenges.listing(active_only=True)
+        async with service.database.uow(read_only=True) as uow:
+            found = await summaries.summaries(uow.session, service.database.snapshots,
+                                              summaries.ListFilter(state=summaries.OPEN))
             roster = await uow.people.roster()
     finally:
         await service.close()

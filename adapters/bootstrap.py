@@ -39,10 +39,31 @@ def utc_now() -> datetime:
 class Service:
     settings: Settings
     database: Database
-    policy: Policy
-    mashbot: Mashbot
+    # The policy pack is parsed (and the core built) on first use: a command that only lists
+    # challenges reads each one's own snapshot and never needs the current pack.
+    _policy: Policy | None = None
+    _mashbot: Mashbot | None = None
     # The console's demo clock moves the service's notion of now forward; never in production.
     clock_offset: timedelta = timedelta(0)
+
+    @property
+    def policy(self) -> Policy:
+        if self._policy is None:
+            self._policy = load_policy(self.settings.policy)
+        return self._policy
+
+    @property
+    def mashbot(self) -> Mashbot:
+        if self._mashbot is None:
+            database = self.database
+            self._mashbot = Mashbot(uow=database.uow, policy=self.policy, new_reference=new_reference,
+                                    mail_configured=self.settings.mail_transport_configured,
+                                    read_uow=lambda: database.uow(read_only=True))
+        return self._mashbot
+
+    @mashbot.setter
+    def mashbot(self, value: Mashbot) -> None:
+        self._mashbot = value
 
     def now(self) -> datetime:
         """The service's now: the real clock plus any demo offset."""
@@ -69,11 +90,7 @@ def audit_key_of(settings: Settings) -> AuditKey:
 def build(settings: Settings | None = None) -> Service:
     """Assemble the service from settings (environment by default)."""
     settings = settings or Settings()
-    database = Database(settings.database_url, audit_key=audit_key_of(settings))
-    policy = load_policy(settings.policy)
-    mashbot = Mashbot(uow=database.uow, policy=policy, new_reference=new_reference,
-                      mail_configured=settings.mail_transport_configured)
-    return Service(settings=settings, database=database, policy=policy, mashbot=mashbot)
+    return Service(settings=settings, database=Database(settings.database_url, audit_key=audit_key_of(settings)))
 
 
 @asynccontextmanager

@@ -48,7 +48,7 @@ from bot.handlers import TickReport
 from bot.ladder import calendar_of
 from bot.policy import WEEKDAYS, Policy
 from storage.database import Database
-from storage.dispatch_queries import challenges_for_digest
+from storage import summaries
 from storage.outbox_admin import undelivered
 from storage.marks import DIGEST, LAST_SUCCESS, TICK, digest_key, last_digests
 
@@ -101,7 +101,8 @@ async def prepare_digests(database: Database, policy: Policy, now: datetime,
     async with database.uow(read_only=True) as uow:
         roster = await uow.people.roster()
         lasts = {pid: max(t, floor) for pid, t in (await last_digests(uow.session)).items() if t < now}
-        challenges = await challenges_for_digest(uow.session, min([default_since, *lasts.values()]))
+        challenges = await summaries.for_digest(uow.session, database.snapshots,
+                                                min([default_since, *lasts.values()]))
         failed = await failed_messages(uow.session, now)
     return build_digests(challenges, roster, policy, now, default_since, lasts, cal=cal, failed=failed)
 

@@ -16,7 +16,7 @@ from adapters.metrics import Metrics
 from adapters.scheduler import Clockwork, build_clockwork
 from adapters.settings import Settings
 from adapters.slack import mount_slack  # --- slack (issue 4) ---
-from adapters.teams.route import mount_teams  # --- teams (issue 5) ---
+from adapters.teams.lazy import mount_teams_when_needed  # --- teams (issue 5) ---
 from storage.outbox_admin import Trouble
 from storage.outbox_admin import trouble as outbox_trouble
 
@@ -119,7 +119,7 @@ def create_app(service: bootstrap.Service, *, scheduler: bool = False, host: str
     mount_slack(app, service, clockwork=app.get(CLOCKWORK))
     # --- end slack ---
     # --- teams (issue 5): POST /api/messages, always mounted (see adapters/teams/route.py) ---
-    mount_teams(app, service, clockwork=app.get(CLOCKWORK), host=host)
+    mount_teams_when_needed(app, service, clockwork=app.get(CLOCKWORK), host=host)
     # --- end teams ---
     return app
 

@@ -1,14 +1,14 @@
 """Slack ack latency (issue 4): how fast `POST /slack/events` answers a button press while
 the Slack Web API takes 2 s per call, against a bare aiohttp handler in the same run.
 
-Both servers run on loopback on one event loop; the load generator runs in another
-process. Requests alternate between the two servers, so both see the same load —
-including mashbot's work after each ack (resolving the person, loading the challenge,
-refusing the stale press, answering on the response_url that the fake Web API holds for
-2 s). The bare handler is also measured alone first ("quiet"), for reference. Every
-request is a block_actions payload signed like Slack's, with a valid signed button (Ava's
-Accept on one challenge: the first press takes it, the rest are answered "Already
-actioned").
+mashbot runs in this process, the bare handler in a process of its own (so it does not
+share mashbot's event loop) and the load generator in a third. Requests alternate between
+the two servers, so both see the same load — including mashbot's work after each ack
+(resolving the person, loading the challenge, applying or refusing the press, answering on
+the response_url that the fake Web API holds for 2 s). The bare handler is also measured
+alone first ("quiet"), for reference. Every request is a block_actions payload signed like
+Slack's, with a valid signed button: half the presses are Ava's first Accept of a card
+(fresh: the challenge changes), the other half press a card already taken (stale).
 
 Prints p50 / p99 for both and their ratios. Targets: mashbot's p99 ack under 100 ms, and
 mashbot / bare under 10. The run is bounded by --seconds.
@@ -78,7 +78,21 @@ async def bare_handler(request: web.Request) -> web.Response:
     return web.Response(text="")
 
 
-async def setup(workdir: Path, delay: float):  # type: ignore[no-untyped-def]
+def _bare_server(ready, stop) -> None:  # type: ignore[no-untyped-def]
+    """The bare handler in its own process: it shares no event loop with mashbot."""
+    async def main() -> None:
+        app = web.Application()
+        app.router.add_post("/slack/events", bare_handler)
+        runner, url = await serve(app)
+        ready.put(url)
+        while not stop.is_set():
+            await asyncio.sleep(0.05)
+        await runner.cleanup()
+
+    asyncio.run(main())
+
+
+async def setup(workdir: Path, delay: float, cards: int):  # type: ignore[no-untyped-def]
     from adapters import bootstrap
     from adapters.roster_files import demo_roster_path, load_roster_file
     from adapters.settings import Settings
@@ -97,17 +111,21 @@ async def setup(workdir: Path, delay: float):  # type: ignore[no-untyped-def]
     async with service.database.uow() as uow:
         await uow.people.replace(load_roster_file(demo_roster_path()), source="bench")
         await uow.commit()
-    result = await service.mashbot.raise_challenge(RaiseChallenge(
-        actor_id="tara.nolan", case_reference="LCS123456", area="East",
-        decision_challenged="Level 2 – Additional support", requested_outcome="A Child and Family assessment",
-        reason_category="level_of_need", reason_text="Repeated missing episodes were not weighed."), service.now())
-    assert result.challenge is not None
-    value = sign(ActionPayload("accept", result.challenge.reference, 1, "ava.okafor"), CARD_SECRET.encode())
+    values = []
+    for _ in range(cards):
+        result = await service.mashbot.raise_challenge(RaiseChallenge(
+            actor_id="tara.nolan", case_reference="LCS123456", area="East",
+            decision_challenged="Level 2 – Additional support", requested_outcome="A Child and Family assessment",
+            reason_category="level_of_need", reason_text="Repeated missing episodes were not weighed."),
+            service.now())
+        assert result.challenge is not None
+        values.append(sign(ActionPayload("accept", result.challenge.reference, 1, "ava.okafor"),
+                           CARD_SECRET.encode()))
     fake.delay = delay
-    return fake, create_app(service), value
+    return fake, create_app(service), values
 
 
-async def drive(targets: list[tuple[str, str]], requests: int, value: str, response_url: str,
+async def drive(targets: list[tuple[str, str]], requests: int, values: list[str], response_url: str,
                 deadline: float, pace: float = 0.0) -> tuple[dict[str, list[float]], dict[str, set[int]]]:
     """The load generator: `requests` rounds, one request to each target per round."""
     timings: dict[str, list[float]] = {name: [] for name, _ in targets}
@@ -118,7 +136,8 @@ async def drive(targets: list[tuple[str, str]], requests: int, value: str, respo
                 print(f"stopped at the time bound after {n} rounds")
                 break
             for name, url in targets:
-                body = press(n, value, f"{response_url}/{name}-{n}")
+                # Even rounds press a new card (fresh), odd ones the card just taken (stale).
+                body = press(n, values[(n // 2) % len(values)], f"{response_url}/{name}-{n}")
                 headers = signed(body)
                 started = time.perf_counter()
                 async with client.post(url, data=body.encode(), headers=headers) as resp:
@@ -146,24 +165,29 @@ async def run(requests: int, delay: float, seconds: float, pace: float) -> int:
         os.environ.pop(name, None)  # slack_sdk would send loopback calls through a proxy
     deadline = time.monotonic() + seconds
     with tempfile.TemporaryDirectory() as tmp:
-        fake, app, value = await setup(Path(tmp), delay)
-        bare = web.Application()
-        bare.router.add_post("/slack/events", bare_handler)
-        runners = [await serve(app), await serve(bare)]
-        (_, mashbot_url), (_, bare_url) = runners
+        fake, app, values = await setup(Path(tmp), delay, max(1, (requests + 1) // 2))
+        runner, mashbot_url = await serve(app)
+        ctx = multiprocessing.get_context("spawn")
+        ready, stop = ctx.Queue(), ctx.Event()
+        bare = ctx.Process(target=_bare_server, args=(ready, stop), daemon=True)
+        bare.start()
         respond_to = fake.base_url + "/respond"
         try:
+            bare_url = await asyncio.get_running_loop().run_in_executor(None, ready.get, True, 30)
             quiet, _ = await generate([("bare (quiet)", bare_url + "/slack/events")], min(requests, 1000),
-                                      value, respond_to, deadline, pace)
+                                      values, respond_to, deadline, pace)
             timings, statuses = await generate([("mashbot", mashbot_url + "/slack/events"),
                                                 ("bare", bare_url + "/slack/events")],
-                                               requests, value, respond_to, deadline, pace)
+                                               requests, values, respond_to, deadline, pace)
             answered = await wait_for_replies(fake, len(timings["mashbot"]), deadline)
+            refused = sum(1 for r in fake.responses if "Already actioned" in json.dumps(r))
         finally:
             fake.delay = 0
-            for runner, _ in runners:
-                await runner.cleanup()
+            stop.set()
+            bare.join(10)
+            await runner.cleanup()
             await fake.stop()
+    print(f"presses applied (fresh cards): {answered - refused}; refused as already actioned (stale): {refused}")
     return report(timings | quiet, statuses, answered, delay)
 
 

@@ -131,6 +131,10 @@ class Challenge(BaseModel):
         return self.state in ACTIVE_STATES
 
     @property
+    def outcome_kind(self) -> Outcome | None:
+        return self.outcome.kind if self.outcome else None
+
+    @property
     def wake_at(self) -> datetime | None:
         """The earliest instant the tick must look at this challenge again (indexed in storage)."""
         if not self.is_active:

@@ -28,6 +28,7 @@ from bot.challenge import (
 )
 from bot.policy import Policy
 from bot.roster import KNOWN_AREAS, Person, Roster
+from bot.summary import Listed
 
 DIGEST_KIND = "digest"
 DIGEST_TIME = time(8, 30)
@@ -225,7 +226,7 @@ def previous_digest_time(cal: WorkingCalendar, now: datetime, at: time = DIGEST_
     raise ValueError("no working day in the last ten years; check the calendar")
 
 
-def build_digests(challenges: Sequence[Challenge], roster: Roster, policy: Policy, now: datetime,
+def build_digests(challenges: Sequence[Listed], roster: Roster, policy: Policy, now: datetime,
                   since: datetime, since_by_person: Mapping[str, datetime] | None = None,
                   cal: WorkingCalendar | None = None, failed: Sequence[FailedMessage] = ()) -> list[Digest]:
     """One digest per recipient. `since` is the default start of "raised/resolved since";
@@ -241,26 +242,48 @@ def build_digests(challenges: Sequence[Challenge], roster: Roster, policy: Polic
             for r in recipients(policy, roster, today)]
 
 
-def build_digest(recipient: Recipient, challenges: Iterable[Challenge], scope: _Scope,
+def digest_for(person_id: str, challenges: Sequence[Listed], roster: Roster, policy: Policy, now: datetime,
+               since: datetime, cal: WorkingCalendar | None = None,
+               failed: Sequence[FailedMessage] = ()) -> Digest | None:
+    """The digest of one recipient (None when they get none today): a page that shows one
+    digest need not build everyone's."""
+    cal = cal or policy.calendar()
+    today = cal.local(now).date()
+    wanted = next((r for r in recipients(policy, roster, today) if r.person.id == person_id), None)
+    if wanted is None:
+        return None
+    scope = _Scope(cal, now, today, cal.next_working_day(today), roster, tuple(failed),
+                   {c.reference: c.area for c in challenges} if failed else None)
+    return build_digest(wanted, challenges, scope, since)
+
+
+def build_digest(recipient: Recipient, challenges: Iterable[Listed], scope: _Scope,
                  since: datetime) -> Digest:
     cal, now, today = scope.cal, scope.now, scope.today
     mine = [c for c in challenges if not recipient.areas or c.area in recipient.areas]
     active = [c for c in mine if c.state in ACTIVE_STATES]
     undecided = [c for c in active if c.state in UNDECIDED_STATES]
 
-    def line(c: Challenge, note: str = "") -> DigestLine:
+    def line(c: Listed, note: str = "") -> DigestLine:
         return _line(c, scope, note)
 
     overdue = sorted((c for c in undecided if c.breached or c.due_at <= now),
                      key=lambda c: (not c.breached, c.due_at, c.reference))
     overdue_refs = {c.reference for c in overdue}
     upcoming = sorted((c for c in undecided if c.reference not in overdue_refs), key=_by_due)
-    soon = [c for c in upcoming if _on_hours(c) and c.due_at - now <= timedelta(hours=SOON_HOURS)]
-    dated = [c for c in upcoming if c not in soon]
-    due_today = [c for c in dated if cal.local(c.due_at).date() == today]
-    due_next = [c for c in dated if today < cal.local(c.due_at).date() <= scope.next_day]
+    # Upcoming ones are due after now, so "due today" is "before tomorrow's local midnight":
+    # two instants compared, not a time-zone conversion per challenge (thousands of them).
+    soon_ends = now + timedelta(hours=SOON_HOURS)
+    soon = [c for c in upcoming if c.due_at <= soon_ends and _on_hours(c)]
+    soon_refs = {c.reference for c in soon}
+    dated = [c for c in upcoming if c.reference not in soon_refs]
+    today_ends, next_day_ends = _midnight_after(cal, today), _midnight_after(cal, scope.next_day)
+    due_today = [c for c in dated if c.due_at < today_ends]
+    due_next = [c for c in dated if today_ends <= c.due_at < next_day_ends]
     reader = recipient.person.id
-    timed_out = sorted((c for c in challenges if any(
+    # Only whole challenges carry their history (storage.summaries.for_digest loads whole the
+    # ones that timed out).
+    timed_out = sorted((c for c in challenges if isinstance(c, Challenge) and any(
         p.how == "timeout" and reader in p.reviewers and since <= p.at <= now for p in c.history)),
         key=lambda c: c.reference)
     urgent = sorted((c for c in active if c.urgent), key=_by_due)
@@ -322,11 +345,13 @@ def undelivered_text(line: UndeliveredLine) -> str:
                                    about=about, queued=line.queued)
 
 
-def _on_hours(c: Challenge) -> bool:
-    """Whether the stage runs on clock hours (urgent, or a RAG limit in hours)."""
+def _on_hours(c: Listed) -> bool:
+    """Whether the stage runs on clock hours (urgent, or a RAG limit in hours). A RAG rating is
+    only on a whole challenge (storage.summaries.for_digest loads whole those with RAG limits)."""
     if c.urgent:
         return True
-    limit = c.policy.rag_limits.get(c.rag) if c.rag else None
+    rag = c.rag if isinstance(c, Challenge) else None
+    limit = c.policy.rag_limits.get(rag) if rag else None
     return (limit or c.policy.stage(c.stage).limit).unit.in_hours
 
 
@@ -341,11 +366,16 @@ def _left(delta: timedelta) -> str:
     return f"{hours} h {minutes} min" if hours else f"{minutes} min"
 
 
-def _by_due(c: Challenge) -> tuple[datetime, str]:
+def _midnight_after(cal: WorkingCalendar, day: date) -> datetime:
+    """The instant the local day after `day` begins."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=cal.zone).astimezone(UTC)
+
+
+def _by_due(c: Listed) -> tuple[datetime, str]:
     return c.due_at, c.reference
 
 
-def _line(c: Challenge, scope: _Scope, note: str) -> DigestLine:
+def _line(c: Listed, scope: _Scope, note: str) -> DigestLine:
     roster = scope.roster
     people = (c.owner_id,) if c.owner_id else c.reviewers
     return DigestLine(
@@ -357,13 +387,14 @@ def _line(c: Challenge, scope: _Scope, note: str) -> DigestLine:
     )
 
 
-def _how_resolved(c: Challenge) -> str:
+def _how_resolved(c: Listed) -> str:
     if c.state is State.WITHDRAWN:
         return RESOLVED_WITHDRAWN
-    return texts.OUTCOME_LABELS.get(c.outcome.kind.value, c.outcome.kind.value) if c.outcome else "closed"
+    kind = c.outcome_kind
+    return texts.OUTCOME_LABELS.get(kind.value, kind.value) if kind else "closed"
 
 
-def _by_stage(active: Sequence[Challenge]) -> tuple[StageCount, ...]:
+def _by_stage(active: Sequence[Listed]) -> tuple[StageCount, ...]:
     counts: dict[tuple[int, str], int] = {}
     for c in active:
         key = (c.stage, c.policy.stage(c.stage).name)

@@ -71,6 +71,9 @@ class Mashbot:
     # Whether any mail transport is configured. Without one the Stage 3 form is refused: its
     # family details would otherwise wait in the outbox, unsent, while the form says none are kept.
     mail_configured: bool = True
+    # A unit of work that only reads (on SQLite it takes no write lock). When given, a press
+    # is checked in it first, so one that would change nothing never queues for the lock.
+    read_uow: Callable[[], UnitOfWork] | None = None
 
     async def raise_challenge(self, cmd: RaiseChallenge, now: datetime) -> Result:
         """Raise a challenge under the current policy (snapshotted into the challenge)."""
@@ -96,6 +99,8 @@ class Mashbot:
         """Apply a person's command to a challenge, refusing stale, repeated or unauthorised ones."""
         if isinstance(cmd, SendStage3Form) and not self.mail_configured:
             raise NotAvailable(texts.STAGE3_FORM_NO_MAIL.format(reference=cmd.reference))
+        if self.read_uow is not None:
+            await self._refuse_early(cmd)
         async with self.uow() as uow:
             roster = await uow.people.roster()
             challenge = await uow.challenges.get(cmd.reference)
@@ -121,6 +126,18 @@ class Mashbot:
             await self._save_changes(uow, change, now)
             await uow.commit()
         return Result(change.reply, change.challenge, tuple(change.messages))
+
+    async def _refuse_early(self, cmd: ChallengeCommand) -> None:
+        """The same refusals as `handle`, from a read: stale, repeated, unknown, not theirs.
+        Whatever passes is checked again under the write lock."""
+        assert self.read_uow is not None
+        async with self.read_uow() as uow:
+            roster = await uow.people.roster()
+            challenge = await uow.challenges.get(cmd.reference)
+        if challenge is None:
+            raise NotFound(texts.NOT_FOUND.format(reference=cmd.reference))
+        check_fresh(challenge, cmd, roster, ladder.calendar_of(challenge.policy).describe)
+        authorize(challenge, cmd, roster)
 
     async def tick(self, now: datetime, batch: int = 500) -> TickReport:
         """Apply every timeout, nudge and breach that fell due by `now`; safe to run twice."""

@@ -5,6 +5,9 @@
   `mashbot serve` or `mashbot db upgrade` that runs after the migration — only if it verifies as
   it was; otherwise nothing is re-signed and the start is refused, so re-keying never launders a
   change made before it.
+- **Rows migrated by 0005_policy_snapshots** (their seals cover the columns as they were) are
+  re-sealed by the first keyed start after it, once the trail verifies with each such row checked
+  against its old seal (storage/audit_rows.py).
 - **Rotation**: `mashbot audit rekey` verifies the whole trail under the old key
   (MASHBOT_AUDIT_OLD_KEY, or the development key when that is unset), then re-signs every link
   and re-seals every challenge row under MASHBOT_AUDIT_KEY, in one transaction under the head lock.
@@ -21,13 +24,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.audit import GENESIS, AuditKey
 from bot.errors import MashbotError
 from storage import tables as t
 from storage.database import Database
+from storage.audit_rows import ChainWalk
 from storage.repositories import chain_record
 from storage.seals import SEALED_COLUMNS, seal_record
 from storage.retention import PURGE_KIND, RETENTION_REFERENCE, _tombstone_id, tombstone_line, verify_audit
@@ -95,7 +99,9 @@ async def resign(session: AsyncSession, key: AuditKey) -> Rekeyed:
         after = int(rows[-1].seq)
     await session.execute(update(t.audit_head).where(t.audit_head.c.id == 1)
                           .values(hash=previous, key_id=key.key_id))
-    return Rekeyed(events, await _reseal(session, key, latest), key.key_id, False)
+    resealed = await _reseal(session, key, latest)
+    await session.execute(delete(t.pre_snapshot_seals))  # every row is sealed over its columns now
+    return Rekeyed(events, resealed, key.key_id, False)
 
 
 async def _reseal(session: AsyncSession, key: AuditKey, latest: dict[str, tuple[int, str]]) -> int:
@@ -134,7 +140,10 @@ async def keep_keyed(database: Database) -> Rekeyed | None:
     async with database.uow() as uow:
         seq, key_id = await _head(uow.session)
         if key_id == key.key_id:
-            return None
+            resealed = await _reseal_migrated(uow.session, key)
+            if resealed is not None:
+                await uow.commit()
+            return resealed
         if seq == 0:  # nothing signed yet: the trail takes this key, whatever it named before
             await uow.session.execute(update(t.audit_head).where(t.audit_head.c.id == 1).values(key_id=key.key_id))
             await uow.commit()
@@ -150,6 +159,24 @@ async def keep_keyed(database: Database) -> Rekeyed | None:
         done = await resign(uow.session, key)
         await uow.commit()
     return Rekeyed(done.events, done.challenges, done.key_id, from_legacy=True)
+
+
+async def _reseal_migrated(session: AsyncSession, key: AuditKey) -> Rekeyed | None:
+    """Re-seal the rows migration 0005_policy_snapshots changed (their seals cover the old
+    columns), once the whole trail verifies under the key, checking each such row against its
+    old seal (storage/audit_rows.py); None when no row waits for it."""
+    if await session.scalar(select(t.pre_snapshot_seals.c.reference).limit(1)) is None:
+        return None
+    await _head(session)  # the head lock, as for a re-key
+    walk = ChainWalk()
+    check = await verify_audit(session, key, walk=walk)
+    if not check.ok:
+        raise AuditKeyError(
+            "The audit trail does not verify after the policy-snapshot migration "
+            f"({'; '.join(check.problems) or f'broken at event {check.broken}'}). Nothing was re-sealed: restore the database from a backup, or investigate with `mashbot audit verify`.")
+    count = await _reseal(session, key, {ref: (link.seq, link.hash) for ref, link in walk.latest.items()})
+    await session.execute(delete(t.pre_snapshot_seals))
+    return Rekeyed(0, count, key.key_id, from_legacy=False)
 
 
 async def rekey(database: Database, old: AuditKey) -> Rekeyed:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import weakref
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import URL, event, make_url, text
@@ -12,6 +15,7 @@ from sqlalchemy.pool import StaticPool
 
 from bot.audit import DEVELOPMENT_KEY, AuditKey
 from storage.repositories import ChainCheck, RosterCache
+from storage.snapshots import SnapshotStore
 from storage.unit_of_work import SqlUnitOfWork
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -80,6 +84,31 @@ def _sqlite_engine(url: URL, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
+class WriterQueue:
+    """SQLite has one writer at a time. Writers of this process wait their turn here, before
+    they take a pooled connection, instead of each holding one while SQLite's busy handler
+    sleeps: otherwise twenty waiting writers empty the pool and a mere read (a stale press)
+    queues behind them. Writers of other processes still meet at SQLite's lock."""
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary())
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        # As long as SQLite itself would wait, then fail the same way a busy database does.
+        async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_MS / 1000):
+            await lock.acquire()
+        try:
+            yield
+        finally:
+            lock.release()
+
+
 class Database:
     """The engine, its session factory and the unit-of-work factory the core is given."""
 
@@ -89,6 +118,8 @@ class Database:
         self.engine = make_engine(self.url, **engine_kwargs)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, class_=AsyncSession)
         self._roster_cache = RosterCache()
+        self.snapshots = SnapshotStore()
+        self._writers = WriterQueue() if self.dialect == "sqlite" else None
 
     @property
     def roster_cache(self) -> RosterCache:
@@ -103,7 +134,8 @@ class Database:
         a `read_only` one reads a snapshot without blocking writers."""
         return SqlUnitOfWork(self.sessions, self.dialect, self._roster_cache,
                              execution_options={READ_ONLY: True} if read_only else None,
-                             audit_key=self.audit_key)
+                             audit_key=self.audit_key,
+                             snapshots=self.snapshots, writers=None if read_only else self._writers)
 
     def session(self) -> AsyncSession:
         """A bare session (use `async with`), for reads outside the ports, e.g. `verify_chain`."""

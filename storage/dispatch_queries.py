@@ -7,19 +7,11 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.challenge import ACTIVE_STATES, UNDECIDED_STATES, Challenge
+from bot.challenge import ACTIVE_STATES, UNDECIDED_STATES
 from storage import tables as t
 
 _ACTIVE = sorted(s.value for s in ACTIVE_STATES)
 _UNDECIDED = sorted(s.value for s in UNDECIDED_STATES)
-
-
-async def challenges_for_digest(session: AsyncSession, since: datetime) -> list[Challenge]:
-    """Every active challenge, plus those that ended at or after `since`."""
-    c = t.challenges.c
-    rows = await session.scalars(
-        select(c.data).where(or_(c.state.in_(_ACTIVE), c.closed_at >= since)).order_by(c.raised_at, c.reference))
-    return [Challenge.model_validate_json(data) for data in rows]
 
 
 async def challenge_counts(session: AsyncSession) -> dict[str, int]:

@@ -39,6 +39,7 @@ from bot.challenge import ACTIVE_STATES, NOT_KEPT, Challenge, Event, Message
 from bot.roster import Person, Roster
 from storage import tables as t
 from storage.seals import AuditSealer
+from storage.snapshots import SnapshotStore, challenge_data
 
 _ACTIVE = sorted(state.value for state in ACTIVE_STATES)
 CHAT_CHANNELS = ("teams", "slack")
@@ -71,7 +72,7 @@ def _upsert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
 
 # -- challenges --------------------------------------------------------------------------------
 
-def _challenge_columns(challenge: Challenge) -> dict[str, Any]:
+def _challenge_columns(challenge: Challenge, policy_digest: str) -> dict[str, Any]:
     return {
         "case_reference": challenge.case_reference,
         "area": challenge.area,
@@ -86,7 +87,10 @@ def _challenge_columns(challenge: Challenge) -> dict[str, Any]:
         "raised_at": challenge.raised_at,
         "closed_at": challenge.closed_at,
         "owner_id": challenge.owner_id,
-        "data": challenge.model_dump_json(),
+        "reviewers": _json(list(challenge.reviewers)),
+        "outcome_kind": challenge.outcome_kind.value if challenge.outcome_kind else None,
+        "data": challenge_data(challenge),
+        "policy_digest": policy_digest,
     }
 
 
@@ -95,7 +99,7 @@ def due_query(now: datetime, limit: int) -> Select[Any]:
     challenges have a wake time (`_challenge_columns`), so no state filter is needed — one
     would tempt planners onto the state index."""
     c = t.challenges.c
-    return (select(c.data, c.audit_seq, c.audit_hash)
+    return (select(c.data, c.policy_digest, c.audit_seq, c.audit_hash)
             .where(c.wake_at.is_not(None), c.wake_at <= now)
             .order_by(c.wake_at, c.reference)
             .limit(limit)
@@ -109,31 +113,36 @@ def _involves(challenge: Challenge, person_id: str) -> bool:
 class SqlChallenges:
     """bot.ports.ChallengeRepository: the aggregate as JSON plus the columns queries need."""
 
-    def __init__(self, session: AsyncSession, *, lock_rows: bool = True, sealer: AuditSealer | None = None) -> None:
+    def __init__(self, session: AsyncSession, *, lock_rows: bool = True, sealer: AuditSealer | None = None,
+                 snapshots: SnapshotStore | None = None) -> None:
         self._session = session
         self._lock_rows = lock_rows
         self._sealer = sealer or AuditSealer(session, DEVELOPMENT_KEY)
+        self.snapshots = snapshots or SnapshotStore()
 
     async def get(self, reference: str) -> Challenge | None:
         # In a writing unit of work the row is locked until it ends (PostgreSQL), so a tick cannot
         # change it between a person's read and write; the tick's SKIP LOCKED leaves it to the next tick.
         c = t.challenges.c
-        query = select(c.data, c.audit_seq, c.audit_hash).where(c.reference == reference)
-        row = (await self._session.execute(query.with_for_update() if self._lock_rows else query)).one_or_none()
-        if row is None:
+        query = select(c.data, c.policy_digest, c.audit_seq, c.audit_hash).where(c.reference == reference)
+        rows = (await self._session.execute(query.with_for_update() if self._lock_rows else query)).all()
+        if not rows:
             return None
-        self._sealer.read(reference, row.audit_seq, row.audit_hash)
-        return Challenge.model_validate_json(row.data)
+        self._sealer.read(reference, rows[0].audit_seq, rows[0].audit_hash)
+        found = await self.snapshots.load(self._session, rows)
+        return found[0] if found else None
 
     async def add(self, challenge: Challenge) -> None:
-        columns = _challenge_columns(challenge)
+        digest = await self.snapshots.ensure(self._session, challenge.policy, always=True)
+        columns = _challenge_columns(challenge, digest)
         await self._session.execute(insert(t.challenges).values(reference=challenge.reference, **columns))
         self._sealer.read(challenge.reference, None, None)
         self._sealer.wrote(challenge.reference, columns)
 
     async def update(self, challenge: Challenge, expected_version: int) -> bool:
         c = t.challenges.c
-        columns = _challenge_columns(challenge)
+        digest = await self.snapshots.ensure(self._session, challenge.policy)
+        columns = _challenge_columns(challenge, digest)
         result = await self._session.execute(
             update(t.challenges)
             .where(c.reference == challenge.reference, c.version == expected_version)
@@ -148,9 +157,10 @@ class SqlChallenges:
         claim's row locks (or SQLite's write lock) mean nobody changed them meanwhile."""
         if not challenges:
             return
+        digests = {id(c.policy): await self.snapshots.ensure(self._session, c.policy) for c in challenges}
         params = []
         for challenge in challenges:
-            columns = _challenge_columns(challenge)
+            columns = _challenge_columns(challenge, digests[id(challenge.policy)])
             self._sealer.wrote(challenge.reference, columns)
             params.append({"ref": challenge.reference, **columns})
         stmt = update(t.challenges).where(t.challenges.c.reference == bindparam("ref"))
@@ -159,22 +169,21 @@ class SqlChallenges:
     async def due(self, now: datetime, limit: int) -> list[Challenge]:
         """Claims due rows: `FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite the unit of work
         already holds the single write lock (`BEGIN IMMEDIATE`)."""
-        found = []
-        for row in await self._session.execute(due_query(now, limit)):
-            challenge = Challenge.model_validate_json(row.data)
+        rows = (await self._session.execute(due_query(now, limit))).all()
+        found = await self.snapshots.load(self._session, rows)
+        for challenge, row in zip(found, rows, strict=True):
             self._sealer.read(challenge.reference, row.audit_seq, row.audit_hash)
-            found.append(challenge)
         return found
 
     async def listing(self, *, active_only: bool = True, person_id: str | None = None) -> list[Challenge]:
         c = t.challenges.c
-        query = select(c.data).order_by(c.raised_at, c.reference)
+        query = select(c.data, c.policy_digest).order_by(c.raised_at, c.reference)
         if active_only:
             query = query.where(c.state.in_(_ACTIVE))
         if person_id:  # coarse in SQL (reviewers live in the JSON), exact in Python
             query = query.where(or_(c.challenger_id == person_id, c.owner_id == person_id,
                                     c.data.contains(f'"{person_id}"', autoescape=True)))
-        found = [Challenge.model_validate_json(data) for data in await self._session.scalars(query)]
+        found = await self.snapshots.load(self._session, (await self._session.execute(query)).all())
         return [ch for ch in found if _involves(ch, person_id)] if person_id else found
 
     async def references_closed_before(self, cutoff: datetime) -> list[str]:

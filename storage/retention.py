@@ -50,6 +50,7 @@ from storage import tables as t
 from storage.audit_rows import ChainWalk, Link, check_rows
 from storage.database import Database
 from storage.repositories import ChainCheck, chain_record
+from storage.snapshots import SnapshotStore
 from storage.unit_of_work import SqlUnitOfWork
 
 RETENTION_REFERENCE = "RETENTION"  # the `reference` of the chain's own "purged" events
@@ -83,9 +84,10 @@ def _event_of(row: Row[Any]) -> Event:
 async def challenges_raised_between(session: AsyncSession, start: datetime, end: datetime) -> list[Challenge]:
     """Challenges (still held) raised with start <= raised_at < end."""
     c = t.challenges.c
-    rows = await session.scalars(
-        select(c.data).where(c.raised_at >= start, c.raised_at < end).order_by(c.raised_at, c.reference))
-    return [Challenge.model_validate_json(data) for data in rows]
+    rows = (await session.execute(
+        select(c.data, c.policy_digest).where(c.raised_at >= start, c.raised_at < end)
+        .order_by(c.raised_at, c.reference))).all()
+    return await SnapshotStore().load(session, rows)
 
 
 async def events_by_reference(session: AsyncSession, references: Sequence[str]) -> dict[str, list[Event]]:
@@ -336,8 +338,9 @@ async def purge_batch(uow: SqlUnitOfWork, *, cutoff: datetime, now: datetime, re
     lines: list[tuple[int, str]] = []
     messages = 0
     for chunk in _chunks(refs):
-        challenges = {ref: Challenge.model_validate_json(data) for ref, data in await session.execute(
-            select(c.reference, c.data).where(c.reference.in_(chunk)))}
+        stored = (await session.execute(select(c.data, c.policy_digest).where(c.reference.in_(chunk)))).all()
+        loaded = await SnapshotStore().load(session, stored)
+        challenges = {ch.reference: ch for ch in loaded}
         timelines = await events_by_reference(session, chunk)
         for ref in chunk:
             challenge = challenges[ref]

@@ -22,15 +22,25 @@ def _utc(at: datetime) -> datetime:
     return at.astimezone(UTC)
 
 
+# Every stored column of the row but the seal's own three: `policy_digest` among them, so pointing
+# a challenge at another policy snapshot breaks its seal (a snapshot's content is checked against
+# its digest by storage/audit_rows.py).
 SEALED_COLUMNS = ("case_reference", "area", "challenger_id", "state", "stage", "version", "urgent", "breached",
-                  "due_at", "wake_at", "raised_at", "closed_at", "owner_id", "data")
+                  "due_at", "wake_at", "raised_at", "closed_at", "owner_id", "reviewers", "outcome_kind", "data",
+                  "policy_digest")
+
+
+# What a seal covered before migration 0005_policy_snapshots (its `data` held the policy): only
+# to verify a row migrated by it, before its first re-seal (storage/audit_rows.py).
+SEALED_COLUMNS_0004 = ("case_reference", "area", "challenger_id", "state", "stage", "version", "urgent", "breached",
+                       "due_at", "wake_at", "raised_at", "closed_at", "owner_id", "data")
 
 
 def seal_record(reference: str, columns: Mapping[str, Any], audit_seq: int | None,
-                audit_hash: str | None) -> dict[str, Any]:
+                audit_hash: str | None, names: tuple[str, ...] = SEALED_COLUMNS) -> dict[str, Any]:
     """What a challenge row's seal covers: every stored column and the link of its latest event."""
     record: dict[str, Any] = {"reference": reference, "audit_seq": audit_seq, "audit_hash": audit_hash}
-    for name in SEALED_COLUMNS:
+    for name in names:
         value = columns[name]
         record[name] = _utc(value).isoformat() if isinstance(value, datetime) else value
     return record

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -20,6 +21,11 @@ from storage.repositories import (
     SqlSchedulerMarks,
     SqlTallies,
 )
+from storage.snapshots import SnapshotStore
+
+
+class WriterTurns(Protocol):
+    def turn(self) -> AbstractAsyncContextManager[None]: ...
 
 
 class SqlUnitOfWork:
@@ -31,13 +37,17 @@ class SqlUnitOfWork:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect: str, roster_cache: RosterCache,
                  execution_options: Mapping[str, Any] | None = None,
-                 audit_key: AuditKey = DEVELOPMENT_KEY) -> None:
+                 audit_key: AuditKey = DEVELOPMENT_KEY,
+                 snapshots: SnapshotStore | None = None, writers: WriterTurns | None = None) -> None:
         self.session = sessions()
+        self._writers = writers
+        self._turn: AbstractAsyncContextManager[None] | None = None
         self._execution_options = dict(execution_options or {})
         self.audit_key = audit_key
         self.sealer = AuditSealer(self.session, audit_key)
         # Only a writing unit of work locks the challenge rows it reads.
-        self.challenges = SqlChallenges(self.session, lock_rows=not self._execution_options, sealer=self.sealer)
+        self.challenges = SqlChallenges(self.session, lock_rows=not self._execution_options, sealer=self.sealer,
+                                        snapshots=snapshots)
         self.events = SqlEventLog(self.session, self.sealer)
         self.outbox = SqlOutbox(self.session)
         self.tallies = SqlTallies(self.session, dialect)
@@ -47,9 +57,12 @@ class SqlUnitOfWork:
 
     async def __aenter__(self) -> SqlUnitOfWork:
         try:
+            if self._writers is not None:
+                self._turn = self._writers.turn()
+                await self._turn.__aenter__()
             await self.session.connection(execution_options=self._execution_options or None)
         except BaseException:
-            await self.session.close()
+            await self._close()
             raise
         return self
 
@@ -58,7 +71,15 @@ class SqlUnitOfWork:
         try:
             await self.session.rollback()
         finally:
+            await self._close()
+
+    async def _close(self) -> None:
+        try:
             await self.session.close()
+        finally:
+            turn, self._turn = self._turn, None
+            if turn is not None:
+                await turn.__aexit__(None, None, None)
 
     async def commit(self) -> None:
         await self.sealer.flush()  # the rows written, sealed with their latest events' links

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,11 +14,10 @@ from aiohttp import web
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from adapters import bootstrap
+from adapters.console import paging
 from adapters.console.guard import FLASH_COOKIE, decode_flash, encode_flash, guard_middleware, read_form
 from adapters.local_modes import LocalOnlyError, console_enabled, console_problem, demo_clock_enabled
 from bot import texts, views
-from bot.calendar import WorkingCalendar
-from bot.challenge import Challenge
 from bot.commands import RaiseChallenge
 from bot.errors import AlreadyActioned, InvalidCommand, MashbotError
 from bot.ladder import calendar_of
@@ -26,6 +25,7 @@ from bot.roles import role_label
 from bot.roster import Person, Roster
 from bot.timeline import timeline as audit_timeline
 from dialogs.intake import COMPLAINT_FIELDS, TOGGLE_ON, form_for_policy, refill, to_command, validate_for_policy
+from storage import summaries
 
 try:  # the Senior Managers' digest (bot/digest.py); the console shows an overview without it
     from bot import digest as digest_module
@@ -178,30 +178,25 @@ def _forbidden() -> web.HTTPForbidden:
     return web.HTTPForbidden(text="Cross-site form posts are refused.", headers=SECURITY_HEADERS)
 
 
-async def _challenges(service: bootstrap.Service) -> tuple[Roster, list[Challenge]]:
-    async with service.database.uow(read_only=True) as uow:
-        roster = await uow.people.roster()
-        found = await uow.challenges.listing(active_only=False)
-    return roster, found
-
-
 # --- pages -----------------------------------------------------------------------------
 
 
 async def home(request: web.Request) -> web.Response:
-    """The acting person's inbox of cards (or the "choose who you are" page)."""
+    """The acting person's inbox of cards (or the "choose who you are" page), one page at a time."""
     service = _console(request).service
-    roster, found = await _challenges(service)
+    page = paging.page_of(request.query, len(service.policy.stages))
+    roster = await _roster(service)
     actor = _actor(request, roster)
     sections: list[tuple[str, str, list[views.CardView]]] = []
     if actor is not None:
-        cards = views.inbox(found, roster, actor.id, service.now())
+        page, cards = await paging.inbox_page(service, page, roster, actor.id)
         needs = [c for c in cards if c.active and any(a.verb not in views.SHARED_VERBS for a in c.actions)]
         following = [c for c in cards if c.active and c not in needs]
         done = [c for c in cards if not c.active]
         sections = [("needs-you", "Needs you", needs), ("following", "Waiting on others", following),
                     ("finished", "Finished", done)]
-    return await _page(request, "home.html", roster=roster, sections=sections,
+    return await _page(request, "home.html", roster=roster, sections=sections, page=page,
+                       areas=service.policy.areas, state_choices=paging.STATE_CHOICES,
                        suggestions=[p for p in (roster.get("tara.nolan"), roster.get("ava.okafor"),
                                                 roster.get("ellen.marsh"), roster.get("farid.khan")) if p])
 
@@ -271,11 +266,12 @@ async def raise_submit(request: web.Request) -> web.StreamResponse:
 
 
 async def challenge_list(request: web.Request) -> web.Response:
+    """Every challenge, 50 a page: open first, soonest due first; filtered by area, stage, state."""
     service = _console(request).service
-    roster, found = await _challenges(service)
-    now = service.now()
-    rows = [views.reviewer_card(c, roster, "", now) for c in sorted(found, key=lambda c: c.raised_at, reverse=True)]
-    return await _page(request, "challenges.html", roster=roster, rows=rows)
+    page = paging.page_of(request.query, len(service.policy.stages))
+    roster, page, rows = await paging.challenge_rows(service, page)
+    return await _page(request, "challenges.html", roster=roster, rows=rows, page=page, areas=service.policy.areas,
+                       state_choices=paging.STATE_CHOICES)
 
 
 async def challenge_page(request: web.Request) -> web.Response:
@@ -352,48 +348,35 @@ def _input_for(verb: str, message: str, values: Mapping[str, str]) -> str:
 async def digest_page(request: web.Request) -> web.Response:
     """The Senior Managers' digest as each recipient gets it today (or an overview)."""
     service = _console(request).service
-    roster, found = await _challenges(service)
     now = service.now()
     cal = calendar_of(service.policy)
+    since = digest_module.previous_digest_time(cal, now) if digest_module is not None else now
+    async with service.database.uow(read_only=True) as uow:
+        roster = await uow.people.roster()
+        found = await summaries.for_digest(uow.session, service.database.snapshots, since)
     if digest_module is None:  # pragma: no cover - only while bot/digest.py is not built
-        return await _page(request, "digest.html", roster=roster, digests=[], chosen=None, overview=_overview(
-            found, now, cal, service.policy.areas), available=False)
-    since = digest_module.previous_digest_time(cal, now)
+        return await _page(request, "digest.html", roster=roster, digests=[], chosen=None, overview=paging.overview(
+            found, now, cal), available=False)
     from adapters.scheduler import failed_messages
 
     async with service.database.uow(read_only=True) as uow:
         failed = await failed_messages(uow.session, now)
-    digests = digest_module.build_digests(found, roster, service.policy, now, since, cal=cal, failed=failed)
+    # The chooser lists every recipient; only the chosen one's digest is built.
+    choices = digest_module.recipients(service.policy, roster, cal.local(now).date())
     actor = _actor(request, roster)
     wanted = request.query.get("for") or (actor.id if actor else "")
-    chosen = next((d for d in digests if d.person_id == wanted), digests[0] if digests else None)
+    if not any(r.person.id == wanted for r in choices):
+        wanted = choices[0].person.id if choices else ""
+    chosen = (digest_module.digest_for(wanted, found, roster, service.policy, now, since, cal=cal, failed=failed)
+              if wanted else None)
+    digests = [{"person_id": r.person.id, "person_name": r.person.name,
+                "scope": ", ".join(r.areas) if r.areas else digest_module.ALL_AREAS} for r in choices]
     return await _page(request, "digest.html", roster=roster, digests=digests, chosen=chosen,
                        sections=digest_module.sections(chosen) if chosen else [],
                        line_words=digest_module.line_words,
-                       overview=_overview(found, now, cal, service.policy.areas), available=True,
+                       overview=paging.overview(found, now, cal), available=True, lines_shown=paging.PAGE_SIZE,
                        undelivered_text=digest_module.undelivered_text,
                        working_day=cal.is_working_day(cal.local(now).date()))
-
-
-def _overview(found: Sequence[Challenge], now: datetime, cal: WorkingCalendar,
-              areas: Sequence[str]) -> list[dict[str, Any]]:
-    """Open challenges per area of the pack: counts a Senior Manager scans first."""
-    today: date = cal.local(now).date()
-    rows = []
-    for area in areas:
-        mine = [c for c in found if c.area == area]
-        active = [c for c in mine if c.is_active]
-        rows.append({
-            "area": area,
-            "open": len(active),
-            "urgent": sum(1 for c in active if c.urgent),
-            "overdue": sum(1 for c in active if views.urgency(c, now, cal) in (views.Urgency.OVERDUE,
-                                                                              views.Urgency.BREACHED)),
-            "due_today": sum(1 for c in active if views.urgency(c, now, cal) is views.Urgency.DUE_TODAY),
-            "closed": sum(1 for c in mine if not c.is_active),
-            "raised_today": sum(1 for c in mine if cal.local(c.raised_at).date() == today),
-        })
-    return rows
 
 
 async def clock(request: web.Request) -> web.StreamResponse:

@@ -190,7 +190,10 @@ def _local_problem(request: web.Request) -> str | None:
 
 
 async def messages(request: web.Request) -> web.StreamResponse:
-    teams = request.app[TEAMS]
+    return await serve_messages(request.app[TEAMS], request)
+
+
+async def serve_messages(teams: TeamsChannel, request: web.Request) -> web.StreamResponse:
     header = request.headers.get("Authorization", "")
     if teams.config.anonymous:
         if not teams.local:
@@ -264,6 +267,18 @@ def mount_teams(app: web.Application, service: Service, *, clockwork: Clockwork 
     dispatcher also sends through Teams (proactive cards and in-place updates).
 
     LocalOnlyError when MASHBOT_TEAMS_LOCAL is on and `host` is not a loopback address."""
+    channel = build_channel(service, clockwork=clockwork, host=host)
+    app[TEAMS] = channel
+    app.router.add_post(PATH, messages)
+    return channel
+
+
+def build_channel(service: Service, *, clockwork: Clockwork | None = None,
+                  host: str | None = None) -> TeamsChannel:
+    """The Teams channel (adapter, bot, sender); with a scheduler (and an app id or
+    MASHBOT_TEAMS_LOCAL), the dispatcher also sends through it.
+
+    LocalOnlyError when MASHBOT_TEAMS_LOCAL is on and `host` is not a loopback address."""
     settings = service.settings
     problem = teams_problem(settings, settings.host if host is None else host)
     if problem:
@@ -279,8 +294,6 @@ def mount_teams(app: web.Application, service: Service, *, clockwork: Clockwork 
     kick = clockwork.kick if clockwork is not None else (lambda: None)
     sender = TeamsSender(adapter, config.APP_ID, service.database, secret, service.now, loopback_only=local)
     channel = TeamsChannel(config, adapter, TeamsBot(service, secret, kick), sender, local)
-    app[TEAMS] = channel
-    app.router.add_post(PATH, messages)
     if config.anonymous and not local:
         # Nothing to send to: the sender stays out of the dispatcher (a Slack-only or
         # email-only service would otherwise look up Teams references for every row).

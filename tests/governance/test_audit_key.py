@@ -291,3 +291,79 @@ async def test_an_empty_trail_takes_the_key_it_is_started_with(database_url: str
             assert key_id == key.key_id
         finally:
             await database.dispose()
+
+
+# -- policy snapshots (migration 0005): the seal covers the row's snapshot digest ---------------
+
+async def test_pointing_a_challenge_at_another_policy_snapshot_is_caught(keyed: Database) -> None:
+    from storage.snapshots import snapshot_of
+
+    first, _ = await two_challenges(keyed)
+    stages = list(LANCASHIRE.stages)
+    stages[1] = stages[1].model_copy(update={"limit": stages[1].limit.model_copy(update={"amount": 50})})
+    lenient = LANCASHIRE.model_copy(update={"stages": tuple(stages)})
+    digest, data = snapshot_of(lenient)
+    await change(keyed, t.policy_snapshots.insert().values(digest=digest, name=lenient.name, data=data),
+                 update(t.challenges).where(t.challenges.c.reference == first).values(policy_digest=digest))
+    check = await verify_database(keyed)
+    assert any(first in p and "seal does not match" in p for p in check.problems)
+
+
+async def test_editing_a_policy_snapshot_is_caught(keyed: Database) -> None:
+    await two_challenges(keyed)
+    [(digest, data)] = await rows(keyed, select(t.policy_snapshots.c.digest, t.policy_snapshots.c.data))
+    await change(keyed, update(t.policy_snapshots).values(data=data.replace('"amount":5', '"amount":50', 1)))
+    check = await verify_database(keyed)
+    assert check.problems and all("content does not match its digest" in p for p in check.problems)
+
+
+async def seal_as_0004(database: Database, key: AuditKey) -> None:
+    """Seal every row as mashbot at revision 0004 did (its `data` with the policy inside)."""
+    from storage.seals import SEALED_COLUMNS_0004, seal_record
+
+    c = t.challenges.c
+    found = await rows(database, select(c.reference, c.audit_seq, c.audit_hash, *(c[n] for n in SEALED_COLUMNS_0004)))
+    await change(database, *(
+        update(t.challenges).where(c.reference == row.reference).values(seal=key.seal(seal_record(
+            row.reference, dict(row._mapping), row.audit_seq, row.audit_hash, SEALED_COLUMNS_0004)))
+        for row in found))
+
+
+async def test_a_keyed_trail_is_checked_and_resealed_once_after_the_snapshot_migration(
+        back_to_head: Database) -> None:
+    database = back_to_head
+    first, second = await two_challenges(database)
+    await downgrade(database.url, "0004_slack_replay")
+    await seal_as_0004(database, KEY)
+    await upgrade(database.url)
+    assert (await verify_database(database)).ok  # each row against the seal it had before
+    assert await rows(database, select(t.pre_snapshot_seals.c.reference))
+    done = await keep_keyed(database)
+    assert done is not None and not done.from_legacy and done.challenges == 2
+    assert not await rows(database, select(t.pre_snapshot_seals.c.reference))
+    assert (await verify_database(database)).ok
+    assert await keep_keyed(database) is None  # once
+    bot = core(database)
+    await bot.handle(Withdraw(actor_id="practitioner", reference=second,
+                              version=await _version(database, second)), local("2027-01-12 11:00"))
+    assert (await verify_database(database)).ok
+
+
+async def test_a_row_edited_around_the_snapshot_migration_is_caught_and_not_resealed(
+        back_to_head: Database) -> None:
+    database = back_to_head
+    first, _ = await two_challenges(database)
+    await downgrade(database.url, "0004_slack_replay")
+    await seal_as_0004(database, KEY)
+    await upgrade(database.url)
+    c = t.challenges.c
+    [(data,)] = await rows(database, select(c.data).where(c.reference == first))
+    edited = json.loads(data)
+    edited["reason_text"] = "Something else."
+    await change(database, update(t.challenges).where(c.reference == first).values(
+        data=json.dumps(edited, separators=(",", ":"))))
+    check = await verify_database(database)
+    assert any(first in p and "seal does not match" in p for p in check.problems)
+    with pytest.raises(AuditKeyError, match="Nothing was re-sealed"):
+        await keep_keyed(database)
+    assert await rows(database, select(t.pre_snapshot_seals.c.reference))

@@ -18,7 +18,7 @@ from adapters import bootstrap
 from tests.demo import demo_database
 from adapters.dispatcher import Dispatcher
 from adapters.settings import Settings
-from adapters.teams.route import TEAMS
+from adapters.teams.lazy import teams_channel
 from tests.conftest import run_async
 from tests.teams.fake_connector import FakeConnector
 from tests.teams.support import EVERYONE, START, FakeEmail, Teams
@@ -83,7 +83,7 @@ async def teams(db_url: str, connector: FakeConnector) -> AsyncIterator[Teams]:
     pin(service)
     app = create_app(service, host="127.0.0.1")
     email = FakeEmail()
-    dispatcher = Dispatcher(service.database, email=email, chat=(app[TEAMS].sender,), clock=service.now,
+    dispatcher = Dispatcher(service.database, email=email, chat=(teams_channel(app).sender,), clock=service.now,
                             jitter=0.0)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         yield Teams(client, service, connector, dispatcher, email)

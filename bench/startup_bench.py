@@ -1,0 +1,92 @@
+"""Start-up: from starting `mashbot serve` (no Teams, no Slack: the console's demo set-up, a
+database already migrated) to its first `GET /healthz` 200, against a bare aiohttp server
+started the same way (a new Python process serving a 200), in one run.
+
+Each is started --repeat times, taking turns; the best of each is compared. Target: mashbot
+under 3x the bare server.
+
+Usage: python bench/startup_bench.py [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BARE = """
+import sys
+from aiohttp import web
+async def ok(request):
+    return web.json_response({"status": "ok"})
+app = web.Application()
+app.router.add_get("/healthz", ok)
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def healthy(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            return s.recv(64).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
+
+
+def time_to_healthy(argv: list[str], port: int, env: dict[str, str], limit: float = 60.0) -> float:
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, cwd=env.get("BENCH_CWD"), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        while time.perf_counter() - started < limit:
+            if healthy(port):
+                return time.perf_counter() - started
+            if proc.poll() is not None:
+                raise RuntimeError(f"{argv[:3]} exited with {proc.returncode}")
+            time.sleep(0.005)
+        raise RuntimeError(f"{argv[:3]} not healthy within {limit:g}s")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    mashbot = str(Path(sys.executable).with_name("mashbot"))
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MASHBOT_", "SLACK_", "MICROSOFT_"))}
+        env |= {"MASHBOT_DATABASE_URL": f"sqlite:///{Path(tmp) / 'mashbot.db'}", "BENCH_CWD": tmp,
+                "MASHBOT_SECRET": "bench-secret"}
+        subprocess.run([mashbot, "db", "upgrade"], env=env, cwd=tmp, check=True, capture_output=True)
+        subprocess.run([mashbot, "roster", "import", "--demo"], env=env, cwd=tmp, check=True, capture_output=True)
+        best = {"mashbot serve": float("inf"), "bare aiohttp": float("inf")}
+        for _ in range(args.repeat):
+            port = free_port()
+            best["mashbot serve"] = min(best["mashbot serve"], time_to_healthy(
+                [mashbot, "serve", "--host", "127.0.0.1", "--port", str(port)], port, env))
+            port = free_port()
+            best["bare aiohttp"] = min(best["bare aiohttp"], time_to_healthy(
+                [sys.executable, "-c", BARE, str(port)], port, env))
+    ratio = best["mashbot serve"] / best["bare aiohttp"]
+    print(f"start to first /healthz 200, best of {args.repeat} (new process each, database already migrated)")
+    print(f"  mashbot serve / bare aiohttp server = {ratio:5.2f}x  (target < 3: {'met' if ratio < 3 else 'MISSED'})")
+    return 0 if ratio < 3 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
