@@ -16,7 +16,7 @@ from adapters.metrics import Metrics
 from adapters.scheduler import Clockwork, build_clockwork
 from adapters.settings import Settings
 from adapters.slack import mount_slack  # --- slack (issue 4) ---
-from adapters.teams.lazy import mount_teams_when_needed  # --- teams (issue 5) ---
+from adapters.teams.lazy import mount_teams_when_needed
 from storage.outbox_admin import Trouble
 from storage.outbox_admin import trouble as outbox_trouble
 

@@ -250,7 +250,7 @@ challenge_summaries = Table(
 )
 # --- end governance ---
 
-# --- slack replay (issue 11) ---
+# --- slack replay ---
 # What the Slack edge has already accepted, shared by every replica and kept across restarts:
 # a request signature ("sig:…", until Slack's 5-minute window has passed) and an intake
 # submission ("intake:<hash>", so a retried or double-pressed Submit raises one challenge;
