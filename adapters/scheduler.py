@@ -345,7 +345,7 @@ def build_dispatcher(service: Service, metrics: Metrics | None = None,
 
     email: Sender | None = mail_sender(service.settings)
     if email is None:
-        log.warning("MASHBOT_SMTP_URL is not set: emails wait in the outbox until it is")
+        log.warning("no mail is configured (MASHBOT_SMTP_URL, or MASHBOT_MAIL=graph): emails wait in the outbox")
     # The service's clock: outbox rows are dated by it (the console's demo clock may run ahead).
     return Dispatcher(service.database, email=email, clock=clock or service.now, metrics=metrics,
                       **outbox_lease(service.settings))
