@@ -104,10 +104,7 @@ class Mashbot:
         async with self.uow() as uow:
             roster = await uow.people.roster()
             challenge = await uow.challenges.get(cmd.reference)
-            if challenge is None:
-                raise NotFound(texts.NOT_FOUND.format(reference=cmd.reference))
-            check_fresh(challenge, cmd, roster, ladder.calendar_of(challenge.policy).describe)
-            authorize(challenge, cmd, roster)
+            challenge = _may_act(challenge, cmd, roster)
             expected = challenge.version
             change = ladder.Change(challenge, roster, now)
             if isinstance(cmd, SendStage3Form):  # the form's Stages 1-2 come from the audit trail
@@ -134,10 +131,7 @@ class Mashbot:
         async with self.read_uow() as uow:
             roster = await uow.people.roster()
             challenge = await uow.challenges.get(cmd.reference)
-        if challenge is None:
-            raise NotFound(texts.NOT_FOUND.format(reference=cmd.reference))
-        check_fresh(challenge, cmd, roster, ladder.calendar_of(challenge.policy).describe)
-        authorize(challenge, cmd, roster)
+        _may_act(challenge, cmd, roster)
 
     async def tick(self, now: datetime, batch: int = 500) -> TickReport:
         """Apply every timeout, nudge and breach that fell due by `now`; safe to run twice."""
@@ -257,3 +251,13 @@ def apply(change: ladder.Change, cmd: ChallengeCommand) -> None:
             decisions.tell_csap(change, actor, detail)
         case _:
             raise TypeError(f"unknown command {type(cmd).__name__}")
+
+
+def _may_act(challenge: Challenge | None, cmd: ChallengeCommand, roster: Roster) -> Challenge:
+    """The refusals every command meets, read or under the write lock: unknown, stale or
+    repeated, not theirs. Returns the challenge it may act on."""
+    if challenge is None:
+        raise NotFound(texts.NOT_FOUND.format(reference=cmd.reference))
+    check_fresh(challenge, cmd, roster, ladder.calendar_of(challenge.policy).describe)
+    authorize(challenge, cmd, roster)
+    return challenge
