@@ -184,8 +184,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (PolicyFileError, RosterFileError, MashbotError, MailSettingsError) as exc:
         print(f"mashbot: {exc}", file=sys.stderr)
         return 1
+    except ValueError as exc:
+        # pydantic's ValidationError is a ValueError; settings that do not parse are the
+        # administrator's to fix, so they get one line per setting, not a traceback.
+        from pydantic import ValidationError
+
+        if not isinstance(exc, ValidationError):
+            raise
+        for line in settings_problems(exc):
+            print(f"mashbot: {line}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
+
+
+_SECRET_WORDS = ("SECRET", "PASSWORD", "TOKEN", "KEY", "URL")
+
+
+def settings_problems(exc: ValueError) -> list[str]:
+    """What is wrong with each setting, named as it is set (MASHBOT_DEMO), never echoing a value
+    that may hold a secret (passwords, tokens, connection strings)."""
+    problems = []
+    for error in exc.errors():  # type: ignore[attr-defined]
+        name = ".".join(str(part) for part in error.get("loc", ())) or "settings"
+        value = error.get("input")
+        shown = ""
+        if isinstance(value, str) and not any(word in name.upper() for word in _SECRET_WORDS):
+            shown = f" (it is {value[:40]!r})"
+        problems.append(f"setting {name}: {error.get('msg', 'is not valid')}{shown}; fix it in the environment or .env")
+    return problems
 
 
 if __name__ == "__main__":

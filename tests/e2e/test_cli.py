@@ -185,3 +185,15 @@ def test_serve_loads_mashbot_roster_at_start_and_a_bad_one_changes_nothing(
             await db.dispose()
 
     assert "Ava Okafor-Smith" in asyncio.run(names())
+
+
+def test_a_setting_that_does_not_parse_is_named_without_a_traceback_or_its_secret(
+        cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MASHBOT_DEMO", "maybe")
+    monkeypatch.setenv("MASHBOT_TICK_SECONDS", "soon")
+    monkeypatch.setenv("MASHBOT_SECRET", "s3cret-value")
+    code, out = cli("tick", "--no-send")
+    assert code == 2
+    assert "MASHBOT_DEMO" in out and "'maybe'" in out
+    assert "MASHBOT_TICK_SECONDS" in out
+    assert "Traceback" not in out and "s3cret-value" not in out
