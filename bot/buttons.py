@@ -34,8 +34,8 @@ from bot.commands import (
 )
 from bot.errors import InvalidCommand
 from bot.fields import Choice, Field, FieldKind
-from bot.ladder import calendar_of
-from bot.policy import Duty, Policy
+from bot.calendar import calendar_of
+from bot.policy import Policy
 from bot.reviewers import may_review
 from bot.roles import role_label
 from bot.roster import Person, Roster, Side
@@ -66,12 +66,6 @@ class Style(StrEnum):
     DANGER = "danger"
 
 
-# What a button asks for is a form field like any other.
-ActionInput = Field
-InputKind = FieldKind
-Option = Choice
-
-
 @dataclass(frozen=True)
 class ActionView:
     """One button (and the inputs it needs) for this viewer, bound to the version shown."""
@@ -81,7 +75,7 @@ class ActionView:
     reference: str
     version: int
     style: Style = Style.DEFAULT
-    inputs: tuple[ActionInput, ...] = ()
+    inputs: tuple[Field, ...] = ()
     help: str = ""
     submit_label: str = ""
     title: str = ""  # a short name for the dialog it opens (texts.ACTION_TITLES)
@@ -98,9 +92,9 @@ MAX_RATIONALE = 1000
 
 # Verb -> what it asks for when nothing depends on the challenge. Choices that depend on
 # the policy or roster (outcomes, levels, delegates) are filled in when a card is built.
-_REASON = ActionInput("reason", "Reason", InputKind.LONG_TEXT, True, "Without personal details.",
+_REASON = Field("reason", "Reason", FieldKind.LONG_TEXT, True, "Without personal details.",
                       max_length=MAX_REASON)
-_OPTIONAL_REASON = ActionInput("reason", "Reason (optional)", InputKind.LONG_TEXT, False,
+_OPTIONAL_REASON = Field("reason", "Reason (optional)", FieldKind.LONG_TEXT, False,
                                "Without personal details.", max_length=MAX_REASON)
 MISSING = {
     ("escalate", "reason"): "Give the reason for escalating.",
@@ -122,10 +116,6 @@ PROTECTIVE_ACTION_HELP = ("What has been done to reduce the risk of harm whilst 
 # --- who is who ------------------------------------------------------------------------
 
 
-def responsible(challenge: Challenge) -> tuple[str, ...]:
-    return (challenge.owner_id,) if challenge.owner_id else challenge.reviewers
-
-
 def pending_joint_roles(challenge: Challenge, person: Person | None) -> list[str]:
     """The joint-agreement roles this person holds for the area and has not yet answered for."""
     joint = challenge.policy.joint_agreement
@@ -139,10 +129,10 @@ def may_act_as_reviewer(challenge: Challenge, roster: Roster, viewer_id: str) ->
     if viewer_id == challenge.challenger_id:
         return False  # nobody reviews their own challenge, whatever roles they hold
     return may_review(challenge.policy, roster, viewer_id, challenge.stage, challenge.area,
-                      challenge.reviewers, challenge.owner_id)
+                      challenge.responsible)
 
 
-def delegate_options(challenge: Challenge, roster: Roster, viewer_id: str, now: datetime) -> tuple[Option, ...]:
+def delegate_options(challenge: Challenge, roster: Roster, viewer_id: str, now: datetime) -> tuple[Choice, ...]:
     """Colleagues a stage can be handed to: MASH staff with a role, present today."""
     today = calendar_of(challenge.policy).local(now).date()
     found = []
@@ -151,7 +141,7 @@ def delegate_options(challenge: Challenge, roster: Roster, viewer_id: str, now: 
             continue
         if not person.roles or all(r.endswith("_mailbox") for r in person.roles) or person.is_away(today):
             continue
-        found.append(Option(person.id, f"{person.name} ({', '.join(role_label(r) for r in person.roles)})"))
+        found.append(Choice(person.id, f"{person.name} ({', '.join(role_label(r) for r in person.roles)})"))
     return tuple(found)
 
 
@@ -159,44 +149,44 @@ def delegate_options(challenge: Challenge, roster: Roster, viewer_id: str, now: 
 
 
 def _action(ch: Challenge, verb: Verb, label: str, style: Style = Style.DEFAULT,
-            inputs: Sequence[ActionInput] = (), help_text: str = "", submit: str = "") -> ActionView:
+            inputs: Sequence[Field] = (), help_text: str = "", submit: str = "") -> ActionView:
     return ActionView(verb, label, ch.reference, ch.version, style, tuple(inputs), help_text, submit or label,
                       texts.ACTION_TITLES.get(verb.value, label))
 
 
-def _outcome_inputs(policy: Policy) -> tuple[ActionInput, ...]:
-    outcomes = tuple(Option(o, texts.OUTCOME_LABELS.get(o, o)) for o in policy.outcomes)
+def _outcome_inputs(policy: Policy) -> tuple[Field, ...]:
+    outcomes = tuple(Choice(o, texts.OUTCOME_LABELS.get(o, o)) for o in policy.outcomes)
     inputs = [
-        ActionInput("outcome", "Outcome", InputKind.CHOICE, True, choices=outcomes),
-        ActionInput("rationale", "Rationale", InputKind.LONG_TEXT, True,
+        Field("outcome", "Outcome", FieldKind.CHOICE, True, choices=outcomes),
+        Field("rationale", "Rationale", FieldKind.LONG_TEXT, True,
                     "Why — without names or other personal details.", max_length=MAX_RATIONALE),
     ]
     if Outcome.DE_ESCALATED.value in policy.outcomes and policy.de_escalation_levels:
         # Not conditional: a cancelled assessment is also a de-escalation, and its case note
         # names the level, so the field shows for both outcomes in every channel.
-        inputs.append(ActionInput(
-            "level", "Level to de-escalate to", InputKind.CHOICE, False,
+        inputs.append(Field(
+            "level", "Level to de-escalate to", FieldKind.CHOICE, False,
             "Needed when the outcome is de-escalated or the assessment cancelled.",
-            choices=tuple(Option(level, f"Level {level}") for level in policy.de_escalation_levels)))
+            choices=tuple(Choice(level, f"Level {level}") for level in policy.de_escalation_levels)))
     if policy.record_kinds:
-        inputs.append(ActionInput("record_made", "Record made on the case system", InputKind.CHOICE, True,
-                                  policy.record_location, choices=tuple(Option(k, k) for k in policy.record_kinds)))
+        inputs.append(Field("record_made", "Record made on the case system", FieldKind.CHOICE, True,
+                                  policy.record_location, choices=tuple(Choice(k, k) for k in policy.record_kinds)))
     joint = policy.joint_agreement
     if joint and Outcome.DE_ESCALATED.value in joint.when_assessment_ends:
-        inputs.append(ActionInput(
-            "assessment_under_way", "Is a Child & Family assessment under way?", InputKind.CHOICE, False,
+        inputs.append(Field(
+            "assessment_under_way", "Is a Child & Family assessment under way?", FieldKind.CHOICE, False,
             "Needed for a de-escalation: ending an assessment needs the joint agreement of the "
             + " and ".join(role_label(r) for r in joint.roles) + ".",
-            choices=(Option("yes", "Yes: the de-escalation ends it"), Option("no", "No")),
+            choices=(Choice("yes", "Yes: the de-escalation ends it"), Choice("no", "No")),
             shown_when=("outcome", Outcome.DE_ESCALATED.value)))
     return tuple(inputs)
 
 
-def _lesson_inputs() -> tuple[ActionInput, ...]:
+def _lesson_inputs() -> tuple[Field, ...]:
     return (
-        ActionInput("category", "Kind of lesson", InputKind.CHOICE, True,
-                    choices=tuple(Option(k, v) for k, v in LESSON_CATEGORIES.items())),
-        ActionInput("text", "Lesson", InputKind.LONG_TEXT, True, "Without personal details.",
+        Field("category", "Kind of lesson", FieldKind.CHOICE, True,
+                    choices=tuple(Choice(k, v) for k, v in LESSON_CATEGORIES.items())),
+        Field("text", "Lesson", FieldKind.LONG_TEXT, True, "Without personal details.",
                     max_length=MAX_RATIONALE),
     )
 
@@ -212,7 +202,7 @@ def _shared_actions(ch: Challenge, involved: bool) -> list[ActionView]:
                             help_text="The IRO is told."))
     if ch.is_active and ch.urgent and n.csap:
         acts.append(_action(ch, Verb.TELL_CSAP, "Tell CSAP: agency non-involvement", inputs=(
-            ActionInput("detail", "What to tell the CSAP team (optional)", InputKind.LONG_TEXT, False,
+            Field("detail", "What to tell the CSAP team (optional)", FieldKind.LONG_TEXT, False,
                         "Without personal details.", max_length=MAX_REASON),),
             help_text="For a life-threatening case where an agency holds a position of non-involvement.",
             submit="Tell CSAP"))
@@ -231,8 +221,8 @@ def reviewer_actions(ch: Challenge, roster: Roster, viewer_id: str, now: datetim
     escalate = _action(ch, Verb.ESCALATE, f"Escalate to {next_name}" if not_last else "Escalate",
                        inputs=(_REASON,), submit="Escalate",
                        help_text=f"It goes to the {next_name}." if not_last else "")
-    delegate = _action(ch, Verb.DELEGATE, "Delegate", inputs=(ActionInput(
-        "to", "Delegate to", InputKind.CHOICE, True, choices=delegate_options(ch, roster, viewer_id, now)),))
+    delegate = _action(ch, Verb.DELEGATE, "Delegate", inputs=(Field(
+        "to", "Delegate to", FieldKind.CHOICE, True, choices=delegate_options(ch, roster, viewer_id, now)),))
     if can_review and ch.state is State.OPEN:
         acts.append(_action(ch, Verb.ACCEPT, "Accept", Style.PRIMARY, help_text="Take ownership of this stage."))
         if not_last:
@@ -246,27 +236,23 @@ def reviewer_actions(ch: Challenge, roster: Roster, viewer_id: str, now: datetim
     if pending_joint_roles(ch, roster.get(viewer_id)):
         acts.append(_action(ch, Verb.JOINT_AGREE, "Agree", Style.PRIMARY))
         acts.append(_action(ch, Verb.JOINT_REFUSE, "Refuse", Style.DANGER, (
-            ActionInput("reason", "Reason for refusing", InputKind.LONG_TEXT, True, "Without personal details.",
+            Field("reason", "Reason for refusing", FieldKind.LONG_TEXT, True, "Without personal details.",
                         max_length=MAX_REASON),), submit="Refuse"))
     viewer = roster.get(viewer_id)
     rater = ch.policy.rag_updated_by
     if (rater and viewer is not None and viewer.has_role(rater) and ch.state in UNDECIDED_STATES
             and viewer_id != ch.challenger_id):
-        acts.append(_action(ch, Verb.UPDATE_RAG, "Update RAG rating", inputs=(ActionInput(
-            "rag", "New RAG rating", InputKind.CHOICE, True, "The open stage is re-timed from its start.",
-            choices=tuple(Option(r, r) for r in ch.policy.rag_limits if r != ch.rag)),), submit="Update"))
+        acts.append(_action(ch, Verb.UPDATE_RAG, "Update RAG rating", inputs=(Field(
+            "rag", "New RAG rating", FieldKind.CHOICE, True, "The open stage is re-timed from its start.",
+            choices=tuple(Choice(r, r) for r in ch.policy.rag_limits if r != ch.rag)),), submit="Update"))
     acts.extend(_shared_actions(ch, can_review))
     return tuple(acts)
 
 
-def _stage3_reached(ch: Challenge) -> bool:
-    return any(Duty.CSAP_FORM in ch.policy.stage(i).duties for i in range(ch.stage + 1))
-
-
-def _stage3_inputs() -> tuple[ActionInput, ...]:
-    family = tuple(ActionInput(key, label, InputKind.LONG_TEXT, False, max_length=MAX_REASON)
+def _stage3_inputs() -> tuple[Field, ...]:
+    family = tuple(Field(key, label, FieldKind.LONG_TEXT, False, max_length=MAX_REASON)
                    for key, label in FAMILY_FIELDS.items())
-    return (*family, ActionInput("meeting_date", "Stage 3 meeting / discussion date", InputKind.TEXT, False,
+    return (*family, Field("meeting_date", "Stage 3 meeting / discussion date", FieldKind.TEXT, False,
                                  max_length=40))
 
 
@@ -282,13 +268,13 @@ def challenger_actions(ch: Challenge) -> tuple[ActionView, ...]:
                                 inputs=(_OPTIONAL_REASON,), submit="Escalate",
                                 help_text=f"You still disagree: it goes to the {ch.policy.stage(ch.stage + 1).name}."))
     if ch.state in UNDECIDED_STATES and not ch.urgent:
-        acts.append(_action(ch, Verb.MARK_URGENT, "Mark urgent", Style.DEFAULT, (ActionInput(
-            "reason", "Why it is urgent", InputKind.LONG_TEXT, True,
+        acts.append(_action(ch, Verb.MARK_URGENT, "Mark urgent", Style.DEFAULT, (Field(
+            "reason", "Why it is urgent", FieldKind.LONG_TEXT, True,
             "The immediate or life-threatening risk, without personal details.", max_length=MAX_REASON),
-            ActionInput("protective_action", PROTECTIVE_ACTION_LABEL, InputKind.LONG_TEXT, True,
+            Field("protective_action", PROTECTIVE_ACTION_LABEL, FieldKind.LONG_TEXT, True,
                         PROTECTIVE_ACTION_HELP, max_length=MAX_REASON)),
             help_text="The time limit becomes hours and the next level is told at once."))
-    if ch.is_active and ch.stage3_form_sent_at is None and _stage3_reached(ch):
+    if ch.is_active and ch.stage3_form_sent_at is None and ch.stage3_reached:
         acts.append(_action(ch, Verb.SEND_STAGE3_FORM, "Send the Stage 3 form to CSAP", Style.PRIMARY,
                             _stage3_inputs(), submit="Email to CSAP",
                             help_text="The family details are emailed to the CSAP team and not kept by mashbot."))

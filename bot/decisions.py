@@ -14,7 +14,6 @@ from bot import texts
 from bot.challenge import UNDECIDED_STATES, Channel, Event, Outcome, OutcomeRecord, State
 from bot.errors import InvalidCommand, NotAllowed
 from bot.ladder import Change, check_free_text, require_state
-from bot.policy import Duty
 from bot.roles import role_label
 
 
@@ -192,7 +191,7 @@ def withdraw(change: Change, actor: str, reason: str) -> None:
         raise InvalidCommand(texts.BAD_STATE.format(reference=ch.reference, state=ch.state.value))
     check_free_text("Reason", reason)
     old = ch.state
-    people = (ch.owner_id,) if ch.owner_id else ch.reviewers
+    people = ch.responsible
     ch.state = State.WITHDRAWN
     ch.closed_at = change.now
     ch.next_nudge_at = None
@@ -247,7 +246,7 @@ def mark_urgent(change: Change, actor: str, reason: str, protective_action: str 
     ch.next_nudge_at = None
     change.touch(actor, "marked_urgent")
     change.event("marked_urgent", ch.state, actor, due_at=ch.due_at.isoformat(), protective_action_recorded=True)
-    change.send("review_requested", (ch.owner_id,) if ch.owner_id else ch.reviewers)
+    change.send("review_requested", ch.responsible)
     change.heads_up()
     change.notices_on_raise()
     change.reply = f"{ch.reference} is urgent: due {change.when(ch.due_at)}."
@@ -275,7 +274,7 @@ def update_rag(change: Change, actor: str, rag: str) -> None:
     change.touch(actor, "rag_updated")
     change.event("rag_updated", ch.state, actor, from_rag=old_rag, to_rag=rag, from_due_at=old_due.isoformat(),
                  due_at=ch.due_at.isoformat())
-    change.send("rag_updated", [ch.challenger_id, *((ch.owner_id,) if ch.owner_id else ch.reviewers)],
+    change.send("rag_updated", [ch.challenger_id, *ch.responsible],
                 from_rag=old_rag or "none", to_rag=rag)
     change.reply = f"{ch.reference} is now {rag}: due {change.due_words()}."
 
@@ -323,7 +322,7 @@ def send_stage3_form(change: Change, actor: str, family: Sequence[tuple[str, str
                      history: Sequence[Event], fields: dict[str, str]) -> None:
     """Email the completed Stage 3 form to CSAP; the family details are not kept (DESIGN §2)."""
     ch = change.challenge
-    if not any(Duty.CSAP_FORM in ch.policy.stage(i).duties for i in range(ch.stage + 1)):
+    if not ch.stage3_reached:
         raise InvalidCommand(f"{ch.reference} has not reached the stage that sends the Stage 3 form.")
     unknown = [key for key, _ in family if key not in fields]
     if unknown:

@@ -377,7 +377,7 @@ def _by_due(c: Listed) -> tuple[datetime, str]:
 
 def _line(c: Listed, scope: _Scope, note: str) -> DigestLine:
     roster = scope.roster
-    people = (c.owner_id,) if c.owner_id else c.reviewers
+    people = c.responsible
     return DigestLine(
         reference=c.reference, area=c.area, stage=c.stage, stage_name=c.policy.stage(c.stage).name,
         due_at=c.due_at, due=scope.cal.describe(c.due_at), urgent=c.urgent, breached=c.breached,

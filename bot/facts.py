@@ -21,7 +21,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict
 
 from bot.challenge import Challenge, Event
-from bot.ladder import calendar_of
+from bot.calendar import calendar_of
 from bot.policy import Duty, Policy
 
 COMPLAINT_TALLY = "complaint_redirected"  # the key bot.handlers counts complaints under

@@ -204,13 +204,12 @@ def authorize(challenge: Challenge, cmd: ChallengeCommand, roster: Roster) -> No
         # Whatever roles they hold, nobody reviews their own challenge.
         raise NotAllowed(texts.OWN_CHALLENGE.format(reference=challenge.reference))
     involved = is_challenger or may_review(challenge.policy, roster, actor, challenge.stage, challenge.area,
-                                           challenge.reviewers, challenge.owner_id)
+                                           challenge.responsible)
     if isinstance(cmd, (AddLesson, SetCpOrLookedAfter, TellCsapNonInvolvement)) and involved:
         return
     if not may_review(challenge.policy, roster, actor, challenge.stage, challenge.area,
-                      challenge.reviewers, challenge.owner_id):
-        people = (challenge.owner_id,) if challenge.owner_id else challenge.reviewers
-        raise NotAllowed(texts.NOT_YOURS.format(names=", ".join(roster.name_of(p) for p in people)))
+                      challenge.responsible):
+        raise NotAllowed(texts.NOT_YOURS.format(names=", ".join(roster.name_of(p) for p in challenge.responsible)))
 
 
 def apply(change: ladder.Change, cmd: ChallengeCommand) -> None:

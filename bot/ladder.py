@@ -16,6 +16,7 @@ from typing import Any
 
 from bot import texts
 from bot.calendar import WorkingCalendar
+from bot.calendar import calendar_of as calendar_of  # re-exported: callers import it from here too
 from bot.challenge import (
     UNDECIDED_STATES,
     Challenge,
@@ -30,21 +31,8 @@ from bot.commands import RaiseChallenge
 from bot.errors import InvalidCommand, NoReviewer, NotAllowed
 from bot.identifiers import find_identifiers, identifiers_message
 from bot.policy import Duty, Limit, LimitUnit, Policy
-from bot.reviewers import assign, stage_candidates
+from bot.reviewers import assign, next_level_reviewers
 from bot.roster import Roster
-
-_CALENDARS: dict[tuple[object, ...], WorkingCalendar] = {}
-
-
-def calendar_of(policy: Policy) -> WorkingCalendar:
-    """The policy's calendar, built once per distinct calendar (zone, hours, region, closures)."""
-    hours = tuple(sorted((day, spec.opens, spec.closes) for day, spec in policy.office_hours.items() if spec))
-    key = (policy.zone, policy.holiday_region, hours, policy.closure_days)
-    cal = _CALENDARS.get(key)
-    if cal is None:
-        cal = _CALENDARS[key] = policy.calendar()
-    return cal
-
 
 def deadline(cal: WorkingCalendar, start: datetime, limit: Limit) -> datetime:
     """When a limit starting at `start` runs out."""
@@ -218,10 +206,10 @@ class Change:
     def heads_up(self) -> None:
         """Urgent path: the next level hears at once that a speedy response is needed."""
         ch = self.challenge
-        if ch.stage >= ch.policy.last_stage:
-            return
-        nxt = [p.id for p in stage_candidates(ch.policy, self.roster, ch.stage + 1, ch.area)]
-        self.send("heads_up", [p for p in nxt if p not in ch.reviewers and p != ch.challenger_id])
+        nxt = next_level_reviewers(ch.policy, self.roster, ch.stage, ch.area, self.cal.local(self.now).date(),
+                                   ch.decider, challenger=ch.challenger_id)
+        if nxt is not None:
+            self.send("heads_up", [p for p in nxt.reviewers if p not in ch.reviewers])
 
     def csap_form(self) -> dict[str, Any]:
         """Appendix 1 fields known without asking; family details come from the challenger."""
@@ -305,8 +293,8 @@ def escalate(change: Change, actor: str | None, how: str, start: datetime, reaso
     if ch.stage >= ch.policy.last_stage:
         raise InvalidCommand(texts.FINAL_STAGE.format(reference=ch.reference, stage=change.stage_name()))
     old_stage, old_state = ch.stage, ch.state
-    old_people = (ch.owner_id,) if ch.owner_id else ch.reviewers
-    decided = ch.owner_id or (ch.reviewers[0] if len(ch.reviewers) == 1 else None)
+    old_people = ch.responsible
+    decided = ch.decider
     if decided:
         ch.deciders = (*ch.deciders, decided)
     from_name = change.stage_name()
@@ -338,7 +326,7 @@ def breach(change: Change) -> None:
     ch.breached = True
     change.touch(None, "breached")
     change.event("breached", ch.state, None, due_at=ch.due_at.isoformat())
-    people = (ch.owner_id,) if ch.owner_id else ch.reviewers
+    people = ch.responsible
     recipients = [p for role in ch.policy.notifications.breach for p in change.role_holders(role)]
     change.send("breached", recipients, Channel.EMAIL)
     change.send("breached", [ch.challenger_id, *people])
@@ -366,7 +354,7 @@ def nudge(change: Change) -> None:
     kind: str | None = None
     to: tuple[str, ...] = ()
     if ch.breached:
-        kind, to = "overdue", ((ch.owner_id,) if ch.owner_id else ch.reviewers)
+        kind, to = "overdue", ch.responsible
     elif ch.state is State.OPEN:
         to = ch.reviewers
         kind = "due_today" if due_today and spec.nudges.due_day else (

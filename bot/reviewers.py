@@ -82,6 +82,25 @@ def assign(
     )
 
 
+def next_level_reviewers(
+    policy: Policy, roster: Roster, stage: int, area: str, day: date, just_decided: str | None = None,
+    challenger: str | None = None,
+) -> Assignment | None:
+    """Who takes the challenge when it leaves `stage`: the stage above (or the first one
+    above it someone can take) with cover for people away, never the challenger.
+
+    The urgent heads-up and the escalation both ask this, so the people warned that a
+    speedy response is needed are the people the stage is then assigned to. None at the
+    last stage, or when nobody above can take it.
+    """
+    if stage >= policy.last_stage:
+        return None
+    try:
+        return assign(policy, roster, stage + 1, area, day, just_decided, challenger)
+    except NoReviewer:
+        return None
+
+
 def is_above(policy: Policy, person: Person, stage: int, area: str) -> bool:
     """True when the person holds the role of a later stage of the ladder for this area."""
     for spec in policy.stages[stage + 1 :]:
@@ -91,12 +110,12 @@ def is_above(policy: Policy, person: Person, stage: int, area: str) -> bool:
 
 
 def may_review(policy: Policy, roster: Roster, person_id: str, stage: int, area: str,
-               reviewers: tuple[str, ...], owner_id: str | None) -> bool:
-    """Only the owner/assigned reviewers, their delegates or someone above them may act."""
+               responsible: tuple[str, ...]) -> bool:
+    """Only the owner/assigned reviewers (`Challenge.responsible`), their delegates or someone
+    above them may act."""
     person = roster.get(person_id)
     if person is None:
         return False
-    responsible = (owner_id,) if owner_id else reviewers
     if person_id in responsible:
         return True
     for rid in responsible:

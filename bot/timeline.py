@@ -10,7 +10,7 @@ from bot import texts
 from bot.calendar import WorkingCalendar
 from bot.challenge import Challenge, Event
 from bot.commands import LESSON_CATEGORIES
-from bot.ladder import calendar_of
+from bot.calendar import calendar_of
 from bot.policy import Policy
 from bot.roster import Roster
 

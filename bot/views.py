@@ -26,10 +26,7 @@ from bot.buttons import (
     MAX_REASON as MAX_REASON,
     MISSING as MISSING,
     SHARED_VERBS as SHARED_VERBS,
-    ActionInput as ActionInput,
     ActionView as ActionView,
-    InputKind as InputKind,
-    Option as Option,
     Style as Style,
     Verb as Verb,
     action_command as action_command,
@@ -37,12 +34,11 @@ from bot.buttons import (
     delegate_options as delegate_options,
     may_act_as_reviewer as may_act_as_reviewer,
     pending_joint_roles,
-    responsible,
     reviewer_actions,
 )
 from bot.calendar import WorkingCalendar
 from bot.challenge import UNDECIDED_STATES, Challenge, Event, PastStage, State
-from bot.ladder import calendar_of
+from bot.calendar import calendar_of
 from bot.policy import Limit
 from bot.roles import role_label
 from bot.roster import Roster
@@ -239,7 +235,7 @@ def relation(challenge: Challenge, roster: Roster, viewer_id: str) -> Relation |
     if challenge.is_active and pending_joint_roles(challenge, roster.get(viewer_id)):
         return Relation.APPROVER
     decided = challenge.outcome is not None and challenge.outcome.by == viewer_id
-    if viewer_id in responsible(challenge) or viewer_id in challenge.deciders or decided:
+    if viewer_id in challenge.responsible or viewer_id in challenge.deciders or decided:
         return Relation.REVIEWER  # holds it now, or decided an earlier stage (following it)
     return None
 
@@ -347,7 +343,7 @@ def _due_fact(kind: CardKind, ch: Challenge, roster: Roster, viewer_id: str, det
         if viewer_id == ch.challenger_id:
             return Fact(texts.YOUR_ANSWER_DUE, detail)
         return Fact(texts.THEIR_ANSWER_DUE.format(name=roster.name_of(ch.challenger_id)), detail)
-    if viewer_id in responsible(ch):
+    if viewer_id in ch.responsible:
         return Fact(texts.YOUR_ANSWER_DUE, detail)
     if kind is CardKind.CHALLENGER:
         return Fact(texts.REVIEWER_ANSWER_DUE, detail)
@@ -397,7 +393,7 @@ def _card(kind: CardKind, ch: Challenge, roster: Roster, viewer_id: str, now: da
         urgency_label=URGENCY_LABELS[level], challenged=ch.decision_challenged,
         status=status_line(ch, roster, events, cal, viewer_id), version=ch.version, urgent=ch.urgent,
         breached=ch.breached, active=ch.is_active, challenger_name=roster.name_of(ch.challenger_id),
-        people=roster.names(responsible(ch)),
+        people=roster.names(ch.responsible),
         outcome=((texts.DECISION_MADE if ch.outcome else None) if ch.told_decision_only(viewer_id)
                  else _outcome_text(ch) if shows_outcome else None),
         case_note=(ch.outcome.case_note if ch.outcome and shows_outcome and not ch.told_decision_only(viewer_id)
@@ -417,9 +413,9 @@ def reviewer_card(ch: Challenge, roster: Roster, viewer_id: str, now: datetime,
         elif ch.state is State.OUTCOME_PROPOSED:
             note = f"Waiting for {roster.name_of(ch.challenger_id)}; nothing is needed from you."
         elif not follows(ch, roster, viewer_id):
-            note = texts.NO_LONGER_YOURS.format(names=roster.names(responsible(ch)))
+            note = texts.NO_LONGER_YOURS.format(names=roster.names(ch.responsible))
         else:
-            note = texts.WITH_OTHERS.format(names=roster.names(responsible(ch)))
+            note = texts.WITH_OTHERS.format(names=roster.names(ch.responsible))
     title = f"Challenge {ch.reference} — {ch.policy.stage(ch.stage).name}"
     if ch.urgent and ch.is_active:
         title = f"URGENT: {title}"

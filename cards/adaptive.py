@@ -6,8 +6,6 @@ Pure: view model (and what a person typed) in, a JSON-ready dict out. Every butt
 `<verb>.<input id>`, so ids stay unique on a card that offers several actions with a
 "reason". `read_action` is the inverse: the verb, the token and the inputs of a pressed
 button, as Teams sends them in an `adaptiveCard/action` invoke.
-
-The intake form is read through small protocols (dialogs is a sibling layer, not imported).
 """
 
 from __future__ import annotations
@@ -15,11 +13,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from bot import views
-from bot.views import ActionInput, ActionView, CardView, InputKind, Style, Urgency
+from bot.fields import Field, FieldKind
+from bot.views import ActionView, CardView, Style, Urgency
 from cards.actions import ActionPayload, BadAction, sign
+from dialogs.intake import IntakeForm
 
 Card = dict[str, Any]
 
@@ -82,13 +82,13 @@ def input_id(verb: str, name: str) -> str:
     return f"{verb}.{name}"
 
 
-def _input(verb: str, spec: ActionInput, value: str | None) -> Card:
+def _input(verb: str, spec: Field, value: str | None) -> Card:
     element: Card = {"id": input_id(verb, spec.id), "label": spec.label}
-    if spec.kind is InputKind.CHOICE:
+    if spec.kind is FieldKind.CHOICE:
         element |= {"type": "Input.ChoiceSet", "style": "compact", "placeholder": CHOOSE,
                     "choices": [{"title": o.label, "value": o.value} for o in spec.choices]}
     else:
-        element |= {"type": "Input.Text", "isMultiline": spec.kind is InputKind.LONG_TEXT}
+        element |= {"type": "Input.Text", "isMultiline": spec.kind is FieldKind.LONG_TEXT}
         if spec.help:
             element["placeholder"] = spec.help
         if spec.max_length:
@@ -198,52 +198,7 @@ def message_card(title: str, lines: Iterable[str], *, notice: str | None = None,
 # --- the intake form -------------------------------------------------------------------------
 
 
-class ChoiceLike(Protocol):
-    @property
-    def value(self) -> str: ...
-
-    @property
-    def label(self) -> str: ...
-
-
-class FieldLike(Protocol):
-    @property
-    def id(self) -> str: ...
-
-    @property
-    def label(self) -> str: ...
-
-    @property
-    def kind(self) -> str: ...
-
-    @property
-    def required(self) -> bool: ...
-
-    @property
-    def help(self) -> str: ...
-
-    @property
-    def choices(self) -> Sequence[ChoiceLike]: ...
-
-    @property
-    def max_length(self) -> int | None: ...
-
-    @property
-    def default(self) -> str | None: ...
-
-
-class FormLike(Protocol):
-    @property
-    def title(self) -> str: ...
-
-    @property
-    def submit_label(self) -> str: ...
-
-    @property
-    def fields(self) -> Sequence[FieldLike]: ...
-
-
-def _field(spec: FieldLike, value: str | None, toggle_on: str) -> Card:
+def _field(spec: Field, value: str | None, toggle_on: str) -> Card:
     element: Card = {"id": input_id(INTAKE, spec.id)}
     label = spec.label + (" *" if spec.required else "")
     kind = str(spec.kind)
@@ -264,7 +219,7 @@ def _field(spec: FieldLike, value: str | None, toggle_on: str) -> Card:
     return element
 
 
-def intake_card(form: FormLike, *, secret: bytes, for_id: str, toggle_on: str,
+def intake_card(form: IntakeForm, *, secret: bytes, for_id: str, toggle_on: str,
                 values: Mapping[str, str] | None = None, errors: Mapping[str, str] | None = None,
                 form_error: str | None = None, intro: str | None = None, nonce: str = "") -> Card:
     """The /challenge form as a card; after a refused submit, the answers come back with the

@@ -18,7 +18,6 @@ from typing import Any
 from bot import texts
 from bot.timeline import TimelineEntry
 from bot.views import (
-    ActionInput,
     ActionView,
     CardView,
     Style,
@@ -26,8 +25,8 @@ from bot.views import (
     Verb,
 )
 from cards.actions import ActionPayload, sign
-from bot.fields import FieldKind
-from dialogs.intake import COMPLAINT, COMPLAINT_FIELDS, TOGGLE_ON, IntakeField, IntakeForm
+from bot.fields import Field, FieldKind
+from dialogs.intake import COMPLAINT, COMPLAINT_FIELDS, TOGGLE_ON, IntakeForm
 
 Block = dict[str, Any]
 
@@ -279,7 +278,7 @@ def _modal(callback_id: str, title: str, submit: str | None, blocks: list[Block]
     return view
 
 
-def _action_input(item: ActionInput, inputs: Sequence[ActionInput]) -> Block:
+def _action_input(item: Field, inputs: Sequence[Field]) -> Block:
     hint = item.help
     if item.shown_when:
         source, value = item.shown_when
@@ -302,7 +301,7 @@ def action_modal(card: CardView, action: ActionView, token: str) -> dict[str, An
     return _modal(ACTION_CALLBACK, action.title or action.label, action.submit_label or action.label, blocks, token)
 
 
-def _intake_input(field: IntakeField, form: IntakeForm, initial: str | None = None) -> Block:
+def _intake_input(field: Field, form: IntakeForm, initial: str | None = None) -> Block:
     hint = field.help
     optional = not field.required or field.kind is FieldKind.TOGGLE
     if field.shown_when:

@@ -4,7 +4,7 @@ Slack modals, Teams Adaptive Cards and the web console all render `intake_form(.
 send what the person entered to `validate_intake(...)`, which either returns the
 answers or an error per field that says what to fix.
 
-`IntakeField.required` marks what a *challenge* needs, for display. A complaint (a concern
+`Field.required` marks what a *challenge* needs, for display. A complaint (a concern
 about practice) needs only `COMPLAINT_FIELDS`, so renderers show the marker but leave the
 enforcement to `validate_intake` rather than blocking submission in the client.
 """
@@ -110,21 +110,18 @@ _NAME_LIKE = re.compile(r"(?=.*\s)[^\W\d_]+(?:[\s'\u2019-]+[^\W\d_]+)+")  # lett
 Value = str | bool | None
 
 
-IntakeField = Field  # an intake question
-
-
 @dataclass(frozen=True)
 class IntakeForm:
     title: str
     submit_label: str
-    fields: tuple[IntakeField, ...]
+    fields: tuple[Field, ...]
     # Questions with only one possible answer are not asked: {field id: that answer}.
     fixed: tuple[tuple[str, str], ...] = ()
 
     def has(self, field_id: str) -> bool:
         return any(f.id == field_id for f in self.fields)
 
-    def field(self, field_id: str) -> IntakeField:
+    def field(self, field_id: str) -> Field:
         """The field with this id (KeyError when there is none)."""
         for field in self.fields:
             if field.id == field_id:
@@ -164,20 +161,20 @@ class IntakeResult:
 # --- the form -------------------------------------------------------------------------
 
 
-def _text(field_id: str, *, long: bool = False, required: bool = True, help_text: str = "") -> IntakeField:
+def _text(field_id: str, *, long: bool = False, required: bool = True, help_text: str = "") -> Field:
     kind = FieldKind.LONG_TEXT if long else FieldKind.TEXT
     help_text = help_text or HELP.get(field_id, "")
-    return IntakeField(field_id, LABELS[field_id], kind, required, help_text, max_length=MAX_LENGTHS.get(field_id))
+    return Field(field_id, LABELS[field_id], kind, required, help_text, max_length=MAX_LENGTHS.get(field_id))
 
 
-def _choice(field_id: str, choices: Sequence[Choice], default: str | None = None) -> IntakeField:
-    return IntakeField(
+def _choice(field_id: str, choices: Sequence[Choice], default: str | None = None) -> Field:
+    return Field(
         field_id, LABELS[field_id], FieldKind.CHOICE, True, HELP.get(field_id, ""), tuple(choices), default=default
     )
 
 
-def _toggle(field_id: str) -> IntakeField:
-    return IntakeField(field_id, LABELS[field_id], FieldKind.TOGGLE, False, HELP[field_id])
+def _toggle(field_id: str) -> Field:
+    return Field(field_id, LABELS[field_id], FieldKind.TOGGLE, False, HELP[field_id])
 
 
 def _decision_choices(levels_of_need: Sequence[str]) -> list[Choice]:
@@ -197,7 +194,7 @@ def intake_form(
     if default_area is not None and default_area not in areas:
         raise ValueError(f"default area {default_area!r} is not one of {', '.join(areas)}")
     reference_help = " ".join(texts.sentence(part) for part in (case_reference_hint, NEVER_A_NAME) if part)
-    fields: tuple[IntakeField, ...] = (
+    fields: tuple[Field, ...] = (
         _text("case_reference", help_text=reference_help),
         _choice("area", [Choice(area, area) for area in areas], default_area),
         _choice(
@@ -224,8 +221,8 @@ def intake_form(
     return IntakeForm(TITLE, SUBMIT_LABEL, asked, fixed)
 
 
-def _rag_field(ratings: Sequence[str]) -> IntakeField:
-    return IntakeField(id="rag", label=RAG_LABEL, kind=FieldKind.CHOICE, required=True, help=RAG_HELP,
+def _rag_field(ratings: Sequence[str]) -> Field:
+    return Field(id="rag", label=RAG_LABEL, kind=FieldKind.CHOICE, required=True, help=RAG_HELP,
                        choices=tuple(Choice(r, r) for r in ratings))
 
 
