@@ -11,15 +11,14 @@ from datetime import datetime
 from typing import Any
 
 from bot import texts
-from bot.challenge import UNDECIDED_STATES, Channel, Event, Outcome, OutcomeRecord, State
+from bot.challenge import Channel, Event, Outcome, OutcomeRecord, State
 from bot.errors import InvalidCommand, NotAllowed
-from bot.ladder import Change, check_free_text, require_state
+from bot.ladder import Change, check_free_text
 from bot.roles import role_label
 
 
 def accept(change: Change, actor: str) -> None:
     ch = change.challenge
-    require_state(change, State.OPEN)
     pool = ch.reviewers
     ch.state = State.ACCEPTED
     ch.owner_id = actor
@@ -35,7 +34,6 @@ def accept(change: Change, actor: str) -> None:
 def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str, level: str | None,
                    assessment_under_way: bool | None = None, record_made: str | None = None) -> None:
     ch = change.challenge
-    require_state(change, State.ACCEPTED, State.OPEN)
     policy = ch.policy
     if outcome.value not in policy.outcomes:
         raise InvalidCommand(f"Outcome must be one of: {', '.join(texts.OUTCOME_LABELS[o] for o in policy.outcomes)}.")
@@ -140,7 +138,6 @@ def propose(change: Change, old: State, actor: str, data: dict[str, Any]) -> Non
 
 def joint_answer(change: Change, actor: str, agree: bool, reason: str) -> None:
     ch = change.challenge
-    require_state(change, State.AWAITING_JOINT_AGREEMENT)
     joint = ch.policy.joint_agreement
     assert joint is not None and ch.outcome is not None
     person = change.roster.get(actor)
@@ -174,7 +171,6 @@ def joint_answer(change: Change, actor: str, agree: bool, reason: str) -> None:
 
 def accept_outcome(change: Change, actor: str) -> None:
     ch = change.challenge
-    require_state(change, State.OUTCOME_PROPOSED)
     assert ch.outcome is not None
     ch.state = State.CLOSED
     ch.closed_at = change.now
@@ -187,8 +183,6 @@ def accept_outcome(change: Change, actor: str) -> None:
 
 def withdraw(change: Change, actor: str, reason: str) -> None:
     ch = change.challenge
-    if not ch.is_active:
-        raise InvalidCommand(texts.BAD_STATE.format(reference=ch.reference, state=ch.state.value))
     check_free_text("Reason", reason)
     old = ch.state
     people = ch.responsible
@@ -207,7 +201,6 @@ def withdraw(change: Change, actor: str, reason: str) -> None:
 
 def delegate(change: Change, actor: str, to_id: str) -> None:
     ch = change.challenge
-    require_state(change, State.OPEN, State.ACCEPTED)
     target = change.roster.get(to_id)
     if target is None:
         raise InvalidCommand(f"{to_id!r} is not in the roster; choose a colleague mashbot knows.")
@@ -230,7 +223,6 @@ def delegate(change: Change, actor: str, to_id: str) -> None:
 
 def mark_urgent(change: Change, actor: str, reason: str, protective_action: str = "") -> None:
     ch = change.challenge
-    require_state(change, *UNDECIDED_STATES)
     if ch.urgent:
         raise InvalidCommand(f"{ch.reference} is already urgent.")
     if not reason.strip():
@@ -256,7 +248,6 @@ def update_rag(change: Change, actor: str, rag: str) -> None:
     """A new RAG rating re-times the open stage from its start (Coventry's Team Manager)."""
     ch = change.challenge
     policy = ch.policy
-    require_state(change, *UNDECIDED_STATES)
     person = change.roster.get(actor)
     if not policy.rag_limits or policy.rag_updated_by is None:
         raise InvalidCommand("This policy has no RAG ratings to update.")

@@ -284,12 +284,6 @@ class _Timeline:
                 pass  # accepted, delegated, nudged, stage_skipped: nothing the report counts
 
 
-def stage_facts(challenge: Challenge, events: Iterable[Event]) -> list[StageFacts]:
-    """Each stage the challenge stood on, from its events (in order)."""
-    timeline = _replay(challenge, events)
-    return [s.facts() for s in timeline.stages]
-
-
 def _replay(challenge: Challenge, events: Iterable[Event]) -> _Timeline:
     timeline = _Timeline(challenge.policy)
     for event in events:

@@ -33,6 +33,7 @@ from bot.identifiers import find_identifiers, identifiers_message
 from bot.policy import Duty, Limit, LimitUnit, Policy
 from bot.reviewers import assign, next_level_reviewers
 from bot.roster import Roster
+from bot.transitions import ANSWER_TIME_LIMIT, STAGE_TIME_LIMIT
 
 def deadline(cal: WorkingCalendar, start: datetime, limit: Limit) -> datetime:
     """When a limit starting at `start` runs out."""
@@ -377,7 +378,7 @@ def tick(challenge: Challenge, *, roster: Roster, now: datetime) -> Change:
         wake = ch.wake_at
         if wake is None or wake > now:
             break
-        if ch.state in UNDECIDED_STATES and not ch.breached and ch.due_at <= now:
+        if ch.state in STAGE_TIME_LIMIT.from_states and not ch.breached and ch.due_at <= now:
             if ch.stage >= ch.policy.last_stage:
                 breach(change)
                 continue
@@ -387,14 +388,8 @@ def tick(challenge: Challenge, *, roster: Roster, now: datetime) -> Change:
                 # Nobody above can take it: treat as a breach so it tops the digest.
                 change.event("stage_skipped", ch.state, None, note=str(exc))
                 breach(change)
-        elif ch.state is State.OUTCOME_PROPOSED and ch.answer_due_at and ch.answer_due_at <= now:
+        elif ch.state in ANSWER_TIME_LIMIT.from_states and ch.answer_due_at and ch.answer_due_at <= now:
             close_unanswered(change)
         else:
             nudge(change)
     return change
-
-
-def require_state(change: Change, *states: State) -> None:
-    ch = change.challenge
-    if ch.state not in states:
-        raise InvalidCommand(texts.BAD_STATE.format(reference=ch.reference, state=ch.state.value.replace("_", " ")))
