@@ -13,6 +13,7 @@ from typing import Any
 from bot import texts
 from bot.challenge import Channel, Event, Outcome, OutcomeRecord, State
 from bot.errors import InvalidCommand, NotAllowed
+from bot.kinds import EventKind, MessageKind
 from bot.ladder import Change, check_free_text
 from bot.roles import role_label
 
@@ -23,11 +24,11 @@ def accept(change: Change, actor: str) -> None:
     ch.state = State.ACCEPTED
     ch.owner_id = actor
     ch.reviewers = (actor,)
-    change.touch(actor, "accepted")
-    change.event("accepted", State.OPEN, actor)
+    change.touch(actor, EventKind.ACCEPTED)
+    change.event(EventKind.ACCEPTED, State.OPEN, actor)
     at = change.when(change.now)
-    change.send("taken", [p for p in pool if p != actor], at=at)
-    change.send("accepted", [ch.challenger_id])
+    change.send(MessageKind.TAKEN, [p for p in pool if p != actor], at=at)
+    change.send(MessageKind.ACCEPTED, [ch.challenger_id])
     change.reply = f"You own {ch.reference} at {change.stage_name()}. Due {change.due_words()}."
 
 
@@ -60,16 +61,16 @@ def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str,
         assert joint is not None
         ch.state = State.AWAITING_JOINT_AGREEMENT
         ch.joint_agreed_by = {}
-        change.touch(actor, "outcome_recorded")
-        change.event("outcome_recorded", old, actor, outcome=outcome.value, level=level, joint=True,
+        change.touch(actor, EventKind.OUTCOME_RECORDED)
+        change.event(EventKind.OUTCOME_RECORDED, old, actor, outcome=outcome.value, level=level, joint=True,
                      assessment_under_way=assessment_under_way, record_made=ch.outcome.record_made,
                      rationale=rationale.strip())
         approvers = [p for role in joint.roles for p in change.role_holders(role, area_scoped=True)
                      if p != ch.challenger_id]
-        change.send("joint_agreement_request", approvers, **data)
+        change.send(MessageKind.JOINT_AGREEMENT_REQUEST, approvers, **data)
         change.reply = f"Recorded. {ch.reference} waits for joint agreement ({change.names(approvers)})."
         return
-    change.touch(actor, "outcome_recorded")
+    change.touch(actor, EventKind.OUTCOME_RECORDED)
     propose(change, old, actor, data)
 
 
@@ -113,7 +114,7 @@ def propose(change: Change, old: State, actor: str, data: dict[str, Any]) -> Non
         floor = change.cal.working_days_after(change.now, 1)
     ch.answer_due_at = max(ch.due_at, floor)
     ch.next_nudge_at = None
-    change.event("outcome_recorded" if old is not State.AWAITING_JOINT_AGREEMENT else "joint_agreed",
+    change.event(EventKind.OUTCOME_RECORDED if old is not State.AWAITING_JOINT_AGREEMENT else EventKind.JOINT_AGREED,
                  old, actor, outcome=ch.outcome.kind.value, level=ch.outcome.level,
                  rationale=ch.outcome.rationale, answer_due_at=ch.answer_due_at.isoformat(),
                  record_made=ch.outcome.record_made)
@@ -123,13 +124,13 @@ def propose(change: Change, old: State, actor: str, data: dict[str, Any]) -> Non
                                           "record_location": ch.policy.record_location,
                                           "record_made": (f" Recorded as: {ch.outcome.record_made}."
                                                           if ch.outcome.record_made else "")}
-    change.send("outcome_recorded", [ch.challenger_id], **data)
+    change.send(MessageKind.OUTCOME_RECORDED, [ch.challenger_id], **data)
     participants = [ch.challenger_id, ch.outcome.by]
-    change.send("outcome_record", participants, Channel.EMAIL, **data)
+    change.send(MessageKind.OUTCOME_RECORD, participants, Channel.EMAIL, **data)
     if note:
         writers = change.role_holders(ch.policy.notifications.case_note, area_scoped=True)
-        change.send("case_note_request", writers, **data)
-        change.event("case_note_requested", ch.state, None, to=writers)
+        change.send(MessageKind.CASE_NOTE_REQUEST, writers, **data)
+        change.event(EventKind.CASE_NOTE_REQUESTED, ch.state, None, to=writers)
     choice = "accept it (final stage)" if final else "accept or escalate"
     change.reply = (f"Outcome recorded for {ch.reference}. {change.roster.name_of(ch.challenger_id)} can {choice} "
                     f"by {change.when(ch.answer_due_at)}." + (f" Case note: {ch.outcome.case_note}"
@@ -151,19 +152,19 @@ def joint_answer(change: Change, actor: str, agree: bool, reason: str) -> None:
         ch.state = State.ACCEPTED
         ch.outcome = None
         ch.joint_agreed_by = {}
-        change.touch(actor, "joint_refused")
-        change.event("joint_refused", State.AWAITING_JOINT_AGREEMENT, actor, reason=reason.strip())
-        change.send("joint_refused", [ch.challenger_id, *(p for p in [ch.owner_id] if p)],
+        change.touch(actor, EventKind.JOINT_REFUSED)
+        change.event(EventKind.JOINT_REFUSED, State.AWAITING_JOINT_AGREEMENT, actor, reason=reason.strip())
+        change.send(MessageKind.JOINT_REFUSED, [ch.challenger_id, *(p for p in [ch.owner_id] if p)],
                     actor_name=change.roster.name_of(actor), reason=reason.strip())
-        change.send("joint_refusal_record", [ch.challenger_id, *(p for p in [ch.owner_id] if p), actor],
+        change.send(MessageKind.JOINT_REFUSAL_RECORD, [ch.challenger_id, *(p for p in [ch.owner_id] if p), actor],
                     Channel.EMAIL, actor_name=change.roster.name_of(actor), reason=reason.strip(),
                     record_location=ch.policy.record_location)
         change.reply = f"Refused. {ch.reference} goes back to {change.roster.name_of(ch.owner_id)}."
         return
     ch.joint_agreed_by = {**ch.joint_agreed_by, **{r: actor for r in roles}}
-    change.touch(actor, "joint_agreed")
+    change.touch(actor, EventKind.JOINT_AGREED)
     if set(joint.roles) - set(ch.joint_agreed_by):
-        change.event("joint_agreed", State.AWAITING_JOINT_AGREEMENT, actor, roles=roles, complete=False)
+        change.event(EventKind.JOINT_AGREED, State.AWAITING_JOINT_AGREEMENT, actor, roles=roles, complete=False)
         change.reply = f"Agreement noted for {ch.reference}; waiting for the other party."
         return
     propose(change, State.AWAITING_JOINT_AGREEMENT, actor, outcome_data(change))
@@ -175,9 +176,9 @@ def accept_outcome(change: Change, actor: str) -> None:
     ch.state = State.CLOSED
     ch.closed_at = change.now
     ch.next_nudge_at = None
-    change.touch(actor, "outcome_accepted")
-    change.event("outcome_accepted", State.OUTCOME_PROPOSED, actor, outcome=ch.outcome.kind.value)
-    change.send("closed", [ch.challenger_id, ch.outcome.by], outcome_label=texts.OUTCOME_LABELS[ch.outcome.kind.value])
+    change.touch(actor, EventKind.OUTCOME_ACCEPTED)
+    change.event(EventKind.OUTCOME_ACCEPTED, State.OUTCOME_PROPOSED, actor, outcome=ch.outcome.kind.value)
+    change.send(MessageKind.CLOSED, [ch.challenger_id, ch.outcome.by], outcome_label=texts.OUTCOME_LABELS[ch.outcome.kind.value])
     change.reply = f"{ch.reference} is closed."
 
 
@@ -189,10 +190,10 @@ def withdraw(change: Change, actor: str, reason: str) -> None:
     ch.state = State.WITHDRAWN
     ch.closed_at = change.now
     ch.next_nudge_at = None
-    change.touch(actor, "withdrawn")
-    change.event("withdrawn", old, actor)
-    change.send("withdrawn", people, actor_name=change.roster.name_of(actor))
-    change.send("withdrawal_record", [ch.challenger_id, *people], Channel.EMAIL,
+    change.touch(actor, EventKind.WITHDRAWN)
+    change.event(EventKind.WITHDRAWN, old, actor)
+    change.send(MessageKind.WITHDRAWN, people, actor_name=change.roster.name_of(actor))
+    change.send(MessageKind.WITHDRAWAL_RECORD, [ch.challenger_id, *people], Channel.EMAIL,
                 actor_name=change.roster.name_of(actor),
                 reason_line=f" Reason: {reason.strip()}." if reason.strip() else "",
                 record_location=ch.policy.record_location)
@@ -215,9 +216,9 @@ def delegate(change: Change, actor: str, to_id: str) -> None:
     else:
         ch.reviewers = tuple(dict.fromkeys(to_id if r == actor else r for r in ch.reviewers)) \
             if actor in ch.reviewers else (to_id,)
-    change.touch(actor, "delegated")
-    change.event("delegated", old, actor, to=to_id)
-    change.send("delegated", [to_id], actor_name=change.roster.name_of(actor))
+    change.touch(actor, EventKind.DELEGATED)
+    change.event(EventKind.DELEGATED, old, actor, to=to_id)
+    change.send(MessageKind.DELEGATED, [to_id], actor_name=change.roster.name_of(actor))
     change.reply = f"{ch.reference} delegated to {target.name}."
 
 
@@ -236,9 +237,9 @@ def mark_urgent(change: Change, actor: str, reason: str, protective_action: str 
     ch.protective_action = protective_action.strip()
     ch.due_at = min(ch.due_at, change.stage_due(change.now))
     ch.next_nudge_at = None
-    change.touch(actor, "marked_urgent")
-    change.event("marked_urgent", ch.state, actor, due_at=ch.due_at.isoformat(), protective_action_recorded=True)
-    change.send("review_requested", ch.responsible)
+    change.touch(actor, EventKind.MARKED_URGENT)
+    change.event(EventKind.MARKED_URGENT, ch.state, actor, due_at=ch.due_at.isoformat(), protective_action_recorded=True)
+    change.send(MessageKind.REVIEW_REQUESTED, ch.responsible)
     change.heads_up()
     change.notices_on_raise()
     change.reply = f"{ch.reference} is urgent: due {change.when(ch.due_at)}."
@@ -262,10 +263,10 @@ def update_rag(change: Change, actor: str, rag: str) -> None:
     ch.due_at = change.stage_due(ch.stage_started_at)
     if ch.next_nudge_at is not None and ch.next_nudge_at > ch.due_at:
         ch.next_nudge_at = None
-    change.touch(actor, "rag_updated")
-    change.event("rag_updated", ch.state, actor, from_rag=old_rag, to_rag=rag, from_due_at=old_due.isoformat(),
+    change.touch(actor, EventKind.RAG_UPDATED)
+    change.event(EventKind.RAG_UPDATED, ch.state, actor, from_rag=old_rag, to_rag=rag, from_due_at=old_due.isoformat(),
                  due_at=ch.due_at.isoformat())
-    change.send("rag_updated", [ch.challenger_id, *ch.responsible],
+    change.send(MessageKind.RAG_UPDATED, [ch.challenger_id, *ch.responsible],
                 from_rag=old_rag or "none", to_rag=rag)
     change.reply = f"{ch.reference} is now {rag}: due {change.due_words()}."
 
@@ -275,11 +276,11 @@ def set_cp_or_looked_after(change: Change, actor: str, value: bool) -> None:
     if ch.cp_or_looked_after == value:
         raise InvalidCommand(f"{ch.reference} already has that flag.")
     ch.cp_or_looked_after = value
-    change.touch(actor, "cp_flag_set")
-    change.event("cp_flag_set", ch.state, actor, value=value)
+    change.touch(actor, EventKind.CP_FLAG_SET)
+    change.event(EventKind.CP_FLAG_SET, ch.state, actor, value=value)
     n = ch.policy.notifications
     if value and n.iro_when_cp_or_looked_after:
-        change.notice("iro_notice", change.role_holders(n.iro))
+        change.notice(MessageKind.IRO_NOTICE, change.role_holders(n.iro))
     change.reply = f"{ch.reference} updated."
 
 
@@ -290,9 +291,9 @@ def add_lesson(change: Change, actor: str, category: str, text: str, categories:
     if not text.strip():
         raise InvalidCommand("Please describe the lesson.")
     check_free_text("Lesson", text)
-    change.touch(actor, "lesson_added")
-    change.event("lesson_added", ch.state, actor, category=category, text=text.strip())
-    change.send("lesson_learned", change.role_holders(ch.policy.notifications.lessons_learned), Channel.EMAIL,
+    change.touch(actor, EventKind.LESSON_ADDED)
+    change.event(EventKind.LESSON_ADDED, ch.state, actor, category=category, text=text.strip())
+    change.send(MessageKind.LESSON_LEARNED, change.role_holders(ch.policy.notifications.lessons_learned), Channel.EMAIL,
                 category_label=categories[category], text=text.strip())
     change.reply = "Lesson recorded and sent."
 
@@ -302,10 +303,10 @@ def tell_csap(change: Change, actor: str, detail: str) -> None:
     if not ch.urgent:
         raise InvalidCommand("This action is for urgent (life-threatening) challenges only.")
     check_free_text("Detail", detail)
-    change.touch(actor, "csap_told")
-    change.event("csap_told", ch.state, actor)
+    change.touch(actor, EventKind.CSAP_TOLD)
+    change.event(EventKind.CSAP_TOLD, ch.state, actor)
     text = detail.strip() or "An agency maintains a position of non-involvement in a life-threatening case."
-    change.notice("csap_non_involvement", change.role_holders(ch.policy.notifications.csap), detail=text)
+    change.notice(MessageKind.CSAP_NON_INVOLVEMENT, change.role_holders(ch.policy.notifications.csap), detail=text)
     change.reply = "The CSAP team has been told."
 
 
@@ -327,9 +328,9 @@ def send_stage3_form(change: Change, actor: str, family: Sequence[tuple[str, str
         "family": details,
     }
     ch.stage3_form_sent_at = change.now
-    change.touch(actor, "stage3_form_sent")
-    change.event("stage3_form_sent", ch.state, actor)  # no details: they are not kept
-    change.notice("stage3_form", change.role_holders(ch.policy.notifications.csap),
+    change.touch(actor, EventKind.STAGE3_FORM_SENT)
+    change.event(EventKind.STAGE3_FORM_SENT, ch.state, actor)  # no details: they are not kept
+    change.notice(MessageKind.STAGE3_FORM, change.role_holders(ch.policy.notifications.csap),
                   form=form, personal_keys=["form.family"])
     change.reply = "The Stage 3 form has been emailed to the CSAP team; mashbot keeps no family details."
 
@@ -340,7 +341,7 @@ def stage_history(change: Change, history: Sequence[Event], stages: Iterable[int
     lines = []
     wanted = set(stages)
     for event in history:
-        if event.kind not in ("outcome_recorded", "escalated", "escalated_timeout"):
+        if event.kind not in (EventKind.OUTCOME_RECORDED, EventKind.ESCALATED, EventKind.ESCALATED_TIMEOUT):
             continue
         stage = event.detail.get("from_stage", event.stage)  # an escalation is filed under the new stage
         if stage not in wanted:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot import texts
+from bot.kinds import MessageKind
 from bot.calendar import WorkingCalendar
 from bot.challenge import (
     ACTIVE_STATES,
@@ -30,7 +31,7 @@ from bot.policy import Policy
 from bot.roster import KNOWN_AREAS, Person, Roster
 from bot.summary import Listed
 
-DIGEST_KIND = "digest"
+DIGEST_KIND = MessageKind.DIGEST
 DIGEST_TIME = time(8, 30)
 
 # The digest's words (English). They belong with bot/texts.py; kept here until moved.

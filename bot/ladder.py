@@ -29,6 +29,7 @@ from bot.challenge import (
 )
 from bot.commands import RaiseChallenge
 from bot.errors import InvalidCommand, NoReviewer, NotAllowed
+from bot.kinds import EventKind, MessageKind
 from bot.identifiers import find_identifiers, identifiers_message
 from bot.policy import Duty, Limit, LimitUnit, Policy
 from bot.reviewers import assign, next_level_reviewers
@@ -116,7 +117,7 @@ class Change:
             return f"{text} — due today"
         return f"{text} — {left} working day{'s' if left != 1 else ''} left"
 
-    def event(self, kind: str, from_state: State | None, actor: str | None, **detail: Any) -> None:
+    def event(self, kind: EventKind, from_state: State | None, actor: str | None, **detail: Any) -> None:
         ch = self.challenge
         self.events.append(Event(
             reference=ch.reference, kind=kind, at=self.now, actor_id=actor,
@@ -124,7 +125,7 @@ class Change:
             stage=ch.stage, detail=detail,
         ))
 
-    def send(self, kind: str, to: Iterable[str], channel: Channel = Channel.CHAT, **extra: Any) -> None:
+    def send(self, kind: MessageKind, to: Iterable[str], channel: Channel = Channel.CHAT, **extra: Any) -> None:
         data = self.base_data() | extra
         for person_id in dict.fromkeys(to):
             what, said = kind, data
@@ -134,7 +135,7 @@ class Change:
             self.messages.append(Message(kind=what, to=person_id, reference=self.challenge.reference,
                                          channel=channel, data=said))
 
-    def notice(self, kind: str, to: Iterable[str], **extra: Any) -> None:
+    def notice(self, kind: MessageKind, to: Iterable[str], **extra: Any) -> None:
         """An email to a service mailbox (IRO, EDT, CSAP): it carries the case reference the
         challenger gave, since those teams cannot act on a CH- number alone."""
         self.send(kind, to, Channel.EMAIL, case_reference=self.challenge.case_reference, **extra)
@@ -179,7 +180,7 @@ class Change:
         assignment = assign(ch.policy, self.roster, index, ch.area, cal.local(start).date(), just_decided,
                             challenger=ch.challenger_id)
         for note in assignment.notes:
-            self.event("stage_skipped", ch.state, None, note=note)
+            self.event(EventKind.STAGE_SKIPPED, ch.state, None, note=note)
         ch.stage = assignment.stage
         ch.reviewers = assignment.reviewers
         ch.owner_id = None
@@ -197,12 +198,12 @@ class Change:
     def announce_stage(self) -> None:
         """Messages every stage start sends: review request, urgent heads-up, Stage 3 form."""
         ch = self.challenge
-        self.send("review_requested", ch.reviewers)
+        self.send(MessageKind.REVIEW_REQUESTED, ch.reviewers)
         if ch.urgent:
             self.heads_up()
         if Duty.CSAP_FORM in ch.policy.stage(ch.stage).duties:
-            self.notice("csap_form", self.role_holders(ch.policy.notifications.csap), form=self.csap_form())
-            self.send("family_details_request", [ch.challenger_id])
+            self.notice(MessageKind.CSAP_FORM, self.role_holders(ch.policy.notifications.csap), form=self.csap_form())
+            self.send(MessageKind.FAMILY_DETAILS_REQUEST, [ch.challenger_id])
 
     def heads_up(self) -> None:
         """Urgent path: the next level hears at once that a speedy response is needed."""
@@ -210,7 +211,7 @@ class Change:
         nxt = next_level_reviewers(ch.policy, self.roster, ch.stage, ch.area, self.cal.local(self.now).date(),
                                    ch.decider, challenger=ch.challenger_id)
         if nxt is not None:
-            self.send("heads_up", [p for p in nxt.reviewers if p not in ch.reviewers])
+            self.send(MessageKind.HEADS_UP, [p for p in nxt.reviewers if p not in ch.reviewers])
 
     def csap_form(self) -> dict[str, Any]:
         """Appendix 1 fields known without asking; family details come from the challenger."""
@@ -230,9 +231,9 @@ class Change:
         ch = self.challenge
         n = ch.policy.notifications
         if ch.cp_or_looked_after and n.iro_when_cp_or_looked_after:
-            self.notice("iro_notice", self.role_holders(n.iro))
+            self.notice(MessageKind.IRO_NOTICE, self.role_holders(n.iro))
         if ch.urgent and n.edt_outside_office_hours and not self.cal.is_open(self.now):
-            self.notice("edt_notice", self.role_holders(n.edt))
+            self.notice(MessageKind.EDT_NOTICE, self.role_holders(n.edt))
 
 
 # -- raising ------------------------------------------------------------------------------
@@ -271,16 +272,16 @@ def raise_challenge(cmd: RaiseChallenge, *, policy: Policy, roster: Roster, now:
         protective_action=(cmd.protective_action or "").strip() or None if cmd.urgent else None,
         cp_or_looked_after=cmd.cp_or_looked_after, rag=cmd.rag, policy=policy, raised_at=now,
         stage_started_at=now, due_at=now, last_actor_id=cmd.actor_id, last_action_at=now,
-        last_action="raised",
+        last_action=EventKind.RAISED,
     )
     change = Change(challenge, roster, now)
     change.start_stage(0, now, just_decided=None)
-    change.event("raised", None, cmd.actor_id, urgent=cmd.urgent, raised_by=cmd.raised_by.value,
+    change.event(EventKind.RAISED, None, cmd.actor_id, urgent=cmd.urgent, raised_by=cmd.raised_by.value,
                  protective_action_recorded=challenge.protective_action is not None,
                  reason_category=cmd.reason_category, cp_or_looked_after=cmd.cp_or_looked_after,
                  due_at=challenge.due_at.isoformat())
     change.announce_stage()
-    change.send("raised", [cmd.actor_id])
+    change.send(MessageKind.RAISED, [cmd.actor_id])
     change.notices_on_raise()
     change.reply = f"Challenge {reference} raised: with {change.stage_name()} ({change.names(challenge.reviewers)}), due {change.due_words()}."
     return change
@@ -302,35 +303,35 @@ def escalate(change: Change, actor: str | None, how: str, start: datetime, reaso
     ch.history = (*ch.history, PastStage(stage=old_stage, how=how, reason=reason.strip(), outcome=ch.outcome,
                                          by=actor, at=start, reviewers=tuple(old_people)))
     change.start_stage(old_stage + 1, start, just_decided=decided)
-    kind = "escalated_timeout" if how == "timeout" else "escalated"
+    kind = EventKind.ESCALATED_TIMEOUT if how == "timeout" else EventKind.ESCALATED
     change.touch(actor, kind)
     change.event(kind, old_state, actor, from_stage=old_stage, reason=reason, how=how,
                  due_at=ch.due_at.isoformat(), reviewers=list(ch.reviewers), stage_started_at=start.isoformat())
     words = {"timeout": "no outcome within the time limit", "reviewer": "escalated by the reviewer",
              "challenger": "the challenger still disagrees"}[how]
-    change.send("escalated", [ch.challenger_id], from_stage=from_name, how=words)
-    change.send("escalated_away", [p for p in old_people if p not in ch.reviewers],
+    change.send(MessageKind.ESCALATED, [ch.challenger_id], from_stage=from_name, how=words)
+    change.send(MessageKind.ESCALATED_AWAY, [p for p in old_people if p not in ch.reviewers],
                 from_stage=from_name, how=words)
     change.announce_stage()
     # Recorded by email like an outcome: the parties keep the reason in writing.
-    change.send("escalation_record", [ch.challenger_id, *old_people, *ch.reviewers], Channel.EMAIL,
+    change.send(MessageKind.ESCALATION_RECORD, [ch.challenger_id, *old_people, *ch.reviewers], Channel.EMAIL,
                 from_stage=from_name, how=words, reason_line=f" Reason: {reason.strip()}." if reason.strip() else "",
                 record_location=ch.policy.record_location)
     n = ch.policy.notifications
     if ch.urgent and n.edt_outside_office_hours and not change.cal.is_open(start):
-        change.notice("edt_escalated_notice", change.role_holders(n.edt), from_stage=from_name)
+        change.notice(MessageKind.EDT_ESCALATED_NOTICE, change.role_holders(n.edt), from_stage=from_name)
 
 
 def breach(change: Change) -> None:
     """The final stage ran out: flag it, keep nudging daily, tell the breach recipients."""
     ch = change.challenge
     ch.breached = True
-    change.touch(None, "breached")
-    change.event("breached", ch.state, None, due_at=ch.due_at.isoformat())
+    change.touch(None, EventKind.BREACHED)
+    change.event(EventKind.BREACHED, ch.state, None, due_at=ch.due_at.isoformat())
     people = ch.responsible
     recipients = [p for role in ch.policy.notifications.breach for p in change.role_holders(role)]
-    change.send("breached", recipients, Channel.EMAIL)
-    change.send("breached", [ch.challenger_id, *people])
+    change.send(MessageKind.BREACHED, recipients, Channel.EMAIL)
+    change.send(MessageKind.BREACHED, [ch.challenger_id, *people])
     ch.next_nudge_at = change.cal.next_opening_after(change.now)
 
 
@@ -340,10 +341,10 @@ def close_unanswered(change: Change) -> None:
     ch.state = State.CLOSED
     ch.closed_at = change.now
     ch.next_nudge_at = None
-    change.touch(None, "closed_unanswered")
-    change.event("closed_unanswered", old, None)
+    change.touch(None, EventKind.CLOSED_UNANSWERED)
+    change.event(EventKind.CLOSED_UNANSWERED, old, None)
     label = texts.OUTCOME_LABELS[ch.outcome.kind.value] if ch.outcome else ""
-    change.send("closed", [ch.challenger_id, *(p for p in [ch.owner_id] if p)], outcome_label=label)
+    change.send(MessageKind.CLOSED, [ch.challenger_id, *(p for p in [ch.owner_id] if p)], outcome_label=label)
 
 
 def nudge(change: Change) -> None:
@@ -352,19 +353,19 @@ def nudge(change: Change) -> None:
     cal = change.cal
     spec = ch.policy.stage(ch.stage)
     due_today = cal.local(ch.due_at).date() == cal.local(change.now).date()
-    kind: str | None = None
+    kind: MessageKind | None = None
     to: tuple[str, ...] = ()
     if ch.breached:
-        kind, to = "overdue", ch.responsible
+        kind, to = MessageKind.OVERDUE, ch.responsible
     elif ch.state is State.OPEN:
         to = ch.reviewers
-        kind = "due_today" if due_today and spec.nudges.due_day else (
-            "nudge" if spec.nudges.daily_until_accepted else None)
+        kind = MessageKind.DUE_TODAY if due_today and spec.nudges.due_day else (
+            MessageKind.NUDGE if spec.nudges.daily_until_accepted else None)
     elif ch.state is State.ACCEPTED and due_today and spec.nudges.due_day:
-        kind, to = "due_today", (ch.owner_id,) if ch.owner_id else ()
+        kind, to = MessageKind.DUE_TODAY, (ch.owner_id,) if ch.owner_id else ()
     if kind and to:
         change.send(kind, to)
-        change.event("nudged", ch.state, None, nudge=kind, to=list(to))
+        change.event(EventKind.NUDGED, ch.state, None, nudge=kind, to=list(to))
     following = cal.next_opening_after(change.now)
     keep_going = ch.breached or (ch.state in UNDECIDED_STATES and following <= ch.due_at)
     ch.next_nudge_at = following if keep_going else None
@@ -386,7 +387,7 @@ def tick(challenge: Challenge, *, roster: Roster, now: datetime) -> Change:
                 escalate(change, None, "timeout", start=ch.due_at)
             except NoReviewer as exc:
                 # Nobody above can take it: treat as a breach so it tops the digest.
-                change.event("stage_skipped", ch.state, None, note=str(exc))
+                change.event(EventKind.STAGE_SKIPPED, ch.state, None, note=str(exc))
                 breach(change)
         elif ch.state in ANSWER_TIME_LIMIT.from_states and ch.answer_due_at and ch.answer_due_at <= now:
             close_unanswered(change)

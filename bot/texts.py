@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.kinds import MessageKind
+
 ALREADY_ACTIONED = "Already actioned by {name} at {at}."
 ALREADY_DONE_BY_YOU = "You already did this at {at}; nothing more is needed."
 NOT_YOURS = "This is for {names}."
@@ -53,12 +55,12 @@ DECISION_MADE = "A decision has been made (the actions decided are not shared, a
 # What a challenger told only that a decision was made never receives, and the message kinds
 # they get instead of the ones that carry it.
 DECISION_DETAIL_KEYS = frozenset({"rationale", "outcome_label", "case_note", "reason", "form"})
-DECISION_ONLY_KINDS = {
-    "outcome_recorded": "decision_made",
-    "outcome_record": "decision_made_record",
-    "closed": "closed_decision_only",
-    "joint_refused": "joint_refused_decision_only",
-    "joint_refusal_record": "joint_refused_decision_only",
+DECISION_ONLY_KINDS: dict[str, MessageKind] = {
+    MessageKind.OUTCOME_RECORDED: MessageKind.DECISION_MADE,
+    MessageKind.OUTCOME_RECORD: MessageKind.DECISION_MADE_RECORD,
+    MessageKind.CLOSED: MessageKind.CLOSED_DECISION_ONLY,
+    MessageKind.JOINT_REFUSED: MessageKind.JOINT_REFUSED_DECISION_ONLY,
+    MessageKind.JOINT_REFUSAL_RECORD: MessageKind.JOINT_REFUSED_DECISION_ONLY,
 }
 
 # --- the card's words ------------------------------------------------------------------

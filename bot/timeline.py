@@ -9,13 +9,15 @@ from datetime import datetime
 from bot import texts
 from bot.calendar import WorkingCalendar
 from bot.challenge import Challenge, Event
+from bot.kinds import EventKind, MessageKind
 from bot.commands import LESSON_CATEGORIES
 from bot.calendar import calendar_of
 from bot.policy import Policy
 from bot.roster import Roster
 
 CLOCK_ACTOR = "mashbot (time limit)"
-NUDGE_LABELS = {"nudge": "reminder", "due_today": "due-today reminder", "overdue": "overdue reminder"}
+NUDGE_LABELS: dict[str, str] = {MessageKind.NUDGE: "reminder", MessageKind.DUE_TODAY: "due-today reminder",
+                               MessageKind.OVERDUE: "overdue reminder"}
 
 
 @dataclass(frozen=True)
@@ -39,19 +41,19 @@ def _when(cal: WorkingCalendar, value: object) -> str | None:
 def _detail(event: Event, roster: Roster, policy: Policy, cal: WorkingCalendar) -> str:
     d = event.detail
     parts: list[str] = []
-    if event.kind in ("escalated", "escalated_timeout") and isinstance(d.get("from_stage"), int):
+    if event.kind in (EventKind.ESCALATED, EventKind.ESCALATED_TIMEOUT) and isinstance(d.get("from_stage"), int):
         index = d["from_stage"]
         if 0 <= index < len(policy.stages):
             parts.append(f"from {policy.stage(index).name}")
-    if event.kind == "escalated_timeout" and _when(cal, d.get("stage_started_at")):
+    if event.kind == EventKind.ESCALATED_TIMEOUT and _when(cal, d.get("stage_started_at")):
         parts.append(f"timed out {_when(cal, d['stage_started_at'])}")
-    if event.kind == "raised" and d.get("urgent"):
+    if event.kind == EventKind.RAISED and d.get("urgent"):
         parts.append("urgent")
-    if event.kind == "delegated" and d.get("to"):
+    if event.kind == EventKind.DELEGATED and d.get("to"):
         parts.append(f"to {roster.name_of(d['to'])}")
-    if event.kind == "escalated" and d.get("how") == "challenger":
+    if event.kind == EventKind.ESCALATED and d.get("how") == "challenger":
         parts.append("the challenger still disagrees")
-    if event.kind in ("escalated", "escalated_timeout") and d.get("reason"):
+    if event.kind in (EventKind.ESCALATED, EventKind.ESCALATED_TIMEOUT) and d.get("reason"):
         parts.append(f"reason: {texts.sentence(str(d['reason'])).rstrip('.')}")
     if d.get("outcome"):
         outcome = texts.OUTCOME_LABELS.get(d["outcome"], d["outcome"])
@@ -59,15 +61,15 @@ def _detail(event: Event, roster: Roster, policy: Policy, cal: WorkingCalendar) 
         parts.append(f"{outcome} — {rationale}" if rationale else outcome)
     if d.get("level"):
         parts.append(f"level {d['level']}")
-    if event.kind == "nudged":
+    if event.kind == EventKind.NUDGED:
         parts.append(f"{NUDGE_LABELS.get(d.get('nudge', ''), 'reminder')} to {roster.names(d.get('to') or ())}")
     if d.get("reviewers"):
         parts.append(f"reviewer: {roster.names(d['reviewers'])}")
     if d.get("note"):
         parts.append(str(d["note"]))
-    if event.kind == "lesson_added" and d.get("category"):
+    if event.kind == EventKind.LESSON_ADDED and d.get("category"):
         parts.append(LESSON_CATEGORIES.get(d["category"], d["category"]))
-    if event.kind == "joint_agreed" and d.get("complete") is False:
+    if event.kind == EventKind.JOINT_AGREED and d.get("complete") is False:
         parts.append("waiting for the other party")
     for key, label in (("due_at", "due"), ("answer_due_at", "answer due")):
         when = _when(cal, d.get(key)) if d.get(key) else None

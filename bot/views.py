@@ -37,6 +37,7 @@ from bot.buttons import (
     reviewer_actions,
 )
 from bot.calendar import WorkingCalendar
+from bot.kinds import EventKind
 from bot.challenge import UNDECIDED_STATES, Challenge, Event, PastStage, State
 from bot.calendar import calendar_of
 from bot.policy import Limit
@@ -257,12 +258,12 @@ def status_line(ch: Challenge, roster: Roster, events: Sequence[Event] = (),
                 f"{roster.names(ch.reviewers, ' or ')}.")
     if ch.state is State.ACCEPTED:
         owner = roster.name_of(ch.owner_id)
-        last = _last_event(events, ("accepted", "delegated", "joint_refused"), ch.stage)
-        if last is not None and last.kind == "delegated" and last.detail.get("to") == ch.owner_id:
+        last = _last_event(events, (EventKind.ACCEPTED, EventKind.DELEGATED, EventKind.JOINT_REFUSED), ch.stage)
+        if last is not None and last.kind == EventKind.DELEGATED and last.detail.get("to") == ch.owner_id:
             return f"With {owner}: delegated by {roster.name_of(last.actor_id)} at {cal.describe(last.at)}."
-        if last is not None and last.kind == "accepted":
+        if last is not None and last.kind == EventKind.ACCEPTED:
             return f"Taken by {owner} at {cal.describe(last.at)}."
-        if not events and ch.last_action == "accepted" and ch.last_action_at is not None:
+        if not events and ch.last_action == EventKind.ACCEPTED and ch.last_action_at is not None:
             return f"Taken by {owner} at {cal.describe(ch.last_action_at)}."
         return f"Taken by {owner}."
     if ch.state is State.AWAITING_JOINT_AGREEMENT:
@@ -282,7 +283,7 @@ def status_line(ch: Challenge, roster: Roster, events: Sequence[Event] = (),
     when = cal.describe(ch.closed_at) if ch.closed_at else "—"
     if ch.state is State.WITHDRAWN:
         return f"Withdrawn by {roster.name_of(ch.last_actor_id)} at {when}."
-    if ch.last_action == "closed_unanswered":
+    if ch.last_action == EventKind.CLOSED_UNANSWERED:
         return f"Closed at {when}: the outcome stood (no answer within the stage window)."
     return f"Closed at {when}: outcome accepted by {roster.name_of(ch.last_actor_id)}."
 
