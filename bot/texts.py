@@ -105,6 +105,10 @@ ACTION_TITLES: dict[str, str] = {
     "send_stage3_form": "Stage 3 form for CSAP",
 }
 
+# Before the help of a field shown only after another answer (bot.fields.shown_when_words).
+SHOWN_WHEN = "Only when {label} is “{value}”. "
+SHOWN_WHEN_TICKED = "Only when “{label}” is ticked. "
+
 COMPLAINT_ROUTE_HEADING = "This is a complaint, not a challenge"
 COMPLAINT_ROUTE_HINT = "Send it with the case reference and the area only: mashbot keeps just a count."
 

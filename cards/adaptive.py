@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import views
-from bot.fields import Field, FieldKind
+from bot.fields import Field, FieldKind, shown_when_words
 from bot.views import ActionView, CardView, Style, Urgency
 from cards.actions import ActionPayload, BadAction, sign
-from dialogs.intake import IntakeForm
+from dialogs.intake import TOGGLE_ON, IntakeForm
 
 Card = dict[str, Any]
 
@@ -82,23 +82,32 @@ def input_id(verb: str, name: str) -> str:
     return f"{verb}.{name}"
 
 
-def _input(verb: str, spec: Field, value: str | None) -> Card:
+def _input(verb: str, spec: Field, value: str | None, siblings: Sequence[Field]) -> list[Card]:
+    """An action's input, with its help: a text input's as its placeholder, any other's (and the
+    words saying when it is needed -- Teams cannot hide an input until another is answered)
+    in a line under it."""
     element: Card = {"id": input_id(verb, spec.id), "label": spec.label}
+    hint = shown_when_words(spec, siblings) + spec.help
+    below = hint
     if spec.kind is FieldKind.CHOICE:
         element |= {"type": "Input.ChoiceSet", "style": "compact", "placeholder": CHOOSE,
                     "choices": [{"title": o.label, "value": o.value} for o in spec.choices]}
+    elif spec.kind is FieldKind.TOGGLE:
+        element = {"id": element["id"], "type": "Input.Toggle", "title": spec.label, "valueOn": TOGGLE_ON,
+                   "valueOff": TOGGLE_OFF}
     else:
         element |= {"type": "Input.Text", "isMultiline": spec.kind is FieldKind.LONG_TEXT}
-        if spec.help:
-            element["placeholder"] = spec.help
+        if spec.help and not spec.shown_when:
+            element["placeholder"], below = spec.help, ""
         if spec.max_length:
             element["maxLength"] = spec.max_length
-    if spec.required:
+    if spec.required and spec.kind is not FieldKind.TOGGLE:
         element |= {"isRequired": True,
                     "errorMessage": views.MISSING.get((verb, spec.id), REQUIRED)}
+    value = value if value is not None else spec.default
     if value:
         element["value"] = value
-    return element
+    return [element, *([text(below.strip(), isSubtle=True, size="small", spacing="none")] if below.strip() else [])]
 
 
 def _action(view: CardView, act: ActionView, secret: bytes, values: Mapping[str, str]) -> Card:
@@ -107,8 +116,8 @@ def _action(view: CardView, act: ActionView, secret: bytes, values: Mapping[str,
     if not act.needs_input:
         return execute(act.label, act.verb.value, token, style)
     body: list[Card] = [text(act.help, isSubtle=True)] if act.help else []
-    body += [_input(act.verb.value, spec, values.get(input_id(act.verb.value, spec.id)))
-             for spec in act.inputs]
+    body += [element for spec in act.inputs
+             for element in _input(act.verb.value, spec, values.get(input_id(act.verb.value, spec.id)), act.inputs)]
     submit = execute(act.submit_label or act.label, act.verb.value, token, style)
     submit["associatedInputs"] = "auto"
     return {"type": "Action.ShowCard", "title": act.label,
@@ -236,8 +245,9 @@ def intake_card(form: IntakeForm, *, secret: bytes, for_id: str, toggle_on: str,
         body.append(notice_block(FIX_ANSWERS, "attention"))
     for spec in form.fields:
         body.append(_field(spec, values.get(spec.id), toggle_on))
-        if spec.help:
-            body.append(text(spec.help, isSubtle=True, size="small", spacing="none"))
+        hint = shown_when_words(spec, form.fields) + spec.help
+        if hint.strip():
+            body.append(text(hint.strip(), isSubtle=True, size="small", spacing="none"))
         if spec.id in errors:
             body.append(text(errors[spec.id], color="attention", spacing="none"))
     token = token_for(INTAKE, nonce, 0, for_id, secret)

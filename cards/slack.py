@@ -25,7 +25,7 @@ from bot.views import (
     Verb,
 )
 from cards.actions import ActionPayload, sign
-from bot.fields import Field, FieldKind
+from bot.fields import Field, FieldKind, shown_when_words
 from dialogs.intake import COMPLAINT, COMPLAINT_FIELDS, TOGGLE_ON, IntakeForm
 
 Block = dict[str, Any]
@@ -54,8 +54,6 @@ SUPERSEDED = "Out of date: the latest card for {reference} is further down this 
 COMPLAINT_HEADING = "This is a complaint, not a challenge"
 COMPLAINT_SUBMIT = "Use complaints route"
 REASON_FIELD = "reason_category"  # its select is dispatched as soon as it is chosen
-SHOWN_WHEN = "Only when {label} is “{value}”. "
-SHOWN_WHEN_TICKED = "Only when “{label}” is ticked. "
 CASE_NOTE_HEADING = "Case-note wording to copy"
 CASE_NOTE_PREVIEW = "When a joint decision ends an assessment, the case note will read:"
 OUTCOME_HEADING = "Outcome"
@@ -253,11 +251,16 @@ def _element(kind: FieldKind, element_id: str, options: Sequence[tuple[str, str]
             element["initial_option"] = _option(*chosen)
         return element
     if kind is FieldKind.TOGGLE:
-        return {"type": "checkboxes", "action_id": element_id, "options": [_option(TOGGLE_ON, YES)]}
+        element = {"type": "checkboxes", "action_id": element_id, "options": [_option(TOGGLE_ON, YES)]}
+        if initial == TOGGLE_ON:
+            element["initial_options"] = [_option(TOGGLE_ON, YES)]
+        return element
     element = {"type": "plain_text_input", "action_id": element_id,
                "multiline": kind is FieldKind.LONG_TEXT}
     if max_length:
         element["max_length"] = max_length
+    if initial:
+        element["initial_value"] = initial
     return element
 
 
@@ -279,14 +282,11 @@ def _modal(callback_id: str, title: str, submit: str | None, blocks: list[Block]
 
 
 def _action_input(item: Field, inputs: Sequence[Field]) -> Block:
-    hint = item.help
-    if item.shown_when:
-        source, value = item.shown_when
-        label = next((i.label for i in inputs if i.id == source), source)
-        shown = next((o.label for i in inputs if i.id == source for o in i.choices if o.value == value), value)
-        hint = SHOWN_WHEN.format(label=label.lower(), value=shown.lower()) + hint
-    element = _element(item.kind, item.id, [(o.value, o.label) for o in item.choices], item.max_length, None)
-    return _input(item.id, item.label, element, optional=not item.required, hint=hint)
+    hint = shown_when_words(item, inputs) + item.help
+    element = _element(item.kind, item.id, [(o.value, o.label) for o in item.choices], item.max_length,
+                       item.default)
+    return _input(item.id, item.label, element, optional=not item.required or item.kind is FieldKind.TOGGLE,
+                  hint=hint)
 
 
 def action_modal(card: CardView, action: ActionView, token: str) -> dict[str, Any]:
@@ -302,12 +302,8 @@ def action_modal(card: CardView, action: ActionView, token: str) -> dict[str, An
 
 
 def _intake_input(field: Field, form: IntakeForm, initial: str | None = None) -> Block:
-    hint = field.help
+    hint = shown_when_words(field, form.fields) + field.help
     optional = not field.required or field.kind is FieldKind.TOGGLE
-    if field.shown_when:
-        source = form.field(field.shown_when[0])
-        words = SHOWN_WHEN_TICKED if source.kind is FieldKind.TOGGLE else SHOWN_WHEN
-        hint = words.format(label=source.label, value=field.shown_when[1]) + hint
     element = _element(field.kind, field.id, [(c.value, c.label) for c in field.choices], field.max_length,
                        initial if initial is not None else field.default)
     block = _input(field.id, field.label, element, optional=optional, hint=hint)
