@@ -29,7 +29,7 @@ def accept(change: Change, actor: str) -> None:
     at = change.when(change.now)
     change.send(MessageKind.TAKEN, [p for p in pool if p != actor], at=at)
     change.send(MessageKind.ACCEPTED, [ch.challenger_id])
-    change.reply = f"You own {ch.reference} at {change.stage_name()}. Due {change.due_words()}."
+    change.reply = texts.REPLY_ACCEPTED.format(reference=ch.reference, stage=change.stage_name(), due=change.due_words())
 
 
 def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str, level: str | None,
@@ -37,14 +37,14 @@ def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str,
     ch = change.challenge
     policy = ch.policy
     if outcome.value not in policy.outcomes:
-        raise InvalidCommand(f"Outcome must be one of: {', '.join(texts.OUTCOME_LABELS[o] for o in policy.outcomes)}.")
+        raise InvalidCommand(texts.OUTCOME_MUST_BE.format(outcomes=", ".join(texts.OUTCOME_LABELS[o] for o in policy.outcomes)))
     if not rationale.strip():
-        raise InvalidCommand("Please give the rationale for the outcome.")
-    check_free_text("Rationale", rationale)
+        raise InvalidCommand(texts.OUTCOME_NEEDS_RATIONALE)
+    check_free_text(texts.FREE_TEXT_LABELS["rationale"], rationale)
     if outcome is Outcome.DE_ESCALATED and level not in policy.de_escalation_levels:
-        raise InvalidCommand(f"De-escalation needs the level: {' or '.join(policy.de_escalation_levels)}.")
+        raise InvalidCommand(texts.DE_ESCALATION_NEEDS_LEVEL.format(levels=" or ".join(policy.de_escalation_levels)))
     if level is not None and level not in policy.de_escalation_levels:
-        raise InvalidCommand(f"The level must be {' or '.join(policy.de_escalation_levels)}.")
+        raise InvalidCommand(texts.LEVEL_MUST_BE.format(levels=" or ".join(policy.de_escalation_levels)))
     if policy.record_kinds and record_made not in policy.record_kinds:
         raise InvalidCommand(texts.ASK_RECORD_MADE.format(kinds=" or ".join(policy.record_kinds)))
     joint = policy.joint_agreement
@@ -68,7 +68,7 @@ def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str,
         approvers = [p for role in joint.roles for p in change.role_holders(role, area_scoped=True)
                      if p != ch.challenger_id]
         change.send(MessageKind.JOINT_AGREEMENT_REQUEST, approvers, **data)
-        change.reply = f"Recorded. {ch.reference} waits for joint agreement ({change.names(approvers)})."
+        change.reply = texts.REPLY_WAITS_FOR_JOINT.format(reference=ch.reference, names=change.names(approvers))
         return
     change.touch(actor, EventKind.OUTCOME_RECORDED)
     propose(change, old, actor, data)
@@ -122,7 +122,7 @@ def propose(change: Change, old: State, actor: str, data: dict[str, Any]) -> Non
     data = data | outcome_data(change) | {"answer_due": change.when(ch.answer_due_at),
                                           "at": change.when(ch.outcome.at), "final_stage": final,
                                           "record_location": ch.policy.record_location,
-                                          "record_made": (f" Recorded as: {ch.outcome.record_made}."
+                                          "record_made": (texts.RECORDED_AS.format(record=ch.outcome.record_made)
                                                           if ch.outcome.record_made else "")}
     change.send(MessageKind.OUTCOME_RECORDED, [ch.challenger_id], **data)
     participants = [ch.challenger_id, ch.outcome.by]
@@ -131,10 +131,11 @@ def propose(change: Change, old: State, actor: str, data: dict[str, Any]) -> Non
         writers = change.role_holders(ch.policy.notifications.case_note, area_scoped=True)
         change.send(MessageKind.CASE_NOTE_REQUEST, writers, **data)
         change.event(EventKind.CASE_NOTE_REQUESTED, ch.state, None, to=writers)
-    choice = "accept it (final stage)" if final else "accept or escalate"
-    change.reply = (f"Outcome recorded for {ch.reference}. {change.roster.name_of(ch.challenger_id)} can {choice} "
-                    f"by {change.when(ch.answer_due_at)}." + (f" Case note: {ch.outcome.case_note}"
-                                                                         if ch.outcome.case_note else ""))
+    choice = texts.CHOICE_FINAL if final else texts.CHOICE_ACCEPT_OR_ESCALATE
+    change.reply = texts.REPLY_OUTCOME.format(
+        reference=ch.reference, challenger=change.roster.name_of(ch.challenger_id), choice=choice,
+        answer_due=change.when(ch.answer_due_at),
+    ) + (texts.REPLY_CASE_NOTE.format(case_note=ch.outcome.case_note) if ch.outcome.case_note else "")
 
 
 def joint_answer(change: Change, actor: str, agree: bool, reason: str) -> None:
@@ -147,8 +148,8 @@ def joint_answer(change: Change, actor: str, agree: bool, reason: str) -> None:
         raise NotAllowed(texts.NOT_YOURS.format(names=joint_role_names(joint.roles)))
     if not agree:
         if not reason.strip():
-            raise InvalidCommand("Please give the reason for refusing.")
-        check_free_text("Reason", reason)
+            raise InvalidCommand(texts.REFUSAL_NEEDS_REASON)
+        check_free_text(texts.FREE_TEXT_LABELS["reason"], reason)
         ch.state = State.ACCEPTED
         ch.outcome = None
         ch.joint_agreed_by = {}
@@ -159,13 +160,13 @@ def joint_answer(change: Change, actor: str, agree: bool, reason: str) -> None:
         change.send(MessageKind.JOINT_REFUSAL_RECORD, [ch.challenger_id, *(p for p in [ch.owner_id] if p), actor],
                     Channel.EMAIL, actor_name=change.roster.name_of(actor), reason=reason.strip(),
                     record_location=ch.policy.record_location)
-        change.reply = f"Refused. {ch.reference} goes back to {change.roster.name_of(ch.owner_id)}."
+        change.reply = texts.REPLY_REFUSED.format(reference=ch.reference, owner=change.roster.name_of(ch.owner_id))
         return
     ch.joint_agreed_by = {**ch.joint_agreed_by, **{r: actor for r in roles}}
     change.touch(actor, EventKind.JOINT_AGREED)
     if set(joint.roles) - set(ch.joint_agreed_by):
         change.event(EventKind.JOINT_AGREED, State.AWAITING_JOINT_AGREEMENT, actor, roles=roles, complete=False)
-        change.reply = f"Agreement noted for {ch.reference}; waiting for the other party."
+        change.reply = texts.REPLY_AGREEMENT_NOTED.format(reference=ch.reference)
         return
     propose(change, State.AWAITING_JOINT_AGREEMENT, actor, outcome_data(change))
 
@@ -179,12 +180,12 @@ def accept_outcome(change: Change, actor: str) -> None:
     change.touch(actor, EventKind.OUTCOME_ACCEPTED)
     change.event(EventKind.OUTCOME_ACCEPTED, State.OUTCOME_PROPOSED, actor, outcome=ch.outcome.kind.value)
     change.send(MessageKind.CLOSED, [ch.challenger_id, ch.outcome.by], outcome_label=texts.OUTCOME_LABELS[ch.outcome.kind.value])
-    change.reply = f"{ch.reference} is closed."
+    change.reply = texts.REPLY_CLOSED.format(reference=ch.reference)
 
 
 def withdraw(change: Change, actor: str, reason: str) -> None:
     ch = change.challenge
-    check_free_text("Reason", reason)
+    check_free_text(texts.FREE_TEXT_LABELS["reason"], reason)
     old = ch.state
     people = ch.responsible
     ch.state = State.WITHDRAWN
@@ -195,20 +196,20 @@ def withdraw(change: Change, actor: str, reason: str) -> None:
     change.send(MessageKind.WITHDRAWN, people, actor_name=change.roster.name_of(actor))
     change.send(MessageKind.WITHDRAWAL_RECORD, [ch.challenger_id, *people], Channel.EMAIL,
                 actor_name=change.roster.name_of(actor),
-                reason_line=f" Reason: {reason.strip()}." if reason.strip() else "",
+                reason_line=texts.REASON_LINE.format(reason=reason.strip()) if reason.strip() else "",
                 record_location=ch.policy.record_location)
-    change.reply = f"{ch.reference} is withdrawn."
+    change.reply = texts.REPLY_WITHDRAWN.format(reference=ch.reference)
 
 
 def delegate(change: Change, actor: str, to_id: str) -> None:
     ch = change.challenge
     target = change.roster.get(to_id)
     if target is None:
-        raise InvalidCommand(f"{to_id!r} is not in the roster; choose a colleague mashbot knows.")
+        raise InvalidCommand(texts.DELEGATE_UNKNOWN.format(person_id=to_id))
     if to_id == ch.challenger_id:
-        raise InvalidCommand("A challenge cannot be delegated to the person who raised it.")
+        raise InvalidCommand(texts.DELEGATE_TO_CHALLENGER)
     if target.is_away(change.cal.local(change.now).date()):
-        raise InvalidCommand(f"{target.name} is away; choose someone else.")
+        raise InvalidCommand(texts.DELEGATE_AWAY.format(name=target.name))
     old = ch.state
     if ch.state is State.ACCEPTED:
         ch.owner_id = to_id
@@ -219,19 +220,19 @@ def delegate(change: Change, actor: str, to_id: str) -> None:
     change.touch(actor, EventKind.DELEGATED)
     change.event(EventKind.DELEGATED, old, actor, to=to_id)
     change.send(MessageKind.DELEGATED, [to_id], actor_name=change.roster.name_of(actor))
-    change.reply = f"{ch.reference} delegated to {target.name}."
+    change.reply = texts.REPLY_DELEGATED.format(reference=ch.reference, name=target.name)
 
 
 def mark_urgent(change: Change, actor: str, reason: str, protective_action: str = "") -> None:
     ch = change.challenge
     if ch.urgent:
-        raise InvalidCommand(f"{ch.reference} is already urgent.")
+        raise InvalidCommand(texts.ALREADY_URGENT.format(reference=ch.reference))
     if not reason.strip():
-        raise InvalidCommand("An urgent challenge needs a reason (immediate or life-threatening risk).")
+        raise InvalidCommand(texts.URGENT_NEEDS_REASON)
     if not protective_action.strip():
         raise InvalidCommand(texts.PROTECTIVE_ACTION_NEEDED)
-    check_free_text("Urgent reason", reason)
-    check_free_text("Protective action", protective_action)
+    check_free_text(texts.FREE_TEXT_LABELS["urgent_reason"], reason)
+    check_free_text(texts.FREE_TEXT_LABELS["protective_action"], protective_action)
     ch.urgent = True
     ch.urgent_reason = reason.strip()
     ch.protective_action = protective_action.strip()
@@ -242,7 +243,7 @@ def mark_urgent(change: Change, actor: str, reason: str, protective_action: str 
     change.send(MessageKind.REVIEW_REQUESTED, ch.responsible)
     change.heads_up()
     change.notices_on_raise()
-    change.reply = f"{ch.reference} is urgent: due {change.when(ch.due_at)}."
+    change.reply = texts.REPLY_URGENT.format(reference=ch.reference, due=change.when(ch.due_at))
 
 
 def update_rag(change: Change, actor: str, rag: str) -> None:
@@ -251,13 +252,13 @@ def update_rag(change: Change, actor: str, rag: str) -> None:
     policy = ch.policy
     person = change.roster.get(actor)
     if not policy.rag_limits or policy.rag_updated_by is None:
-        raise InvalidCommand("This policy has no RAG ratings to update.")
+        raise InvalidCommand(texts.NO_RAG_RATINGS)
     if person is None or not person.has_role(policy.rag_updated_by) or actor == ch.challenger_id:
         raise NotAllowed(texts.NOT_YOURS.format(names=role_label(policy.rag_updated_by)))
     if rag not in policy.rag_limits:
-        raise InvalidCommand(f"RAG rating must be one of {', '.join(policy.rag_limits)}.")
+        raise InvalidCommand(texts.RAG_MUST_BE.format(ratings=", ".join(policy.rag_limits)))
     if rag == ch.rag:
-        raise InvalidCommand(f"{ch.reference} is already rated {rag}.")
+        raise InvalidCommand(texts.ALREADY_RATED.format(reference=ch.reference, rag=rag))
     old_rag, old_due = ch.rag, ch.due_at
     ch.rag = rag
     ch.due_at = change.stage_due(ch.stage_started_at)
@@ -268,46 +269,46 @@ def update_rag(change: Change, actor: str, rag: str) -> None:
                  due_at=ch.due_at.isoformat())
     change.send(MessageKind.RAG_UPDATED, [ch.challenger_id, *ch.responsible],
                 from_rag=old_rag or "none", to_rag=rag)
-    change.reply = f"{ch.reference} is now {rag}: due {change.due_words()}."
+    change.reply = texts.REPLY_RAG.format(reference=ch.reference, rag=rag, due=change.due_words())
 
 
 def set_cp_or_looked_after(change: Change, actor: str, value: bool) -> None:
     ch = change.challenge
     if ch.cp_or_looked_after == value:
-        raise InvalidCommand(f"{ch.reference} already has that flag.")
+        raise InvalidCommand(texts.ALREADY_FLAGGED.format(reference=ch.reference))
     ch.cp_or_looked_after = value
     change.touch(actor, EventKind.CP_FLAG_SET)
     change.event(EventKind.CP_FLAG_SET, ch.state, actor, value=value)
     n = ch.policy.notifications
     if value and n.iro_when_cp_or_looked_after:
         change.notice(MessageKind.IRO_NOTICE, change.role_holders(n.iro))
-    change.reply = f"{ch.reference} updated."
+    change.reply = texts.REPLY_UPDATED.format(reference=ch.reference)
 
 
 def add_lesson(change: Change, actor: str, category: str, text: str, categories: dict[str, str]) -> None:
     ch = change.challenge
     if category not in categories:
-        raise InvalidCommand(f"Lesson category must be one of: {', '.join(categories.values())}.")
+        raise InvalidCommand(texts.LESSON_CATEGORY_MUST_BE.format(categories=", ".join(categories.values())))
     if not text.strip():
-        raise InvalidCommand("Please describe the lesson.")
-    check_free_text("Lesson", text)
+        raise InvalidCommand(texts.LESSON_NEEDS_TEXT)
+    check_free_text(texts.FREE_TEXT_LABELS["lesson"], text)
     change.touch(actor, EventKind.LESSON_ADDED)
     change.event(EventKind.LESSON_ADDED, ch.state, actor, category=category, text=text.strip())
     change.send(MessageKind.LESSON_LEARNED, change.role_holders(ch.policy.notifications.lessons_learned), Channel.EMAIL,
                 category_label=categories[category], text=text.strip())
-    change.reply = "Lesson recorded and sent."
+    change.reply = texts.REPLY_LESSON
 
 
 def tell_csap(change: Change, actor: str, detail: str) -> None:
     ch = change.challenge
     if not ch.urgent:
-        raise InvalidCommand("This action is for urgent (life-threatening) challenges only.")
-    check_free_text("Detail", detail)
+        raise InvalidCommand(texts.URGENT_ONLY)
+    check_free_text(texts.FREE_TEXT_LABELS["detail"], detail)
     change.touch(actor, EventKind.CSAP_TOLD)
     change.event(EventKind.CSAP_TOLD, ch.state, actor)
-    text = detail.strip() or "An agency maintains a position of non-involvement in a life-threatening case."
+    text = detail.strip() or texts.NON_INVOLVEMENT_DEFAULT
     change.notice(MessageKind.CSAP_NON_INVOLVEMENT, change.role_holders(ch.policy.notifications.csap), detail=text)
-    change.reply = "The CSAP team has been told."
+    change.reply = texts.REPLY_CSAP_TOLD
 
 
 def send_stage3_form(change: Change, actor: str, family: Sequence[tuple[str, str]], meeting_date: str,
@@ -315,13 +316,13 @@ def send_stage3_form(change: Change, actor: str, family: Sequence[tuple[str, str
     """Email the completed Stage 3 form to CSAP; the family details are not kept (DESIGN §2)."""
     ch = change.challenge
     if not ch.stage3_reached:
-        raise InvalidCommand(f"{ch.reference} has not reached the stage that sends the Stage 3 form.")
+        raise InvalidCommand(texts.STAGE3_NOT_REACHED.format(reference=ch.reference))
     unknown = [key for key, _ in family if key not in fields]
     if unknown:
-        raise InvalidCommand(f"Unknown family detail(s): {', '.join(unknown)}.")
+        raise InvalidCommand(texts.UNKNOWN_FAMILY_DETAILS.format(keys=", ".join(unknown)))
     details = {fields[key]: value.strip() for key, value in family if value.strip()}
     if not details:
-        raise InvalidCommand("Please give the family details the CSAP form asks for.")
+        raise InvalidCommand(texts.FAMILY_DETAILS_NEEDED)
     form = change.csap_form() | {
         "stages_1_and_2": stage_history(change, history, stages=(1, 2)),
         "stage_3_meeting": meeting_date.strip(),
@@ -332,7 +333,7 @@ def send_stage3_form(change: Change, actor: str, family: Sequence[tuple[str, str
     change.event(EventKind.STAGE3_FORM_SENT, ch.state, actor)  # no details: they are not kept
     change.notice(MessageKind.STAGE3_FORM, change.role_holders(ch.policy.notifications.csap),
                   form=form, personal_keys=["form.family"])
-    change.reply = "The Stage 3 form has been emailed to the CSAP team; mashbot keeps no family details."
+    change.reply = texts.REPLY_STAGE3_FORM
 
 
 def stage_history(change: Change, history: Sequence[Event], stages: Iterable[int]) -> str:

@@ -114,9 +114,9 @@ class Mashbot:
                 assert current is not None
                 check_fresh(current, cmd, roster, ladder.calendar_of(current.policy).describe)
                 if current.last_actor_id == cmd.actor_id:
-                    raise AlreadyActioned(texts.ALREADY_DONE_BY_YOU.format(at="just now"))
+                    raise AlreadyActioned(texts.ALREADY_DONE_BY_YOU.format(at=texts.JUST_NOW))
                 raise AlreadyActioned(texts.ALREADY_ACTIONED.format(
-                    name=roster.name_of(current.last_actor_id), at="just now"))
+                    name=roster.name_of(current.last_actor_id), at=texts.JUST_NOW))
             await self._save_changes(uow, change, now)
             await uow.commit()
         return Result(change.reply, change.challenge, tuple(change.messages))
@@ -178,7 +178,7 @@ def check_fresh(challenge: Challenge, cmd: ChallengeCommand, roster: Roster,
         if challenge.last_actor_id == cmd.actor_id:  # a double click, or a second tab
             raise AlreadyActioned(texts.ALREADY_DONE_BY_YOU.format(at=describe(at)))
         raise AlreadyActioned(texts.ALREADY_ACTIONED.format(
-            name=roster.name_of(challenge.last_actor_id) if challenge.last_actor_id else "mashbot (time limit)",
+            name=roster.name_of(challenge.last_actor_id) if challenge.last_actor_id else texts.TIME_LIMIT_ACTOR,
             at=describe(at)))
 
 
@@ -217,9 +217,9 @@ def apply(change: ladder.Change, cmd: ChallengeCommand) -> None:
             challenger_turn = transitions.rule_for(change.challenge, cmd).who is Who.CHALLENGER
             if not challenger_turn and not reason.strip():
                 raise InvalidCommand(texts.ESCALATION_NEEDS_REASON)
-            ladder.check_free_text("Reason", reason)
+            ladder.check_free_text(texts.FREE_TEXT_LABELS["reason"], reason)
             ladder.escalate(change, actor, "challenger" if challenger_turn else "reviewer", change.now, reason)
-            change.reply = f"{change.challenge.reference} escalated to {change.stage_name()}."
+            change.reply = texts.REPLY_ESCALATED.format(reference=change.challenge.reference, stage=change.stage_name())
         case RecordOutcome(outcome=outcome, rationale=rationale, level=level, assessment_under_way=under_way,
                            record_made=record_made):
             decisions.record_outcome(change, actor, outcome, rationale, level, under_way, record_made)

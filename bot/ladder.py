@@ -49,7 +49,7 @@ def check_free_text(field_label: str, text: str) -> None:
     """Refuse free text that holds personal identifiers (DESIGN §9)."""
     message = identifiers_message(find_identifiers(text))
     if message:
-        raise InvalidCommand(f"{field_label}: {message}")
+        raise InvalidCommand(texts.FREE_TEXT_REFUSED.format(label=field_label, message=message))
 
 
 @dataclass
@@ -71,10 +71,10 @@ class Change:
         return calendar_of(self.challenge.policy)
 
     def when(self, at: datetime | None) -> str:
-        return self.cal.describe(at) if at else "—"
+        return self.cal.describe(at) if at else texts.NOTHING
 
     def names(self, ids: Iterable[str]) -> str:
-        return ", ".join(self.roster.name_of(i) for i in ids) or "—"
+        return ", ".join(self.roster.name_of(i) for i in ids) or texts.NOTHING
 
     def stage_name(self, index: int | None = None) -> str:
         ch = self.challenge
@@ -98,7 +98,7 @@ class Change:
             "due": self.due_words(),
             "due_at": ch.due_at.isoformat(),
             "urgent": ch.urgent,
-            "urgent_note": " URGENT: safeguarding response needed." if ch.urgent else "",
+            "urgent_note": texts.URGENT_NOTE if ch.urgent else "",
             "reviewer_names": self.names(ch.reviewers),
             "owner_name": self.roster.name_of(ch.owner_id) if ch.owner_id else "",
             "challenger_name": self.roster.name_of(ch.challenger_id),
@@ -112,10 +112,10 @@ class Change:
             return text
         left = self.cal.working_days_left(self.now, ch.due_at)
         if left < 0:
-            return f"{text} — overdue"
+            return texts.DUE_OVERDUE.format(when=text)
         if left == 0:
-            return f"{text} — due today"
-        return f"{text} — {left} working day{'s' if left != 1 else ''} left"
+            return texts.DUE_TODAY_WORDS.format(when=text)
+        return texts.DUE_DAYS_LEFT.format(when=text, left=left, s="s" if left != 1 else "")
 
     def event(self, kind: EventKind, from_state: State | None, actor: str | None, **detail: Any) -> None:
         ch = self.challenge
@@ -223,7 +223,8 @@ class Change:
             "job_title": ", ".join(referrer.roles) if referrer else "",
             "email": referrer.email if referrer else "",
             "agencies_involved": ", ".join(x for x in ("MASH", ch.agency) if x),
-            "nature_of_disagreement": f"{ch.decision_challenged} — asks for: {ch.requested_outcome}",
+            "nature_of_disagreement": texts.NATURE_OF_DISAGREEMENT.format(decision=ch.decision_challenged,
+                                                                            asks=ch.requested_outcome),
             "senior_officers": self.names(ch.reviewers),
         }
 
@@ -246,23 +247,23 @@ def raise_challenge(cmd: RaiseChallenge, *, policy: Policy, roster: Roster, now:
         raise NotAllowed(texts.UNKNOWN_PERSON)
     case_ref = cmd.case_reference.strip().upper()
     if not re.fullmatch(policy.case_reference_pattern, case_ref):
-        raise InvalidCommand(f"Case reference {case_ref!r} is not valid. {policy.case_reference_hint}")
+        raise InvalidCommand(texts.BAD_CASE_REFERENCE.format(case_reference=case_ref, hint=policy.case_reference_hint))
     if cmd.area not in policy.areas:
-        raise InvalidCommand(f"Area must be one of {', '.join(policy.areas)}.")
+        raise InvalidCommand(texts.AREA_MUST_BE.format(areas=", ".join(policy.areas)))
     if cmd.raised_by.value not in policy.raised_by:
-        raise InvalidCommand(f"This policy accepts challenges raised by: {', '.join(policy.raised_by)}.")
+        raise InvalidCommand(texts.RAISED_BY_MUST_BE.format(kinds=", ".join(policy.raised_by)))
     if cmd.rag is not None and policy.rag_limits and cmd.rag not in policy.rag_limits:
-        raise InvalidCommand(f"RAG rating must be one of {', '.join(policy.rag_limits)}.")
+        raise InvalidCommand(texts.RAG_MUST_BE.format(ratings=", ".join(policy.rag_limits)))
     if cmd.urgent and not (cmd.urgent_reason or "").strip():
-        raise InvalidCommand("An urgent challenge needs a reason (immediate or life-threatening risk).")
+        raise InvalidCommand(texts.URGENT_NEEDS_REASON)
     if cmd.urgent and not (cmd.protective_action or "").strip():
         raise InvalidCommand(texts.PROTECTIVE_ACTION_NEEDED)
     if not cmd.reason_text.strip():
-        raise InvalidCommand("Please give a short reason for the challenge.")
-    for label, text in (("Reason", cmd.reason_text), ("Requested outcome", cmd.requested_outcome),
-                        ("Urgent reason", cmd.urgent_reason or ""), ("Agency", cmd.agency),
-                        ("Protective action", cmd.protective_action or "")):
-        check_free_text(label, text)
+        raise InvalidCommand(texts.CHALLENGE_NEEDS_REASON)
+    for key, text in (("reason_text", cmd.reason_text), ("requested_outcome", cmd.requested_outcome),
+                      ("urgent_reason", cmd.urgent_reason or ""), ("agency", cmd.agency),
+                      ("protective_action", cmd.protective_action or "")):
+        check_free_text(texts.FREE_TEXT_LABELS[key], text)
     challenge = Challenge(
         reference=reference, case_reference=case_ref, area=cmd.area, agency=cmd.agency,
         challenger_id=cmd.actor_id, raised_by=ChallengerType(cmd.raised_by),
@@ -283,7 +284,8 @@ def raise_challenge(cmd: RaiseChallenge, *, policy: Policy, roster: Roster, now:
     change.announce_stage()
     change.send(MessageKind.RAISED, [cmd.actor_id])
     change.notices_on_raise()
-    change.reply = f"Challenge {reference} raised: with {change.stage_name()} ({change.names(challenge.reviewers)}), due {change.due_words()}."
+    change.reply = texts.REPLY_RAISED.format(reference=reference, stage=change.stage_name(),
+                                             names=change.names(challenge.reviewers), due=change.due_words())
     return change
 
 
@@ -307,15 +309,14 @@ def escalate(change: Change, actor: str | None, how: str, start: datetime, reaso
     change.touch(actor, kind)
     change.event(kind, old_state, actor, from_stage=old_stage, reason=reason, how=how,
                  due_at=ch.due_at.isoformat(), reviewers=list(ch.reviewers), stage_started_at=start.isoformat())
-    words = {"timeout": "no outcome within the time limit", "reviewer": "escalated by the reviewer",
-             "challenger": "the challenger still disagrees"}[how]
+    words = texts.ESCALATION_HOW[how]
     change.send(MessageKind.ESCALATED, [ch.challenger_id], from_stage=from_name, how=words)
     change.send(MessageKind.ESCALATED_AWAY, [p for p in old_people if p not in ch.reviewers],
                 from_stage=from_name, how=words)
     change.announce_stage()
     # Recorded by email like an outcome: the parties keep the reason in writing.
     change.send(MessageKind.ESCALATION_RECORD, [ch.challenger_id, *old_people, *ch.reviewers], Channel.EMAIL,
-                from_stage=from_name, how=words, reason_line=f" Reason: {reason.strip()}." if reason.strip() else "",
+                from_stage=from_name, how=words, reason_line=texts.REASON_LINE.format(reason=reason.strip()) if reason.strip() else "",
                 record_location=ch.policy.record_location)
     n = ch.policy.notifications
     if ch.urgent and n.edt_outside_office_hours and not change.cal.is_open(start):

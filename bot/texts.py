@@ -63,6 +63,74 @@ DECISION_ONLY_KINDS: dict[str, MessageKind] = {
     MessageKind.JOINT_REFUSAL_RECORD: MessageKind.JOINT_REFUSED_DECISION_ONLY,
 }
 
+# --- what the ladder answers and refuses (bot/ladder.py, bot/decisions.py, bot/handlers.py) ---
+
+JUST_NOW = "just now"
+TIME_LIMIT_ACTOR = "mashbot (time limit)"
+NOTHING = "—"
+FREE_TEXT_REFUSED = "{label}: {message}"
+BAD_CASE_REFERENCE = "Case reference {case_reference!r} is not valid. {hint}"
+AREA_MUST_BE = "Area must be one of {areas}."
+RAISED_BY_MUST_BE = "This policy accepts challenges raised by: {kinds}."
+RAG_MUST_BE = "RAG rating must be one of {ratings}."
+URGENT_NEEDS_REASON = "An urgent challenge needs a reason (immediate or life-threatening risk)."
+CHALLENGE_NEEDS_REASON = "Please give a short reason for the challenge."
+FREE_TEXT_LABELS = {
+    "reason_text": "Reason", "requested_outcome": "Requested outcome", "urgent_reason": "Urgent reason",
+    "agency": "Agency", "protective_action": "Protective action", "rationale": "Rationale",
+    "reason": "Reason", "lesson": "Lesson", "detail": "Detail",
+}
+URGENT_NOTE = " URGENT: safeguarding response needed."
+DUE_OVERDUE = "{when} — overdue"
+DUE_TODAY_WORDS = "{when} — due today"
+DUE_DAYS_LEFT = "{when} — {left} working day{s} left"
+REPLY_RAISED = "Challenge {reference} raised: with {stage} ({names}), due {due}."
+ESCALATION_HOW = {
+    "timeout": "no outcome within the time limit",
+    "reviewer": "escalated by the reviewer",
+    "challenger": "the challenger still disagrees",
+}
+REASON_LINE = " Reason: {reason}."
+REPLY_ESCALATED = "{reference} escalated to {stage}."
+REPLY_ACCEPTED = "You own {reference} at {stage}. Due {due}."
+OUTCOME_MUST_BE = "Outcome must be one of: {outcomes}."
+OUTCOME_NEEDS_RATIONALE = "Please give the rationale for the outcome."
+DE_ESCALATION_NEEDS_LEVEL = "De-escalation needs the level: {levels}."
+LEVEL_MUST_BE = "The level must be {levels}."
+REPLY_WAITS_FOR_JOINT = "Recorded. {reference} waits for joint agreement ({names})."
+RECORDED_AS = " Recorded as: {record}."
+CHOICE_FINAL = "accept it (final stage)"
+CHOICE_ACCEPT_OR_ESCALATE = "accept or escalate"
+REPLY_OUTCOME = "Outcome recorded for {reference}. {challenger} can {choice} by {answer_due}."
+REPLY_CASE_NOTE = " Case note: {case_note}"
+REFUSAL_NEEDS_REASON = "Please give the reason for refusing."
+REPLY_REFUSED = "Refused. {reference} goes back to {owner}."
+REPLY_AGREEMENT_NOTED = "Agreement noted for {reference}; waiting for the other party."
+REPLY_CLOSED = "{reference} is closed."
+REPLY_WITHDRAWN = "{reference} is withdrawn."
+DELEGATE_UNKNOWN = "{person_id!r} is not in the roster; choose a colleague mashbot knows."
+DELEGATE_TO_CHALLENGER = "A challenge cannot be delegated to the person who raised it."
+DELEGATE_AWAY = "{name} is away; choose someone else."
+REPLY_DELEGATED = "{reference} delegated to {name}."
+ALREADY_URGENT = "{reference} is already urgent."
+REPLY_URGENT = "{reference} is urgent: due {due}."
+NO_RAG_RATINGS = "This policy has no RAG ratings to update."
+ALREADY_RATED = "{reference} is already rated {rag}."
+REPLY_RAG = "{reference} is now {rag}: due {due}."
+ALREADY_FLAGGED = "{reference} already has that flag."
+REPLY_UPDATED = "{reference} updated."
+LESSON_CATEGORY_MUST_BE = "Lesson category must be one of: {categories}."
+LESSON_NEEDS_TEXT = "Please describe the lesson."
+REPLY_LESSON = "Lesson recorded and sent."
+URGENT_ONLY = "This action is for urgent (life-threatening) challenges only."
+NON_INVOLVEMENT_DEFAULT = "An agency maintains a position of non-involvement in a life-threatening case."
+REPLY_CSAP_TOLD = "The CSAP team has been told."
+STAGE3_NOT_REACHED = "{reference} has not reached the stage that sends the Stage 3 form."
+UNKNOWN_FAMILY_DETAILS = "Unknown family detail(s): {keys}."
+FAMILY_DETAILS_NEEDED = "Please give the family details the CSAP form asks for."
+NATURE_OF_DISAGREEMENT = "{decision} — asks for: {asks}"
+REPLY_STAGE3_FORM = "The Stage 3 form has been emailed to the CSAP team; mashbot keeps no family details."
+
 # --- the card's words ------------------------------------------------------------------
 
 DUE = "Due"
