@@ -131,6 +131,78 @@ FAMILY_DETAILS_NEEDED = "Please give the family details the CSAP form asks for."
 NATURE_OF_DISAGREEMENT = "{decision} — asks for: {asks}"
 REPLY_STAGE3_FORM = "The Stage 3 form has been emailed to the CSAP team; mashbot keeps no family details."
 
+# --- what the buttons say and ask (bot/buttons.py) ---
+
+LABEL_REASON_OPTIONAL = "Reason (optional)"
+HELP_NO_PERSONAL_DETAILS = "Without personal details."
+LABEL_REFUSAL_REASON = "Reason for refusing"
+HELP_RATIONALE = "Why — without names or other personal details."
+LABEL_LEVEL = "Level to de-escalate to"
+HELP_LEVEL = "Needed when the outcome is de-escalated or the assessment cancelled."
+LABEL_RECORD_MADE = "Record made on the case system"
+LABEL_ASSESSMENT_UNDER_WAY = "Is a Child & Family assessment under way?"
+HELP_ASSESSMENT_UNDER_WAY = "Needed for a de-escalation: ending an assessment needs the joint agreement of the "
+CHOICE_ASSESSMENT_ENDS = "Yes: the de-escalation ends it"
+LABEL_LESSON_KIND = "Kind of lesson"
+BUTTON_FLAG_CP = "Child has a CP plan / is looked after"
+HELP_FLAG_CP = "The IRO is told."
+BUTTON_TELL_CSAP = "Tell CSAP: agency non-involvement"
+LABEL_CSAP_DETAIL = "What to tell the CSAP team (optional)"
+HELP_TELL_CSAP = "For a life-threatening case where an agency holds a position of non-involvement."
+SUBMIT_TELL_CSAP = "Tell CSAP"
+BUTTON_ADD_LESSON = "Add lesson learned"
+SUBMIT_LESSON = "Send lesson"
+LABEL_DELEGATE_TO = "Delegate to"
+HELP_ACCEPT = "Take ownership of this stage."
+BUTTON_RECORD_OUTCOME = "Record outcome"
+BUTTON_UPDATE_RAG = "Update RAG rating"
+LABEL_NEW_RAG = "New RAG rating"
+HELP_NEW_RAG = "The open stage is re-timed from its start."
+LABEL_MEETING_DATE = "Stage 3 meeting / discussion date"
+BUTTON_ACCEPT_OUTCOME = "Accept outcome"
+HELP_ACCEPT_OUTCOME = "Closes the challenge."
+BUTTON_MARK_URGENT = "Mark urgent"
+LABEL_URGENT_REASON = "Why it is urgent"
+HELP_URGENT_REASON = "The immediate or life-threatening risk, without personal details."
+HELP_MARK_URGENT = "The time limit becomes hours and the next level is told at once."
+BUTTON_STAGE3_FORM = "Send the Stage 3 form to CSAP"
+SUBMIT_STAGE3_FORM = "Email to CSAP"
+HELP_STAGE3_FORM = "The family details are emailed to the CSAP team and not kept by mashbot."
+BUTTON_ESCALATE = "Escalate"
+BUTTON_DELEGATE = "Delegate"
+BUTTON_ACCEPT = "Accept"
+BUTTON_AGREE = "Agree"
+BUTTON_REFUSE = "Refuse"
+BUTTON_WITHDRAW = "Withdraw"
+SUBMIT_UPDATE = "Update"
+LABEL_OUTCOME = "Outcome"
+LABEL_RATIONALE = "Rationale"
+LABEL_REASON = "Reason"
+LABEL_LESSON = "Lesson"
+CHOICE_NO = "No"
+BUTTON_ESCALATE_TO = "Escalate to {stage}"
+HELP_ESCALATE = "It goes to the {stage}."
+HELP_ESCALATE_OUTCOME = "You still disagree: it goes to the {stage}."
+CHOICE_LEVEL = "Level {level}"
+UNKNOWN_ACTION = "Unknown action {verb!r}."
+
+# what a required input of a button says when it is left empty, by (verb, input id)
+MISSING: dict[tuple[str, str], str] = {
+    ("escalate", "reason"): "Give the reason for escalating.",
+    ("record_outcome", "outcome"): "Choose the outcome.",
+    ("record_outcome", "rationale"): "Give the rationale for the outcome.",
+    ("delegate", "to"): "Choose who to delegate to.",
+    ("joint_refuse", "reason"): "Give the reason for refusing.",
+    ("add_lesson", "category"): "Choose what kind of lesson it is.",
+    ("add_lesson", "text"): "Describe the lesson.",
+    ("mark_urgent", "reason"): "Say why this is urgent: what is the immediate risk?",
+    ("update_rag", "rag"): "Choose the new RAG rating.",
+    ("mark_urgent", "protective_action"): "Say what immediate protective action has been taken.",
+}
+PROTECTIVE_ACTION_LABEL = "Immediate protective action taken"
+PROTECTIVE_ACTION_HELP = ("What has been done to reduce the risk of harm whilst the dispute is ongoing, "
+                          "without personal details.")
+
 # --- the card's words ------------------------------------------------------------------
 
 DUE = "Due"
