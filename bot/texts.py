@@ -203,6 +203,80 @@ PROTECTIVE_ACTION_LABEL = "Immediate protective action taken"
 PROTECTIVE_ACTION_HELP = ("What has been done to reduce the risk of harm whilst the dispute is ongoing, "
                           "without personal details.")
 
+# --- where a challenge stands, on its card (bot/views.py) ---
+
+STATE_LABELS: dict[str, str] = {
+    "open": "Waiting to be accepted",
+    "accepted": "Accepted",
+    "awaiting_joint_agreement": "Waiting for joint agreement",
+    "outcome_proposed": "Outcome recorded",
+    "closed": "Closed",
+    "withdrawn": "Withdrawn",
+}
+URGENCY_LABELS: dict[str, str] = {
+    "breached": "Breached",
+    "overdue": "Overdue",
+    "timed_out": "Timed out",
+    "urgent": "Urgent",
+    "due_today": "Due today",
+    "normal": "On time",
+    "done": "Finished",
+}
+PLURAL = "{n} {word}{s}"
+WORKING_DAY = "working day"
+DAY = "day"
+DURATION_DAYS_HOURS = " {hours} h"
+DURATION_HOURS_MINUTES = "{hours} h {minutes} min"
+DURATION_HOURS = "{hours} h"
+DURATION_MINUTES = "{minutes} min"
+DUE_PREFIX = "due"
+ANSWER_DUE_PREFIX = "answer due"
+DUE_WORDS = "{prefix} {detail}"
+DETAIL_BREACHED = "{when} — breached, {overdue}"
+DETAIL_OVERDUE = "{when} — {overdue}"
+DETAIL_LEFT = "{when} — {left} left"
+DETAIL_DUE_TODAY = "{when} — due today"
+STATUS_OPEN = "Waiting for the {stage} to accept: {names}."
+OR = " or "
+STATUS_DELEGATED = "With {owner}: delegated by {by} at {at}."
+STATUS_TAKEN_AT = "Taken by {owner} at {at}."
+STATUS_TAKEN = "Taken by {owner}."
+STATUS_JOINT_ROLE = "{role}: {answer}"
+STATUS_JOINT_AGREED = "agreed ({name})"
+STATUS_JOINT_WAITING = "waiting"
+STATUS_JOINT = "Waiting for joint agreement — {parts}."
+YOU = "you"
+CHOICE_ACCEPT_IT_OR_ESCALATE = "accept it or escalate"
+CHOICE_ACCEPT_IT_FINAL = "accept it (this is the final stage)"
+STATUS_OUTCOME = "Outcome recorded by {by} at {at}; waiting for {who} to {choice} by {answer}."
+STATUS_WITHDRAWN = "Withdrawn by {by} at {when}."
+STATUS_CLOSED_UNANSWERED = "Closed at {when}: the outcome stood (no answer within the stage window)."
+STATUS_CLOSED = "Closed at {when}: outcome accepted by {by}."
+OUTCOME_LEVEL = " (to level {level})"
+OUTCOME_TEXT = "{label}{level} — {rationale}"
+PAST_OUTCOME = "{label} — {rationale} ({by})"
+PAST_HOW_REASON = "{how}: {reason}"
+PAST_HOW = "{how}."
+FACT_REFERENCE = "Reference"
+FACT_CASE_REFERENCE = "Case reference"
+FACT_AREA = "Area"
+FACT_STAGE = "Stage"
+FACT_STAGE_VALUE = "{stage} ({position}; limit {limit})"
+FACT_DECISION = "Decision challenged"
+FACT_RAISED_BY = "Raised by"
+FACT_RAISED_BY_VALUE = "{name} at {at}"
+FACT_URGENT = "Urgent"
+FACT_URGENT_VALUE = "Yes — a speedy response is needed"
+FACT_PROTECTIVE_ACTION = "Protective action taken"
+FACT_EDT = "Emergency Duty Team"
+FACT_CP = "Child protection plan / looked after"
+YES = "Yes"
+NOTE_WAITING_FOR_JOINT = "Waiting for the joint agreement of others; nothing is needed from you."
+NOTE_WAITING_FOR = "Waiting for {name}; nothing is needed from you."
+TITLE_REVIEWER = "Challenge {reference} — {stage}"
+TITLE_URGENT = "URGENT: {title}"
+TITLE_CHALLENGER = "Your challenge {reference} — {stage}"
+
 # --- the card's words ------------------------------------------------------------------
 
 DUE = "Due"
