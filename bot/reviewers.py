@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot import texts
 from bot.errors import NoReviewer
 from bot.policy import Policy, Scope
 from bot.roster import Person, Roster
@@ -67,19 +68,16 @@ def assign(
         name = policy.stage(index).name
         reviewers = present_reviewers(policy, roster, index, area, day, challenger)
         if not reviewers and any(p.id == challenger for p in stage_candidates(policy, roster, index, area)):
-            notes.append(f"{name}: skipped, its only reviewer raised the challenge")
+            notes.append(texts.SKIPPED_CHALLENGER.format(stage=name))
             continue
         if not reviewers:
-            notes.append(f"{name}: no reviewer available (away, no delegate)")
+            notes.append(texts.SKIPPED_NOBODY.format(stage=name))
             continue
         if just_decided is not None and reviewers == (just_decided,):
-            notes.append(f"{name}: skipped, same person as the previous stage")
+            notes.append(texts.SKIPPED_SAME_PERSON.format(stage=name))
             continue
         return Assignment(index, reviewers, tuple(notes))
-    raise NoReviewer(
-        f"No one can review {policy.stage(stage).name} or above for area {area}. "
-        "Ask the mashbot administrator to check the roster (mashbot roster check)."
-    )
+    raise NoReviewer(texts.NO_REVIEWER.format(stage=policy.stage(stage).name, area=area))
 
 
 def next_level_reviewers(
