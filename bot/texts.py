@@ -331,6 +331,68 @@ TIMELINE_REVIEWER = "reviewer: {names}"
 TIMELINE_WAITING_FOR_OTHER = "waiting for the other party"
 TIMELINE_DUE = "{label} {when}"
 
+# --- the /challenge intake (dialogs/intake.py) ---
+
+INTAKE_TITLE = "Raise a challenge"
+INTAKE_SUBMIT_LABEL = "Raise challenge"
+INTAKE_NEVER_A_NAME = "Use the reference only — never the child's name."
+
+INTAKE_LABELS = {
+    "case_reference": "Case reference",
+    "area": "Area",
+    "raised_by": "Raised by",
+    "agency": "Your agency and team",
+    "decision_challenged": "Decision you are challenging",
+    "requested_outcome": "Outcome you are asking for",
+    "reason_category": "Reason",
+    "reason_text": "Why you disagree",
+    "urgent": "Urgent: immediate or life-threatening risk",
+    "urgent_reason": "Why it is urgent",
+    "protective_action": "Immediate protective action taken",
+    "cp_or_looked_after": "The child has a child protection plan or is looked after",
+}
+INTAKE_HELP = {
+    "area": "The MASH area that made the decision.",
+    "agency": "For example: Police — Public Protection Unit.",
+    "decision_challenged": "The MASH decision (level of need) you disagree with.",
+    "requested_outcome": "What you are asking for, for example a Child and Family assessment.",
+    "reason_category": "A concern about practice (timeliness, attitude) is a complaint, not a challenge.",
+    "reason_text": "Briefly, without names, dates of birth, addresses or other personal details.",
+    "urgent": "The next manager is told at once and the time limit is counted in hours.",
+    "urgent_reason": "The immediate risk, without personal details.",
+    "protective_action": "What has been done to reduce the risk of harm whilst the dispute is ongoing.",
+    "cp_or_looked_after": "The IRO is told where the policy asks for it.",
+}
+INTAKE_RAISED_BY_LABELS = {
+    "professional": "A professional or partner agency",
+    "parent": "A parent",
+    "carer": "A carer",
+    "network": "A member of the child's network",
+    "child": "The child or young person (raised on their behalf)",
+}
+INTAKE_OTHER_OUTCOME_LABEL = "Other outcome"
+INTAKE_RAG_LABEL = "RAG rating of the contact"
+INTAKE_RAG_HELP = "The time limits follow the contact's RAG rating."
+
+INTAKE_ERRORS = {
+    "case_reference": "Enter the case reference.",
+    "area": "Choose the area: {choices}.",
+    "raised_by": "Choose who is raising the challenge.",
+    "agency": "Enter your agency and team.",
+    "decision_challenged": "Choose the decision you are challenging.",
+    "requested_outcome": "Say what outcome you are asking for.",
+    "reason_category": "Choose the reason for the challenge.",
+    "reason_text": "Say briefly why you disagree.",
+    "urgent_reason": "Say why this is urgent: what is the immediate risk?",
+    "protective_action": "Say what immediate protective action has been taken whilst the dispute is ongoing.",
+    "rag": "Choose the contact's RAG rating: {choices}.",
+}
+INTAKE_NOT_A_REFERENCE = "That is not a case reference."
+INTAKE_LOOKS_LIKE_A_NAME = "This looks like a name. " + INTAKE_NEVER_A_NAME
+INTAKE_LOOKS_PERSONAL = "This looks like a personal detail ({kind}), not a case reference. " + INTAKE_NEVER_A_NAME
+INTAKE_TOO_LONG = "Keep this to {limit} characters — it has {count}."
+INTAKE_NOT_YES_OR_NO = "Answer yes or no."
+
 # --- the card's words ------------------------------------------------------------------
 
 DUE = "Due"
