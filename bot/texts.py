@@ -393,6 +393,32 @@ INTAKE_LOOKS_PERSONAL = "This looks like a personal detail ({kind}), not a case 
 INTAKE_TOO_LONG = "Keep this to {limit} characters — it has {count}."
 INTAKE_NOT_YES_OR_NO = "Answer yes or no."
 
+# --- Slack's words around the view models (cards/slack.py) ---
+
+SLACK_CLOSE = "Close"
+SLACK_CANCEL = "Cancel"
+SLACK_YES = "Yes"
+SLACK_SUPERSEDED = "Out of date: the latest card for {reference} is further down this conversation."
+SLACK_COMPLAINT_HEADING = "This is a complaint, not a challenge"
+SLACK_COMPLAINT_SUBMIT = "Use complaints route"
+SLACK_CASE_NOTE_HEADING = "Case-note wording to copy"
+SLACK_CASE_NOTE_PREVIEW = "When a joint decision ends an assessment, the case note will read:"
+SLACK_OUTCOME_HEADING = "Outcome"
+SLACK_LIST_TITLES = {"needs": "Waiting for you", "mine": "Raised by you", "following": "Following"}
+SLACK_NOTHING_OPEN = "You have no open challenges and nothing is waiting for you."
+SLACK_TIMELINE_HEADING = "Timeline"
+
+# --- Teams' words around the view models (cards/adaptive.py) ---
+
+TEAMS_OTHER_ACTIONS = "Other actions"
+TEAMS_CHOOSE = "Choose…"
+TEAMS_REQUIRED = "Required."
+TEAMS_SHORTENED = "Shortened to fit a Teams card: {count} more line(s) not shown."
+TEAMS_FIX_ANSWERS = "Please fix the answers marked below."
+TEAMS_OUTCOME = "Outcome: {outcome}"
+TEAMS_CASE_NOTE = "Case note: {case_note}"
+TEAMS_REFRESH = "Refresh"
+
 # --- the card's words ------------------------------------------------------------------
 
 DUE = "Due"

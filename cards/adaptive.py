@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot import views
+from bot import texts, views
 from bot.fields import Field, FieldKind, shown_when_words
 from bot.views import ActionView, CardView, Style, Urgency
 from cards.actions import ActionPayload, BadAction, sign
@@ -39,11 +39,6 @@ _BANNER_STYLES = {Urgency.BREACHED: "attention", Urgency.OVERDUE: "attention", U
                   Urgency.URGENT: "warning",
                   Urgency.DUE_TODAY: "warning"}
 NOTICE_COLOURS = ("good", "warning", "attention", "default")
-OTHER_ACTIONS = "Other actions"
-CHOOSE = "Choose…"
-REQUIRED = "Required."
-SHORTENED = "Shortened to fit a Teams card: {count} more line(s) not shown."
-FIX_ANSWERS = "Please fix the answers marked below."
 
 
 # --- the pieces -----------------------------------------------------------------------------
@@ -90,7 +85,7 @@ def _input(verb: str, spec: Field, value: str | None, siblings: Sequence[Field])
     hint = shown_when_words(spec, siblings) + spec.help
     below = hint
     if spec.kind is FieldKind.CHOICE:
-        element |= {"type": "Input.ChoiceSet", "style": "compact", "placeholder": CHOOSE,
+        element |= {"type": "Input.ChoiceSet", "style": "compact", "placeholder": texts.TEAMS_CHOOSE,
                     "choices": [{"title": o.label, "value": o.value} for o in spec.choices]}
     elif spec.kind is FieldKind.TOGGLE:
         element = {"id": element["id"], "type": "Input.Toggle", "title": spec.label, "valueOn": TOGGLE_ON,
@@ -103,7 +98,7 @@ def _input(verb: str, spec: Field, value: str | None, siblings: Sequence[Field])
             element["maxLength"] = spec.max_length
     if spec.required and spec.kind is not FieldKind.TOGGLE:
         element |= {"isRequired": True,
-                    "errorMessage": views.MISSING.get((verb, spec.id), REQUIRED)}
+                    "errorMessage": views.MISSING.get((verb, spec.id), texts.TEAMS_REQUIRED)}
     value = value if value is not None else spec.default
     if value:
         element["value"] = value
@@ -148,9 +143,9 @@ def challenge_card(view: CardView, *, secret: bytes, refresh_for: str | None = N
         body.append(text(view.note, isSubtle=True))
     body.append({"type": "FactSet", "facts": [{"title": f.label, "value": f.value} for f in view.facts]})
     if view.outcome:
-        body.append(text(f"Outcome: {view.outcome}"))
+        body.append(text(texts.TEAMS_OUTCOME.format(outcome=view.outcome)))
     if view.case_note:
-        body.append(text(f"Case note: {view.case_note}", isSubtle=True))
+        body.append(text(texts.TEAMS_CASE_NOTE.format(case_note=view.case_note), isSubtle=True))
     main = [a for a in view.actions if a.verb not in views.SHARED_VERBS]
     shared = [a for a in view.actions if a.verb in views.SHARED_VERBS]
     top = [_action(view, a, secret, values) for a in main]
@@ -158,11 +153,11 @@ def challenge_card(view: CardView, *, secret: bytes, refresh_for: str | None = N
     if len(top) + len(rest) <= MAX_TOP_ACTIONS:
         top, rest = top + rest, []
     if rest:
-        body += [text(OTHER_ACTIONS, weight="bolder", spacing="large"), {"type": "ActionSet", "actions": rest}]
+        body += [text(texts.TEAMS_OTHER_ACTIONS, weight="bolder", spacing="large"), {"type": "ActionSet", "actions": rest}]
     extra: Card = {}
     if refresh_for and view.active and view.follows:  # a pool member who did not take it stops here
         token = token_for(REFRESH, view.reference, view.version, view.viewer_id, secret)
-        extra["refresh"] = {"action": execute("Refresh", REFRESH, token), "userIds": [refresh_for]}
+        extra["refresh"] = {"action": execute(texts.TEAMS_REFRESH, REFRESH, token), "userIds": [refresh_for]}
     return envelope(body, top, **extra)
 
 
@@ -199,7 +194,7 @@ def message_card(title: str, lines: Iterable[str], *, notice: str | None = None,
         body.append(block)
         if size(envelope(body)) > MAX_BYTES - 512:
             body.pop()
-            body.append(text(SHORTENED.format(count=len(pending) - index), isSubtle=True))
+            body.append(text(texts.TEAMS_SHORTENED.format(count=len(pending) - index), isSubtle=True))
             break
     return envelope(body)
 
@@ -214,7 +209,7 @@ def _field(spec: Field, value: str | None, toggle_on: str) -> Card:
     if kind != "toggle":
         element["label"] = label
     if kind == "choice":
-        element |= {"type": "Input.ChoiceSet", "style": "compact", "placeholder": CHOOSE,
+        element |= {"type": "Input.ChoiceSet", "style": "compact", "placeholder": texts.TEAMS_CHOOSE,
                     "choices": [{"title": c.label, "value": c.value} for c in spec.choices]}
     elif kind == "toggle":
         element |= {"type": "Input.Toggle", "title": spec.label, "valueOn": toggle_on, "valueOff": TOGGLE_OFF}
@@ -242,7 +237,7 @@ def intake_card(form: IntakeForm, *, secret: bytes, for_id: str, toggle_on: str,
     if form_error:
         body.append(notice_block(form_error, "attention"))
     elif errors:
-        body.append(notice_block(FIX_ANSWERS, "attention"))
+        body.append(notice_block(texts.TEAMS_FIX_ANSWERS, "attention"))
     for spec in form.fields:
         body.append(_field(spec, values.get(spec.id), toggle_on))
         hint = shown_when_words(spec, form.fields) + spec.help

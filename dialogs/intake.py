@@ -105,13 +105,13 @@ class IntakeResult:
 def _text(field_id: str, *, long: bool = False, required: bool = True, help_text: str = "") -> Field:
     kind = FieldKind.LONG_TEXT if long else FieldKind.TEXT
     help_text = help_text or texts.INTAKE_HELP.get(field_id, "")
-    return Field(field_id, texts.INTAKE_LABELS[field_id], kind, required, help_text, max_length=MAX_LENGTHS.get(field_id))
+    return Field(field_id, texts.INTAKE_LABELS[field_id], kind, required, help_text,
+                 max_length=MAX_LENGTHS.get(field_id))
 
 
 def _choice(field_id: str, choices: Sequence[Choice], default: str | None = None) -> Field:
-    return Field(
-        field_id, texts.INTAKE_LABELS[field_id], FieldKind.CHOICE, True, texts.INTAKE_HELP.get(field_id, ""), tuple(choices), default=default
-    )
+    return Field(field_id, texts.INTAKE_LABELS[field_id], FieldKind.CHOICE, True, texts.INTAKE_HELP.get(field_id, ""),
+                 tuple(choices), default=default)
 
 
 def _toggle(field_id: str) -> Field:
