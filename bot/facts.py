@@ -12,6 +12,8 @@ message — counted once per notice, not once per recipient.
 
 from __future__ import annotations
 
+from bot import texts
+
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -27,26 +29,12 @@ from bot.policy import Duty, Policy
 
 COMPLAINT_TALLY = "complaint_redirected"  # the key bot.handlers counts complaints under
 
-NOTICE_LABELS: dict[str, str] = {
-    MessageKind.IRO_NOTICE: "IRO notices (child protection plan / looked after)",
-    MessageKind.CSAP_FORM: "CSAP Stage 3 monitoring forms",
-    MessageKind.STAGE3_FORM: "CSAP Stage 3 forms completed (family details by email)",
-    MessageKind.CSAP_NON_INVOLVEMENT: "CSAP told of non-involvement (life-threatening)",
-    MessageKind.EDT_NOTICE: "EDT notices (urgent, out of hours)",
-}
-ESCALATION_LABELS: dict[str, str] = {
-    "timeout": "Auto-escalated (time limit ran out)",
-    "reviewer": "Escalated by the reviewer",
-    "challenger": "Escalated by the challenger (still disagreed)",
-}
-URGENT_LABELS: dict[str, str] = {
-    "at_raise": "Urgent when raised",
-    "later": "Marked urgent later",
-    "no": "Not urgent",
-}
-STATUS_LABELS: dict[str, str] = {"withdrawn": "Withdrawn", "open": "Still open"}
+NOTICE_LABELS = texts.REPORT_NOTICE_LABELS
+ESCALATION_LABELS = texts.REPORT_ESCALATION_LABELS
+URGENT_LABELS = texts.REPORT_URGENT_LABELS
+STATUS_LABELS = texts.REPORT_STATUS_LABELS
 OTHER_DECISION = "other"
-NOT_GIVEN = "Not given"
+NOT_GIVEN = texts.REPORT_NOT_GIVEN
 
 
 class _Model(BaseModel):

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
+from bot import texts
+
 from typing import Annotated
 
 from pydantic import AfterValidator
 
-ROLE_LABELS: dict[str, str] = {
-    "practitioner": "Practitioner",
-    "practice_manager": "MASH/CSSH Practice Manager",
-    "mash_team_manager": "MASH/CSSH Team Manager",
-    "mash_senior_manager": "MASH/CSSH Senior Manager",
-    "head_of_service_mash": "Head of Service MASH",
-    "strategic_head_of_service": "Strategic Head of Service / Director",
-    "mash_county_manager": "MASH County Manager",
-    "front_door_service_manager": "Front Door Service Manager",
-    "assistant_director": "Assistant Director",
-    "locality_team_manager": "Locality Team Manager",
-    "locality_practice_manager": "Locality Practice Manager",
-    "locality_senior_manager": "Locality Senior Manager",
-    "locality_head_of_service": "Head of Service (locality)",
-    "senior_manager": "Senior Manager",
-    "csap_mailbox": "CSAP team mailbox",
-    "iro_mailbox": "IRO / CPRU mailbox",
-    "edt_mailbox": "Emergency Duty Team",
-    "lscp_business_manager": "LSCP business manager",
-}
+ROLE_LABELS = texts.ROLE_LABELS  # the role keys mashbot knows, with the words people read
 
 KNOWN_ROLES = frozenset(ROLE_LABELS)
 

@@ -419,6 +419,60 @@ TEAMS_OUTCOME = "Outcome: {outcome}"
 TEAMS_CASE_NOTE = "Case note: {case_note}"
 TEAMS_REFRESH = "Refresh"
 
+# --- labels: roles, Stage 3 family details, lessons, the report's counts ---
+
+ROLE_LABELS: dict[str, str] = {
+    "practitioner": "Practitioner",
+    "practice_manager": "MASH/CSSH Practice Manager",
+    "mash_team_manager": "MASH/CSSH Team Manager",
+    "mash_senior_manager": "MASH/CSSH Senior Manager",
+    "head_of_service_mash": "Head of Service MASH",
+    "strategic_head_of_service": "Strategic Head of Service / Director",
+    "mash_county_manager": "MASH County Manager",
+    "front_door_service_manager": "Front Door Service Manager",
+    "assistant_director": "Assistant Director",
+    "locality_team_manager": "Locality Team Manager",
+    "locality_practice_manager": "Locality Practice Manager",
+    "locality_senior_manager": "Locality Senior Manager",
+    "locality_head_of_service": "Head of Service (locality)",
+    "senior_manager": "Senior Manager",
+    "csap_mailbox": "CSAP team mailbox",
+    "iro_mailbox": "IRO / CPRU mailbox",
+    "edt_mailbox": "Emergency Duty Team",
+    "lscp_business_manager": "LSCP business manager",
+}
+FAMILY_FIELD_LABELS = {
+    "family_names": "Family members (first name and surname)",
+    "dates_of_birth": "Dates of birth",
+    "parents": "Parents",
+    "children": "Children",
+    "family_address": "Family address",
+}
+LESSON_CATEGORY_LABELS = {
+    "training_need": "Training need",
+    "commissioning_need": "Commissioning need",
+    "practice_guidance": "Practice guidance",
+}
+REPORT_NOTICE_LABELS: dict[str, str] = {
+    MessageKind.IRO_NOTICE: "IRO notices (child protection plan / looked after)",
+    MessageKind.CSAP_FORM: "CSAP Stage 3 monitoring forms",
+    MessageKind.STAGE3_FORM: "CSAP Stage 3 forms completed (family details by email)",
+    MessageKind.CSAP_NON_INVOLVEMENT: "CSAP told of non-involvement (life-threatening)",
+    MessageKind.EDT_NOTICE: "EDT notices (urgent, out of hours)",
+}
+REPORT_ESCALATION_LABELS: dict[str, str] = {
+    "timeout": "Auto-escalated (time limit ran out)",
+    "reviewer": "Escalated by the reviewer",
+    "challenger": "Escalated by the challenger (still disagreed)",
+}
+REPORT_URGENT_LABELS: dict[str, str] = {
+    "at_raise": "Urgent when raised",
+    "later": "Marked urgent later",
+    "no": "Not urgent",
+}
+REPORT_STATUS_LABELS: dict[str, str] = {"withdrawn": "Withdrawn", "open": "Still open"}
+REPORT_NOT_GIVEN = "Not given"
+
 # --- the card's words ------------------------------------------------------------------
 
 DUE = "Due"
