@@ -473,6 +473,55 @@ REPORT_URGENT_LABELS: dict[str, str] = {
 REPORT_STATUS_LABELS: dict[str, str] = {"withdrawn": "Withdrawn", "open": "Still open"}
 REPORT_NOT_GIVEN = "Not given"
 
+# --- the quarterly report (bot/report.py) ---
+
+REPORT_TITLES: dict[str, str] = {
+    "summary": "Summary",
+    "agency": "Agency raising",
+    "area": "Area receiving",
+    "stage_reached": "Highest stage reached",
+    "level": "Level of need challenged",
+    "reason": "Reason for the challenge",
+    "outcome": "Outcome",
+    "challenger_type": "Challenger type",
+    "urgent": "Urgent safeguarding path",
+    "escalations": "Escalations",
+    "notices": "Notices sent under the policy",
+    "complaints": "Complaints redirected, by area",
+    "lessons": "Lessons learned raised",
+}
+REPORT_NOTES: dict[str, str] = {
+    "agency": "The organisation part of the agency and team given at intake.",
+    "outcome": "Closed challenges by the outcome that stood; open ones may still change.",
+    "complaints": "Concerns about practice sent to the complaints route; only a count is kept.",
+}
+REPORT_ROWS: dict[str, str] = {
+    "challenges_raised": "Challenges raised",
+    "closed_the_challenger_accepted_the_outco": "Closed: the challenger accepted the outcome",
+    "closed_no_answer_the_outcome_stood": "Closed: no answer, the outcome stood",
+    "withdrawn": "Withdrawn",
+    "still_open": "Still open",
+    "resolved_at_the_first_stage": "Resolved at the first stage",
+    "urgent_path_used": "Urgent path used",
+    "auto_escalations": "Auto-escalations",
+    "breached_at_the_final_stage": "Breached at the final stage",
+    "complaints_redirected_not_challenges": "Complaints redirected (not challenges)",
+    "lessons_learned_raised": "Lessons learned raised",
+    "within_the_limit": "Within the limit",
+    "late_incl_auto_escalated_and_breached": "Late (incl. auto-escalated and breached)",
+    "median_working_days": "Median working days",
+}
+REPORT_CLOSED_NO_OUTCOME = "Closed (no outcome recorded)"
+REPORT_OTHER_DECISION = "Other decision"
+REPORT_TIMELINESS = "Timeliness: {stage}"
+REPORT_HEADING = "MASH professional challenges — quarterly report"
+REPORT_PERIOD = "Period: challenges raised {start} to {end}, as they stood at {when}"
+REPORT_POLICY = "Policy: {title}"
+REPORT_PURGED = "{count} of these challenges were purged under the retention period; their counts are kept."
+REPORT_LESSONS = "Lessons learned"
+REPORT_NO_LESSONS = "none raised"
+REPORT_TEXT_REMOVED = "(text removed under the retention period)"
+
 # --- the card's words ------------------------------------------------------------------
 
 DUE = "Due"
