@@ -522,6 +522,16 @@ REPORT_LESSONS = "Lessons learned"
 REPORT_NO_LESSONS = "none raised"
 REPORT_TEXT_REMOVED = "(text removed under the retention period)"
 
+# --- personal identifiers found in free text (bot/identifiers.py) ---
+
+IDENTIFIER_FOUND = "{article} {kind}: '{shown}'{where}"
+IDENTIFIER_AT_WORD = " (at word {word})"
+IDENTIFIER_LIST = "{items} and {last}"
+IDENTIFIER_MORE = "{count} more identifier{s}"
+IDENTIFIER_MESSAGE = "This looks like {items}. {remove}"
+IDENTIFIER_REMOVE_ONE = "Please remove it — mashbot must not hold personal details; use the case reference instead."
+IDENTIFIER_REMOVE_MANY = "Please remove them — mashbot must not hold personal details; use the case reference instead."
+
 # --- the card's words ------------------------------------------------------------------
 
 DUE = "Due"
