@@ -9,6 +9,8 @@ because the rows that the dropped events changed still point at them.
 
 from __future__ import annotations
 
+from bot import texts
+
 import hashlib
 import hmac
 import json
@@ -56,8 +58,7 @@ def audit_key(value: str | None) -> AuditKey:
     if value is None or not value.strip():
         return DEVELOPMENT_KEY
     if len(value.strip()) < MIN_KEY_CHARS:
-        raise ValueError(f"MASHBOT_AUDIT_KEY is too short: use at least {MIN_KEY_CHARS} random characters "
-                         "(for example the output of `openssl rand -hex 32`)")
+        raise ValueError(texts.AUDIT_KEY_TOO_SHORT.format(chars=MIN_KEY_CHARS))
     return AuditKey(value.strip().encode())
 
 

@@ -21,7 +21,7 @@ def role_label(role: str) -> str:
 def known_role(value: str) -> str:
     """Pydantic validator: a role key mashbot knows (the message lists them)."""
     if value not in KNOWN_ROLES:
-        raise ValueError(f"unknown role {value!r}; known roles: {', '.join(sorted(KNOWN_ROLES))}")
+        raise ValueError(texts.UNKNOWN_ROLE.format(role=value, known=", ".join(sorted(KNOWN_ROLES))))
     return value
 
 

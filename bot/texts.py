@@ -532,6 +532,39 @@ IDENTIFIER_MESSAGE = "This looks like {items}. {remove}"
 IDENTIFIER_REMOVE_ONE = "Please remove it — mashbot must not hold personal details; use the case reference instead."
 IDENTIFIER_REMOVE_MANY = "Please remove them — mashbot must not hold personal details; use the case reference instead."
 
+# --- what the administrator reads: policy packs, rosters, the audit key ---
+
+LIMIT_WORKING_DAYS = "{n} working day{s}"
+LIMIT_WORKING_HOURS = "{n} working hour{s}"
+LIMIT_HOURS = "{n} hour{s}"
+POLICY_WHOLE_DAYS = "working_days must be a whole number"
+POLICY_CLOSES_BEFORE_OPENS = "closes ({closes:%H:%M}) must be after opens ({opens:%H:%M})"
+POLICY_VERSION_NOT_STATED = "not stated"
+POLICY_SOURCE_EXPIRED = "the source document expired on {day:%d %B %Y}"
+POLICY_NO_REVIEW_DATE = "the source document gives no review date; ask its owner whether it is current"
+POLICY_REVIEW_PASSED = ("the source document's review date {day:%d %B %Y} has passed; "
+                        "check with its owner that the pack still matches the current procedure")
+POLICY_CASE_REFERENCE_HINT = "A case reference is up to 4 letters then 4 to 12 digits, e.g. LCS123456"
+POLICY_UNKNOWN_WEEKDAYS = "unknown weekday(s) {unknown}; use {known}"
+POLICY_NO_OFFICE_HOURS = "at least one weekday needs office hours"
+POLICY_UNKNOWN_AREAS = "unknown area(s) {unknown}; known areas: {known}"
+POLICY_AREAS_ONCE = "list each area once, at least one"
+POLICY_BAD_PATTERN = "not a valid regular expression: {error}"
+POLICY_UNKNOWN_OUTCOMES = "unknown outcome(s) {unknown}; known: {known}"
+POLICY_UNKNOWN_CHALLENGER_TYPES = "unknown challenger type(s) {unknown}; known: {known}"
+POLICY_OUTCOME_NOT_IN_PACK = "outcome {outcome!r} is not one of this pack's outcomes"
+POLICY_UNKNOWN_ZONE = "unknown time zone {zone!r}"
+POLICY_NO_SOURCE = "the pack does not say which document it comes from (add `source`)"
+ROSTER_AWAY_BACKWARDS = "away end {end} is before its start {start}"
+ROSTER_UNKNOWN_AREAS = "unknown area(s) {unknown}; areas are {known}"
+ROSTER_UNKNOWN_DELEGATE = "{person}: delegate {delegate!r} is not in the roster"
+ROSTER_OWN_DELEGATE = "{person}: cannot be their own delegate"
+ROSTER_FOR_AREA = " for area {area}"
+ROSTER_ROLE_UNCOVERED = "no one holds role {role}{where}"
+UNKNOWN_ROLE = "unknown role {role!r}; known roles: {known}"
+AUDIT_KEY_TOO_SHORT = ("MASHBOT_AUDIT_KEY is too short: use at least {chars} random characters "
+                       "(for example the output of `openssl rand -hex 32`)")
+
 # --- the card's words ------------------------------------------------------------------
 
 DUE = "Due"
