@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot import texts
 from bot.policy import Duty, Policy
 
 
@@ -212,7 +213,7 @@ class Message(BaseModel):
         return self.model_copy(update={"data": data})
 
 
-NOT_KEPT = "[not kept: sent by email only]"
+NOT_KEPT = texts.NOT_KEPT
 
 
 def json_copy(data: dict[str, Any]) -> dict[str, Any]:

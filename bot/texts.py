@@ -565,6 +565,8 @@ UNKNOWN_ROLE = "unknown role {role!r}; known roles: {known}"
 AUDIT_KEY_TOO_SHORT = ("MASHBOT_AUDIT_KEY is too short: use at least {chars} random characters "
                        "(for example the output of `openssl rand -hex 32`)")
 
+NOT_KEPT = "[not kept: sent by email only]"  # what a sent message keeps of its personal details
+
 # --- the card's words ------------------------------------------------------------------
 
 DUE = "Due"
