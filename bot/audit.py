@@ -9,14 +9,14 @@ because the rows that the dropped events changed still point at them.
 
 from __future__ import annotations
 
-from bot import texts
-
 import hashlib
 import hmac
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from bot import texts
 
 GENESIS = "0" * 64
 MIN_KEY_CHARS = 16

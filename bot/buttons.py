@@ -153,7 +153,8 @@ def _outcome_inputs(policy: Policy) -> tuple[Field, ...]:
         inputs.append(Field(
             "level", texts.LABEL_LEVEL, FieldKind.CHOICE, False,
             texts.HELP_LEVEL,
-            choices=tuple(Choice(level, texts.CHOICE_LEVEL.format(level=level)) for level in policy.de_escalation_levels)))
+            choices=tuple(Choice(level, texts.CHOICE_LEVEL.format(level=level))
+                          for level in policy.de_escalation_levels)))
     if policy.record_kinds:
         inputs.append(Field("record_made", texts.LABEL_RECORD_MADE, FieldKind.CHOICE, True,
                                   policy.record_location, choices=tuple(Choice(k, k) for k in policy.record_kinds)))
@@ -204,7 +205,8 @@ def reviewer_actions(ch: Challenge, roster: Roster, viewer_id: str, now: datetim
     can_review = may_act_as_reviewer(ch, roster, viewer_id)
     not_last = ch.stage < ch.policy.last_stage
     next_name = ch.policy.stage(ch.stage + 1).name if not_last else ""
-    escalate = _action(ch, Verb.ESCALATE, texts.BUTTON_ESCALATE_TO.format(stage=next_name) if not_last else texts.BUTTON_ESCALATE,
+    escalate = _action(ch, Verb.ESCALATE,
+                       texts.BUTTON_ESCALATE_TO.format(stage=next_name) if not_last else texts.BUTTON_ESCALATE,
                        inputs=(_REASON,), submit=texts.BUTTON_ESCALATE,
                        help_text=texts.HELP_ESCALATE.format(stage=next_name) if not_last else "")
     delegate = _action(ch, Verb.DELEGATE, texts.BUTTON_DELEGATE, inputs=(Field(
@@ -215,7 +217,8 @@ def reviewer_actions(ch: Challenge, roster: Roster, viewer_id: str, now: datetim
             acts.append(escalate)
         acts.append(delegate)
     elif can_review and ch.state is State.ACCEPTED:
-        acts.append(_action(ch, Verb.RECORD_OUTCOME, texts.BUTTON_RECORD_OUTCOME, Style.PRIMARY, _outcome_inputs(ch.policy)))
+        acts.append(_action(ch, Verb.RECORD_OUTCOME, texts.BUTTON_RECORD_OUTCOME, Style.PRIMARY,
+                            _outcome_inputs(ch.policy)))
         if not_last:
             acts.append(escalate)
         acts.append(delegate)
@@ -265,7 +268,8 @@ def challenger_actions(ch: Challenge) -> tuple[ActionView, ...]:
                             _stage3_inputs(), submit=texts.SUBMIT_STAGE3_FORM,
                             help_text=texts.HELP_STAGE3_FORM))
     if ch.is_active:
-        acts.append(_action(ch, Verb.WITHDRAW, texts.BUTTON_WITHDRAW, Style.DANGER, (_OPTIONAL_REASON,), submit=texts.BUTTON_WITHDRAW))
+        acts.append(_action(ch, Verb.WITHDRAW, texts.BUTTON_WITHDRAW, Style.DANGER, (_OPTIONAL_REASON,),
+                            submit=texts.BUTTON_WITHDRAW))
     acts.extend(_shared_actions(ch, True))
     return tuple(acts)
 

@@ -6,10 +6,9 @@ repeated press is refused rather than applied twice.
 
 from __future__ import annotations
 
-from bot import texts
-
 from dataclasses import dataclass
 
+from bot import texts
 from bot.challenge import ChallengerType, Outcome
 
 

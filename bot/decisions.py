@@ -29,7 +29,8 @@ def accept(change: Change, actor: str) -> None:
     at = change.when(change.now)
     change.send(MessageKind.TAKEN, [p for p in pool if p != actor], at=at)
     change.send(MessageKind.ACCEPTED, [ch.challenger_id])
-    change.reply = texts.REPLY_ACCEPTED.format(reference=ch.reference, stage=change.stage_name(), due=change.due_words())
+    change.reply = texts.REPLY_ACCEPTED.format(reference=ch.reference, stage=change.stage_name(),
+                                               due=change.due_words())
 
 
 def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str, level: str | None,
@@ -37,7 +38,8 @@ def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str,
     ch = change.challenge
     policy = ch.policy
     if outcome.value not in policy.outcomes:
-        raise InvalidCommand(texts.OUTCOME_MUST_BE.format(outcomes=", ".join(texts.OUTCOME_LABELS[o] for o in policy.outcomes)))
+        raise InvalidCommand(texts.OUTCOME_MUST_BE.format(
+            outcomes=", ".join(texts.OUTCOME_LABELS[o] for o in policy.outcomes)))
     if not rationale.strip():
         raise InvalidCommand(texts.OUTCOME_NEEDS_RATIONALE)
     check_free_text(texts.FREE_TEXT_LABELS["rationale"], rationale)

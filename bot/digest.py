@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot import texts
-from bot.kinds import MessageKind
 from bot.calendar import WorkingCalendar
 from bot.challenge import (
     ACTIVE_STATES,
@@ -27,12 +26,14 @@ from bot.challenge import (
     Message,
     State,
 )
+from bot.kinds import MessageKind
 from bot.policy import Policy
 from bot.roster import KNOWN_AREAS, Person, Roster
 from bot.summary import Listed
 
 DIGEST_KIND = MessageKind.DIGEST
 DIGEST_TIME = time(8, 30)
+ALL_AREAS = texts.DIGEST_ALL_AREAS  # the console reads it from here
 
 @dataclass(frozen=True)
 class FailedMessage:
@@ -332,7 +333,8 @@ def _on_hours(c: Listed) -> bool:
 
 def _timed_out_note(c: Challenge, reader: str) -> str:
     names = [c.policy.stage(p.stage).name for p in c.history if p.how == "timeout" and reader in p.reviewers]
-    return texts.DIGEST_TIMED_OUT_NOTE.format(stages=", ".join(dict.fromkeys(names)), stage=c.policy.stage(c.stage).name)
+    return texts.DIGEST_TIMED_OUT_NOTE.format(stages=", ".join(dict.fromkeys(names)),
+                                              stage=c.policy.stage(c.stage).name)
 
 
 def _left(delta: timedelta) -> str:

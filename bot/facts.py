@@ -12,8 +12,6 @@ message — counted once per notice, not once per recipient.
 
 from __future__ import annotations
 
-from bot import texts
-
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -22,9 +20,10 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from bot import texts
+from bot.calendar import calendar_of
 from bot.challenge import Challenge, Event
 from bot.kinds import EventKind, MessageKind
-from bot.calendar import calendar_of
 from bot.policy import Duty, Policy
 
 COMPLAINT_TALLY = "complaint_redirected"  # the key bot.handlers counts complaints under

@@ -29,12 +29,13 @@ from bot.challenge import (
 )
 from bot.commands import RaiseChallenge
 from bot.errors import InvalidCommand, NoReviewer, NotAllowed
-from bot.kinds import EventKind, MessageKind
 from bot.identifiers import find_identifiers, identifiers_message
+from bot.kinds import EventKind, MessageKind
 from bot.policy import Duty, Limit, LimitUnit, Policy
 from bot.reviewers import assign, next_level_reviewers
 from bot.roster import Roster
 from bot.transitions import ANSWER_TIME_LIMIT, STAGE_TIME_LIMIT
+
 
 def deadline(cal: WorkingCalendar, start: datetime, limit: Limit) -> datetime:
     """When a limit starting at `start` runs out."""

@@ -6,8 +6,6 @@ raised under, so editing a pack never moves a running deadline.
 
 from __future__ import annotations
 
-from bot import texts
-
 import re
 from datetime import date, time
 from enum import StrEnum
@@ -15,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from bot import texts
 from bot.calendar import OfficeDay, WorkingCalendar
 from bot.roles import Role
 from bot.roster import AREAS, KNOWN_AREAS
@@ -194,7 +193,8 @@ class Policy(_Model):
     def _weekdays(cls, value: dict[str, OfficeHoursSpec | None]) -> dict[str, OfficeHoursSpec | None]:
         unknown = [k for k in value if k not in WEEKDAYS]
         if unknown:
-            raise ValueError(texts.POLICY_UNKNOWN_WEEKDAYS.format(unknown=", ".join(unknown), known=", ".join(WEEKDAYS)))
+            raise ValueError(texts.POLICY_UNKNOWN_WEEKDAYS.format(unknown=", ".join(unknown),
+                                                known=", ".join(WEEKDAYS)))
         if not any(value.values()):
             raise ValueError(texts.POLICY_NO_OFFICE_HOURS)
         return value
@@ -204,7 +204,8 @@ class Policy(_Model):
     def _areas(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         unknown = [a for a in value if a not in KNOWN_AREAS]
         if unknown:
-            raise ValueError(texts.POLICY_UNKNOWN_AREAS.format(unknown=", ".join(unknown), known=", ".join(KNOWN_AREAS)))
+            raise ValueError(texts.POLICY_UNKNOWN_AREAS.format(unknown=", ".join(unknown),
+                                                known=", ".join(KNOWN_AREAS)))
         if not value or len(set(value)) != len(value):
             raise ValueError(texts.POLICY_AREAS_ONCE)
         return value
@@ -223,7 +224,8 @@ class Policy(_Model):
     def _outcomes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         unknown = [v for v in value if v not in OUTCOME_NAMES]
         if unknown:
-            raise ValueError(texts.POLICY_UNKNOWN_OUTCOMES.format(unknown=", ".join(unknown), known=", ".join(OUTCOME_NAMES)))
+            raise ValueError(texts.POLICY_UNKNOWN_OUTCOMES.format(unknown=", ".join(unknown),
+                                                known=", ".join(OUTCOME_NAMES)))
         return value
 
     @field_validator("raised_by")
@@ -231,7 +233,8 @@ class Policy(_Model):
     def _raised_by(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         unknown = [v for v in value if v not in RAISED_BY]
         if unknown:
-            raise ValueError(texts.POLICY_UNKNOWN_CHALLENGER_TYPES.format(unknown=", ".join(unknown), known=", ".join(RAISED_BY)))
+            raise ValueError(texts.POLICY_UNKNOWN_CHALLENGER_TYPES.format(unknown=", ".join(unknown),
+                                                known=", ".join(RAISED_BY)))
         return value
 
     @field_validator("decision_only_for")
@@ -239,7 +242,8 @@ class Policy(_Model):
     def _decision_only_for(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         unknown = [v for v in value if v not in RAISED_BY]
         if unknown:
-            raise ValueError(texts.POLICY_UNKNOWN_CHALLENGER_TYPES.format(unknown=", ".join(unknown), known=", ".join(RAISED_BY)))
+            raise ValueError(texts.POLICY_UNKNOWN_CHALLENGER_TYPES.format(unknown=", ".join(unknown),
+                                                known=", ".join(RAISED_BY)))
         return value
 
     @field_validator("joint_agreement")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot import texts
-
 from typing import Annotated
 
 from pydantic import AfterValidator
+
+from bot import texts
 
 ROLE_LABELS = texts.ROLE_LABELS  # the role keys mashbot knows, with the words people read
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from bot import texts
-
 from collections.abc import Iterable, Sequence
 from datetime import date
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
+from bot import texts
 from bot.roles import Role
 
 AREAS = ("East", "Central", "North", "CSSH")  # Lancashire's, the default pack's areas
@@ -61,7 +60,8 @@ class Person(BaseModel):
     def _areas(cls, areas: tuple[str, ...]) -> tuple[str, ...]:
         unknown = [a for a in areas if a not in KNOWN_AREAS]
         if unknown:
-            raise ValueError(texts.ROSTER_UNKNOWN_AREAS.format(unknown=", ".join(unknown), known=", ".join(KNOWN_AREAS)))
+            raise ValueError(texts.ROSTER_UNKNOWN_AREAS.format(unknown=", ".join(unknown),
+                                                               known=", ".join(KNOWN_AREAS)))
         return areas
 
     def is_away(self, day: date) -> bool:

@@ -319,7 +319,9 @@ SKIPPED_SAME_PERSON = "{stage}: skipped, same person as the previous stage"
 NO_REVIEWER = ("No one can review {stage} or above for area {area}. "
                "Ask the mashbot administrator to check the roster (mashbot roster check).")
 TIMELINE_TIMED_OUT = "timed out {at}"
-TIMELINE_NUDGES: dict[str, str] = {"nudge": "reminder", "due_today": "due-today reminder", "overdue": "overdue reminder"}
+TIMELINE_NUDGES: dict[str, str] = {
+    "nudge": "reminder", "due_today": "due-today reminder", "overdue": "overdue reminder",
+}
 TIMELINE_FROM = "from {stage}"
 TIMELINE_URGENT = "urgent"
 TIMELINE_TO = "to {name}"

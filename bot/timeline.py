@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import texts
-from bot.calendar import WorkingCalendar
+from bot.calendar import WorkingCalendar, calendar_of
 from bot.challenge import Challenge, Event
-from bot.kinds import EventKind
 from bot.commands import LESSON_CATEGORIES
-from bot.calendar import calendar_of
+from bot.kinds import EventKind
 from bot.policy import Policy
 from bot.roster import Roster
 

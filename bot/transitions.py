@@ -86,7 +86,8 @@ TRANSITIONS: tuple[Transition, ...] = (
 _BY_COMMAND: dict[type[ChallengeCommand], Transition] = {
     Accept: ACCEPT, RecordOutcome: RECORD_OUTCOME, Delegate: DELEGATE, JointAgreementAnswer: JOINT_ANSWER,
     UpdateRag: UPDATE_RAG, AcceptOutcome: ACCEPT_OUTCOME, Withdraw: WITHDRAW, MarkUrgent: MARK_URGENT,
-    SendStage3Form: SEND_STAGE3_FORM, SetCpOrLookedAfter: SET_CP, AddLesson: ADD_LESSON, TellCsapNonInvolvement: TELL_CSAP,
+    SendStage3Form: SEND_STAGE3_FORM, SetCpOrLookedAfter: SET_CP, AddLesson: ADD_LESSON,
+    TellCsapNonInvolvement: TELL_CSAP,
 }
 
 

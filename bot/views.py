@@ -36,10 +36,9 @@ from bot.buttons import (
     pending_joint_roles,
     reviewer_actions,
 )
-from bot.calendar import WorkingCalendar
-from bot.kinds import EventKind
+from bot.calendar import WorkingCalendar, calendar_of
 from bot.challenge import UNDECIDED_STATES, Challenge, Event, PastStage, State
-from bot.calendar import calendar_of
+from bot.kinds import EventKind
 from bot.policy import Limit
 from bot.roles import role_label
 from bot.roster import Roster
@@ -247,7 +246,8 @@ def status_line(ch: Challenge, roster: Roster, events: Sequence[Event] = (),
         owner = roster.name_of(ch.owner_id)
         last = _last_event(events, (EventKind.ACCEPTED, EventKind.DELEGATED, EventKind.JOINT_REFUSED), ch.stage)
         if last is not None and last.kind == EventKind.DELEGATED and last.detail.get("to") == ch.owner_id:
-            return texts.STATUS_DELEGATED.format(owner=owner, by=roster.name_of(last.actor_id), at=cal.describe(last.at))
+            return texts.STATUS_DELEGATED.format(owner=owner, by=roster.name_of(last.actor_id),
+                                                 at=cal.describe(last.at))
         if last is not None and last.kind == EventKind.ACCEPTED:
             return texts.STATUS_TAKEN_AT.format(owner=owner, at=cal.describe(last.at))
         if not events and ch.last_action == EventKind.ACCEPTED and ch.last_action_at is not None:
