@@ -59,23 +59,30 @@ def _t(what: str, who: Who, from_states: frozenset[State] | set[State], *to: Sta
     return Transition(what, who, frozenset(from_states), to)
 
 
-# what                       who               from                      to
-ACCEPT = _t("Accept", Who.REVIEWER, {OPEN}, ACCEPTED)
-REVIEWER_ESCALATE = _t("Escalate", Who.REVIEWER, {OPEN, ACCEPTED}, OPEN)  # open at the next stage
-RECORD_OUTCOME = _t("RecordOutcome", Who.REVIEWER, {OPEN, ACCEPTED}, PROPOSED, JOINT)  # joint: ends an assessment
-DELEGATE = _t("Delegate", Who.REVIEWER, {OPEN, ACCEPTED})
-JOINT_ANSWER = _t("JointAgreementAnswer", Who.ROLE_HOLDER, {JOINT}, PROPOSED, ACCEPTED)  # all agreed / refused
-UPDATE_RAG = _t("UpdateRag", Who.ROLE_HOLDER, UNDECIDED_STATES)  # re-times the open stage
-ACCEPT_OUTCOME = _t("AcceptOutcome", Who.CHALLENGER, {PROPOSED}, State.CLOSED)
-CHALLENGER_ESCALATE = _t("Escalate", Who.CHALLENGER, {PROPOSED}, OPEN)  # still disagrees: the next stage
-WITHDRAW = _t("Withdraw", Who.CHALLENGER, ACTIVE_STATES, State.WITHDRAWN)
-MARK_URGENT = _t("MarkUrgent", Who.CHALLENGER, UNDECIDED_STATES)  # hours, and a heads-up to the next level
-SEND_STAGE3_FORM = _t("SendStage3Form", Who.CHALLENGER, ANY_STATE)  # from Stage 3 on (Challenge.stage3_reached)
-SET_CP = _t("SetCpOrLookedAfter", Who.INVOLVED, ANY_STATE)
-ADD_LESSON = _t("AddLesson", Who.INVOLVED, ANY_STATE)
-TELL_CSAP = _t("TellCsapNonInvolvement", Who.INVOLVED, ANY_STATE)  # urgent challenges only
-STAGE_TIME_LIMIT = _t("stage time limit", Who.TIME_LIMIT, UNDECIDED_STATES, OPEN)  # next stage; breached at the last
-ANSWER_TIME_LIMIT = _t("answer time limit", Who.TIME_LIMIT, {PROPOSED}, State.CLOSED)  # the outcome stands
+UNDECIDED, ACTIVE, ANY = UNDECIDED_STATES, ACTIVE_STATES, ANY_STATE
+CLOSED, WITHDRAWN = State.CLOSED, State.WITHDRAWN
+REVIEWER, CHALLENGER, INVOLVED = Who.REVIEWER, Who.CHALLENGER, Who.INVOLVED
+ROLE_HOLDER, TIME = Who.ROLE_HOLDER, Who.TIME_LIMIT
+
+#                     what                      who          from                to
+ACCEPT              = _t("Accept",               REVIEWER,    {OPEN},             ACCEPTED)
+REVIEWER_ESCALATE   = _t("Escalate",             REVIEWER,    {OPEN, ACCEPTED},   OPEN)  # the next stage
+RECORD_OUTCOME      = _t("RecordOutcome",        REVIEWER,    {OPEN, ACCEPTED},   PROPOSED, JOINT)  # [1]
+DELEGATE            = _t("Delegate",             REVIEWER,    {OPEN, ACCEPTED})
+JOINT_ANSWER        = _t("JointAgreementAnswer", ROLE_HOLDER, {JOINT},            PROPOSED, ACCEPTED)  # [2]
+UPDATE_RAG          = _t("UpdateRag",            ROLE_HOLDER, UNDECIDED)          # re-times the open stage
+ACCEPT_OUTCOME      = _t("AcceptOutcome",        CHALLENGER,  {PROPOSED},         CLOSED)
+CHALLENGER_ESCALATE = _t("Escalate",             CHALLENGER,  {PROPOSED},         OPEN)  # still disagrees
+WITHDRAW            = _t("Withdraw",             CHALLENGER,  ACTIVE,             WITHDRAWN)
+MARK_URGENT         = _t("MarkUrgent",           CHALLENGER,  UNDECIDED)          # hours; the next level is told
+SEND_STAGE3_FORM    = _t("SendStage3Form",       CHALLENGER,  ANY)                # from Stage 3 (stage3_reached)
+SET_CP              = _t("SetCpOrLookedAfter",   INVOLVED,    ANY)
+ADD_LESSON          = _t("AddLesson",            INVOLVED,    ANY)
+TELL_CSAP           = _t("TellCsapNonInvolvement", INVOLVED,  ANY)                # urgent challenges only
+STAGE_TIME_LIMIT    = _t("stage time limit",     TIME,        UNDECIDED,          OPEN)  # breached at the last
+ANSWER_TIME_LIMIT   = _t("answer time limit",    TIME,        {PROPOSED},         CLOSED)  # the outcome stands
+# [1] awaiting joint agreement when the outcome ends a Child & Family assessment (Lancashire)
+# [2] outcome proposed once every joint-agreement role agreed; accepted again (with its owner) on a refusal
 
 TRANSITIONS: tuple[Transition, ...] = (
     ACCEPT, REVIEWER_ESCALATE, RECORD_OUTCOME, DELEGATE, JOINT_ANSWER, UPDATE_RAG, ACCEPT_OUTCOME,
