@@ -201,7 +201,7 @@ def _row(c: Listed, roster: Roster, now: datetime, calendars: dict[int, WorkingC
         cal = calendar_of(c.policy)
         if calendars is not None:
             calendars[id(c.policy)] = cal
-    who = roster.name_of(c.owner_id) if c.owner_id else ", ".join(roster.name_of(r) for r in c.reviewers)
+    who = ", ".join(roster.name_of(r) for r in c.responsible)
     flags = " ".join(f for f, on in (("URGENT", c.urgent), ("BREACHED", c.breached)) if on)
     due = cal.describe(c.due_at) if c.state in UNDECIDED_STATES else "—"
     return (f"{c.reference:<10} {c.area:<8} {c.policy.stage(c.stage).name:<18} {c.state.value:<25} "

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import texts
+
 GENESIS = "0" * 64
 MIN_KEY_CHARS = 16
 
@@ -56,8 +58,7 @@ def audit_key(value: str | None) -> AuditKey:
     if value is None or not value.strip():
         return DEVELOPMENT_KEY
     if len(value.strip()) < MIN_KEY_CHARS:
-        raise ValueError(f"MASHBOT_AUDIT_KEY is too short: use at least {MIN_KEY_CHARS} random characters "
-                         "(for example the output of `openssl rand -hex 32`)")
+        raise ValueError(texts.AUDIT_KEY_TOO_SHORT.format(chars=MIN_KEY_CHARS))
     return AuditKey(value.strip().encode())
 
 

@@ -34,8 +34,8 @@ from bot.commands import (
 )
 from bot.errors import InvalidCommand
 from bot.fields import Choice, Field, FieldKind
-from bot.ladder import calendar_of
-from bot.policy import Duty, Policy
+from bot.calendar import calendar_of
+from bot.policy import Policy
 from bot.reviewers import may_review
 from bot.roles import role_label
 from bot.roster import Person, Roster, Side
@@ -66,12 +66,6 @@ class Style(StrEnum):
     DANGER = "danger"
 
 
-# What a button asks for is a form field like any other.
-ActionInput = Field
-InputKind = FieldKind
-Option = Choice
-
-
 @dataclass(frozen=True)
 class ActionView:
     """One button (and the inputs it needs) for this viewer, bound to the version shown."""
@@ -81,7 +75,7 @@ class ActionView:
     reference: str
     version: int
     style: Style = Style.DEFAULT
-    inputs: tuple[ActionInput, ...] = ()
+    inputs: tuple[Field, ...] = ()
     help: str = ""
     submit_label: str = ""
     title: str = ""  # a short name for the dialog it opens (texts.ACTION_TITLES)
@@ -98,32 +92,14 @@ MAX_RATIONALE = 1000
 
 # Verb -> what it asks for when nothing depends on the challenge. Choices that depend on
 # the policy or roster (outcomes, levels, delegates) are filled in when a card is built.
-_REASON = ActionInput("reason", "Reason", InputKind.LONG_TEXT, True, "Without personal details.",
+_REASON = Field("reason", texts.LABEL_REASON, FieldKind.LONG_TEXT, True, texts.HELP_NO_PERSONAL_DETAILS,
                       max_length=MAX_REASON)
-_OPTIONAL_REASON = ActionInput("reason", "Reason (optional)", InputKind.LONG_TEXT, False,
-                               "Without personal details.", max_length=MAX_REASON)
-MISSING = {
-    ("escalate", "reason"): "Give the reason for escalating.",
-    ("record_outcome", "outcome"): "Choose the outcome.",
-    ("record_outcome", "rationale"): "Give the rationale for the outcome.",
-    ("delegate", "to"): "Choose who to delegate to.",
-    ("joint_refuse", "reason"): "Give the reason for refusing.",
-    ("add_lesson", "category"): "Choose what kind of lesson it is.",
-    ("add_lesson", "text"): "Describe the lesson.",
-    ("mark_urgent", "reason"): "Say why this is urgent: what is the immediate risk?",
-    ("update_rag", "rag"): "Choose the new RAG rating.",
-    ("mark_urgent", "protective_action"): "Say what immediate protective action has been taken.",
-}
-PROTECTIVE_ACTION_LABEL = "Immediate protective action taken"
-PROTECTIVE_ACTION_HELP = ("What has been done to reduce the risk of harm whilst the dispute is ongoing, "
-                          "without personal details.")
+_OPTIONAL_REASON = Field("reason", texts.LABEL_REASON_OPTIONAL, FieldKind.LONG_TEXT, False,
+                               texts.HELP_NO_PERSONAL_DETAILS, max_length=MAX_REASON)
+MISSING = texts.MISSING  # what a required input says when it is left empty, by (verb, input id)
 
 
 # --- who is who ------------------------------------------------------------------------
-
-
-def responsible(challenge: Challenge) -> tuple[str, ...]:
-    return (challenge.owner_id,) if challenge.owner_id else challenge.reviewers
 
 
 def pending_joint_roles(challenge: Challenge, person: Person | None) -> list[str]:
@@ -139,10 +115,10 @@ def may_act_as_reviewer(challenge: Challenge, roster: Roster, viewer_id: str) ->
     if viewer_id == challenge.challenger_id:
         return False  # nobody reviews their own challenge, whatever roles they hold
     return may_review(challenge.policy, roster, viewer_id, challenge.stage, challenge.area,
-                      challenge.reviewers, challenge.owner_id)
+                      challenge.responsible)
 
 
-def delegate_options(challenge: Challenge, roster: Roster, viewer_id: str, now: datetime) -> tuple[Option, ...]:
+def delegate_options(challenge: Challenge, roster: Roster, viewer_id: str, now: datetime) -> tuple[Choice, ...]:
     """Colleagues a stage can be handed to: MASH staff with a role, present today."""
     today = calendar_of(challenge.policy).local(now).date()
     found = []
@@ -151,7 +127,7 @@ def delegate_options(challenge: Challenge, roster: Roster, viewer_id: str, now: 
             continue
         if not person.roles or all(r.endswith("_mailbox") for r in person.roles) or person.is_away(today):
             continue
-        found.append(Option(person.id, f"{person.name} ({', '.join(role_label(r) for r in person.roles)})"))
+        found.append(Choice(person.id, f"{person.name} ({', '.join(role_label(r) for r in person.roles)})"))
     return tuple(found)
 
 
@@ -159,44 +135,45 @@ def delegate_options(challenge: Challenge, roster: Roster, viewer_id: str, now: 
 
 
 def _action(ch: Challenge, verb: Verb, label: str, style: Style = Style.DEFAULT,
-            inputs: Sequence[ActionInput] = (), help_text: str = "", submit: str = "") -> ActionView:
+            inputs: Sequence[Field] = (), help_text: str = "", submit: str = "") -> ActionView:
     return ActionView(verb, label, ch.reference, ch.version, style, tuple(inputs), help_text, submit or label,
                       texts.ACTION_TITLES.get(verb.value, label))
 
 
-def _outcome_inputs(policy: Policy) -> tuple[ActionInput, ...]:
-    outcomes = tuple(Option(o, texts.OUTCOME_LABELS.get(o, o)) for o in policy.outcomes)
+def _outcome_inputs(policy: Policy) -> tuple[Field, ...]:
+    outcomes = tuple(Choice(o, texts.OUTCOME_LABELS.get(o, o)) for o in policy.outcomes)
     inputs = [
-        ActionInput("outcome", "Outcome", InputKind.CHOICE, True, choices=outcomes),
-        ActionInput("rationale", "Rationale", InputKind.LONG_TEXT, True,
-                    "Why — without names or other personal details.", max_length=MAX_RATIONALE),
+        Field("outcome", texts.LABEL_OUTCOME, FieldKind.CHOICE, True, choices=outcomes),
+        Field("rationale", texts.LABEL_RATIONALE, FieldKind.LONG_TEXT, True,
+                    texts.HELP_RATIONALE, max_length=MAX_RATIONALE),
     ]
     if Outcome.DE_ESCALATED.value in policy.outcomes and policy.de_escalation_levels:
         # Not conditional: a cancelled assessment is also a de-escalation, and its case note
         # names the level, so the field shows for both outcomes in every channel.
-        inputs.append(ActionInput(
-            "level", "Level to de-escalate to", InputKind.CHOICE, False,
-            "Needed when the outcome is de-escalated or the assessment cancelled.",
-            choices=tuple(Option(level, f"Level {level}") for level in policy.de_escalation_levels)))
+        inputs.append(Field(
+            "level", texts.LABEL_LEVEL, FieldKind.CHOICE, False,
+            texts.HELP_LEVEL,
+            choices=tuple(Choice(level, texts.CHOICE_LEVEL.format(level=level))
+                          for level in policy.de_escalation_levels)))
     if policy.record_kinds:
-        inputs.append(ActionInput("record_made", "Record made on the case system", InputKind.CHOICE, True,
-                                  policy.record_location, choices=tuple(Option(k, k) for k in policy.record_kinds)))
+        inputs.append(Field("record_made", texts.LABEL_RECORD_MADE, FieldKind.CHOICE, True,
+                                  policy.record_location, choices=tuple(Choice(k, k) for k in policy.record_kinds)))
     joint = policy.joint_agreement
     if joint and Outcome.DE_ESCALATED.value in joint.when_assessment_ends:
-        inputs.append(ActionInput(
-            "assessment_under_way", "Is a Child & Family assessment under way?", InputKind.CHOICE, False,
-            "Needed for a de-escalation: ending an assessment needs the joint agreement of the "
+        inputs.append(Field(
+            "assessment_under_way", texts.LABEL_ASSESSMENT_UNDER_WAY, FieldKind.CHOICE, False,
+            texts.HELP_ASSESSMENT_UNDER_WAY
             + " and ".join(role_label(r) for r in joint.roles) + ".",
-            choices=(Option("yes", "Yes: the de-escalation ends it"), Option("no", "No")),
+            choices=(Choice("yes", texts.CHOICE_ASSESSMENT_ENDS), Choice("no", texts.CHOICE_NO)),
             shown_when=("outcome", Outcome.DE_ESCALATED.value)))
     return tuple(inputs)
 
 
-def _lesson_inputs() -> tuple[ActionInput, ...]:
+def _lesson_inputs() -> tuple[Field, ...]:
     return (
-        ActionInput("category", "Kind of lesson", InputKind.CHOICE, True,
-                    choices=tuple(Option(k, v) for k, v in LESSON_CATEGORIES.items())),
-        ActionInput("text", "Lesson", InputKind.LONG_TEXT, True, "Without personal details.",
+        Field("category", texts.LABEL_LESSON_KIND, FieldKind.CHOICE, True,
+                    choices=tuple(Choice(k, v) for k, v in LESSON_CATEGORIES.items())),
+        Field("text", texts.LABEL_LESSON, FieldKind.LONG_TEXT, True, texts.HELP_NO_PERSONAL_DETAILS,
                     max_length=MAX_RATIONALE),
     )
 
@@ -208,17 +185,17 @@ def _shared_actions(ch: Challenge, involved: bool) -> list[ActionView]:
         return acts
     n = ch.policy.notifications
     if ch.is_active and not ch.cp_or_looked_after and n.iro_when_cp_or_looked_after:
-        acts.append(_action(ch, Verb.FLAG_CP, "Child has a CP plan / is looked after",
-                            help_text="The IRO is told."))
+        acts.append(_action(ch, Verb.FLAG_CP, texts.BUTTON_FLAG_CP,
+                            help_text=texts.HELP_FLAG_CP))
     if ch.is_active and ch.urgent and n.csap:
-        acts.append(_action(ch, Verb.TELL_CSAP, "Tell CSAP: agency non-involvement", inputs=(
-            ActionInput("detail", "What to tell the CSAP team (optional)", InputKind.LONG_TEXT, False,
-                        "Without personal details.", max_length=MAX_REASON),),
-            help_text="For a life-threatening case where an agency holds a position of non-involvement.",
-            submit="Tell CSAP"))
+        acts.append(_action(ch, Verb.TELL_CSAP, texts.BUTTON_TELL_CSAP, inputs=(
+            Field("detail", texts.LABEL_CSAP_DETAIL, FieldKind.LONG_TEXT, False,
+                        texts.HELP_NO_PERSONAL_DETAILS, max_length=MAX_REASON),),
+            help_text=texts.HELP_TELL_CSAP,
+            submit=texts.SUBMIT_TELL_CSAP))
     if n.lessons_learned:
-        acts.append(_action(ch, Verb.ADD_LESSON, "Add lesson learned", inputs=_lesson_inputs(),
-                            submit="Send lesson"))
+        acts.append(_action(ch, Verb.ADD_LESSON, texts.BUTTON_ADD_LESSON, inputs=_lesson_inputs(),
+                            submit=texts.SUBMIT_LESSON))
     return acts
 
 
@@ -228,45 +205,43 @@ def reviewer_actions(ch: Challenge, roster: Roster, viewer_id: str, now: datetim
     can_review = may_act_as_reviewer(ch, roster, viewer_id)
     not_last = ch.stage < ch.policy.last_stage
     next_name = ch.policy.stage(ch.stage + 1).name if not_last else ""
-    escalate = _action(ch, Verb.ESCALATE, f"Escalate to {next_name}" if not_last else "Escalate",
-                       inputs=(_REASON,), submit="Escalate",
-                       help_text=f"It goes to the {next_name}." if not_last else "")
-    delegate = _action(ch, Verb.DELEGATE, "Delegate", inputs=(ActionInput(
-        "to", "Delegate to", InputKind.CHOICE, True, choices=delegate_options(ch, roster, viewer_id, now)),))
+    escalate = _action(ch, Verb.ESCALATE,
+                       texts.BUTTON_ESCALATE_TO.format(stage=next_name) if not_last else texts.BUTTON_ESCALATE,
+                       inputs=(_REASON,), submit=texts.BUTTON_ESCALATE,
+                       help_text=texts.HELP_ESCALATE.format(stage=next_name) if not_last else "")
+    delegate = _action(ch, Verb.DELEGATE, texts.BUTTON_DELEGATE, inputs=(Field(
+        "to", texts.LABEL_DELEGATE_TO, FieldKind.CHOICE, True, choices=delegate_options(ch, roster, viewer_id, now)),))
     if can_review and ch.state is State.OPEN:
-        acts.append(_action(ch, Verb.ACCEPT, "Accept", Style.PRIMARY, help_text="Take ownership of this stage."))
+        acts.append(_action(ch, Verb.ACCEPT, texts.BUTTON_ACCEPT, Style.PRIMARY, help_text=texts.HELP_ACCEPT))
         if not_last:
             acts.append(escalate)
         acts.append(delegate)
     elif can_review and ch.state is State.ACCEPTED:
-        acts.append(_action(ch, Verb.RECORD_OUTCOME, "Record outcome", Style.PRIMARY, _outcome_inputs(ch.policy)))
+        acts.append(_action(ch, Verb.RECORD_OUTCOME, texts.BUTTON_RECORD_OUTCOME, Style.PRIMARY,
+                            _outcome_inputs(ch.policy)))
         if not_last:
             acts.append(escalate)
         acts.append(delegate)
     if pending_joint_roles(ch, roster.get(viewer_id)):
-        acts.append(_action(ch, Verb.JOINT_AGREE, "Agree", Style.PRIMARY))
-        acts.append(_action(ch, Verb.JOINT_REFUSE, "Refuse", Style.DANGER, (
-            ActionInput("reason", "Reason for refusing", InputKind.LONG_TEXT, True, "Without personal details.",
-                        max_length=MAX_REASON),), submit="Refuse"))
+        acts.append(_action(ch, Verb.JOINT_AGREE, texts.BUTTON_AGREE, Style.PRIMARY))
+        acts.append(_action(ch, Verb.JOINT_REFUSE, texts.BUTTON_REFUSE, Style.DANGER, (
+            Field("reason", texts.LABEL_REFUSAL_REASON, FieldKind.LONG_TEXT, True, texts.HELP_NO_PERSONAL_DETAILS,
+                        max_length=MAX_REASON),), submit=texts.BUTTON_REFUSE))
     viewer = roster.get(viewer_id)
     rater = ch.policy.rag_updated_by
     if (rater and viewer is not None and viewer.has_role(rater) and ch.state in UNDECIDED_STATES
             and viewer_id != ch.challenger_id):
-        acts.append(_action(ch, Verb.UPDATE_RAG, "Update RAG rating", inputs=(ActionInput(
-            "rag", "New RAG rating", InputKind.CHOICE, True, "The open stage is re-timed from its start.",
-            choices=tuple(Option(r, r) for r in ch.policy.rag_limits if r != ch.rag)),), submit="Update"))
+        acts.append(_action(ch, Verb.UPDATE_RAG, texts.BUTTON_UPDATE_RAG, inputs=(Field(
+            "rag", texts.LABEL_NEW_RAG, FieldKind.CHOICE, True, texts.HELP_NEW_RAG,
+            choices=tuple(Choice(r, r) for r in ch.policy.rag_limits if r != ch.rag)),), submit=texts.SUBMIT_UPDATE))
     acts.extend(_shared_actions(ch, can_review))
     return tuple(acts)
 
 
-def _stage3_reached(ch: Challenge) -> bool:
-    return any(Duty.CSAP_FORM in ch.policy.stage(i).duties for i in range(ch.stage + 1))
-
-
-def _stage3_inputs() -> tuple[ActionInput, ...]:
-    family = tuple(ActionInput(key, label, InputKind.LONG_TEXT, False, max_length=MAX_REASON)
+def _stage3_inputs() -> tuple[Field, ...]:
+    family = tuple(Field(key, label, FieldKind.LONG_TEXT, False, max_length=MAX_REASON)
                    for key, label in FAMILY_FIELDS.items())
-    return (*family, ActionInput("meeting_date", "Stage 3 meeting / discussion date", InputKind.TEXT, False,
+    return (*family, Field("meeting_date", texts.LABEL_MEETING_DATE, FieldKind.TEXT, False,
                                  max_length=40))
 
 
@@ -274,26 +249,27 @@ def challenger_actions(ch: Challenge) -> tuple[ActionView, ...]:
     """What the person who raised the challenge can do now."""
     acts: list[ActionView] = []
     if ch.state is State.OUTCOME_PROPOSED:
-        acts.append(_action(ch, Verb.ACCEPT_OUTCOME, "Accept outcome", Style.PRIMARY,
-                            help_text="Closes the challenge."))
+        acts.append(_action(ch, Verb.ACCEPT_OUTCOME, texts.BUTTON_ACCEPT_OUTCOME, Style.PRIMARY,
+                            help_text=texts.HELP_ACCEPT_OUTCOME))
         if ch.stage < ch.policy.last_stage:
             acts.append(_action(ch, Verb.ESCALATE_OUTCOME,
-                                f"Escalate to {ch.policy.stage(ch.stage + 1).name}",
-                                inputs=(_OPTIONAL_REASON,), submit="Escalate",
-                                help_text=f"You still disagree: it goes to the {ch.policy.stage(ch.stage + 1).name}."))
+                                texts.BUTTON_ESCALATE_TO.format(stage=ch.policy.stage(ch.stage + 1).name),
+                                inputs=(_OPTIONAL_REASON,), submit=texts.BUTTON_ESCALATE,
+                                help_text=texts.HELP_ESCALATE_OUTCOME.format(stage=ch.policy.stage(ch.stage + 1).name)))
     if ch.state in UNDECIDED_STATES and not ch.urgent:
-        acts.append(_action(ch, Verb.MARK_URGENT, "Mark urgent", Style.DEFAULT, (ActionInput(
-            "reason", "Why it is urgent", InputKind.LONG_TEXT, True,
-            "The immediate or life-threatening risk, without personal details.", max_length=MAX_REASON),
-            ActionInput("protective_action", PROTECTIVE_ACTION_LABEL, InputKind.LONG_TEXT, True,
-                        PROTECTIVE_ACTION_HELP, max_length=MAX_REASON)),
-            help_text="The time limit becomes hours and the next level is told at once."))
-    if ch.is_active and ch.stage3_form_sent_at is None and _stage3_reached(ch):
-        acts.append(_action(ch, Verb.SEND_STAGE3_FORM, "Send the Stage 3 form to CSAP", Style.PRIMARY,
-                            _stage3_inputs(), submit="Email to CSAP",
-                            help_text="The family details are emailed to the CSAP team and not kept by mashbot."))
+        acts.append(_action(ch, Verb.MARK_URGENT, texts.BUTTON_MARK_URGENT, Style.DEFAULT, (Field(
+            "reason", texts.LABEL_URGENT_REASON, FieldKind.LONG_TEXT, True,
+            texts.HELP_URGENT_REASON, max_length=MAX_REASON),
+            Field("protective_action", texts.PROTECTIVE_ACTION_LABEL, FieldKind.LONG_TEXT, True,
+                        texts.PROTECTIVE_ACTION_HELP, max_length=MAX_REASON)),
+            help_text=texts.HELP_MARK_URGENT))
+    if ch.is_active and ch.stage3_form_sent_at is None and ch.stage3_reached:
+        acts.append(_action(ch, Verb.SEND_STAGE3_FORM, texts.BUTTON_STAGE3_FORM, Style.PRIMARY,
+                            _stage3_inputs(), submit=texts.SUBMIT_STAGE3_FORM,
+                            help_text=texts.HELP_STAGE3_FORM))
     if ch.is_active:
-        acts.append(_action(ch, Verb.WITHDRAW, "Withdraw", Style.DANGER, (_OPTIONAL_REASON,), submit="Withdraw"))
+        acts.append(_action(ch, Verb.WITHDRAW, texts.BUTTON_WITHDRAW, Style.DANGER, (_OPTIONAL_REASON,),
+                            submit=texts.BUTTON_WITHDRAW))
     acts.extend(_shared_actions(ch, True))
     return tuple(acts)
 
@@ -311,7 +287,7 @@ def action_command(verb: Verb | str, *, actor_id: str, reference: str, version: 
     try:
         verb = Verb(verb)
     except ValueError:
-        raise InvalidCommand(f"Unknown action {verb!r}.") from None
+        raise InvalidCommand(texts.UNKNOWN_ACTION.format(verb=verb)) from None
 
     def get(name: str) -> str:
         value = values.get(name)
@@ -361,4 +337,4 @@ def action_command(verb: Verb | str, *, actor_id: str, reference: str, version: 
         case Verb.SEND_STAGE3_FORM:
             family = tuple((key, get(key)) for key in FAMILY_FIELDS)
             return SendStage3Form(**base, family=family, meeting_date=get("meeting_date"))
-    raise InvalidCommand(f"Unknown action {verb!r}.")  # pragma: no cover - every Verb is matched
+    raise InvalidCommand(texts.UNKNOWN_ACTION.format(verb=verb))  # pragma: no cover - every Verb is matched

@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Final, Literal, get_args
+from typing import TYPE_CHECKING, Final, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
+
+if TYPE_CHECKING:  # the policy builds calendars, so it imports this module
+    from bot.policy import Policy
 
 Region = Literal["England", "Wales", "Scotland", "NorthernIreland"]
 
@@ -298,3 +301,16 @@ class WorkingCalendar:
             f"{_DAY_NAMES[t.weekday()]} {t.day} {_MONTH_NAMES[t.month - 1]} {t.year}, "
             f"{t:%H:%M}"
         )
+
+
+_CALENDARS: dict[tuple[object, ...], WorkingCalendar] = {}
+
+
+def calendar_of(policy: Policy) -> WorkingCalendar:
+    """The policy's calendar, built once per distinct calendar (zone, hours, region, closures)."""
+    hours = tuple(sorted((day, spec.opens, spec.closes) for day, spec in policy.office_hours.items() if spec))
+    key = (policy.zone, policy.holiday_region, hours, policy.closure_days)
+    cal = _CALENDARS.get(key)
+    if cal is None:
+        cal = _CALENDARS[key] = policy.calendar()
+    return cal

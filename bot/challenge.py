@@ -8,7 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.policy import Policy
+from bot import texts
+from bot.policy import Duty, Policy
 
 
 class State(StrEnum):
@@ -131,6 +132,22 @@ class Challenge(BaseModel):
         return self.state in ACTIVE_STATES
 
     @property
+    def responsible(self) -> tuple[str, ...]:
+        """Who has the stage now: its owner once someone accepted, else the reviewers (the pool)."""
+        return (self.owner_id,) if self.owner_id else self.reviewers
+
+    @property
+    def decider(self) -> str | None:
+        """Who decides the stage, when that is one person: the owner, or a lone reviewer.
+        The ladder skips the next stage when that person would review it again."""
+        return self.owner_id or (self.reviewers[0] if len(self.reviewers) == 1 else None)
+
+    @property
+    def stage3_reached(self) -> bool:
+        """True from the stage that sends the Stage 3 (CSAP monitoring) form onwards."""
+        return any(Duty.CSAP_FORM in self.policy.stage(i).duties for i in range(self.stage + 1))
+
+    @property
     def outcome_kind(self) -> Outcome | None:
         return self.outcome.kind if self.outcome else None
 
@@ -196,7 +213,7 @@ class Message(BaseModel):
         return self.model_copy(update={"data": data})
 
 
-NOT_KEPT = "[not kept: sent by email only]"
+NOT_KEPT = texts.NOT_KEPT
 
 
 def json_copy(data: dict[str, Any]) -> dict[str, Any]:

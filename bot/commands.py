@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot import texts
 from bot.challenge import ChallengerType, Outcome
 
 
@@ -131,16 +132,6 @@ class SendStage3Form(ChallengeCommand):
 
 
 # Appendix 1 "Family Details" of the Lancashire Stage 3 Monitoring Information form.
-FAMILY_FIELDS = {
-    "family_names": "Family members (first name and surname)",
-    "dates_of_birth": "Dates of birth",
-    "parents": "Parents",
-    "children": "Children",
-    "family_address": "Family address",
-}
+FAMILY_FIELDS = texts.FAMILY_FIELD_LABELS
 
-LESSON_CATEGORIES = {
-    "training_need": "Training need",
-    "commissioning_need": "Commissioning need",
-    "practice_guidance": "Practice guidance",
-}
+LESSON_CATEGORIES = texts.LESSON_CATEGORY_LABELS

@@ -11,42 +11,42 @@ from datetime import datetime
 from typing import Any
 
 from bot import texts
-from bot.challenge import UNDECIDED_STATES, Channel, Event, Outcome, OutcomeRecord, State
+from bot.challenge import Channel, Event, Outcome, OutcomeRecord, State
 from bot.errors import InvalidCommand, NotAllowed
-from bot.ladder import Change, check_free_text, require_state
-from bot.policy import Duty
+from bot.kinds import EventKind, MessageKind
+from bot.ladder import Change, check_free_text
 from bot.roles import role_label
 
 
 def accept(change: Change, actor: str) -> None:
     ch = change.challenge
-    require_state(change, State.OPEN)
     pool = ch.reviewers
     ch.state = State.ACCEPTED
     ch.owner_id = actor
     ch.reviewers = (actor,)
-    change.touch(actor, "accepted")
-    change.event("accepted", State.OPEN, actor)
+    change.touch(actor, EventKind.ACCEPTED)
+    change.event(EventKind.ACCEPTED, State.OPEN, actor)
     at = change.when(change.now)
-    change.send("taken", [p for p in pool if p != actor], at=at)
-    change.send("accepted", [ch.challenger_id])
-    change.reply = f"You own {ch.reference} at {change.stage_name()}. Due {change.due_words()}."
+    change.send(MessageKind.TAKEN, [p for p in pool if p != actor], at=at)
+    change.send(MessageKind.ACCEPTED, [ch.challenger_id])
+    change.reply = texts.REPLY_ACCEPTED.format(reference=ch.reference, stage=change.stage_name(),
+                                               due=change.due_words())
 
 
 def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str, level: str | None,
                    assessment_under_way: bool | None = None, record_made: str | None = None) -> None:
     ch = change.challenge
-    require_state(change, State.ACCEPTED, State.OPEN)
     policy = ch.policy
     if outcome.value not in policy.outcomes:
-        raise InvalidCommand(f"Outcome must be one of: {', '.join(texts.OUTCOME_LABELS[o] for o in policy.outcomes)}.")
+        raise InvalidCommand(texts.OUTCOME_MUST_BE.format(
+            outcomes=", ".join(texts.OUTCOME_LABELS[o] for o in policy.outcomes)))
     if not rationale.strip():
-        raise InvalidCommand("Please give the rationale for the outcome.")
-    check_free_text("Rationale", rationale)
+        raise InvalidCommand(texts.OUTCOME_NEEDS_RATIONALE)
+    check_free_text(texts.FREE_TEXT_LABELS["rationale"], rationale)
     if outcome is Outcome.DE_ESCALATED and level not in policy.de_escalation_levels:
-        raise InvalidCommand(f"De-escalation needs the level: {' or '.join(policy.de_escalation_levels)}.")
+        raise InvalidCommand(texts.DE_ESCALATION_NEEDS_LEVEL.format(levels=" or ".join(policy.de_escalation_levels)))
     if level is not None and level not in policy.de_escalation_levels:
-        raise InvalidCommand(f"The level must be {' or '.join(policy.de_escalation_levels)}.")
+        raise InvalidCommand(texts.LEVEL_MUST_BE.format(levels=" or ".join(policy.de_escalation_levels)))
     if policy.record_kinds and record_made not in policy.record_kinds:
         raise InvalidCommand(texts.ASK_RECORD_MADE.format(kinds=" or ".join(policy.record_kinds)))
     joint = policy.joint_agreement
@@ -63,16 +63,16 @@ def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str,
         assert joint is not None
         ch.state = State.AWAITING_JOINT_AGREEMENT
         ch.joint_agreed_by = {}
-        change.touch(actor, "outcome_recorded")
-        change.event("outcome_recorded", old, actor, outcome=outcome.value, level=level, joint=True,
+        change.touch(actor, EventKind.OUTCOME_RECORDED)
+        change.event(EventKind.OUTCOME_RECORDED, old, actor, outcome=outcome.value, level=level, joint=True,
                      assessment_under_way=assessment_under_way, record_made=ch.outcome.record_made,
                      rationale=rationale.strip())
         approvers = [p for role in joint.roles for p in change.role_holders(role, area_scoped=True)
                      if p != ch.challenger_id]
-        change.send("joint_agreement_request", approvers, **data)
-        change.reply = f"Recorded. {ch.reference} waits for joint agreement ({change.names(approvers)})."
+        change.send(MessageKind.JOINT_AGREEMENT_REQUEST, approvers, **data)
+        change.reply = texts.REPLY_WAITS_FOR_JOINT.format(reference=ch.reference, names=change.names(approvers))
         return
-    change.touch(actor, "outcome_recorded")
+    change.touch(actor, EventKind.OUTCOME_RECORDED)
     propose(change, old, actor, data)
 
 
@@ -116,7 +116,7 @@ def propose(change: Change, old: State, actor: str, data: dict[str, Any]) -> Non
         floor = change.cal.working_days_after(change.now, 1)
     ch.answer_due_at = max(ch.due_at, floor)
     ch.next_nudge_at = None
-    change.event("outcome_recorded" if old is not State.AWAITING_JOINT_AGREEMENT else "joint_agreed",
+    change.event(EventKind.OUTCOME_RECORDED if old is not State.AWAITING_JOINT_AGREEMENT else EventKind.JOINT_AGREED,
                  old, actor, outcome=ch.outcome.kind.value, level=ch.outcome.level,
                  rationale=ch.outcome.rationale, answer_due_at=ch.answer_due_at.isoformat(),
                  record_made=ch.outcome.record_made)
@@ -124,24 +124,24 @@ def propose(change: Change, old: State, actor: str, data: dict[str, Any]) -> Non
     data = data | outcome_data(change) | {"answer_due": change.when(ch.answer_due_at),
                                           "at": change.when(ch.outcome.at), "final_stage": final,
                                           "record_location": ch.policy.record_location,
-                                          "record_made": (f" Recorded as: {ch.outcome.record_made}."
+                                          "record_made": (texts.RECORDED_AS.format(record=ch.outcome.record_made)
                                                           if ch.outcome.record_made else "")}
-    change.send("outcome_recorded", [ch.challenger_id], **data)
+    change.send(MessageKind.OUTCOME_RECORDED, [ch.challenger_id], **data)
     participants = [ch.challenger_id, ch.outcome.by]
-    change.send("outcome_record", participants, Channel.EMAIL, **data)
+    change.send(MessageKind.OUTCOME_RECORD, participants, Channel.EMAIL, **data)
     if note:
         writers = change.role_holders(ch.policy.notifications.case_note, area_scoped=True)
-        change.send("case_note_request", writers, **data)
-        change.event("case_note_requested", ch.state, None, to=writers)
-    choice = "accept it (final stage)" if final else "accept or escalate"
-    change.reply = (f"Outcome recorded for {ch.reference}. {change.roster.name_of(ch.challenger_id)} can {choice} "
-                    f"by {change.when(ch.answer_due_at)}." + (f" Case note: {ch.outcome.case_note}"
-                                                                         if ch.outcome.case_note else ""))
+        change.send(MessageKind.CASE_NOTE_REQUEST, writers, **data)
+        change.event(EventKind.CASE_NOTE_REQUESTED, ch.state, None, to=writers)
+    choice = texts.CHOICE_FINAL if final else texts.CHOICE_ACCEPT_OR_ESCALATE
+    change.reply = texts.REPLY_OUTCOME.format(
+        reference=ch.reference, challenger=change.roster.name_of(ch.challenger_id), choice=choice,
+        answer_due=change.when(ch.answer_due_at),
+    ) + (texts.REPLY_CASE_NOTE.format(case_note=ch.outcome.case_note) if ch.outcome.case_note else "")
 
 
 def joint_answer(change: Change, actor: str, agree: bool, reason: str) -> None:
     ch = change.challenge
-    require_state(change, State.AWAITING_JOINT_AGREEMENT)
     joint = ch.policy.joint_agreement
     assert joint is not None and ch.outcome is not None
     person = change.roster.get(actor)
@@ -150,72 +150,68 @@ def joint_answer(change: Change, actor: str, agree: bool, reason: str) -> None:
         raise NotAllowed(texts.NOT_YOURS.format(names=joint_role_names(joint.roles)))
     if not agree:
         if not reason.strip():
-            raise InvalidCommand("Please give the reason for refusing.")
-        check_free_text("Reason", reason)
+            raise InvalidCommand(texts.REFUSAL_NEEDS_REASON)
+        check_free_text(texts.FREE_TEXT_LABELS["reason"], reason)
         ch.state = State.ACCEPTED
         ch.outcome = None
         ch.joint_agreed_by = {}
-        change.touch(actor, "joint_refused")
-        change.event("joint_refused", State.AWAITING_JOINT_AGREEMENT, actor, reason=reason.strip())
-        change.send("joint_refused", [ch.challenger_id, *(p for p in [ch.owner_id] if p)],
+        change.touch(actor, EventKind.JOINT_REFUSED)
+        change.event(EventKind.JOINT_REFUSED, State.AWAITING_JOINT_AGREEMENT, actor, reason=reason.strip())
+        change.send(MessageKind.JOINT_REFUSED, [ch.challenger_id, *(p for p in [ch.owner_id] if p)],
                     actor_name=change.roster.name_of(actor), reason=reason.strip())
-        change.send("joint_refusal_record", [ch.challenger_id, *(p for p in [ch.owner_id] if p), actor],
+        change.send(MessageKind.JOINT_REFUSAL_RECORD, [ch.challenger_id, *(p for p in [ch.owner_id] if p), actor],
                     Channel.EMAIL, actor_name=change.roster.name_of(actor), reason=reason.strip(),
                     record_location=ch.policy.record_location)
-        change.reply = f"Refused. {ch.reference} goes back to {change.roster.name_of(ch.owner_id)}."
+        change.reply = texts.REPLY_REFUSED.format(reference=ch.reference, owner=change.roster.name_of(ch.owner_id))
         return
     ch.joint_agreed_by = {**ch.joint_agreed_by, **{r: actor for r in roles}}
-    change.touch(actor, "joint_agreed")
+    change.touch(actor, EventKind.JOINT_AGREED)
     if set(joint.roles) - set(ch.joint_agreed_by):
-        change.event("joint_agreed", State.AWAITING_JOINT_AGREEMENT, actor, roles=roles, complete=False)
-        change.reply = f"Agreement noted for {ch.reference}; waiting for the other party."
+        change.event(EventKind.JOINT_AGREED, State.AWAITING_JOINT_AGREEMENT, actor, roles=roles, complete=False)
+        change.reply = texts.REPLY_AGREEMENT_NOTED.format(reference=ch.reference)
         return
     propose(change, State.AWAITING_JOINT_AGREEMENT, actor, outcome_data(change))
 
 
 def accept_outcome(change: Change, actor: str) -> None:
     ch = change.challenge
-    require_state(change, State.OUTCOME_PROPOSED)
     assert ch.outcome is not None
     ch.state = State.CLOSED
     ch.closed_at = change.now
     ch.next_nudge_at = None
-    change.touch(actor, "outcome_accepted")
-    change.event("outcome_accepted", State.OUTCOME_PROPOSED, actor, outcome=ch.outcome.kind.value)
-    change.send("closed", [ch.challenger_id, ch.outcome.by], outcome_label=texts.OUTCOME_LABELS[ch.outcome.kind.value])
-    change.reply = f"{ch.reference} is closed."
+    change.touch(actor, EventKind.OUTCOME_ACCEPTED)
+    change.event(EventKind.OUTCOME_ACCEPTED, State.OUTCOME_PROPOSED, actor, outcome=ch.outcome.kind.value)
+    change.send(MessageKind.CLOSED, [ch.challenger_id, ch.outcome.by], outcome_label=texts.OUTCOME_LABELS[ch.outcome.kind.value])
+    change.reply = texts.REPLY_CLOSED.format(reference=ch.reference)
 
 
 def withdraw(change: Change, actor: str, reason: str) -> None:
     ch = change.challenge
-    if not ch.is_active:
-        raise InvalidCommand(texts.BAD_STATE.format(reference=ch.reference, state=ch.state.value))
-    check_free_text("Reason", reason)
+    check_free_text(texts.FREE_TEXT_LABELS["reason"], reason)
     old = ch.state
-    people = (ch.owner_id,) if ch.owner_id else ch.reviewers
+    people = ch.responsible
     ch.state = State.WITHDRAWN
     ch.closed_at = change.now
     ch.next_nudge_at = None
-    change.touch(actor, "withdrawn")
-    change.event("withdrawn", old, actor)
-    change.send("withdrawn", people, actor_name=change.roster.name_of(actor))
-    change.send("withdrawal_record", [ch.challenger_id, *people], Channel.EMAIL,
+    change.touch(actor, EventKind.WITHDRAWN)
+    change.event(EventKind.WITHDRAWN, old, actor)
+    change.send(MessageKind.WITHDRAWN, people, actor_name=change.roster.name_of(actor))
+    change.send(MessageKind.WITHDRAWAL_RECORD, [ch.challenger_id, *people], Channel.EMAIL,
                 actor_name=change.roster.name_of(actor),
-                reason_line=f" Reason: {reason.strip()}." if reason.strip() else "",
+                reason_line=texts.REASON_LINE.format(reason=reason.strip()) if reason.strip() else "",
                 record_location=ch.policy.record_location)
-    change.reply = f"{ch.reference} is withdrawn."
+    change.reply = texts.REPLY_WITHDRAWN.format(reference=ch.reference)
 
 
 def delegate(change: Change, actor: str, to_id: str) -> None:
     ch = change.challenge
-    require_state(change, State.OPEN, State.ACCEPTED)
     target = change.roster.get(to_id)
     if target is None:
-        raise InvalidCommand(f"{to_id!r} is not in the roster; choose a colleague mashbot knows.")
+        raise InvalidCommand(texts.DELEGATE_UNKNOWN.format(person_id=to_id))
     if to_id == ch.challenger_id:
-        raise InvalidCommand("A challenge cannot be delegated to the person who raised it.")
+        raise InvalidCommand(texts.DELEGATE_TO_CHALLENGER)
     if target.is_away(change.cal.local(change.now).date()):
-        raise InvalidCommand(f"{target.name} is away; choose someone else.")
+        raise InvalidCommand(texts.DELEGATE_AWAY.format(name=target.name))
     old = ch.state
     if ch.state is State.ACCEPTED:
         ch.owner_id = to_id
@@ -223,125 +219,123 @@ def delegate(change: Change, actor: str, to_id: str) -> None:
     else:
         ch.reviewers = tuple(dict.fromkeys(to_id if r == actor else r for r in ch.reviewers)) \
             if actor in ch.reviewers else (to_id,)
-    change.touch(actor, "delegated")
-    change.event("delegated", old, actor, to=to_id)
-    change.send("delegated", [to_id], actor_name=change.roster.name_of(actor))
-    change.reply = f"{ch.reference} delegated to {target.name}."
+    change.touch(actor, EventKind.DELEGATED)
+    change.event(EventKind.DELEGATED, old, actor, to=to_id)
+    change.send(MessageKind.DELEGATED, [to_id], actor_name=change.roster.name_of(actor))
+    change.reply = texts.REPLY_DELEGATED.format(reference=ch.reference, name=target.name)
 
 
 def mark_urgent(change: Change, actor: str, reason: str, protective_action: str = "") -> None:
     ch = change.challenge
-    require_state(change, *UNDECIDED_STATES)
     if ch.urgent:
-        raise InvalidCommand(f"{ch.reference} is already urgent.")
+        raise InvalidCommand(texts.ALREADY_URGENT.format(reference=ch.reference))
     if not reason.strip():
-        raise InvalidCommand("An urgent challenge needs a reason (immediate or life-threatening risk).")
+        raise InvalidCommand(texts.URGENT_NEEDS_REASON)
     if not protective_action.strip():
         raise InvalidCommand(texts.PROTECTIVE_ACTION_NEEDED)
-    check_free_text("Urgent reason", reason)
-    check_free_text("Protective action", protective_action)
+    check_free_text(texts.FREE_TEXT_LABELS["urgent_reason"], reason)
+    check_free_text(texts.FREE_TEXT_LABELS["protective_action"], protective_action)
     ch.urgent = True
     ch.urgent_reason = reason.strip()
     ch.protective_action = protective_action.strip()
     ch.due_at = min(ch.due_at, change.stage_due(change.now))
     ch.next_nudge_at = None
-    change.touch(actor, "marked_urgent")
-    change.event("marked_urgent", ch.state, actor, due_at=ch.due_at.isoformat(), protective_action_recorded=True)
-    change.send("review_requested", (ch.owner_id,) if ch.owner_id else ch.reviewers)
+    change.touch(actor, EventKind.MARKED_URGENT)
+    change.event(EventKind.MARKED_URGENT, ch.state, actor, due_at=ch.due_at.isoformat(), protective_action_recorded=True)
+    change.send(MessageKind.REVIEW_REQUESTED, ch.responsible)
     change.heads_up()
     change.notices_on_raise()
-    change.reply = f"{ch.reference} is urgent: due {change.when(ch.due_at)}."
+    change.reply = texts.REPLY_URGENT.format(reference=ch.reference, due=change.when(ch.due_at))
 
 
 def update_rag(change: Change, actor: str, rag: str) -> None:
     """A new RAG rating re-times the open stage from its start (Coventry's Team Manager)."""
     ch = change.challenge
     policy = ch.policy
-    require_state(change, *UNDECIDED_STATES)
     person = change.roster.get(actor)
     if not policy.rag_limits or policy.rag_updated_by is None:
-        raise InvalidCommand("This policy has no RAG ratings to update.")
+        raise InvalidCommand(texts.NO_RAG_RATINGS)
     if person is None or not person.has_role(policy.rag_updated_by) or actor == ch.challenger_id:
         raise NotAllowed(texts.NOT_YOURS.format(names=role_label(policy.rag_updated_by)))
     if rag not in policy.rag_limits:
-        raise InvalidCommand(f"RAG rating must be one of {', '.join(policy.rag_limits)}.")
+        raise InvalidCommand(texts.RAG_MUST_BE.format(ratings=", ".join(policy.rag_limits)))
     if rag == ch.rag:
-        raise InvalidCommand(f"{ch.reference} is already rated {rag}.")
+        raise InvalidCommand(texts.ALREADY_RATED.format(reference=ch.reference, rag=rag))
     old_rag, old_due = ch.rag, ch.due_at
     ch.rag = rag
     ch.due_at = change.stage_due(ch.stage_started_at)
     if ch.next_nudge_at is not None and ch.next_nudge_at > ch.due_at:
         ch.next_nudge_at = None
-    change.touch(actor, "rag_updated")
-    change.event("rag_updated", ch.state, actor, from_rag=old_rag, to_rag=rag, from_due_at=old_due.isoformat(),
+    change.touch(actor, EventKind.RAG_UPDATED)
+    change.event(EventKind.RAG_UPDATED, ch.state, actor, from_rag=old_rag, to_rag=rag, from_due_at=old_due.isoformat(),
                  due_at=ch.due_at.isoformat())
-    change.send("rag_updated", [ch.challenger_id, *((ch.owner_id,) if ch.owner_id else ch.reviewers)],
+    change.send(MessageKind.RAG_UPDATED, [ch.challenger_id, *ch.responsible],
                 from_rag=old_rag or "none", to_rag=rag)
-    change.reply = f"{ch.reference} is now {rag}: due {change.due_words()}."
+    change.reply = texts.REPLY_RAG.format(reference=ch.reference, rag=rag, due=change.due_words())
 
 
 def set_cp_or_looked_after(change: Change, actor: str, value: bool) -> None:
     ch = change.challenge
     if ch.cp_or_looked_after == value:
-        raise InvalidCommand(f"{ch.reference} already has that flag.")
+        raise InvalidCommand(texts.ALREADY_FLAGGED.format(reference=ch.reference))
     ch.cp_or_looked_after = value
-    change.touch(actor, "cp_flag_set")
-    change.event("cp_flag_set", ch.state, actor, value=value)
+    change.touch(actor, EventKind.CP_FLAG_SET)
+    change.event(EventKind.CP_FLAG_SET, ch.state, actor, value=value)
     n = ch.policy.notifications
     if value and n.iro_when_cp_or_looked_after:
-        change.notice("iro_notice", change.role_holders(n.iro))
-    change.reply = f"{ch.reference} updated."
+        change.notice(MessageKind.IRO_NOTICE, change.role_holders(n.iro))
+    change.reply = texts.REPLY_UPDATED.format(reference=ch.reference)
 
 
 def add_lesson(change: Change, actor: str, category: str, text: str, categories: dict[str, str]) -> None:
     ch = change.challenge
     if category not in categories:
-        raise InvalidCommand(f"Lesson category must be one of: {', '.join(categories.values())}.")
+        raise InvalidCommand(texts.LESSON_CATEGORY_MUST_BE.format(categories=", ".join(categories.values())))
     if not text.strip():
-        raise InvalidCommand("Please describe the lesson.")
-    check_free_text("Lesson", text)
-    change.touch(actor, "lesson_added")
-    change.event("lesson_added", ch.state, actor, category=category, text=text.strip())
-    change.send("lesson_learned", change.role_holders(ch.policy.notifications.lessons_learned), Channel.EMAIL,
+        raise InvalidCommand(texts.LESSON_NEEDS_TEXT)
+    check_free_text(texts.FREE_TEXT_LABELS["lesson"], text)
+    change.touch(actor, EventKind.LESSON_ADDED)
+    change.event(EventKind.LESSON_ADDED, ch.state, actor, category=category, text=text.strip())
+    change.send(MessageKind.LESSON_LEARNED, change.role_holders(ch.policy.notifications.lessons_learned), Channel.EMAIL,
                 category_label=categories[category], text=text.strip())
-    change.reply = "Lesson recorded and sent."
+    change.reply = texts.REPLY_LESSON
 
 
 def tell_csap(change: Change, actor: str, detail: str) -> None:
     ch = change.challenge
     if not ch.urgent:
-        raise InvalidCommand("This action is for urgent (life-threatening) challenges only.")
-    check_free_text("Detail", detail)
-    change.touch(actor, "csap_told")
-    change.event("csap_told", ch.state, actor)
-    text = detail.strip() or "An agency maintains a position of non-involvement in a life-threatening case."
-    change.notice("csap_non_involvement", change.role_holders(ch.policy.notifications.csap), detail=text)
-    change.reply = "The CSAP team has been told."
+        raise InvalidCommand(texts.URGENT_ONLY)
+    check_free_text(texts.FREE_TEXT_LABELS["detail"], detail)
+    change.touch(actor, EventKind.CSAP_TOLD)
+    change.event(EventKind.CSAP_TOLD, ch.state, actor)
+    text = detail.strip() or texts.NON_INVOLVEMENT_DEFAULT
+    change.notice(MessageKind.CSAP_NON_INVOLVEMENT, change.role_holders(ch.policy.notifications.csap), detail=text)
+    change.reply = texts.REPLY_CSAP_TOLD
 
 
 def send_stage3_form(change: Change, actor: str, family: Sequence[tuple[str, str]], meeting_date: str,
                      history: Sequence[Event], fields: dict[str, str]) -> None:
     """Email the completed Stage 3 form to CSAP; the family details are not kept (DESIGN §2)."""
     ch = change.challenge
-    if not any(Duty.CSAP_FORM in ch.policy.stage(i).duties for i in range(ch.stage + 1)):
-        raise InvalidCommand(f"{ch.reference} has not reached the stage that sends the Stage 3 form.")
+    if not ch.stage3_reached:
+        raise InvalidCommand(texts.STAGE3_NOT_REACHED.format(reference=ch.reference))
     unknown = [key for key, _ in family if key not in fields]
     if unknown:
-        raise InvalidCommand(f"Unknown family detail(s): {', '.join(unknown)}.")
+        raise InvalidCommand(texts.UNKNOWN_FAMILY_DETAILS.format(keys=", ".join(unknown)))
     details = {fields[key]: value.strip() for key, value in family if value.strip()}
     if not details:
-        raise InvalidCommand("Please give the family details the CSAP form asks for.")
+        raise InvalidCommand(texts.FAMILY_DETAILS_NEEDED)
     form = change.csap_form() | {
         "stages_1_and_2": stage_history(change, history, stages=(1, 2)),
         "stage_3_meeting": meeting_date.strip(),
         "family": details,
     }
     ch.stage3_form_sent_at = change.now
-    change.touch(actor, "stage3_form_sent")
-    change.event("stage3_form_sent", ch.state, actor)  # no details: they are not kept
-    change.notice("stage3_form", change.role_holders(ch.policy.notifications.csap),
+    change.touch(actor, EventKind.STAGE3_FORM_SENT)
+    change.event(EventKind.STAGE3_FORM_SENT, ch.state, actor)  # no details: they are not kept
+    change.notice(MessageKind.STAGE3_FORM, change.role_holders(ch.policy.notifications.csap),
                   form=form, personal_keys=["form.family"])
-    change.reply = "The Stage 3 form has been emailed to the CSAP team; mashbot keeps no family details."
+    change.reply = texts.REPLY_STAGE3_FORM
 
 
 def stage_history(change: Change, history: Sequence[Event], stages: Iterable[int]) -> str:
@@ -350,7 +344,7 @@ def stage_history(change: Change, history: Sequence[Event], stages: Iterable[int
     lines = []
     wanted = set(stages)
     for event in history:
-        if event.kind not in ("outcome_recorded", "escalated", "escalated_timeout"):
+        if event.kind not in (EventKind.OUTCOME_RECORDED, EventKind.ESCALATED, EventKind.ESCALATED_TIMEOUT):
             continue
         stage = event.detail.get("from_stage", event.stage)  # an escalation is filed under the new stage
         if stage not in wanted:

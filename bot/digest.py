@@ -26,36 +26,14 @@ from bot.challenge import (
     Message,
     State,
 )
+from bot.kinds import MessageKind
 from bot.policy import Policy
 from bot.roster import KNOWN_AREAS, Person, Roster
 from bot.summary import Listed
 
-DIGEST_KIND = "digest"
+DIGEST_KIND = MessageKind.DIGEST
 DIGEST_TIME = time(8, 30)
-
-# The digest's words (English). They belong with bot/texts.py; kept here until moved.
-TITLE = "mashbot daily digest"
-SUBJECT = "Professional challenges: daily digest for {day}"
-SECTION_OVERDUE = "Overdue"
-SECTION_DUE_TODAY = "Due today ({day})"
-SECTION_DUE_SOON = "Due within hours (clock-hour limits)"
-SECTION_TIMED_OUT = "Timed out while with you since {since}"
-SECTION_DUE_TOMORROW = "Due tomorrow ({day})"
-SECTION_DUE_NEXT = "Due by the next working day ({day})"
-SECTION_URGENT = "Urgent"
-SECTION_RAISED = "Raised since {since}"
-SECTION_RESOLVED = "Resolved since {since}"
-SECTION_BY_STAGE = "Open by stage"
-SECTION_BY_AREA = "Open by area"
-NOTHING = "none"
-ALL_AREAS = "all areas"
-COVERING = "covering for {names}"
-NOTHING_OPEN = "No open challenges in your areas, and none raised or resolved since {since}."
-RESOLVED_WITHDRAWN = "withdrawn"
-SECTION_UNDELIVERED = "{count} message{s} could not be delivered"
-UNDELIVERED_LINE = "{kind} to {name} by {channel}{about}, queued {queued}"
-UNDELIVERED_HINT = "The administrator can see why and send them again: mashbot outbox list --failed"
-
+ALL_AREAS = texts.DIGEST_ALL_AREAS  # the console reads it from here
 
 @dataclass(frozen=True)
 class FailedMessage:
@@ -75,8 +53,6 @@ class UndeliveredLine:
     channel: str
     reference: str | None
     queued: str
-BADGE_BREACHED = "Breached"
-BADGE_URGENT = "Urgent"
 SOON_HOURS = 24  # an hour-limited item due within this is "due within hours", not a dated bucket
 
 
@@ -100,7 +76,7 @@ class DigestLine:
     @property
     def badges(self) -> tuple[str, ...]:
         """The flags shown beside the line, each its own word."""
-        return tuple(b for b, on in ((BADGE_BREACHED, self.breached), (BADGE_URGENT, self.urgent)) if on)
+        return tuple(b for b, on in ((texts.DIGEST_BADGE_BREACHED, self.breached), (texts.DIGEST_BADGE_URGENT, self.urgent)) if on)
 
 
 @dataclass(frozen=True)
@@ -153,15 +129,15 @@ class Digest:
     @property
     def undelivered_heading(self) -> str:
         n = len(self.undelivered)
-        return SECTION_UNDELIVERED.format(count=n, s="" if n == 1 else "s")
+        return texts.DIGEST_SECTION_UNDELIVERED.format(count=n, s="" if n == 1 else "s")
 
     @property
     def subject(self) -> str:
-        return SUBJECT.format(day=self.day_words)
+        return texts.DIGEST_SUBJECT.format(day=self.day_words)
 
     @property
     def scope(self) -> str:
-        return ", ".join(self.areas) if self.areas else ALL_AREAS
+        return ", ".join(self.areas) if self.areas else texts.DIGEST_ALL_AREAS
 
 
 @dataclass(frozen=True)
@@ -301,8 +277,8 @@ def build_digest(recipient: Recipient, challenges: Iterable[Listed], scope: _Sco
         since=since,
         since_words=cal.describe(since),
         next_day=scope.next_day,
-        next_day_label=(SECTION_DUE_TOMORROW if scope.next_day == today + timedelta(days=1)
-                        else SECTION_DUE_NEXT).format(day=_day_words(scope.next_day, year=False)),
+        next_day_label=(texts.DIGEST_SECTION_DUE_TOMORROW if scope.next_day == today + timedelta(days=1)
+                        else texts.DIGEST_SECTION_DUE_NEXT).format(day=_day_words(scope.next_day, year=False)),
         overdue=tuple(line(c) for c in overdue),
         due_today=tuple(line(c) for c in due_today),
         due_soon=tuple(line(c) for c in soon),
@@ -340,8 +316,8 @@ def _kind_words(kind: str) -> str:
 
 
 def undelivered_text(line: UndeliveredLine) -> str:
-    about = f" about {line.reference}" if line.reference else ""
-    return UNDELIVERED_LINE.format(kind=line.kind[:1].upper() + line.kind[1:], name=line.name, channel=line.channel,
+    about = texts.DIGEST_ABOUT.format(reference=line.reference) if line.reference else ""
+    return texts.DIGEST_UNDELIVERED_LINE.format(kind=line.kind[:1].upper() + line.kind[1:], name=line.name, channel=line.channel,
                                    about=about, queued=line.queued)
 
 
@@ -357,7 +333,8 @@ def _on_hours(c: Listed) -> bool:
 
 def _timed_out_note(c: Challenge, reader: str) -> str:
     names = [c.policy.stage(p.stage).name for p in c.history if p.how == "timeout" and reader in p.reviewers]
-    return f"your {', '.join(dict.fromkeys(names))} stage ran out; now at {c.policy.stage(c.stage).name}"
+    return texts.DIGEST_TIMED_OUT_NOTE.format(stages=", ".join(dict.fromkeys(names)),
+                                              stage=c.policy.stage(c.stage).name)
 
 
 def _left(delta: timedelta) -> str:
@@ -377,7 +354,7 @@ def _by_due(c: Listed) -> tuple[datetime, str]:
 
 def _line(c: Listed, scope: _Scope, note: str) -> DigestLine:
     roster = scope.roster
-    people = (c.owner_id,) if c.owner_id else c.reviewers
+    people = c.responsible
     return DigestLine(
         reference=c.reference, area=c.area, stage=c.stage, stage_name=c.policy.stage(c.stage).name,
         due_at=c.due_at, due=scope.cal.describe(c.due_at), urgent=c.urgent, breached=c.breached,
@@ -389,7 +366,7 @@ def _line(c: Listed, scope: _Scope, note: str) -> DigestLine:
 
 def _how_resolved(c: Listed) -> str:
     if c.state is State.WITHDRAWN:
-        return RESOLVED_WITHDRAWN
+        return texts.DIGEST_RESOLVED_WITHDRAWN
     kind = c.outcome_kind
     return texts.OUTCOME_LABELS.get(kind.value, kind.value) if kind else "closed"
 
@@ -423,16 +400,16 @@ class Section:
 def sections(d: Digest) -> list[Section]:
     """The digest's sections in reading order, headed for the day it is built for."""
     found = [
-        Section(SECTION_OVERDUE, d.overdue, "overdue"),
-        Section(SECTION_DUE_SOON, d.due_soon, "soon"),
-        Section(SECTION_DUE_TODAY.format(day=_day_words(d.day, year=False)), d.due_today, "due"),
+        Section(texts.DIGEST_SECTION_OVERDUE, d.overdue, "overdue"),
+        Section(texts.DIGEST_SECTION_DUE_SOON, d.due_soon, "soon"),
+        Section(texts.DIGEST_SECTION_DUE_TODAY.format(day=_day_words(d.day, year=False)), d.due_today, "due"),
         Section(d.next_day_label, d.due_next, "due"),
-        Section(SECTION_URGENT, d.urgent, "due"),
-        Section(SECTION_RAISED.format(since=d.since_words), d.raised, "raised"),
-        Section(SECTION_RESOLVED.format(since=d.since_words), d.resolved, "resolved"),
+        Section(texts.DIGEST_SECTION_URGENT, d.urgent, "due"),
+        Section(texts.DIGEST_SECTION_RAISED.format(since=d.since_words), d.raised, "raised"),
+        Section(texts.DIGEST_SECTION_RESOLVED.format(since=d.since_words), d.resolved, "resolved"),
     ]
     if d.timed_out:
-        found.insert(1, Section(SECTION_TIMED_OUT.format(since=d.since_words), d.timed_out, "timed_out"))
+        found.insert(1, Section(texts.DIGEST_SECTION_TIMED_OUT.format(since=d.since_words), d.timed_out, "timed_out"))
     if not d.due_soon:
         found = [s for s in found if s.kind != "soon"]
     return found
@@ -441,16 +418,16 @@ def sections(d: Digest) -> list[Section]:
 def line_words(line: DigestLine, kind: str) -> str:
     """What a line says after its reference, area and stage (badges apart)."""
     if kind == "overdue":
-        return f"overdue since {line.due}; with {line.reviewers}"
+        return texts.DIGEST_LINE_OVERDUE.format(due=line.due, reviewers=line.reviewers)
     if kind == "soon":
-        return f"due in {line.left} ({line.due}); with {line.reviewers}"
+        return texts.DIGEST_LINE_SOON.format(left=line.left, due=line.due, reviewers=line.reviewers)
     if kind == "due":
-        return f"due {line.due}; with {line.reviewers}"
+        return texts.DIGEST_LINE_DUE.format(due=line.due, reviewers=line.reviewers)
     if kind == "raised":
-        return f"raised by {line.challenger}; with {line.reviewers}"
+        return texts.DIGEST_LINE_RAISED.format(challenger=line.challenger, reviewers=line.reviewers)
     if kind == "timed_out":
-        return f"{line.note}; with {line.reviewers}"
-    return f"{line.note}; raised by {line.challenger}"
+        return texts.DIGEST_LINE_NOTE.format(note=line.note, reviewers=line.reviewers)
+    return texts.DIGEST_LINE_RESOLVED.format(note=line.note, challenger=line.challenger)
 
 
 def _line_text(line: DigestLine, kind: str) -> str:
@@ -460,8 +437,8 @@ def _line_text(line: DigestLine, kind: str) -> str:
 
 
 def _header(d: Digest) -> str:
-    cover = f" ({COVERING.format(names=', '.join(d.covering_for))})" if d.covering_for else ""
-    return f"{TITLE} — {d.day_words} — for {d.person_name}{cover}, {d.scope}"
+    cover = f" ({texts.DIGEST_COVERING.format(names=', '.join(d.covering_for))})" if d.covering_for else ""
+    return f"{texts.DIGEST_TITLE} — {d.day_words} — for {d.person_name}{cover}, {d.scope}"
 
 
 def render_text(d: Digest) -> str:
@@ -470,21 +447,21 @@ def render_text(d: Digest) -> str:
     if d.undelivered:  # first: someone was not told something they needed to know
         out.append(d.undelivered_heading)
         out.extend(f"  {undelivered_text(line)}" for line in d.undelivered)
-        out.extend([f"  {UNDELIVERED_HINT}", ""])
+        out.extend([f"  {texts.DIGEST_UNDELIVERED_HINT}", ""])
     if not (d.open_total or d.raised or d.resolved):
-        out.append(NOTHING_OPEN.format(since=d.since_words))
+        out.append(texts.DIGEST_NOTHING_OPEN.format(since=d.since_words))
         return "\n".join(out) + "\n"
     for section in sections(d):
         heading, lines, kind = section.heading, section.lines, section.kind
         out.append(f"{heading} ({len(lines)})")
         out.extend(f"  {_line_text(line, kind)}" for line in lines)
         if not lines:
-            out.append(f"  {NOTHING}")
+            out.append(f"  {texts.DIGEST_NOTHING}")
         out.append("")
-    stages = " · ".join(f"{s.stage_name} {s.count}" for s in d.by_stage) or NOTHING
-    areas = " · ".join(f"{a} {n}" for a, n in d.by_area) or NOTHING
-    out.append(f"{SECTION_BY_STAGE} ({d.open_total}): {stages}")
-    out.append(f"{SECTION_BY_AREA}: {areas}")
+    stages = " · ".join(f"{s.stage_name} {s.count}" for s in d.by_stage) or texts.DIGEST_NOTHING
+    areas = " · ".join(f"{a} {n}" for a, n in d.by_area) or texts.DIGEST_NOTHING
+    out.append(f"{texts.DIGEST_SECTION_BY_STAGE} ({d.open_total}): {stages}")
+    out.append(f"{texts.DIGEST_SECTION_BY_AREA}: {areas}")
     return "\n".join(out) + "\n"
 
 
@@ -495,9 +472,9 @@ def render_html(d: Digest) -> str:
     if d.undelivered:
         out.append(f"<h3>{e(d.undelivered_heading)}</h3>")
         out.append("<ul>" + "".join(f"<li>{e(undelivered_text(line))}</li>" for line in d.undelivered) + "</ul>")
-        out.append(f"<p>{e(UNDELIVERED_HINT)}</p>")
+        out.append(f"<p>{e(texts.DIGEST_UNDELIVERED_HINT)}</p>")
     if not (d.open_total or d.raised or d.resolved):
-        out.append(f"<p>{e(NOTHING_OPEN.format(since=d.since_words))}</p>")
+        out.append(f"<p>{e(texts.DIGEST_NOTHING_OPEN.format(since=d.since_words))}</p>")
         return "\n".join(out)
     for section in sections(d):
         heading, lines, kind = section.heading, section.lines, section.kind
@@ -505,10 +482,10 @@ def render_html(d: Digest) -> str:
         if lines:
             out.append("<ul>" + "".join(f"<li>{e(_line_text(line, kind))}</li>" for line in lines) + "</ul>")
         else:
-            out.append(f"<p>{e(NOTHING)}</p>")
-    stages = " · ".join(f"{s.stage_name} {s.count}" for s in d.by_stage) or NOTHING
-    areas = " · ".join(f"{a} {n}" for a, n in d.by_area) or NOTHING
-    out.append(f"<p>{e(SECTION_BY_STAGE)} ({d.open_total}): {e(stages)}<br>{e(SECTION_BY_AREA)}: {e(areas)}</p>")
+            out.append(f"<p>{e(texts.DIGEST_NOTHING)}</p>")
+    stages = " · ".join(f"{s.stage_name} {s.count}" for s in d.by_stage) or texts.DIGEST_NOTHING
+    areas = " · ".join(f"{a} {n}" for a, n in d.by_area) or texts.DIGEST_NOTHING
+    out.append(f"<p>{e(texts.DIGEST_SECTION_BY_STAGE)} ({d.open_total}): {e(stages)}<br>{e(texts.DIGEST_SECTION_BY_AREA)}: {e(areas)}</p>")
     return "\n".join(out)
 
 

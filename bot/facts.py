@@ -20,32 +20,20 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from bot import texts
+from bot.calendar import calendar_of
 from bot.challenge import Challenge, Event
-from bot.ladder import calendar_of
+from bot.kinds import EventKind, MessageKind
 from bot.policy import Duty, Policy
 
 COMPLAINT_TALLY = "complaint_redirected"  # the key bot.handlers counts complaints under
 
-NOTICE_LABELS: dict[str, str] = {
-    "iro_notice": "IRO notices (child protection plan / looked after)",
-    "csap_form": "CSAP Stage 3 monitoring forms",
-    "stage3_form": "CSAP Stage 3 forms completed (family details by email)",
-    "csap_non_involvement": "CSAP told of non-involvement (life-threatening)",
-    "edt_notice": "EDT notices (urgent, out of hours)",
-}
-ESCALATION_LABELS: dict[str, str] = {
-    "timeout": "Auto-escalated (time limit ran out)",
-    "reviewer": "Escalated by the reviewer",
-    "challenger": "Escalated by the challenger (still disagreed)",
-}
-URGENT_LABELS: dict[str, str] = {
-    "at_raise": "Urgent when raised",
-    "later": "Marked urgent later",
-    "no": "Not urgent",
-}
-STATUS_LABELS: dict[str, str] = {"withdrawn": "Withdrawn", "open": "Still open"}
+NOTICE_LABELS = texts.REPORT_NOTICE_LABELS
+ESCALATION_LABELS = texts.REPORT_ESCALATION_LABELS
+URGENT_LABELS = texts.REPORT_URGENT_LABELS
+STATUS_LABELS = texts.REPORT_STATUS_LABELS
 OTHER_DECISION = "other"
-NOT_GIVEN = "Not given"
+NOT_GIVEN = texts.REPORT_NOT_GIVEN
 
 
 class _Model(BaseModel):
@@ -202,26 +190,26 @@ class _Timeline:
         self.stages.append(_Stage(index, self.stage_name(index), start, due, self.urgent))
         n = self.policy.notifications
         if Duty.CSAP_FORM in self.policy.stage(index).duties and n.csap:
-            self.notices["csap_form"] += 1
+            self.notices[MessageKind.CSAP_FORM] += 1
 
     def raise_notices(self, at: datetime) -> None:
         """bot.ladder.Change.notices_on_raise (on raising and on marking urgent)."""
         n = self.policy.notifications
         if self.cp and n.iro_when_cp_or_looked_after and n.iro:
-            self.notices["iro_notice"] += 1
+            self.notices[MessageKind.IRO_NOTICE] += 1
         if self.urgent and n.edt_outside_office_hours and n.edt and not calendar_of(self.policy).is_open(at):
-            self.notices["edt_notice"] += 1
+            self.notices[MessageKind.EDT_NOTICE] += 1
 
     def apply(self, e: Event) -> None:  # one branch per event kind
         current = self.current
         match e.kind:
-            case "raised":
+            case EventKind.RAISED:
                 self.cp = bool(e.detail.get("cp_or_looked_after"))
                 self.urgent = self.urgent_at_raise = bool(e.detail.get("urgent"))
                 self.enter(e.stage or 0, e.at, _due(e, e.at))
                 self.raise_notices(e.at)
-            case "escalated" | "escalated_timeout":
-                how = "timeout" if e.kind == "escalated_timeout" else str(e.detail.get("how") or "reviewer")
+            case EventKind.ESCALATED | EventKind.ESCALATED_TIMEOUT:
+                how = "timeout" if e.kind == EventKind.ESCALATED_TIMEOUT else str(e.detail.get("how") or "reviewer")
                 self.escalations[how] += 1
                 start = e.at
                 if current is not None:
@@ -234,60 +222,54 @@ class _Timeline:
                 start = _when(e, "stage_started_at", start)
                 self.outcome = None
                 self.enter(e.stage or 0, start, _due(e, start))
-            case "outcome_recorded":
+            case EventKind.OUTCOME_RECORDED:
                 if current is not None:
                     current.end(e.at, "outcome")
                 self.outcome = e.detail.get("outcome") or self.outcome
-            case "joint_agreed":
+            case EventKind.JOINT_AGREED:
                 self.outcome = e.detail.get("outcome") or self.outcome
-            case "joint_refused":
+            case EventKind.JOINT_REFUSED:
                 if current is not None and current.ended_by == "outcome":
                     current.ended_at = current.ended_by = None  # the stage goes on with its owner
                 self.outcome = None
-            case "outcome_accepted" | "closed_unanswered":
+            case EventKind.OUTCOME_ACCEPTED | EventKind.CLOSED_UNANSWERED:
                 self.status = "closed"
-                self.closed_how = "accepted" if e.kind == "outcome_accepted" else "unanswered"
+                self.closed_how = "accepted" if e.kind == EventKind.OUTCOME_ACCEPTED else "unanswered"
                 self.closed_at = e.at
                 self.outcome = e.detail.get("outcome") or self.outcome
-            case "withdrawn":
+            case EventKind.WITHDRAWN:
                 self.status = "withdrawn"
                 self.closed_at = e.at
                 if current is not None:
                     current.end(e.at, "withdrawn")
-            case "marked_urgent":
+            case EventKind.MARKED_URGENT:
                 self.urgent = self.marked_urgent = True
                 if current is not None:
                     current.urgent = True
                     current.due_at = _due(e, current.due_at)
                 self.raise_notices(e.at)
-            case "cp_flag_set":
+            case EventKind.CP_FLAG_SET:
                 self.cp = bool(e.detail.get("value"))
                 n = self.policy.notifications
                 if self.cp and n.iro_when_cp_or_looked_after and n.iro:
-                    self.notices["iro_notice"] += 1
-            case "stage3_form_sent":
+                    self.notices[MessageKind.IRO_NOTICE] += 1
+            case EventKind.STAGE3_FORM_SENT:
                 if self.policy.notifications.csap:
-                    self.notices["stage3_form"] += 1
-            case "csap_told":
+                    self.notices[MessageKind.STAGE3_FORM] += 1
+            case EventKind.CSAP_TOLD:
                 if self.policy.notifications.csap:
-                    self.notices["csap_non_involvement"] += 1
-            case "breached":
+                    self.notices[MessageKind.CSAP_NON_INVOLVEMENT] += 1
+            case EventKind.BREACHED:
                 self.breached = True
                 if current is not None:
                     current.breached = True
-            case "lesson_added":
+            case EventKind.LESSON_ADDED:
                 stage = e.stage
                 self.lessons.append(LessonFacts(at=e.at, stage=stage, stage_name=self.stage_name(stage),
                                                 category=str(e.detail.get("category", "")),
                                                 text=e.detail.get("text")))
             case _:
                 pass  # accepted, delegated, nudged, stage_skipped: nothing the report counts
-
-
-def stage_facts(challenge: Challenge, events: Iterable[Event]) -> list[StageFacts]:
-    """Each stage the challenge stood on, from its events (in order)."""
-    timeline = _replay(challenge, events)
-    return [s.facts() for s in timeline.stages]
 
 
 def _replay(challenge: Challenge, events: Iterable[Event]) -> _Timeline:

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot import decisions, ladder, texts
-from bot.challenge import Challenge, Event, Message, State
+from bot import decisions, ladder, texts, transitions
+from bot.challenge import Challenge, Event, Message
 from bot.commands import (
     FAMILY_FIELDS,
     LESSON_CATEGORIES,
@@ -37,6 +37,7 @@ from bot.policy import Policy
 from bot.ports import UnitOfWork
 from bot.reviewers import may_review
 from bot.roster import Roster
+from bot.transitions import Who
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,6 @@ class TickReport:
     events: int = 0
     messages: int = 0
     references: list[str] = field(default_factory=list)
-
-
-REVIEWER_COMMANDS = (Accept, RecordOutcome, Delegate)
-CHALLENGER_COMMANDS = (AcceptOutcome, Withdraw, MarkUrgent, SendStage3Form)
 
 
 @dataclass
@@ -117,9 +114,9 @@ class Mashbot:
                 assert current is not None
                 check_fresh(current, cmd, roster, ladder.calendar_of(current.policy).describe)
                 if current.last_actor_id == cmd.actor_id:
-                    raise AlreadyActioned(texts.ALREADY_DONE_BY_YOU.format(at="just now"))
+                    raise AlreadyActioned(texts.ALREADY_DONE_BY_YOU.format(at=texts.JUST_NOW))
                 raise AlreadyActioned(texts.ALREADY_ACTIONED.format(
-                    name=roster.name_of(current.last_actor_id), at="just now"))
+                    name=roster.name_of(current.last_actor_id), at=texts.JUST_NOW))
             await self._save_changes(uow, change, now)
             await uow.commit()
         return Result(change.reply, change.challenge, tuple(change.messages))
@@ -181,7 +178,7 @@ def check_fresh(challenge: Challenge, cmd: ChallengeCommand, roster: Roster,
         if challenge.last_actor_id == cmd.actor_id:  # a double click, or a second tab
             raise AlreadyActioned(texts.ALREADY_DONE_BY_YOU.format(at=describe(at)))
         raise AlreadyActioned(texts.ALREADY_ACTIONED.format(
-            name=roster.name_of(challenge.last_actor_id) if challenge.last_actor_id else "mashbot (time limit)",
+            name=roster.name_of(challenge.last_actor_id) if challenge.last_actor_id else texts.TIME_LIMIT_ACTOR,
             at=describe(at)))
 
 
@@ -192,25 +189,22 @@ def authorize(challenge: Challenge, cmd: ChallengeCommand, roster: Roster) -> No
     if roster.get(actor) is None:
         raise NotAllowed(texts.UNKNOWN_PERSON)
     is_challenger = actor == challenge.challenger_id
-    if isinstance(cmd, CHALLENGER_COMMANDS) or (isinstance(cmd, Escalate) and is_challenger
-                                                and challenge.outcome is not None):
+    who = transitions.rule_for(challenge, cmd).who
+    if who is Who.CHALLENGER:
         if not is_challenger:
             raise NotAllowed(texts.ONLY_CHALLENGER.format(reference=challenge.reference,
                                                           name=roster.name_of(challenge.challenger_id)))
         return
-    if isinstance(cmd, (JointAgreementAnswer, UpdateRag)):
+    if who is Who.ROLE_HOLDER:
         return  # the ladder checks the roles these need
-    if is_challenger and isinstance(cmd, (*REVIEWER_COMMANDS, Escalate)):
+    if is_challenger and who is Who.REVIEWER:
         # Whatever roles they hold, nobody reviews their own challenge.
         raise NotAllowed(texts.OWN_CHALLENGE.format(reference=challenge.reference))
-    involved = is_challenger or may_review(challenge.policy, roster, actor, challenge.stage, challenge.area,
-                                           challenge.reviewers, challenge.owner_id)
-    if isinstance(cmd, (AddLesson, SetCpOrLookedAfter, TellCsapNonInvolvement)) and involved:
+    if is_challenger and who is Who.INVOLVED:
         return
     if not may_review(challenge.policy, roster, actor, challenge.stage, challenge.area,
-                      challenge.reviewers, challenge.owner_id):
-        people = (challenge.owner_id,) if challenge.owner_id else challenge.reviewers
-        raise NotAllowed(texts.NOT_YOURS.format(names=", ".join(roster.name_of(p) for p in people)))
+                      challenge.responsible):
+        raise NotAllowed(texts.NOT_YOURS.format(names=", ".join(roster.name_of(p) for p in challenge.responsible)))
 
 
 def apply(change: ladder.Change, cmd: ChallengeCommand) -> None:
@@ -220,14 +214,12 @@ def apply(change: ladder.Change, cmd: ChallengeCommand) -> None:
         case Accept():
             decisions.accept(change, actor)
         case Escalate(reason=reason):
-            challenger_turn = actor == change.challenge.challenger_id and change.challenge.outcome is not None
-            ladder.require_state(change, *((State.OUTCOME_PROPOSED,) if challenger_turn
-                                           else (State.OPEN, State.ACCEPTED)))
+            challenger_turn = transitions.rule_for(change.challenge, cmd).who is Who.CHALLENGER
             if not challenger_turn and not reason.strip():
                 raise InvalidCommand(texts.ESCALATION_NEEDS_REASON)
-            ladder.check_free_text("Reason", reason)
+            ladder.check_free_text(texts.FREE_TEXT_LABELS["reason"], reason)
             ladder.escalate(change, actor, "challenger" if challenger_turn else "reviewer", change.now, reason)
-            change.reply = f"{change.challenge.reference} escalated to {change.stage_name()}."
+            change.reply = texts.REPLY_ESCALATED.format(reference=change.challenge.reference, stage=change.stage_name())
         case RecordOutcome(outcome=outcome, rationale=rationale, level=level, assessment_under_way=under_way,
                            record_made=record_made):
             decisions.record_outcome(change, actor, outcome, rationale, level, under_way, record_made)
@@ -255,9 +247,11 @@ def apply(change: ladder.Change, cmd: ChallengeCommand) -> None:
 
 def _may_act(challenge: Challenge | None, cmd: ChallengeCommand, roster: Roster) -> Challenge:
     """The refusals every command meets, read or under the write lock: unknown, stale or
-    repeated, not theirs. Returns the challenge it may act on."""
+    repeated, not theirs, not in a state the command can leave (bot.transitions). Returns the
+    challenge it may act on."""
     if challenge is None:
         raise NotFound(texts.NOT_FOUND.format(reference=cmd.reference))
     check_fresh(challenge, cmd, roster, ladder.calendar_of(challenge.policy).describe)
     authorize(challenge, cmd, roster)
+    transitions.check_state(challenge, transitions.rule_for(challenge, cmd))
     return challenge

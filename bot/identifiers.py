@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from bot import identifier_numbers as numbers
 from bot import identifier_people as people
+from bot import texts
 from bot.identifier_numbers import nhs_number_is_valid
 
 __all__ = ["IdentifierFound", "find_identifiers", "identifiers_message", "nhs_number_is_valid"]
@@ -39,8 +40,6 @@ _ARTICLES = {NHS_NUMBER: "an", EMAIL_ADDRESS: "an"}
 _LISTED = 3
 _SHOWN_CHARACTERS = 2
 
-REMOVE_ONE = "Please remove it — mashbot must not hold personal details; use the case reference instead."
-REMOVE_MANY = "Please remove them — mashbot must not hold personal details; use the case reference instead."
 
 
 @dataclass(frozen=True)
@@ -107,14 +106,14 @@ def _found(text: str, span: _Span) -> IdentifierFound:
 def _describe(found: IdentifierFound) -> str:
     article = _ARTICLES.get(found.kind, "a")
     shown = found.shown or found.text.strip()[:_SHOWN_CHARACTERS] + "…"
-    where = f" (at word {found.word})" if found.word else ""
-    return f"{article} {found.kind}: '{shown}'{where}"
+    where = texts.IDENTIFIER_AT_WORD.format(word=found.word) if found.word else ""
+    return texts.IDENTIFIER_FOUND.format(article=article, kind=found.kind, shown=shown, where=where)
 
 
 def _join(items: list[str]) -> str:
     if len(items) == 1:
         return items[0]
-    return f"{', '.join(items[:-1])} and {items[-1]}"
+    return texts.IDENTIFIER_LIST.format(items=", ".join(items[:-1]), last=items[-1])
 
 
 def identifiers_message(found: list[IdentifierFound]) -> str | None:
@@ -128,6 +127,6 @@ def identifiers_message(found: list[IdentifierFound]) -> str | None:
     items = [_describe(item) for item in found[:_LISTED]]
     if len(found) > _LISTED:
         more = len(found) - _LISTED
-        items.append(f"{more} more identifier{'s' if more > 1 else ''}")
-    remove = REMOVE_ONE if len(found) == 1 else REMOVE_MANY
-    return f"This looks like {_join(items)}. {remove}"
+        items.append(texts.IDENTIFIER_MORE.format(count=more, s="s" if more > 1 else ""))
+    remove = texts.IDENTIFIER_REMOVE_ONE if len(found) == 1 else texts.IDENTIFIER_REMOVE_MANY
+    return texts.IDENTIFIER_MESSAGE.format(items=_join(items), remove=remove)

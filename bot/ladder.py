@@ -16,6 +16,7 @@ from typing import Any
 
 from bot import texts
 from bot.calendar import WorkingCalendar
+from bot.calendar import calendar_of as calendar_of  # re-exported: callers import it from here too
 from bot.challenge import (
     UNDECIDED_STATES,
     Challenge,
@@ -29,21 +30,11 @@ from bot.challenge import (
 from bot.commands import RaiseChallenge
 from bot.errors import InvalidCommand, NoReviewer, NotAllowed
 from bot.identifiers import find_identifiers, identifiers_message
+from bot.kinds import EventKind, MessageKind
 from bot.policy import Duty, Limit, LimitUnit, Policy
-from bot.reviewers import assign, stage_candidates
+from bot.reviewers import assign, next_level_reviewers
 from bot.roster import Roster
-
-_CALENDARS: dict[tuple[object, ...], WorkingCalendar] = {}
-
-
-def calendar_of(policy: Policy) -> WorkingCalendar:
-    """The policy's calendar, built once per distinct calendar (zone, hours, region, closures)."""
-    hours = tuple(sorted((day, spec.opens, spec.closes) for day, spec in policy.office_hours.items() if spec))
-    key = (policy.zone, policy.holiday_region, hours, policy.closure_days)
-    cal = _CALENDARS.get(key)
-    if cal is None:
-        cal = _CALENDARS[key] = policy.calendar()
-    return cal
+from bot.transitions import ANSWER_TIME_LIMIT, STAGE_TIME_LIMIT
 
 
 def deadline(cal: WorkingCalendar, start: datetime, limit: Limit) -> datetime:
@@ -59,7 +50,7 @@ def check_free_text(field_label: str, text: str) -> None:
     """Refuse free text that holds personal identifiers (DESIGN §9)."""
     message = identifiers_message(find_identifiers(text))
     if message:
-        raise InvalidCommand(f"{field_label}: {message}")
+        raise InvalidCommand(texts.FREE_TEXT_REFUSED.format(label=field_label, message=message))
 
 
 @dataclass
@@ -81,10 +72,10 @@ class Change:
         return calendar_of(self.challenge.policy)
 
     def when(self, at: datetime | None) -> str:
-        return self.cal.describe(at) if at else "—"
+        return self.cal.describe(at) if at else texts.NOTHING
 
     def names(self, ids: Iterable[str]) -> str:
-        return ", ".join(self.roster.name_of(i) for i in ids) or "—"
+        return ", ".join(self.roster.name_of(i) for i in ids) or texts.NOTHING
 
     def stage_name(self, index: int | None = None) -> str:
         ch = self.challenge
@@ -108,7 +99,7 @@ class Change:
             "due": self.due_words(),
             "due_at": ch.due_at.isoformat(),
             "urgent": ch.urgent,
-            "urgent_note": " URGENT: safeguarding response needed." if ch.urgent else "",
+            "urgent_note": texts.URGENT_NOTE if ch.urgent else "",
             "reviewer_names": self.names(ch.reviewers),
             "owner_name": self.roster.name_of(ch.owner_id) if ch.owner_id else "",
             "challenger_name": self.roster.name_of(ch.challenger_id),
@@ -122,12 +113,12 @@ class Change:
             return text
         left = self.cal.working_days_left(self.now, ch.due_at)
         if left < 0:
-            return f"{text} — overdue"
+            return texts.DUE_OVERDUE.format(when=text)
         if left == 0:
-            return f"{text} — due today"
-        return f"{text} — {left} working day{'s' if left != 1 else ''} left"
+            return texts.DUE_TODAY_WORDS.format(when=text)
+        return texts.DUE_DAYS_LEFT.format(when=text, left=left, s="s" if left != 1 else "")
 
-    def event(self, kind: str, from_state: State | None, actor: str | None, **detail: Any) -> None:
+    def event(self, kind: EventKind, from_state: State | None, actor: str | None, **detail: Any) -> None:
         ch = self.challenge
         self.events.append(Event(
             reference=ch.reference, kind=kind, at=self.now, actor_id=actor,
@@ -135,7 +126,7 @@ class Change:
             stage=ch.stage, detail=detail,
         ))
 
-    def send(self, kind: str, to: Iterable[str], channel: Channel = Channel.CHAT, **extra: Any) -> None:
+    def send(self, kind: MessageKind, to: Iterable[str], channel: Channel = Channel.CHAT, **extra: Any) -> None:
         data = self.base_data() | extra
         for person_id in dict.fromkeys(to):
             what, said = kind, data
@@ -145,7 +136,7 @@ class Change:
             self.messages.append(Message(kind=what, to=person_id, reference=self.challenge.reference,
                                          channel=channel, data=said))
 
-    def notice(self, kind: str, to: Iterable[str], **extra: Any) -> None:
+    def notice(self, kind: MessageKind, to: Iterable[str], **extra: Any) -> None:
         """An email to a service mailbox (IRO, EDT, CSAP): it carries the case reference the
         challenger gave, since those teams cannot act on a CH- number alone."""
         self.send(kind, to, Channel.EMAIL, case_reference=self.challenge.case_reference, **extra)
@@ -190,7 +181,7 @@ class Change:
         assignment = assign(ch.policy, self.roster, index, ch.area, cal.local(start).date(), just_decided,
                             challenger=ch.challenger_id)
         for note in assignment.notes:
-            self.event("stage_skipped", ch.state, None, note=note)
+            self.event(EventKind.STAGE_SKIPPED, ch.state, None, note=note)
         ch.stage = assignment.stage
         ch.reviewers = assignment.reviewers
         ch.owner_id = None
@@ -208,20 +199,20 @@ class Change:
     def announce_stage(self) -> None:
         """Messages every stage start sends: review request, urgent heads-up, Stage 3 form."""
         ch = self.challenge
-        self.send("review_requested", ch.reviewers)
+        self.send(MessageKind.REVIEW_REQUESTED, ch.reviewers)
         if ch.urgent:
             self.heads_up()
         if Duty.CSAP_FORM in ch.policy.stage(ch.stage).duties:
-            self.notice("csap_form", self.role_holders(ch.policy.notifications.csap), form=self.csap_form())
-            self.send("family_details_request", [ch.challenger_id])
+            self.notice(MessageKind.CSAP_FORM, self.role_holders(ch.policy.notifications.csap), form=self.csap_form())
+            self.send(MessageKind.FAMILY_DETAILS_REQUEST, [ch.challenger_id])
 
     def heads_up(self) -> None:
         """Urgent path: the next level hears at once that a speedy response is needed."""
         ch = self.challenge
-        if ch.stage >= ch.policy.last_stage:
-            return
-        nxt = [p.id for p in stage_candidates(ch.policy, self.roster, ch.stage + 1, ch.area)]
-        self.send("heads_up", [p for p in nxt if p not in ch.reviewers and p != ch.challenger_id])
+        nxt = next_level_reviewers(ch.policy, self.roster, ch.stage, ch.area, self.cal.local(self.now).date(),
+                                   ch.decider, challenger=ch.challenger_id)
+        if nxt is not None:
+            self.send(MessageKind.HEADS_UP, [p for p in nxt.reviewers if p not in ch.reviewers])
 
     def csap_form(self) -> dict[str, Any]:
         """Appendix 1 fields known without asking; family details come from the challenger."""
@@ -233,7 +224,8 @@ class Change:
             "job_title": ", ".join(referrer.roles) if referrer else "",
             "email": referrer.email if referrer else "",
             "agencies_involved": ", ".join(x for x in ("MASH", ch.agency) if x),
-            "nature_of_disagreement": f"{ch.decision_challenged} — asks for: {ch.requested_outcome}",
+            "nature_of_disagreement": texts.NATURE_OF_DISAGREEMENT.format(decision=ch.decision_challenged,
+                                                                            asks=ch.requested_outcome),
             "senior_officers": self.names(ch.reviewers),
         }
 
@@ -241,9 +233,9 @@ class Change:
         ch = self.challenge
         n = ch.policy.notifications
         if ch.cp_or_looked_after and n.iro_when_cp_or_looked_after:
-            self.notice("iro_notice", self.role_holders(n.iro))
+            self.notice(MessageKind.IRO_NOTICE, self.role_holders(n.iro))
         if ch.urgent and n.edt_outside_office_hours and not self.cal.is_open(self.now):
-            self.notice("edt_notice", self.role_holders(n.edt))
+            self.notice(MessageKind.EDT_NOTICE, self.role_holders(n.edt))
 
 
 # -- raising ------------------------------------------------------------------------------
@@ -256,23 +248,23 @@ def raise_challenge(cmd: RaiseChallenge, *, policy: Policy, roster: Roster, now:
         raise NotAllowed(texts.UNKNOWN_PERSON)
     case_ref = cmd.case_reference.strip().upper()
     if not re.fullmatch(policy.case_reference_pattern, case_ref):
-        raise InvalidCommand(f"Case reference {case_ref!r} is not valid. {policy.case_reference_hint}")
+        raise InvalidCommand(texts.BAD_CASE_REFERENCE.format(case_reference=case_ref, hint=policy.case_reference_hint))
     if cmd.area not in policy.areas:
-        raise InvalidCommand(f"Area must be one of {', '.join(policy.areas)}.")
+        raise InvalidCommand(texts.AREA_MUST_BE.format(areas=", ".join(policy.areas)))
     if cmd.raised_by.value not in policy.raised_by:
-        raise InvalidCommand(f"This policy accepts challenges raised by: {', '.join(policy.raised_by)}.")
+        raise InvalidCommand(texts.RAISED_BY_MUST_BE.format(kinds=", ".join(policy.raised_by)))
     if cmd.rag is not None and policy.rag_limits and cmd.rag not in policy.rag_limits:
-        raise InvalidCommand(f"RAG rating must be one of {', '.join(policy.rag_limits)}.")
+        raise InvalidCommand(texts.RAG_MUST_BE.format(ratings=", ".join(policy.rag_limits)))
     if cmd.urgent and not (cmd.urgent_reason or "").strip():
-        raise InvalidCommand("An urgent challenge needs a reason (immediate or life-threatening risk).")
+        raise InvalidCommand(texts.URGENT_NEEDS_REASON)
     if cmd.urgent and not (cmd.protective_action or "").strip():
         raise InvalidCommand(texts.PROTECTIVE_ACTION_NEEDED)
     if not cmd.reason_text.strip():
-        raise InvalidCommand("Please give a short reason for the challenge.")
-    for label, text in (("Reason", cmd.reason_text), ("Requested outcome", cmd.requested_outcome),
-                        ("Urgent reason", cmd.urgent_reason or ""), ("Agency", cmd.agency),
-                        ("Protective action", cmd.protective_action or "")):
-        check_free_text(label, text)
+        raise InvalidCommand(texts.CHALLENGE_NEEDS_REASON)
+    for key, text in (("reason_text", cmd.reason_text), ("requested_outcome", cmd.requested_outcome),
+                      ("urgent_reason", cmd.urgent_reason or ""), ("agency", cmd.agency),
+                      ("protective_action", cmd.protective_action or "")):
+        check_free_text(texts.FREE_TEXT_LABELS[key], text)
     challenge = Challenge(
         reference=reference, case_reference=case_ref, area=cmd.area, agency=cmd.agency,
         challenger_id=cmd.actor_id, raised_by=ChallengerType(cmd.raised_by),
@@ -282,18 +274,19 @@ def raise_challenge(cmd: RaiseChallenge, *, policy: Policy, roster: Roster, now:
         protective_action=(cmd.protective_action or "").strip() or None if cmd.urgent else None,
         cp_or_looked_after=cmd.cp_or_looked_after, rag=cmd.rag, policy=policy, raised_at=now,
         stage_started_at=now, due_at=now, last_actor_id=cmd.actor_id, last_action_at=now,
-        last_action="raised",
+        last_action=EventKind.RAISED,
     )
     change = Change(challenge, roster, now)
     change.start_stage(0, now, just_decided=None)
-    change.event("raised", None, cmd.actor_id, urgent=cmd.urgent, raised_by=cmd.raised_by.value,
+    change.event(EventKind.RAISED, None, cmd.actor_id, urgent=cmd.urgent, raised_by=cmd.raised_by.value,
                  protective_action_recorded=challenge.protective_action is not None,
                  reason_category=cmd.reason_category, cp_or_looked_after=cmd.cp_or_looked_after,
                  due_at=challenge.due_at.isoformat())
     change.announce_stage()
-    change.send("raised", [cmd.actor_id])
+    change.send(MessageKind.RAISED, [cmd.actor_id])
     change.notices_on_raise()
-    change.reply = f"Challenge {reference} raised: with {change.stage_name()} ({change.names(challenge.reviewers)}), due {change.due_words()}."
+    change.reply = texts.REPLY_RAISED.format(reference=reference, stage=change.stage_name(),
+                                             names=change.names(challenge.reviewers), due=change.due_words())
     return change
 
 
@@ -305,43 +298,42 @@ def escalate(change: Change, actor: str | None, how: str, start: datetime, reaso
     if ch.stage >= ch.policy.last_stage:
         raise InvalidCommand(texts.FINAL_STAGE.format(reference=ch.reference, stage=change.stage_name()))
     old_stage, old_state = ch.stage, ch.state
-    old_people = (ch.owner_id,) if ch.owner_id else ch.reviewers
-    decided = ch.owner_id or (ch.reviewers[0] if len(ch.reviewers) == 1 else None)
+    old_people = ch.responsible
+    decided = ch.decider
     if decided:
         ch.deciders = (*ch.deciders, decided)
     from_name = change.stage_name()
     ch.history = (*ch.history, PastStage(stage=old_stage, how=how, reason=reason.strip(), outcome=ch.outcome,
                                          by=actor, at=start, reviewers=tuple(old_people)))
     change.start_stage(old_stage + 1, start, just_decided=decided)
-    kind = "escalated_timeout" if how == "timeout" else "escalated"
+    kind = EventKind.ESCALATED_TIMEOUT if how == "timeout" else EventKind.ESCALATED
     change.touch(actor, kind)
     change.event(kind, old_state, actor, from_stage=old_stage, reason=reason, how=how,
                  due_at=ch.due_at.isoformat(), reviewers=list(ch.reviewers), stage_started_at=start.isoformat())
-    words = {"timeout": "no outcome within the time limit", "reviewer": "escalated by the reviewer",
-             "challenger": "the challenger still disagrees"}[how]
-    change.send("escalated", [ch.challenger_id], from_stage=from_name, how=words)
-    change.send("escalated_away", [p for p in old_people if p not in ch.reviewers],
+    words = texts.ESCALATION_HOW[how]
+    change.send(MessageKind.ESCALATED, [ch.challenger_id], from_stage=from_name, how=words)
+    change.send(MessageKind.ESCALATED_AWAY, [p for p in old_people if p not in ch.reviewers],
                 from_stage=from_name, how=words)
     change.announce_stage()
     # Recorded by email like an outcome: the parties keep the reason in writing.
-    change.send("escalation_record", [ch.challenger_id, *old_people, *ch.reviewers], Channel.EMAIL,
-                from_stage=from_name, how=words, reason_line=f" Reason: {reason.strip()}." if reason.strip() else "",
+    change.send(MessageKind.ESCALATION_RECORD, [ch.challenger_id, *old_people, *ch.reviewers], Channel.EMAIL,
+                from_stage=from_name, how=words, reason_line=texts.REASON_LINE.format(reason=reason.strip()) if reason.strip() else "",
                 record_location=ch.policy.record_location)
     n = ch.policy.notifications
     if ch.urgent and n.edt_outside_office_hours and not change.cal.is_open(start):
-        change.notice("edt_escalated_notice", change.role_holders(n.edt), from_stage=from_name)
+        change.notice(MessageKind.EDT_ESCALATED_NOTICE, change.role_holders(n.edt), from_stage=from_name)
 
 
 def breach(change: Change) -> None:
     """The final stage ran out: flag it, keep nudging daily, tell the breach recipients."""
     ch = change.challenge
     ch.breached = True
-    change.touch(None, "breached")
-    change.event("breached", ch.state, None, due_at=ch.due_at.isoformat())
-    people = (ch.owner_id,) if ch.owner_id else ch.reviewers
+    change.touch(None, EventKind.BREACHED)
+    change.event(EventKind.BREACHED, ch.state, None, due_at=ch.due_at.isoformat())
+    people = ch.responsible
     recipients = [p for role in ch.policy.notifications.breach for p in change.role_holders(role)]
-    change.send("breached", recipients, Channel.EMAIL)
-    change.send("breached", [ch.challenger_id, *people])
+    change.send(MessageKind.BREACHED, recipients, Channel.EMAIL)
+    change.send(MessageKind.BREACHED, [ch.challenger_id, *people])
     ch.next_nudge_at = change.cal.next_opening_after(change.now)
 
 
@@ -351,10 +343,10 @@ def close_unanswered(change: Change) -> None:
     ch.state = State.CLOSED
     ch.closed_at = change.now
     ch.next_nudge_at = None
-    change.touch(None, "closed_unanswered")
-    change.event("closed_unanswered", old, None)
+    change.touch(None, EventKind.CLOSED_UNANSWERED)
+    change.event(EventKind.CLOSED_UNANSWERED, old, None)
     label = texts.OUTCOME_LABELS[ch.outcome.kind.value] if ch.outcome else ""
-    change.send("closed", [ch.challenger_id, *(p for p in [ch.owner_id] if p)], outcome_label=label)
+    change.send(MessageKind.CLOSED, [ch.challenger_id, *(p for p in [ch.owner_id] if p)], outcome_label=label)
 
 
 def nudge(change: Change) -> None:
@@ -363,19 +355,19 @@ def nudge(change: Change) -> None:
     cal = change.cal
     spec = ch.policy.stage(ch.stage)
     due_today = cal.local(ch.due_at).date() == cal.local(change.now).date()
-    kind: str | None = None
+    kind: MessageKind | None = None
     to: tuple[str, ...] = ()
     if ch.breached:
-        kind, to = "overdue", ((ch.owner_id,) if ch.owner_id else ch.reviewers)
+        kind, to = MessageKind.OVERDUE, ch.responsible
     elif ch.state is State.OPEN:
         to = ch.reviewers
-        kind = "due_today" if due_today and spec.nudges.due_day else (
-            "nudge" if spec.nudges.daily_until_accepted else None)
+        kind = MessageKind.DUE_TODAY if due_today and spec.nudges.due_day else (
+            MessageKind.NUDGE if spec.nudges.daily_until_accepted else None)
     elif ch.state is State.ACCEPTED and due_today and spec.nudges.due_day:
-        kind, to = "due_today", (ch.owner_id,) if ch.owner_id else ()
+        kind, to = MessageKind.DUE_TODAY, (ch.owner_id,) if ch.owner_id else ()
     if kind and to:
         change.send(kind, to)
-        change.event("nudged", ch.state, None, nudge=kind, to=list(to))
+        change.event(EventKind.NUDGED, ch.state, None, nudge=kind, to=list(to))
     following = cal.next_opening_after(change.now)
     keep_going = ch.breached or (ch.state in UNDECIDED_STATES and following <= ch.due_at)
     ch.next_nudge_at = following if keep_going else None
@@ -389,7 +381,7 @@ def tick(challenge: Challenge, *, roster: Roster, now: datetime) -> Change:
         wake = ch.wake_at
         if wake is None or wake > now:
             break
-        if ch.state in UNDECIDED_STATES and not ch.breached and ch.due_at <= now:
+        if ch.state in STAGE_TIME_LIMIT.from_states and not ch.breached and ch.due_at <= now:
             if ch.stage >= ch.policy.last_stage:
                 breach(change)
                 continue
@@ -397,16 +389,10 @@ def tick(challenge: Challenge, *, roster: Roster, now: datetime) -> Change:
                 escalate(change, None, "timeout", start=ch.due_at)
             except NoReviewer as exc:
                 # Nobody above can take it: treat as a breach so it tops the digest.
-                change.event("stage_skipped", ch.state, None, note=str(exc))
+                change.event(EventKind.STAGE_SKIPPED, ch.state, None, note=str(exc))
                 breach(change)
-        elif ch.state is State.OUTCOME_PROPOSED and ch.answer_due_at and ch.answer_due_at <= now:
+        elif ch.state in ANSWER_TIME_LIMIT.from_states and ch.answer_due_at and ch.answer_due_at <= now:
             close_unanswered(change)
         else:
             nudge(change)
     return change
-
-
-def require_state(change: Change, *states: State) -> None:
-    ch = change.challenge
-    if ch.state not in states:
-        raise InvalidCommand(texts.BAD_STATE.format(reference=ch.reference, state=ch.state.value.replace("_", " ")))

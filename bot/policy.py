@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from bot import texts
 from bot.calendar import OfficeDay, WorkingCalendar
 from bot.roles import Role
 from bot.roster import AREAS, KNOWN_AREAS
@@ -43,16 +44,16 @@ class Limit(_Model):
     @model_validator(mode="after")
     def _whole_working_days(self) -> Limit:
         if self.unit is LimitUnit.WORKING_DAYS and self.amount != int(self.amount):
-            raise ValueError("working_days must be a whole number")
+            raise ValueError(texts.POLICY_WHOLE_DAYS)
         return self
 
     def describe(self) -> str:
         n = int(self.amount) if self.amount == int(self.amount) else self.amount
         if self.unit is LimitUnit.WORKING_DAYS:
-            return f"{n} working day{'s' if n != 1 else ''}"
+            return texts.LIMIT_WORKING_DAYS.format(n=n, s="s" if n != 1 else "")
         if self.unit is LimitUnit.WORKING_HOURS:
-            return f"{n} working hour{'s' if n != 1 else ''}"
-        return f"{n} hour{'s' if n != 1 else ''}"
+            return texts.LIMIT_WORKING_HOURS.format(n=n, s="s" if n != 1 else "")
+        return texts.LIMIT_HOURS.format(n=n, s="s" if n != 1 else "")
 
 
 class Scope(StrEnum):
@@ -90,7 +91,7 @@ class OfficeHoursSpec(_Model):
     @model_validator(mode="after")
     def _closes_after_opens(self) -> OfficeHoursSpec:
         if self.closes <= self.opens:
-            raise ValueError(f"closes ({self.closes:%H:%M}) must be after opens ({self.opens:%H:%M})")
+            raise ValueError(texts.POLICY_CLOSES_BEFORE_OPENS.format(closes=self.closes, opens=self.opens))
         return self
 
 
@@ -132,7 +133,7 @@ class PackSource(_Model):
     """Where a pack's rules come from, and until when its source document is in date."""
 
     documents: tuple[str, ...] = Field(min_length=1)
-    version: str = "not stated"
+    version: str = texts.POLICY_VERSION_NOT_STATED
     approved: date | None = None
     review_by: date | None = None
     expires: date | None = None
@@ -141,12 +142,11 @@ class PackSource(_Model):
         """What the person running the service must know about the source document's dates."""
         found: list[str] = []
         if self.expires is not None and self.expires < today:
-            found.append(f"the source document expired on {self.expires:%d %B %Y}")
+            found.append(texts.POLICY_SOURCE_EXPIRED.format(day=self.expires))
         if self.review_by is None:
-            found.append("the source document gives no review date; ask its owner whether it is current")
+            found.append(texts.POLICY_NO_REVIEW_DATE)
         elif self.review_by < today:
-            found.append(f"the source document's review date {self.review_by:%d %B %Y} has passed; "
-                         "check with its owner that the pack still matches the current procedure")
+            found.append(texts.POLICY_REVIEW_PASSED.format(day=self.review_by))
         return found
 
 
@@ -178,7 +178,7 @@ class Policy(_Model):
     notifications: Notifications = Notifications()
     joint_agreement: JointAgreement | None = None
     case_reference_pattern: str = r"[A-Z]{0,4}[0-9]{4,12}"
-    case_reference_hint: str = "A case reference is up to 4 letters then 4 to 12 digits, e.g. LCS123456"
+    case_reference_hint: str = texts.POLICY_CASE_REFERENCE_HINT
     record_location: str
     # The records the outcome may be written to, asked at the outcome and audited
     # (North Tyneside: a new Contact Record or a Case Note on Liquidlogic); none = not asked.
@@ -193,9 +193,10 @@ class Policy(_Model):
     def _weekdays(cls, value: dict[str, OfficeHoursSpec | None]) -> dict[str, OfficeHoursSpec | None]:
         unknown = [k for k in value if k not in WEEKDAYS]
         if unknown:
-            raise ValueError(f"unknown weekday(s) {', '.join(unknown)}; use {', '.join(WEEKDAYS)}")
+            raise ValueError(texts.POLICY_UNKNOWN_WEEKDAYS.format(unknown=", ".join(unknown),
+                                                known=", ".join(WEEKDAYS)))
         if not any(value.values()):
-            raise ValueError("at least one weekday needs office hours")
+            raise ValueError(texts.POLICY_NO_OFFICE_HOURS)
         return value
 
     @field_validator("areas")
@@ -203,9 +204,10 @@ class Policy(_Model):
     def _areas(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         unknown = [a for a in value if a not in KNOWN_AREAS]
         if unknown:
-            raise ValueError(f"unknown area(s) {', '.join(unknown)}; known areas: {', '.join(KNOWN_AREAS)}")
+            raise ValueError(texts.POLICY_UNKNOWN_AREAS.format(unknown=", ".join(unknown),
+                                                known=", ".join(KNOWN_AREAS)))
         if not value or len(set(value)) != len(value):
-            raise ValueError("list each area once, at least one")
+            raise ValueError(texts.POLICY_AREAS_ONCE)
         return value
 
     @field_validator("case_reference_pattern")
@@ -214,7 +216,7 @@ class Policy(_Model):
         try:
             re.compile(value)
         except re.error as exc:
-            raise ValueError(f"not a valid regular expression: {exc}") from exc
+            raise ValueError(texts.POLICY_BAD_PATTERN.format(error=exc)) from exc
         return value
 
     @field_validator("outcomes")
@@ -222,7 +224,8 @@ class Policy(_Model):
     def _outcomes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         unknown = [v for v in value if v not in OUTCOME_NAMES]
         if unknown:
-            raise ValueError(f"unknown outcome(s) {', '.join(unknown)}; known: {', '.join(OUTCOME_NAMES)}")
+            raise ValueError(texts.POLICY_UNKNOWN_OUTCOMES.format(unknown=", ".join(unknown),
+                                                known=", ".join(OUTCOME_NAMES)))
         return value
 
     @field_validator("raised_by")
@@ -230,7 +233,8 @@ class Policy(_Model):
     def _raised_by(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         unknown = [v for v in value if v not in RAISED_BY]
         if unknown:
-            raise ValueError(f"unknown challenger type(s) {', '.join(unknown)}; known: {', '.join(RAISED_BY)}")
+            raise ValueError(texts.POLICY_UNKNOWN_CHALLENGER_TYPES.format(unknown=", ".join(unknown),
+                                                known=", ".join(RAISED_BY)))
         return value
 
     @field_validator("decision_only_for")
@@ -238,7 +242,8 @@ class Policy(_Model):
     def _decision_only_for(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         unknown = [v for v in value if v not in RAISED_BY]
         if unknown:
-            raise ValueError(f"unknown challenger type(s) {', '.join(unknown)}; known: {', '.join(RAISED_BY)}")
+            raise ValueError(texts.POLICY_UNKNOWN_CHALLENGER_TYPES.format(unknown=", ".join(unknown),
+                                                known=", ".join(RAISED_BY)))
         return value
 
     @field_validator("joint_agreement")
@@ -249,7 +254,7 @@ class Policy(_Model):
             return value
         for outcome in (value.outcome, *value.when_assessment_ends):
             if outcome not in outcomes:
-                raise ValueError(f"outcome {outcome!r} is not one of this pack's outcomes")
+                raise ValueError(texts.POLICY_OUTCOME_NOT_IN_PACK.format(outcome=outcome))
         return value
 
     @field_validator("zone")
@@ -260,13 +265,13 @@ class Policy(_Model):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+            raise ValueError(texts.POLICY_UNKNOWN_ZONE.format(zone=value)) from exc
         return value
 
     def review_warnings(self, today: date) -> list[str]:
         """Warnings about the pack's source document on `today` (expired, review overdue)."""
         if self.source is None:
-            return ["the pack does not say which document it comes from (add `source`)"]
+            return [texts.POLICY_NO_SOURCE]
         return self.source.warnings(today)
 
     def calendar(self) -> WorkingCalendar:

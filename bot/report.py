@@ -8,6 +8,8 @@ challenge, only a count is kept).
 
 from __future__ import annotations
 
+from bot import texts
+
 import statistics
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -177,9 +179,9 @@ def build_report(facts: Iterable[ChallengeFacts], complaints: Iterable[tuple[str
     reached = Counter(f.stage_reached_name for f in cohort)
     reached_order = sorted(reached, key=lambda n: (stage_order.get(n, len(stage_order)), n))
     outcome_words = {o: OUTCOME_LABELS.get(o, o) for o in (*policy.outcomes, *outcome)} | STATUS_LABELS
-    outcome_words[""] = "Closed (no outcome recorded)"
+    outcome_words[""] = texts.REPORT_CLOSED_NO_OUTCOME
     levels = [*policy.levels_of_need, OTHER_DECISION]
-    level_words = {OTHER_DECISION: "Other decision"}
+    level_words = {OTHER_DECISION: texts.REPORT_OTHER_DECISION}
     reasons = list(labels.reasons) or sorted({f.reason_category for f in cohort})
     reason_words = {k: labels.word(labels.reasons, k) for k in {*reasons, *(f.reason_category for f in cohort)}}
     types = list(policy.raised_by)
@@ -190,53 +192,53 @@ def build_report(facts: Iterable[ChallengeFacts], complaints: Iterable[tuple[str
     timeliness = _timeliness(cohort, stage_order)
     auto = escalations.get("timeout", 0)
     sections = [
-        Section(key="summary", title="Summary", chart=False, rows=(
-            Row(label="Challenges raised", value=len(cohort)),
-            Row(label="Closed: the challenger accepted the outcome",
+        Section(key="summary", title=texts.REPORT_TITLES["summary"], chart=False, rows=(
+            Row(label=texts.REPORT_ROWS["challenges_raised"], value=len(cohort)),
+            Row(label=texts.REPORT_ROWS["closed_the_challenger_accepted_the_outco"],
                 value=sum(1 for f in cohort if f.closed_how == "accepted")),
-            Row(label="Closed: no answer, the outcome stood",
+            Row(label=texts.REPORT_ROWS["closed_no_answer_the_outcome_stood"],
                 value=sum(1 for f in cohort if f.closed_how == "unanswered")),
-            Row(label="Withdrawn", value=status.get("withdrawn", 0)),
-            Row(label="Still open", value=status.get("open", 0)),
-            Row(label="Resolved at the first stage",
+            Row(label=texts.REPORT_ROWS["withdrawn"], value=status.get("withdrawn", 0)),
+            Row(label=texts.REPORT_ROWS["still_open"], value=status.get("open", 0)),
+            Row(label=texts.REPORT_ROWS["resolved_at_the_first_stage"],
                 value=sum(1 for f in cohort if f.status == "closed" and f.stage_reached == 0)),
-            Row(label="Urgent path used", value=sum(1 for f in cohort if f.urgent_at_raise or f.marked_urgent)),
-            Row(label="Auto-escalations", value=auto),
-            Row(label="Breached at the final stage", value=sum(1 for f in cohort if f.breached)),
-            Row(label="Complaints redirected (not challenges)", value=sum(complaint_areas.values())),
-            Row(label="Lessons learned raised", value=len(lessons)),
+            Row(label=texts.REPORT_ROWS["urgent_path_used"], value=sum(1 for f in cohort if f.urgent_at_raise or f.marked_urgent)),
+            Row(label=texts.REPORT_ROWS["auto_escalations"], value=auto),
+            Row(label=texts.REPORT_ROWS["breached_at_the_final_stage"], value=sum(1 for f in cohort if f.breached)),
+            Row(label=texts.REPORT_ROWS["complaints_redirected_not_challenges"], value=sum(complaint_areas.values())),
+            Row(label=texts.REPORT_ROWS["lessons_learned_raised"], value=len(lessons)),
         )),
-        Section(key="agency", title="Agency raising", rows=_agency_rows(cohort),
-                note="The organisation part of the agency and team given at intake."),
-        Section(key="area", title="Area receiving", rows=_rows(Counter(f.area for f in cohort), policy.areas)),
-        Section(key="stage_reached", title="Highest stage reached",
+        Section(key="agency", title=texts.REPORT_TITLES["agency"], rows=_agency_rows(cohort),
+                note=texts.REPORT_NOTES["agency"]),
+        Section(key="area", title=texts.REPORT_TITLES["area"], rows=_rows(Counter(f.area for f in cohort), policy.areas)),
+        Section(key="stage_reached", title=texts.REPORT_TITLES["stage_reached"],
                 rows=_rows(reached, [*stage_names, *reached_order], sort_rest=False)),
-        Section(key="level", title="Level of need challenged",
+        Section(key="level", title=texts.REPORT_TITLES["level"],
                 rows=_rows(Counter(f.level for f in cohort), levels, level_words)),
-        Section(key="reason", title="Reason for the challenge",
+        Section(key="reason", title=texts.REPORT_TITLES["reason"],
                 rows=_rows(Counter(f.reason_category for f in cohort), reasons, reason_words)),
-        Section(key="outcome", title="Outcome",
+        Section(key="outcome", title=texts.REPORT_TITLES["outcome"],
                 rows=_rows(outcome, [*policy.outcomes, "withdrawn", "open"], outcome_words),
-                note="Closed challenges by the outcome that stood; open ones may still change."),
-        Section(key="challenger_type", title="Challenger type",
+                note=texts.REPORT_NOTES["outcome"]),
+        Section(key="challenger_type", title=texts.REPORT_TITLES["challenger_type"],
                 rows=_rows(Counter(f.raised_by for f in cohort), types, type_words)),
-        Section(key="urgent", title="Urgent safeguarding path",
+        Section(key="urgent", title=texts.REPORT_TITLES["urgent"],
                 rows=_rows(urgent, list(URGENT_LABELS), URGENT_LABELS)),
-        Section(key="escalations", title="Escalations", rows=(
+        Section(key="escalations", title=texts.REPORT_TITLES["escalations"], rows=(
             *_rows(escalations, list(ESCALATION_LABELS), ESCALATION_LABELS),
-            Row(label="Breached at the final stage", value=sum(1 for f in cohort if f.breached)),
+            Row(label=texts.REPORT_ROWS["breached_at_the_final_stage"], value=sum(1 for f in cohort if f.breached)),
         )),
-        Section(key="notices", title="Notices sent under the policy",
+        Section(key="notices", title=texts.REPORT_TITLES["notices"],
                 rows=_rows(notices, list(NOTICE_LABELS), NOTICE_LABELS)),
-        Section(key="complaints", title="Complaints redirected, by area",
+        Section(key="complaints", title=texts.REPORT_TITLES["complaints"],
                 rows=_rows(complaint_areas, policy.areas),
-                note="Concerns about practice sent to the complaints route; only a count is kept."),
-        Section(key="lessons", title="Lessons learned raised",
+                note=texts.REPORT_NOTES["complaints"]),
+        Section(key="lessons", title=texts.REPORT_TITLES["lessons"],
                 rows=_rows(Counter(ls.category for _, ls in lessons), categories, category_words)),
-        *(Section(key=f"timeliness_{t.stage}", title=f"Timeliness: {t.name}", chart=False, rows=(
-            Row(label="Within the limit", value=t.within),
-            Row(label="Late (incl. auto-escalated and breached)", value=t.late),
-            Row(label="Median working days", value=t.median_working_days),
+        *(Section(key=f"timeliness_{t.stage}", title=texts.REPORT_TIMELINESS.format(stage=t.name), chart=False, rows=(
+            Row(label=texts.REPORT_ROWS["within_the_limit"], value=t.within),
+            Row(label=texts.REPORT_ROWS["late_incl_auto_escalated_and_breached"], value=t.late),
+            Row(label=texts.REPORT_ROWS["median_working_days"], value=t.median_working_days),
         )) for t in timeliness),
     ]
     lesson_lines = tuple(
@@ -285,26 +287,25 @@ def render_text(report: QuarterlyReport, describe: Callable[[datetime], str] | N
     describe_with_year); the ISO form is used without it."""
     when = describe(report.generated_at) if describe else report.generated_at.isoformat(timespec="minutes")
     lines = [
-        "MASH professional challenges — quarterly report",
-        f"Period: challenges raised {_day(report.start)} to {_day(report.end)}, as they stood at {when}",
-        f"Policy: {report.policy_title}",
+        texts.REPORT_HEADING,
+        texts.REPORT_PERIOD.format(start=_day(report.start), end=_day(report.end), when=when),
+        texts.REPORT_POLICY.format(title=report.policy_title),
     ]
     if report.kept_as_summaries:
-        lines.append(f"{report.kept_as_summaries} of these challenges were purged under the retention period; "
-                     "their counts are kept.")
+        lines.append(texts.REPORT_PURGED.format(count=report.kept_as_summaries))
     for section in report.sections:
         lines += ["", section.title]
         if section.note:
             lines.append(f"  ({section.note})")
         if not section.rows:
-            lines.append("  none")
+            lines.append("  " + texts.DIGEST_NOTHING)
         width = max((len(r.label) for r in section.rows), default=0)
         for row in section.rows:
             lines.append(f"  {row.label:<{width}}  {format_value(row.value):>6}")
-    lines += ["", "Lessons learned"]
+    lines += ["", texts.REPORT_LESSONS]
     if not report.lessons:
-        lines.append("  none raised")
+        lines.append("  " + texts.REPORT_NO_LESSONS)
     for lesson in report.lessons:
-        text = lesson.text if lesson.text is not None else "(text removed under the retention period)"
+        text = lesson.text if lesson.text is not None else texts.REPORT_TEXT_REMOVED
         lines.append(f"  {lesson.reference} ({lesson.stage_name}) {lesson.category_label}: {text}")
     return "\n".join(lines) + "\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot import texts
 from bot.errors import NoReviewer
 from bot.policy import Policy, Scope
 from bot.roster import Person, Roster
@@ -67,19 +68,35 @@ def assign(
         name = policy.stage(index).name
         reviewers = present_reviewers(policy, roster, index, area, day, challenger)
         if not reviewers and any(p.id == challenger for p in stage_candidates(policy, roster, index, area)):
-            notes.append(f"{name}: skipped, its only reviewer raised the challenge")
+            notes.append(texts.SKIPPED_CHALLENGER.format(stage=name))
             continue
         if not reviewers:
-            notes.append(f"{name}: no reviewer available (away, no delegate)")
+            notes.append(texts.SKIPPED_NOBODY.format(stage=name))
             continue
         if just_decided is not None and reviewers == (just_decided,):
-            notes.append(f"{name}: skipped, same person as the previous stage")
+            notes.append(texts.SKIPPED_SAME_PERSON.format(stage=name))
             continue
         return Assignment(index, reviewers, tuple(notes))
-    raise NoReviewer(
-        f"No one can review {policy.stage(stage).name} or above for area {area}. "
-        "Ask the mashbot administrator to check the roster (mashbot roster check)."
-    )
+    raise NoReviewer(texts.NO_REVIEWER.format(stage=policy.stage(stage).name, area=area))
+
+
+def next_level_reviewers(
+    policy: Policy, roster: Roster, stage: int, area: str, day: date, just_decided: str | None = None,
+    challenger: str | None = None,
+) -> Assignment | None:
+    """Who takes the challenge when it leaves `stage`: the stage above (or the first one
+    above it someone can take) with cover for people away, never the challenger.
+
+    The urgent heads-up and the escalation both ask this, so the people warned that a
+    speedy response is needed are the people the stage is then assigned to. None at the
+    last stage, or when nobody above can take it.
+    """
+    if stage >= policy.last_stage:
+        return None
+    try:
+        return assign(policy, roster, stage + 1, area, day, just_decided, challenger)
+    except NoReviewer:
+        return None
 
 
 def is_above(policy: Policy, person: Person, stage: int, area: str) -> bool:
@@ -91,12 +108,12 @@ def is_above(policy: Policy, person: Person, stage: int, area: str) -> bool:
 
 
 def may_review(policy: Policy, roster: Roster, person_id: str, stage: int, area: str,
-               reviewers: tuple[str, ...], owner_id: str | None) -> bool:
-    """Only the owner/assigned reviewers, their delegates or someone above them may act."""
+               responsible: tuple[str, ...]) -> bool:
+    """Only the owner/assigned reviewers (`Challenge.responsible`), their delegates or someone
+    above them may act."""
     person = roster.get(person_id)
     if person is None:
         return False
-    responsible = (owner_id,) if owner_id else reviewers
     if person_id in responsible:
         return True
     for rid in responsible:

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
+from bot import texts
 from bot.roles import Role
 
 AREAS = ("East", "Central", "North", "CSSH")  # Lancashire's, the default pack's areas
@@ -31,7 +32,7 @@ class Away(BaseModel):
     @model_validator(mode="after")
     def _ordered(self) -> Away:
         if self.end < self.start:
-            raise ValueError(f"away end {self.end} is before its start {self.start}")
+            raise ValueError(texts.ROSTER_AWAY_BACKWARDS.format(end=self.end, start=self.start))
         return self
 
     def covers(self, day: date) -> bool:
@@ -59,7 +60,8 @@ class Person(BaseModel):
     def _areas(cls, areas: tuple[str, ...]) -> tuple[str, ...]:
         unknown = [a for a in areas if a not in KNOWN_AREAS]
         if unknown:
-            raise ValueError(f"unknown area(s) {', '.join(unknown)}; areas are {', '.join(KNOWN_AREAS)}")
+            raise ValueError(texts.ROSTER_UNKNOWN_AREAS.format(unknown=", ".join(unknown),
+                                                               known=", ".join(KNOWN_AREAS)))
         return areas
 
     def is_away(self, day: date) -> bool:
@@ -112,11 +114,11 @@ class Roster:
         found: list[str] = []
         for person in self.people:
             if person.delegate and person.delegate not in self._by_id:
-                found.append(f"{person.id}: delegate {person.delegate!r} is not in the roster")
+                found.append(texts.ROSTER_UNKNOWN_DELEGATE.format(person=person.id, delegate=person.delegate))
             if person.delegate == person.id:
-                found.append(f"{person.id}: cannot be their own delegate")
+                found.append(texts.ROSTER_OWN_DELEGATE.format(person=person.id))
         for role, area in required_roles:
             if not self.with_role(role, area):
-                where = f" for area {area}" if area else ""
-                found.append(f"no one holds role {role}{where}")
+                where = texts.ROSTER_FOR_AREA.format(area=area) if area else ""
+                found.append(texts.ROSTER_ROLE_UNCOVERED.format(role=role, where=where))
         return found

@@ -51,6 +51,8 @@ class Listed(Protocol):
     def outcome_kind(self) -> Outcome | None: ...
     @property
     def is_active(self) -> bool: ...
+    @property
+    def responsible(self) -> tuple[str, ...]: ...
 
 
 class ChallengeSummary(NamedTuple):
@@ -77,6 +79,11 @@ class ChallengeSummary(NamedTuple):
     @property
     def is_active(self) -> bool:
         return self.state in ACTIVE_STATES
+
+    @property
+    def responsible(self) -> tuple[str, ...]:
+        """As `Challenge.responsible`: the owner, else the reviewers."""
+        return (self.owner_id,) if self.owner_id else self.reviewers
 
     @classmethod
     def of(cls, c: Challenge) -> ChallengeSummary:

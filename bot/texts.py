@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.kinds import MessageKind
+
 ALREADY_ACTIONED = "Already actioned by {name} at {at}."
 ALREADY_DONE_BY_YOU = "You already did this at {at}; nothing more is needed."
 NOT_YOURS = "This is for {names}."
@@ -53,13 +55,519 @@ DECISION_MADE = "A decision has been made (the actions decided are not shared, a
 # What a challenger told only that a decision was made never receives, and the message kinds
 # they get instead of the ones that carry it.
 DECISION_DETAIL_KEYS = frozenset({"rationale", "outcome_label", "case_note", "reason", "form"})
-DECISION_ONLY_KINDS = {
-    "outcome_recorded": "decision_made",
-    "outcome_record": "decision_made_record",
-    "closed": "closed_decision_only",
-    "joint_refused": "joint_refused_decision_only",
-    "joint_refusal_record": "joint_refused_decision_only",
+DECISION_ONLY_KINDS: dict[str, MessageKind] = {
+    MessageKind.OUTCOME_RECORDED: MessageKind.DECISION_MADE,
+    MessageKind.OUTCOME_RECORD: MessageKind.DECISION_MADE_RECORD,
+    MessageKind.CLOSED: MessageKind.CLOSED_DECISION_ONLY,
+    MessageKind.JOINT_REFUSED: MessageKind.JOINT_REFUSED_DECISION_ONLY,
+    MessageKind.JOINT_REFUSAL_RECORD: MessageKind.JOINT_REFUSED_DECISION_ONLY,
 }
+
+# --- what the ladder answers and refuses (bot/ladder.py, bot/decisions.py, bot/handlers.py) ---
+
+JUST_NOW = "just now"
+TIME_LIMIT_ACTOR = "mashbot (time limit)"
+NOTHING = "—"
+FREE_TEXT_REFUSED = "{label}: {message}"
+BAD_CASE_REFERENCE = "Case reference {case_reference!r} is not valid. {hint}"
+AREA_MUST_BE = "Area must be one of {areas}."
+RAISED_BY_MUST_BE = "This policy accepts challenges raised by: {kinds}."
+RAG_MUST_BE = "RAG rating must be one of {ratings}."
+URGENT_NEEDS_REASON = "An urgent challenge needs a reason (immediate or life-threatening risk)."
+CHALLENGE_NEEDS_REASON = "Please give a short reason for the challenge."
+FREE_TEXT_LABELS = {
+    "reason_text": "Reason", "requested_outcome": "Requested outcome", "urgent_reason": "Urgent reason",
+    "agency": "Agency", "protective_action": "Protective action", "rationale": "Rationale",
+    "reason": "Reason", "lesson": "Lesson", "detail": "Detail",
+}
+URGENT_NOTE = " URGENT: safeguarding response needed."
+DUE_OVERDUE = "{when} — overdue"
+DUE_TODAY_WORDS = "{when} — due today"
+DUE_DAYS_LEFT = "{when} — {left} working day{s} left"
+REPLY_RAISED = "Challenge {reference} raised: with {stage} ({names}), due {due}."
+ESCALATION_HOW = {
+    "timeout": "no outcome within the time limit",
+    "reviewer": "escalated by the reviewer",
+    "challenger": "the challenger still disagrees",
+}
+REASON_LINE = " Reason: {reason}."
+REPLY_ESCALATED = "{reference} escalated to {stage}."
+REPLY_ACCEPTED = "You own {reference} at {stage}. Due {due}."
+OUTCOME_MUST_BE = "Outcome must be one of: {outcomes}."
+OUTCOME_NEEDS_RATIONALE = "Please give the rationale for the outcome."
+DE_ESCALATION_NEEDS_LEVEL = "De-escalation needs the level: {levels}."
+LEVEL_MUST_BE = "The level must be {levels}."
+REPLY_WAITS_FOR_JOINT = "Recorded. {reference} waits for joint agreement ({names})."
+RECORDED_AS = " Recorded as: {record}."
+CHOICE_FINAL = "accept it (final stage)"
+CHOICE_ACCEPT_OR_ESCALATE = "accept or escalate"
+REPLY_OUTCOME = "Outcome recorded for {reference}. {challenger} can {choice} by {answer_due}."
+REPLY_CASE_NOTE = " Case note: {case_note}"
+REFUSAL_NEEDS_REASON = "Please give the reason for refusing."
+REPLY_REFUSED = "Refused. {reference} goes back to {owner}."
+REPLY_AGREEMENT_NOTED = "Agreement noted for {reference}; waiting for the other party."
+REPLY_CLOSED = "{reference} is closed."
+REPLY_WITHDRAWN = "{reference} is withdrawn."
+DELEGATE_UNKNOWN = "{person_id!r} is not in the roster; choose a colleague mashbot knows."
+DELEGATE_TO_CHALLENGER = "A challenge cannot be delegated to the person who raised it."
+DELEGATE_AWAY = "{name} is away; choose someone else."
+REPLY_DELEGATED = "{reference} delegated to {name}."
+ALREADY_URGENT = "{reference} is already urgent."
+REPLY_URGENT = "{reference} is urgent: due {due}."
+NO_RAG_RATINGS = "This policy has no RAG ratings to update."
+ALREADY_RATED = "{reference} is already rated {rag}."
+REPLY_RAG = "{reference} is now {rag}: due {due}."
+ALREADY_FLAGGED = "{reference} already has that flag."
+REPLY_UPDATED = "{reference} updated."
+LESSON_CATEGORY_MUST_BE = "Lesson category must be one of: {categories}."
+LESSON_NEEDS_TEXT = "Please describe the lesson."
+REPLY_LESSON = "Lesson recorded and sent."
+URGENT_ONLY = "This action is for urgent (life-threatening) challenges only."
+NON_INVOLVEMENT_DEFAULT = "An agency maintains a position of non-involvement in a life-threatening case."
+REPLY_CSAP_TOLD = "The CSAP team has been told."
+STAGE3_NOT_REACHED = "{reference} has not reached the stage that sends the Stage 3 form."
+UNKNOWN_FAMILY_DETAILS = "Unknown family detail(s): {keys}."
+FAMILY_DETAILS_NEEDED = "Please give the family details the CSAP form asks for."
+NATURE_OF_DISAGREEMENT = "{decision} — asks for: {asks}"
+REPLY_STAGE3_FORM = "The Stage 3 form has been emailed to the CSAP team; mashbot keeps no family details."
+
+# --- what the buttons say and ask (bot/buttons.py) ---
+
+LABEL_REASON_OPTIONAL = "Reason (optional)"
+HELP_NO_PERSONAL_DETAILS = "Without personal details."
+LABEL_REFUSAL_REASON = "Reason for refusing"
+HELP_RATIONALE = "Why — without names or other personal details."
+LABEL_LEVEL = "Level to de-escalate to"
+HELP_LEVEL = "Needed when the outcome is de-escalated or the assessment cancelled."
+LABEL_RECORD_MADE = "Record made on the case system"
+LABEL_ASSESSMENT_UNDER_WAY = "Is a Child & Family assessment under way?"
+HELP_ASSESSMENT_UNDER_WAY = "Needed for a de-escalation: ending an assessment needs the joint agreement of the "
+CHOICE_ASSESSMENT_ENDS = "Yes: the de-escalation ends it"
+LABEL_LESSON_KIND = "Kind of lesson"
+BUTTON_FLAG_CP = "Child has a CP plan / is looked after"
+HELP_FLAG_CP = "The IRO is told."
+BUTTON_TELL_CSAP = "Tell CSAP: agency non-involvement"
+LABEL_CSAP_DETAIL = "What to tell the CSAP team (optional)"
+HELP_TELL_CSAP = "For a life-threatening case where an agency holds a position of non-involvement."
+SUBMIT_TELL_CSAP = "Tell CSAP"
+BUTTON_ADD_LESSON = "Add lesson learned"
+SUBMIT_LESSON = "Send lesson"
+LABEL_DELEGATE_TO = "Delegate to"
+HELP_ACCEPT = "Take ownership of this stage."
+BUTTON_RECORD_OUTCOME = "Record outcome"
+BUTTON_UPDATE_RAG = "Update RAG rating"
+LABEL_NEW_RAG = "New RAG rating"
+HELP_NEW_RAG = "The open stage is re-timed from its start."
+LABEL_MEETING_DATE = "Stage 3 meeting / discussion date"
+BUTTON_ACCEPT_OUTCOME = "Accept outcome"
+HELP_ACCEPT_OUTCOME = "Closes the challenge."
+BUTTON_MARK_URGENT = "Mark urgent"
+LABEL_URGENT_REASON = "Why it is urgent"
+HELP_URGENT_REASON = "The immediate or life-threatening risk, without personal details."
+HELP_MARK_URGENT = "The time limit becomes hours and the next level is told at once."
+BUTTON_STAGE3_FORM = "Send the Stage 3 form to CSAP"
+SUBMIT_STAGE3_FORM = "Email to CSAP"
+HELP_STAGE3_FORM = "The family details are emailed to the CSAP team and not kept by mashbot."
+BUTTON_ESCALATE = "Escalate"
+BUTTON_DELEGATE = "Delegate"
+BUTTON_ACCEPT = "Accept"
+BUTTON_AGREE = "Agree"
+BUTTON_REFUSE = "Refuse"
+BUTTON_WITHDRAW = "Withdraw"
+SUBMIT_UPDATE = "Update"
+LABEL_OUTCOME = "Outcome"
+LABEL_RATIONALE = "Rationale"
+LABEL_REASON = "Reason"
+LABEL_LESSON = "Lesson"
+CHOICE_NO = "No"
+BUTTON_ESCALATE_TO = "Escalate to {stage}"
+HELP_ESCALATE = "It goes to the {stage}."
+HELP_ESCALATE_OUTCOME = "You still disagree: it goes to the {stage}."
+CHOICE_LEVEL = "Level {level}"
+UNKNOWN_ACTION = "Unknown action {verb!r}."
+
+# what a required input of a button says when it is left empty, by (verb, input id)
+MISSING: dict[tuple[str, str], str] = {
+    ("escalate", "reason"): "Give the reason for escalating.",
+    ("record_outcome", "outcome"): "Choose the outcome.",
+    ("record_outcome", "rationale"): "Give the rationale for the outcome.",
+    ("delegate", "to"): "Choose who to delegate to.",
+    ("joint_refuse", "reason"): "Give the reason for refusing.",
+    ("add_lesson", "category"): "Choose what kind of lesson it is.",
+    ("add_lesson", "text"): "Describe the lesson.",
+    ("mark_urgent", "reason"): "Say why this is urgent: what is the immediate risk?",
+    ("update_rag", "rag"): "Choose the new RAG rating.",
+    ("mark_urgent", "protective_action"): "Say what immediate protective action has been taken.",
+}
+PROTECTIVE_ACTION_LABEL = "Immediate protective action taken"
+PROTECTIVE_ACTION_HELP = ("What has been done to reduce the risk of harm whilst the dispute is ongoing, "
+                          "without personal details.")
+
+# --- where a challenge stands, on its card (bot/views.py) ---
+
+STATE_LABELS: dict[str, str] = {
+    "open": "Waiting to be accepted",
+    "accepted": "Accepted",
+    "awaiting_joint_agreement": "Waiting for joint agreement",
+    "outcome_proposed": "Outcome recorded",
+    "closed": "Closed",
+    "withdrawn": "Withdrawn",
+}
+URGENCY_LABELS: dict[str, str] = {
+    "breached": "Breached",
+    "overdue": "Overdue",
+    "timed_out": "Timed out",
+    "urgent": "Urgent",
+    "due_today": "Due today",
+    "normal": "On time",
+    "done": "Finished",
+}
+PLURAL = "{n} {word}{s}"
+WORKING_DAY = "working day"
+DAY = "day"
+DURATION_DAYS_HOURS = " {hours} h"
+DURATION_HOURS_MINUTES = "{hours} h {minutes} min"
+DURATION_HOURS = "{hours} h"
+DURATION_MINUTES = "{minutes} min"
+DUE_PREFIX = "due"
+ANSWER_DUE_PREFIX = "answer due"
+DUE_WORDS = "{prefix} {detail}"
+DETAIL_BREACHED = "{when} — breached, {overdue}"
+DETAIL_OVERDUE = "{when} — {overdue}"
+DETAIL_LEFT = "{when} — {left} left"
+DETAIL_DUE_TODAY = "{when} — due today"
+STATUS_OPEN = "Waiting for the {stage} to accept: {names}."
+OR = " or "
+STATUS_DELEGATED = "With {owner}: delegated by {by} at {at}."
+STATUS_TAKEN_AT = "Taken by {owner} at {at}."
+STATUS_TAKEN = "Taken by {owner}."
+STATUS_JOINT_ROLE = "{role}: {answer}"
+STATUS_JOINT_AGREED = "agreed ({name})"
+STATUS_JOINT_WAITING = "waiting"
+STATUS_JOINT = "Waiting for joint agreement — {parts}."
+YOU = "you"
+CHOICE_ACCEPT_IT_OR_ESCALATE = "accept it or escalate"
+CHOICE_ACCEPT_IT_FINAL = "accept it (this is the final stage)"
+STATUS_OUTCOME = "Outcome recorded by {by} at {at}; waiting for {who} to {choice} by {answer}."
+STATUS_WITHDRAWN = "Withdrawn by {by} at {when}."
+STATUS_CLOSED_UNANSWERED = "Closed at {when}: the outcome stood (no answer within the stage window)."
+STATUS_CLOSED = "Closed at {when}: outcome accepted by {by}."
+OUTCOME_LEVEL = " (to level {level})"
+OUTCOME_TEXT = "{label}{level} — {rationale}"
+PAST_OUTCOME = "{label} — {rationale} ({by})"
+PAST_HOW_REASON = "{how}: {reason}"
+PAST_HOW = "{how}."
+FACT_REFERENCE = "Reference"
+FACT_CASE_REFERENCE = "Case reference"
+FACT_AREA = "Area"
+FACT_STAGE = "Stage"
+FACT_STAGE_VALUE = "{stage} ({position}; limit {limit})"
+FACT_DECISION = "Decision challenged"
+FACT_RAISED_BY = "Raised by"
+FACT_RAISED_BY_VALUE = "{name} at {at}"
+FACT_URGENT = "Urgent"
+FACT_URGENT_VALUE = "Yes — a speedy response is needed"
+FACT_PROTECTIVE_ACTION = "Protective action taken"
+FACT_EDT = "Emergency Duty Team"
+FACT_CP = "Child protection plan / looked after"
+YES = "Yes"
+NOTE_WAITING_FOR_JOINT = "Waiting for the joint agreement of others; nothing is needed from you."
+NOTE_WAITING_FOR = "Waiting for {name}; nothing is needed from you."
+TITLE_REVIEWER = "Challenge {reference} — {stage}"
+TITLE_URGENT = "URGENT: {title}"
+TITLE_CHALLENGER = "Your challenge {reference} — {stage}"
+
+# --- the daily digest (bot/digest.py) ---
+
+DIGEST_TITLE = "mashbot daily digest"
+DIGEST_SUBJECT = "Professional challenges: daily digest for {day}"
+DIGEST_SECTION_OVERDUE = "Overdue"
+DIGEST_SECTION_DUE_TODAY = "Due today ({day})"
+DIGEST_SECTION_DUE_SOON = "Due within hours (clock-hour limits)"
+DIGEST_SECTION_TIMED_OUT = "Timed out while with you since {since}"
+DIGEST_SECTION_DUE_TOMORROW = "Due tomorrow ({day})"
+DIGEST_SECTION_DUE_NEXT = "Due by the next working day ({day})"
+DIGEST_SECTION_URGENT = "Urgent"
+DIGEST_SECTION_RAISED = "Raised since {since}"
+DIGEST_SECTION_RESOLVED = "Resolved since {since}"
+DIGEST_SECTION_BY_STAGE = "Open by stage"
+DIGEST_SECTION_BY_AREA = "Open by area"
+DIGEST_NOTHING = "none"
+DIGEST_ALL_AREAS = "all areas"
+DIGEST_COVERING = "covering for {names}"
+DIGEST_NOTHING_OPEN = "No open challenges in your areas, and none raised or resolved since {since}."
+DIGEST_RESOLVED_WITHDRAWN = "withdrawn"
+DIGEST_SECTION_UNDELIVERED = "{count} message{s} could not be delivered"
+DIGEST_UNDELIVERED_LINE = "{kind} to {name} by {channel}{about}, queued {queued}"
+DIGEST_UNDELIVERED_HINT = "The administrator can see why and send them again: mashbot outbox list --failed"
+DIGEST_BADGE_BREACHED = "Breached"
+DIGEST_BADGE_URGENT = "Urgent"
+DIGEST_ABOUT = " about {reference}"
+DIGEST_TIMED_OUT_NOTE = "your {stages} stage ran out; now at {stage}"
+DIGEST_LINE_OVERDUE = "overdue since {due}; with {reviewers}"
+DIGEST_LINE_SOON = "due in {left} ({due}); with {reviewers}"
+DIGEST_LINE_DUE = "due {due}; with {reviewers}"
+DIGEST_LINE_RAISED = "raised by {challenger}; with {reviewers}"
+DIGEST_LINE_NOTE = "{note}; with {reviewers}"
+DIGEST_LINE_RESOLVED = "{note}; raised by {challenger}"
+
+# --- who reviews a stage (bot/reviewers.py) and the timeline (bot/timeline.py) ---
+
+SKIPPED_CHALLENGER = "{stage}: skipped, its only reviewer raised the challenge"
+SKIPPED_NOBODY = "{stage}: no reviewer available (away, no delegate)"
+SKIPPED_SAME_PERSON = "{stage}: skipped, same person as the previous stage"
+NO_REVIEWER = ("No one can review {stage} or above for area {area}. "
+               "Ask the mashbot administrator to check the roster (mashbot roster check).")
+TIMELINE_TIMED_OUT = "timed out {at}"
+TIMELINE_NUDGES: dict[str, str] = {
+    "nudge": "reminder", "due_today": "due-today reminder", "overdue": "overdue reminder",
+}
+TIMELINE_FROM = "from {stage}"
+TIMELINE_URGENT = "urgent"
+TIMELINE_TO = "to {name}"
+TIMELINE_REASON = "reason: {reason}"
+TIMELINE_OUTCOME = "{outcome} — {rationale}"
+TIMELINE_LEVEL = "level {level}"
+TIMELINE_NUDGED = "{nudge} to {names}"
+TIMELINE_REVIEWER = "reviewer: {names}"
+TIMELINE_WAITING_FOR_OTHER = "waiting for the other party"
+TIMELINE_DUE = "{label} {when}"
+
+# --- the /challenge intake (dialogs/intake.py) ---
+
+INTAKE_TITLE = "Raise a challenge"
+INTAKE_SUBMIT_LABEL = "Raise challenge"
+INTAKE_NEVER_A_NAME = "Use the reference only — never the child's name."
+
+INTAKE_LABELS = {
+    "case_reference": "Case reference",
+    "area": "Area",
+    "raised_by": "Raised by",
+    "agency": "Your agency and team",
+    "decision_challenged": "Decision you are challenging",
+    "requested_outcome": "Outcome you are asking for",
+    "reason_category": "Reason",
+    "reason_text": "Why you disagree",
+    "urgent": "Urgent: immediate or life-threatening risk",
+    "urgent_reason": "Why it is urgent",
+    "protective_action": "Immediate protective action taken",
+    "cp_or_looked_after": "The child has a child protection plan or is looked after",
+}
+INTAKE_HELP = {
+    "area": "The MASH area that made the decision.",
+    "agency": "For example: Police — Public Protection Unit.",
+    "decision_challenged": "The MASH decision (level of need) you disagree with.",
+    "requested_outcome": "What you are asking for, for example a Child and Family assessment.",
+    "reason_category": "A concern about practice (timeliness, attitude) is a complaint, not a challenge.",
+    "reason_text": "Briefly, without names, dates of birth, addresses or other personal details.",
+    "urgent": "The next manager is told at once and the time limit is counted in hours.",
+    "urgent_reason": "The immediate risk, without personal details.",
+    "protective_action": "What has been done to reduce the risk of harm whilst the dispute is ongoing.",
+    "cp_or_looked_after": "The IRO is told where the policy asks for it.",
+}
+INTAKE_RAISED_BY_LABELS = {
+    "professional": "A professional or partner agency",
+    "parent": "A parent",
+    "carer": "A carer",
+    "network": "A member of the child's network",
+    "child": "The child or young person (raised on their behalf)",
+}
+INTAKE_OTHER_OUTCOME_LABEL = "Other outcome"
+INTAKE_RAG_LABEL = "RAG rating of the contact"
+INTAKE_RAG_HELP = "The time limits follow the contact's RAG rating."
+
+INTAKE_ERRORS = {
+    "case_reference": "Enter the case reference.",
+    "area": "Choose the area: {choices}.",
+    "raised_by": "Choose who is raising the challenge.",
+    "agency": "Enter your agency and team.",
+    "decision_challenged": "Choose the decision you are challenging.",
+    "requested_outcome": "Say what outcome you are asking for.",
+    "reason_category": "Choose the reason for the challenge.",
+    "reason_text": "Say briefly why you disagree.",
+    "urgent_reason": "Say why this is urgent: what is the immediate risk?",
+    "protective_action": "Say what immediate protective action has been taken whilst the dispute is ongoing.",
+    "rag": "Choose the contact's RAG rating: {choices}.",
+}
+INTAKE_NOT_A_REFERENCE = "That is not a case reference."
+INTAKE_LOOKS_LIKE_A_NAME = "This looks like a name. " + INTAKE_NEVER_A_NAME
+INTAKE_LOOKS_PERSONAL = "This looks like a personal detail ({kind}), not a case reference. " + INTAKE_NEVER_A_NAME
+INTAKE_TOO_LONG = "Keep this to {limit} characters — it has {count}."
+INTAKE_NOT_YES_OR_NO = "Answer yes or no."
+
+# --- Slack's words around the view models (cards/slack.py) ---
+
+SLACK_CLOSE = "Close"
+SLACK_CANCEL = "Cancel"
+SLACK_YES = "Yes"
+SLACK_SUPERSEDED = "Out of date: the latest card for {reference} is further down this conversation."
+SLACK_COMPLAINT_HEADING = "This is a complaint, not a challenge"
+SLACK_COMPLAINT_SUBMIT = "Use complaints route"
+SLACK_CASE_NOTE_HEADING = "Case-note wording to copy"
+SLACK_CASE_NOTE_PREVIEW = "When a joint decision ends an assessment, the case note will read:"
+SLACK_OUTCOME_HEADING = "Outcome"
+SLACK_LIST_TITLES = {"needs": "Waiting for you", "mine": "Raised by you", "following": "Following"}
+SLACK_NOTHING_OPEN = "You have no open challenges and nothing is waiting for you."
+SLACK_TIMELINE_HEADING = "Timeline"
+
+# --- Teams' words around the view models (cards/adaptive.py) ---
+
+TEAMS_OTHER_ACTIONS = "Other actions"
+TEAMS_CHOOSE = "Choose…"
+TEAMS_REQUIRED = "Required."
+TEAMS_SHORTENED = "Shortened to fit a Teams card: {count} more line(s) not shown."
+TEAMS_FIX_ANSWERS = "Please fix the answers marked below."
+TEAMS_OUTCOME = "Outcome: {outcome}"
+TEAMS_CASE_NOTE = "Case note: {case_note}"
+TEAMS_REFRESH = "Refresh"
+
+# --- labels: roles, Stage 3 family details, lessons, the report's counts ---
+
+ROLE_LABELS: dict[str, str] = {
+    "practitioner": "Practitioner",
+    "practice_manager": "MASH/CSSH Practice Manager",
+    "mash_team_manager": "MASH/CSSH Team Manager",
+    "mash_senior_manager": "MASH/CSSH Senior Manager",
+    "head_of_service_mash": "Head of Service MASH",
+    "strategic_head_of_service": "Strategic Head of Service / Director",
+    "mash_county_manager": "MASH County Manager",
+    "front_door_service_manager": "Front Door Service Manager",
+    "assistant_director": "Assistant Director",
+    "locality_team_manager": "Locality Team Manager",
+    "locality_practice_manager": "Locality Practice Manager",
+    "locality_senior_manager": "Locality Senior Manager",
+    "locality_head_of_service": "Head of Service (locality)",
+    "senior_manager": "Senior Manager",
+    "csap_mailbox": "CSAP team mailbox",
+    "iro_mailbox": "IRO / CPRU mailbox",
+    "edt_mailbox": "Emergency Duty Team",
+    "lscp_business_manager": "LSCP business manager",
+}
+FAMILY_FIELD_LABELS = {
+    "family_names": "Family members (first name and surname)",
+    "dates_of_birth": "Dates of birth",
+    "parents": "Parents",
+    "children": "Children",
+    "family_address": "Family address",
+}
+LESSON_CATEGORY_LABELS = {
+    "training_need": "Training need",
+    "commissioning_need": "Commissioning need",
+    "practice_guidance": "Practice guidance",
+}
+REPORT_NOTICE_LABELS: dict[str, str] = {
+    MessageKind.IRO_NOTICE: "IRO notices (child protection plan / looked after)",
+    MessageKind.CSAP_FORM: "CSAP Stage 3 monitoring forms",
+    MessageKind.STAGE3_FORM: "CSAP Stage 3 forms completed (family details by email)",
+    MessageKind.CSAP_NON_INVOLVEMENT: "CSAP told of non-involvement (life-threatening)",
+    MessageKind.EDT_NOTICE: "EDT notices (urgent, out of hours)",
+}
+REPORT_ESCALATION_LABELS: dict[str, str] = {
+    "timeout": "Auto-escalated (time limit ran out)",
+    "reviewer": "Escalated by the reviewer",
+    "challenger": "Escalated by the challenger (still disagreed)",
+}
+REPORT_URGENT_LABELS: dict[str, str] = {
+    "at_raise": "Urgent when raised",
+    "later": "Marked urgent later",
+    "no": "Not urgent",
+}
+REPORT_STATUS_LABELS: dict[str, str] = {"withdrawn": "Withdrawn", "open": "Still open"}
+REPORT_NOT_GIVEN = "Not given"
+
+# --- the quarterly report (bot/report.py) ---
+
+REPORT_TITLES: dict[str, str] = {
+    "summary": "Summary",
+    "agency": "Agency raising",
+    "area": "Area receiving",
+    "stage_reached": "Highest stage reached",
+    "level": "Level of need challenged",
+    "reason": "Reason for the challenge",
+    "outcome": "Outcome",
+    "challenger_type": "Challenger type",
+    "urgent": "Urgent safeguarding path",
+    "escalations": "Escalations",
+    "notices": "Notices sent under the policy",
+    "complaints": "Complaints redirected, by area",
+    "lessons": "Lessons learned raised",
+}
+REPORT_NOTES: dict[str, str] = {
+    "agency": "The organisation part of the agency and team given at intake.",
+    "outcome": "Closed challenges by the outcome that stood; open ones may still change.",
+    "complaints": "Concerns about practice sent to the complaints route; only a count is kept.",
+}
+REPORT_ROWS: dict[str, str] = {
+    "challenges_raised": "Challenges raised",
+    "closed_the_challenger_accepted_the_outco": "Closed: the challenger accepted the outcome",
+    "closed_no_answer_the_outcome_stood": "Closed: no answer, the outcome stood",
+    "withdrawn": "Withdrawn",
+    "still_open": "Still open",
+    "resolved_at_the_first_stage": "Resolved at the first stage",
+    "urgent_path_used": "Urgent path used",
+    "auto_escalations": "Auto-escalations",
+    "breached_at_the_final_stage": "Breached at the final stage",
+    "complaints_redirected_not_challenges": "Complaints redirected (not challenges)",
+    "lessons_learned_raised": "Lessons learned raised",
+    "within_the_limit": "Within the limit",
+    "late_incl_auto_escalated_and_breached": "Late (incl. auto-escalated and breached)",
+    "median_working_days": "Median working days",
+}
+REPORT_CLOSED_NO_OUTCOME = "Closed (no outcome recorded)"
+REPORT_OTHER_DECISION = "Other decision"
+REPORT_TIMELINESS = "Timeliness: {stage}"
+REPORT_HEADING = "MASH professional challenges — quarterly report"
+REPORT_PERIOD = "Period: challenges raised {start} to {end}, as they stood at {when}"
+REPORT_POLICY = "Policy: {title}"
+REPORT_PURGED = "{count} of these challenges were purged under the retention period; their counts are kept."
+REPORT_LESSONS = "Lessons learned"
+REPORT_NO_LESSONS = "none raised"
+REPORT_TEXT_REMOVED = "(text removed under the retention period)"
+
+# --- personal identifiers found in free text (bot/identifiers.py) ---
+
+IDENTIFIER_FOUND = "{article} {kind}: '{shown}'{where}"
+IDENTIFIER_AT_WORD = " (at word {word})"
+IDENTIFIER_LIST = "{items} and {last}"
+IDENTIFIER_MORE = "{count} more identifier{s}"
+IDENTIFIER_MESSAGE = "This looks like {items}. {remove}"
+IDENTIFIER_REMOVE_ONE = "Please remove it — mashbot must not hold personal details; use the case reference instead."
+IDENTIFIER_REMOVE_MANY = "Please remove them — mashbot must not hold personal details; use the case reference instead."
+
+# --- what the administrator reads: policy packs, rosters, the audit key ---
+
+LIMIT_WORKING_DAYS = "{n} working day{s}"
+LIMIT_WORKING_HOURS = "{n} working hour{s}"
+LIMIT_HOURS = "{n} hour{s}"
+POLICY_WHOLE_DAYS = "working_days must be a whole number"
+POLICY_CLOSES_BEFORE_OPENS = "closes ({closes:%H:%M}) must be after opens ({opens:%H:%M})"
+POLICY_VERSION_NOT_STATED = "not stated"
+POLICY_SOURCE_EXPIRED = "the source document expired on {day:%d %B %Y}"
+POLICY_NO_REVIEW_DATE = "the source document gives no review date; ask its owner whether it is current"
+POLICY_REVIEW_PASSED = ("the source document's review date {day:%d %B %Y} has passed; "
+                        "check with its owner that the pack still matches the current procedure")
+POLICY_CASE_REFERENCE_HINT = "A case reference is up to 4 letters then 4 to 12 digits, e.g. LCS123456"
+POLICY_UNKNOWN_WEEKDAYS = "unknown weekday(s) {unknown}; use {known}"
+POLICY_NO_OFFICE_HOURS = "at least one weekday needs office hours"
+POLICY_UNKNOWN_AREAS = "unknown area(s) {unknown}; known areas: {known}"
+POLICY_AREAS_ONCE = "list each area once, at least one"
+POLICY_BAD_PATTERN = "not a valid regular expression: {error}"
+POLICY_UNKNOWN_OUTCOMES = "unknown outcome(s) {unknown}; known: {known}"
+POLICY_UNKNOWN_CHALLENGER_TYPES = "unknown challenger type(s) {unknown}; known: {known}"
+POLICY_OUTCOME_NOT_IN_PACK = "outcome {outcome!r} is not one of this pack's outcomes"
+POLICY_UNKNOWN_ZONE = "unknown time zone {zone!r}"
+POLICY_NO_SOURCE = "the pack does not say which document it comes from (add `source`)"
+ROSTER_AWAY_BACKWARDS = "away end {end} is before its start {start}"
+ROSTER_UNKNOWN_AREAS = "unknown area(s) {unknown}; areas are {known}"
+ROSTER_UNKNOWN_DELEGATE = "{person}: delegate {delegate!r} is not in the roster"
+ROSTER_OWN_DELEGATE = "{person}: cannot be their own delegate"
+ROSTER_FOR_AREA = " for area {area}"
+ROSTER_ROLE_UNCOVERED = "no one holds role {role}{where}"
+UNKNOWN_ROLE = "unknown role {role!r}; known roles: {known}"
+AUDIT_KEY_TOO_SHORT = ("MASHBOT_AUDIT_KEY is too short: use at least {chars} random characters "
+                       "(for example the output of `openssl rand -hex 32`)")
+
+NOT_KEPT = "[not kept: sent by email only]"  # what a sent message keeps of its personal details
 
 # --- the card's words ------------------------------------------------------------------
 
@@ -102,6 +610,10 @@ ACTION_TITLES: dict[str, str] = {
     "tell_csap": "Tell CSAP",
     "send_stage3_form": "Stage 3 form for CSAP",
 }
+
+# Before the help of a field shown only after another answer (bot.fields.shown_when_words).
+SHOWN_WHEN = "Only when {label} is “{value}”. "
+SHOWN_WHEN_TICKED = "Only when “{label}” is ticked. "
 
 COMPLAINT_ROUTE_HEADING = "This is a complaint, not a challenge"
 COMPLAINT_ROUTE_HINT = "Send it with the case reference and the area only: mashbot keeps just a count."

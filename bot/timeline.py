@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import texts
-from bot.calendar import WorkingCalendar
+from bot.calendar import WorkingCalendar, calendar_of
 from bot.challenge import Challenge, Event
 from bot.commands import LESSON_CATEGORIES
-from bot.ladder import calendar_of
+from bot.kinds import EventKind
 from bot.policy import Policy
 from bot.roster import Roster
 
-CLOCK_ACTOR = "mashbot (time limit)"
-NUDGE_LABELS = {"nudge": "reminder", "due_today": "due-today reminder", "overdue": "overdue reminder"}
+CLOCK_ACTOR = texts.TIME_LIMIT_ACTOR
+NUDGE_LABELS = texts.TIMELINE_NUDGES
 
 
 @dataclass(frozen=True)
@@ -39,40 +39,41 @@ def _when(cal: WorkingCalendar, value: object) -> str | None:
 def _detail(event: Event, roster: Roster, policy: Policy, cal: WorkingCalendar) -> str:
     d = event.detail
     parts: list[str] = []
-    if event.kind in ("escalated", "escalated_timeout") and isinstance(d.get("from_stage"), int):
+    if event.kind in (EventKind.ESCALATED, EventKind.ESCALATED_TIMEOUT) and isinstance(d.get("from_stage"), int):
         index = d["from_stage"]
         if 0 <= index < len(policy.stages):
-            parts.append(f"from {policy.stage(index).name}")
-    if event.kind == "escalated_timeout" and _when(cal, d.get("stage_started_at")):
-        parts.append(f"timed out {_when(cal, d['stage_started_at'])}")
-    if event.kind == "raised" and d.get("urgent"):
-        parts.append("urgent")
-    if event.kind == "delegated" and d.get("to"):
-        parts.append(f"to {roster.name_of(d['to'])}")
-    if event.kind == "escalated" and d.get("how") == "challenger":
-        parts.append("the challenger still disagrees")
-    if event.kind in ("escalated", "escalated_timeout") and d.get("reason"):
-        parts.append(f"reason: {texts.sentence(str(d['reason'])).rstrip('.')}")
+            parts.append(texts.TIMELINE_FROM.format(stage=policy.stage(index).name))
+    if event.kind == EventKind.ESCALATED_TIMEOUT and _when(cal, d.get("stage_started_at")):
+        parts.append(texts.TIMELINE_TIMED_OUT.format(at=_when(cal, d["stage_started_at"])))
+    if event.kind == EventKind.RAISED and d.get("urgent"):
+        parts.append(texts.TIMELINE_URGENT)
+    if event.kind == EventKind.DELEGATED and d.get("to"):
+        parts.append(texts.TIMELINE_TO.format(name=roster.name_of(d["to"])))
+    if event.kind == EventKind.ESCALATED and d.get("how") == "challenger":
+        parts.append(texts.ESCALATION_HOW["challenger"])
+    if event.kind in (EventKind.ESCALATED, EventKind.ESCALATED_TIMEOUT) and d.get("reason"):
+        parts.append(texts.TIMELINE_REASON.format(reason=texts.sentence(str(d["reason"])).rstrip(".")))
     if d.get("outcome"):
         outcome = texts.OUTCOME_LABELS.get(d["outcome"], d["outcome"])
         rationale = str(d.get("rationale") or "").strip().rstrip(".")
-        parts.append(f"{outcome} — {rationale}" if rationale else outcome)
+        parts.append(texts.TIMELINE_OUTCOME.format(outcome=outcome, rationale=rationale) if rationale else outcome)
     if d.get("level"):
-        parts.append(f"level {d['level']}")
-    if event.kind == "nudged":
-        parts.append(f"{NUDGE_LABELS.get(d.get('nudge', ''), 'reminder')} to {roster.names(d.get('to') or ())}")
+        parts.append(texts.TIMELINE_LEVEL.format(level=d["level"]))
+    if event.kind == EventKind.NUDGED:
+        parts.append(texts.TIMELINE_NUDGED.format(nudge=NUDGE_LABELS.get(d.get("nudge", ""), NUDGE_LABELS["nudge"]),
+                                                  names=roster.names(d.get("to") or ())))
     if d.get("reviewers"):
-        parts.append(f"reviewer: {roster.names(d['reviewers'])}")
+        parts.append(texts.TIMELINE_REVIEWER.format(names=roster.names(d["reviewers"])))
     if d.get("note"):
         parts.append(str(d["note"]))
-    if event.kind == "lesson_added" and d.get("category"):
+    if event.kind == EventKind.LESSON_ADDED and d.get("category"):
         parts.append(LESSON_CATEGORIES.get(d["category"], d["category"]))
-    if event.kind == "joint_agreed" and d.get("complete") is False:
-        parts.append("waiting for the other party")
-    for key, label in (("due_at", "due"), ("answer_due_at", "answer due")):
+    if event.kind == EventKind.JOINT_AGREED and d.get("complete") is False:
+        parts.append(texts.TIMELINE_WAITING_FOR_OTHER)
+    for key, label in (("due_at", texts.DUE_PREFIX), ("answer_due_at", texts.ANSWER_DUE_PREFIX)):
         when = _when(cal, d.get(key)) if d.get(key) else None
         if when:
-            parts.append(f"{label} {when}")
+            parts.append(texts.TIMELINE_DUE.format(label=label, when=when))
     return "; ".join(parts)
 
 

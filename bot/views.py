@@ -26,10 +26,7 @@ from bot.buttons import (
     MAX_REASON as MAX_REASON,
     MISSING as MISSING,
     SHARED_VERBS as SHARED_VERBS,
-    ActionInput as ActionInput,
     ActionView as ActionView,
-    InputKind as InputKind,
-    Option as Option,
     Style as Style,
     Verb as Verb,
     action_command as action_command,
@@ -37,12 +34,11 @@ from bot.buttons import (
     delegate_options as delegate_options,
     may_act_as_reviewer as may_act_as_reviewer,
     pending_joint_roles,
-    responsible,
     reviewer_actions,
 )
-from bot.calendar import WorkingCalendar
+from bot.calendar import WorkingCalendar, calendar_of
 from bot.challenge import UNDECIDED_STATES, Challenge, Event, PastStage, State
-from bot.ladder import calendar_of
+from bot.kinds import EventKind
 from bot.policy import Limit
 from bot.roles import role_label
 from bot.roster import Roster
@@ -120,35 +116,23 @@ class CardView:
 
 # --- words -----------------------------------------------------------------------------
 
-STATE_LABELS: dict[str, str] = {
-    State.OPEN.value: "Waiting to be accepted",
-    State.ACCEPTED.value: "Accepted",
-    State.AWAITING_JOINT_AGREEMENT.value: "Waiting for joint agreement",
-    State.OUTCOME_PROPOSED.value: "Outcome recorded",
-    State.CLOSED.value: "Closed",
-    State.WITHDRAWN.value: "Withdrawn",
-}
-URGENCY_LABELS: dict[Urgency, str] = {
-    Urgency.BREACHED: "Breached",
-    Urgency.OVERDUE: "Overdue",
-    Urgency.TIMED_OUT: "Timed out",
-    Urgency.URGENT: "Urgent",
-    Urgency.DUE_TODAY: "Due today",
-    Urgency.NORMAL: "On time",
-    Urgency.DONE: "Finished",
-}
+STATE_LABELS = texts.STATE_LABELS  # by state value
+
+
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    return texts.PLURAL.format(n=n, word=word, s="" if n == 1 else "s")
 
 
 def _duration(delta: timedelta) -> str:
     minutes = max(int(delta.total_seconds() // 60), 0)
     hours, minutes = divmod(minutes, 60)
     if hours >= 48:
-        return _plural(hours // 24, "day") + (f" {hours % 24} h" if hours % 24 else "")
+        return _plural(hours // 24, texts.DAY) + (texts.DURATION_DAYS_HOURS.format(hours=hours % 24)
+                                                  if hours % 24 else "")
     if hours:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
-    return f"{minutes} min"
+        return (texts.DURATION_HOURS_MINUTES.format(hours=hours, minutes=minutes) if minutes
+                else texts.DURATION_HOURS.format(hours=hours))
+    return texts.DURATION_MINUTES.format(minutes=minutes)
 
 
 def stage_limit(challenge: Challenge) -> Limit:
@@ -163,9 +147,9 @@ def stage_limit(challenge: Challenge) -> Limit:
 
 def _due_instant(challenge: Challenge) -> tuple[str, datetime | None]:
     if challenge.state in UNDECIDED_STATES:
-        return "due", challenge.due_at
+        return texts.DUE_PREFIX, challenge.due_at
     if challenge.state is State.OUTCOME_PROPOSED and challenge.answer_due_at is not None:
-        return "answer due", challenge.answer_due_at
+        return texts.ANSWER_DUE_PREFIX, challenge.answer_due_at
     return "", None
 
 
@@ -176,7 +160,7 @@ def _overdue(challenge: Challenge, now: datetime, at: datetime, cal: WorkingCale
     late = -cal.working_days_left(now, at)
     if late <= 0:
         return texts.OVERDUE_TODAY
-    return texts.OVERDUE_BY.format(amount=_plural(late, "working day"))
+    return texts.OVERDUE_BY.format(amount=_plural(late, texts.WORKING_DAY))
 
 
 def due_words(challenge: Challenge, now: datetime, cal: WorkingCalendar | None = None) -> str:
@@ -185,7 +169,7 @@ def due_words(challenge: Challenge, now: datetime, cal: WorkingCalendar | None =
     prefix, at = _due_instant(challenge)
     if at is None:
         return ""
-    return f"{prefix} {due_detail(challenge, now, cal)}"
+    return texts.DUE_WORDS.format(prefix=prefix, detail=due_detail(challenge, now, cal))
 
 
 def due_detail(challenge: Challenge, now: datetime, cal: WorkingCalendar | None = None) -> str:
@@ -196,15 +180,15 @@ def due_detail(challenge: Challenge, now: datetime, cal: WorkingCalendar | None 
         return ""
     text = cal.describe(at)
     if challenge.breached and challenge.state in UNDECIDED_STATES:
-        return f"{text} — breached, {_overdue(challenge, now, at, cal)}"
+        return texts.DETAIL_BREACHED.format(when=text, overdue=_overdue(challenge, now, at, cal))
     if at <= now:
-        return f"{text} — {_overdue(challenge, now, at, cal)}"
+        return texts.DETAIL_OVERDUE.format(when=text, overdue=_overdue(challenge, now, at, cal))
     if stage_limit(challenge).unit.in_hours:
-        return f"{text} — {_duration(at - now)} left"
+        return texts.DETAIL_LEFT.format(when=text, left=_duration(at - now))
     left = cal.working_days_left(now, at)
     if left <= 0:
-        return f"{text} — due today"
-    return f"{text} — {_plural(left, 'working day')} left"
+        return texts.DETAIL_DUE_TODAY.format(when=text)
+    return texts.DETAIL_LEFT.format(when=text, left=_plural(left, texts.WORKING_DAY))
 
 
 def urgency(challenge: Challenge, now: datetime, cal: WorkingCalendar | None = None) -> Urgency:
@@ -239,7 +223,7 @@ def relation(challenge: Challenge, roster: Roster, viewer_id: str) -> Relation |
     if challenge.is_active and pending_joint_roles(challenge, roster.get(viewer_id)):
         return Relation.APPROVER
     decided = challenge.outcome is not None and challenge.outcome.by == viewer_id
-    if viewer_id in responsible(challenge) or viewer_id in challenge.deciders or decided:
+    if viewer_id in challenge.responsible or viewer_id in challenge.deciders or decided:
         return Relation.REVIEWER  # holds it now, or decided an earlier stage (following it)
     return None
 
@@ -257,46 +241,47 @@ def status_line(ch: Challenge, roster: Roster, events: Sequence[Event] = (),
     cal = cal or calendar_of(ch.policy)
     stage_name = ch.policy.stage(ch.stage).name
     if ch.state is State.OPEN:
-        return (f"Waiting for the {stage_name} to accept: "
-                f"{roster.names(ch.reviewers, ' or ')}.")
+        return texts.STATUS_OPEN.format(stage=stage_name, names=roster.names(ch.reviewers, texts.OR))
     if ch.state is State.ACCEPTED:
         owner = roster.name_of(ch.owner_id)
-        last = _last_event(events, ("accepted", "delegated", "joint_refused"), ch.stage)
-        if last is not None and last.kind == "delegated" and last.detail.get("to") == ch.owner_id:
-            return f"With {owner}: delegated by {roster.name_of(last.actor_id)} at {cal.describe(last.at)}."
-        if last is not None and last.kind == "accepted":
-            return f"Taken by {owner} at {cal.describe(last.at)}."
-        if not events and ch.last_action == "accepted" and ch.last_action_at is not None:
-            return f"Taken by {owner} at {cal.describe(ch.last_action_at)}."
-        return f"Taken by {owner}."
+        last = _last_event(events, (EventKind.ACCEPTED, EventKind.DELEGATED, EventKind.JOINT_REFUSED), ch.stage)
+        if last is not None and last.kind == EventKind.DELEGATED and last.detail.get("to") == ch.owner_id:
+            return texts.STATUS_DELEGATED.format(owner=owner, by=roster.name_of(last.actor_id),
+                                                 at=cal.describe(last.at))
+        if last is not None and last.kind == EventKind.ACCEPTED:
+            return texts.STATUS_TAKEN_AT.format(owner=owner, at=cal.describe(last.at))
+        if not events and ch.last_action == EventKind.ACCEPTED and ch.last_action_at is not None:
+            return texts.STATUS_TAKEN_AT.format(owner=owner, at=cal.describe(ch.last_action_at))
+        return texts.STATUS_TAKEN.format(owner=owner)
     if ch.state is State.AWAITING_JOINT_AGREEMENT:
         joint = ch.policy.joint_agreement
         parts = []
         for role in joint.roles if joint else ():
             who = ch.joint_agreed_by.get(role)
-            parts.append(f"{role_label(role)}: " + (f"agreed ({roster.name_of(who)})" if who else "waiting"))
-        return "Waiting for joint agreement — " + "; ".join(parts) + "."
+            answer = texts.STATUS_JOINT_AGREED.format(name=roster.name_of(who)) if who else texts.STATUS_JOINT_WAITING
+            parts.append(texts.STATUS_JOINT_ROLE.format(role=role_label(role), answer=answer))
+        return texts.STATUS_JOINT.format(parts="; ".join(parts))
     if ch.state is State.OUTCOME_PROPOSED and ch.outcome is not None:
-        answer = cal.describe(ch.answer_due_at) if ch.answer_due_at else "—"
-        who = "you" if viewer_id == ch.challenger_id else roster.name_of(ch.challenger_id)
-        choice = ("accept it or escalate" if ch.stage < ch.policy.last_stage
-                  else "accept it (this is the final stage)")
-        return (f"Outcome recorded by {roster.name_of(ch.outcome.by)} at {cal.describe(ch.outcome.at)}; "
-                f"waiting for {who} to {choice} by {answer}.")
-    when = cal.describe(ch.closed_at) if ch.closed_at else "—"
+        answer = cal.describe(ch.answer_due_at) if ch.answer_due_at else texts.NOTHING
+        who = texts.YOU if viewer_id == ch.challenger_id else roster.name_of(ch.challenger_id)
+        choice = (texts.CHOICE_ACCEPT_IT_OR_ESCALATE if ch.stage < ch.policy.last_stage
+                  else texts.CHOICE_ACCEPT_IT_FINAL)
+        return texts.STATUS_OUTCOME.format(by=roster.name_of(ch.outcome.by), at=cal.describe(ch.outcome.at),
+                                           who=who, choice=choice, answer=answer)
+    when = cal.describe(ch.closed_at) if ch.closed_at else texts.NOTHING
     if ch.state is State.WITHDRAWN:
-        return f"Withdrawn by {roster.name_of(ch.last_actor_id)} at {when}."
-    if ch.last_action == "closed_unanswered":
-        return f"Closed at {when}: the outcome stood (no answer within the stage window)."
-    return f"Closed at {when}: outcome accepted by {roster.name_of(ch.last_actor_id)}."
+        return texts.STATUS_WITHDRAWN.format(by=roster.name_of(ch.last_actor_id), when=when)
+    if ch.last_action == EventKind.CLOSED_UNANSWERED:
+        return texts.STATUS_CLOSED_UNANSWERED.format(when=when)
+    return texts.STATUS_CLOSED.format(when=when, by=roster.name_of(ch.last_actor_id))
 
 
 def _outcome_text(ch: Challenge) -> str | None:
     if ch.outcome is None:
         return None
     label = texts.OUTCOME_LABELS.get(ch.outcome.kind.value, ch.outcome.kind.value)
-    level = f" (to level {ch.outcome.level})" if ch.outcome.level else ""
-    return f"{label}{level} — {texts.sentence(ch.outcome.rationale)}"
+    level = texts.OUTCOME_LEVEL.format(level=ch.outcome.level) if ch.outcome.level else ""
+    return texts.OUTCOME_TEXT.format(label=label, level=level, rationale=texts.sentence(ch.outcome.rationale))
 
 
 def _past_stage_text(ch: Challenge, past: PastStage, roster: Roster, cal: WorkingCalendar) -> str:
@@ -304,12 +289,14 @@ def _past_stage_text(ch: Challenge, past: PastStage, roster: Roster, cal: Workin
     parts = []
     if past.outcome is not None:
         label = texts.OUTCOME_LABELS.get(past.outcome.kind.value, past.outcome.kind.value)
-        parts.append(f"{label} — {texts.sentence(past.outcome.rationale)} ({roster.name_of(past.outcome.by)})")
+        parts.append(texts.PAST_OUTCOME.format(label=label, rationale=texts.sentence(past.outcome.rationale),
+                                               by=roster.name_of(past.outcome.by)))
     else:
         parts.append(texts.NO_OUTCOME)
     how = texts.ESCALATED_HOW.get(past.how, past.how).format(
         name=roster.name_of(past.by) if past.by else "", at=cal.describe(past.at))
-    parts.append(f"{how}: {texts.sentence(past.reason)}" if past.reason else f"{how}.")
+    parts.append(texts.PAST_HOW_REASON.format(how=how, reason=texts.sentence(past.reason)) if past.reason
+                 else texts.PAST_HOW.format(how=how))
     return " ".join(parts)
 
 
@@ -347,7 +334,7 @@ def _due_fact(kind: CardKind, ch: Challenge, roster: Roster, viewer_id: str, det
         if viewer_id == ch.challenger_id:
             return Fact(texts.YOUR_ANSWER_DUE, detail)
         return Fact(texts.THEIR_ANSWER_DUE.format(name=roster.name_of(ch.challenger_id)), detail)
-    if viewer_id in responsible(ch):
+    if viewer_id in ch.responsible:
         return Fact(texts.YOUR_ANSWER_DUE, detail)
     if kind is CardKind.CHALLENGER:
         return Fact(texts.REVIEWER_ANSWER_DUE, detail)
@@ -365,27 +352,29 @@ def _card(kind: CardKind, ch: Challenge, roster: Roster, viewer_id: str, now: da
     position = ch.policy.stage_label(ch.stage)
     following = follows(ch, roster, viewer_id)
     facts = [
-        Fact("Reference", ch.reference),
-        Fact("Case reference", ch.case_reference),
-        Fact("Area", ch.area),
-        Fact("Stage", f"{spec.name} ({position}; limit {stage_limit(ch).describe()})"),
-        Fact("Decision challenged", ch.decision_challenged),
-        Fact("Raised by", f"{roster.name_of(ch.challenger_id)} at {cal.describe(ch.raised_at)}"),
+        Fact(texts.FACT_REFERENCE, ch.reference),
+        Fact(texts.FACT_CASE_REFERENCE, ch.case_reference),
+        Fact(texts.FACT_AREA, ch.area),
+        Fact(texts.FACT_STAGE, texts.FACT_STAGE_VALUE.format(stage=spec.name, position=position,
+                                                            limit=stage_limit(ch).describe())),
+        Fact(texts.FACT_DECISION, ch.decision_challenged),
+        Fact(texts.FACT_RAISED_BY, texts.FACT_RAISED_BY_VALUE.format(name=roster.name_of(ch.challenger_id),
+                                                                    at=cal.describe(ch.raised_at))),
     ]
     if kind is CardKind.REVIEWER and following:
         facts += dispute_facts(ch, roster, cal)
     if due:
         facts.append(_due_fact(kind, ch, roster, viewer_id, due_detail(ch, now, cal)))
     if ch.urgent:
-        facts.append(Fact("Urgent", "Yes — a speedy response is needed"))
+        facts.append(Fact(texts.FACT_URGENT, texts.FACT_URGENT_VALUE))
         if ch.protective_action:
-            facts.append(Fact("Protective action taken", ch.protective_action))
+            facts.append(Fact(texts.FACT_PROTECTIVE_ACTION, ch.protective_action))
         n = ch.policy.notifications
         if n.edt_phone and n.edt_outside_office_hours and ch.is_active and not cal.is_open(now) \
                 and viewer_id != ch.challenger_id:
-            facts.append(Fact("Emergency Duty Team", texts.PHONE_EDT.format(phone=n.edt_phone)))
+            facts.append(Fact(texts.FACT_EDT, texts.PHONE_EDT.format(phone=n.edt_phone)))
     if ch.cp_or_looked_after:
-        facts.append(Fact("Child protection plan / looked after", "Yes"))
+        facts.append(Fact(texts.FACT_CP, texts.YES))
     missed = [p for p in unreachable if p != viewer_id]
     if missed and (kind is CardKind.CHALLENGER or following):
         facts.append(Fact(texts.FACT_UNREACHABLE, texts.UNREACHABLE.format(names=roster.names(missed))))
@@ -394,10 +383,10 @@ def _card(kind: CardKind, ch: Challenge, roster: Roster, viewer_id: str, now: da
         kind=kind, viewer_id=viewer_id, title=title, reference=ch.reference, case_reference=ch.case_reference,
         area=ch.area, stage=ch.stage, stage_name=spec.name, stage_position=position,
         state=ch.state.value, state_label=STATE_LABELS[ch.state.value], due=due, due_at=due_at, urgency=level,
-        urgency_label=URGENCY_LABELS[level], challenged=ch.decision_challenged,
+        urgency_label=texts.URGENCY_LABELS[level], challenged=ch.decision_challenged,
         status=status_line(ch, roster, events, cal, viewer_id), version=ch.version, urgent=ch.urgent,
         breached=ch.breached, active=ch.is_active, challenger_name=roster.name_of(ch.challenger_id),
-        people=roster.names(responsible(ch)),
+        people=roster.names(ch.responsible),
         outcome=((texts.DECISION_MADE if ch.outcome else None) if ch.told_decision_only(viewer_id)
                  else _outcome_text(ch) if shows_outcome else None),
         case_note=(ch.outcome.case_note if ch.outcome and shows_outcome and not ch.told_decision_only(viewer_id)
@@ -413,16 +402,16 @@ def reviewer_card(ch: Challenge, roster: Roster, viewer_id: str, now: datetime,
     note = None
     if ch.is_active and not any(a.verb not in SHARED_VERBS for a in actions):
         if ch.state is State.AWAITING_JOINT_AGREEMENT:
-            note = "Waiting for the joint agreement of others; nothing is needed from you."
+            note = texts.NOTE_WAITING_FOR_JOINT
         elif ch.state is State.OUTCOME_PROPOSED:
-            note = f"Waiting for {roster.name_of(ch.challenger_id)}; nothing is needed from you."
+            note = texts.NOTE_WAITING_FOR.format(name=roster.name_of(ch.challenger_id))
         elif not follows(ch, roster, viewer_id):
-            note = texts.NO_LONGER_YOURS.format(names=roster.names(responsible(ch)))
+            note = texts.NO_LONGER_YOURS.format(names=roster.names(ch.responsible))
         else:
-            note = texts.WITH_OTHERS.format(names=roster.names(responsible(ch)))
-    title = f"Challenge {ch.reference} — {ch.policy.stage(ch.stage).name}"
+            note = texts.WITH_OTHERS.format(names=roster.names(ch.responsible))
+    title = texts.TITLE_REVIEWER.format(reference=ch.reference, stage=ch.policy.stage(ch.stage).name)
     if ch.urgent and ch.is_active:
-        title = f"URGENT: {title}"
+        title = texts.TITLE_URGENT.format(title=title)
     return _card(CardKind.REVIEWER, ch, roster, viewer_id, now, events, actions, title, note, unreachable)
 
 
@@ -432,7 +421,7 @@ def challenger_card(ch: Challenge, roster: Roster, viewer_id: str, now: datetime
     actions = challenger_actions(ch) if viewer_id == ch.challenger_id else ()
     note = None if viewer_id == ch.challenger_id else texts.ONLY_CHALLENGER.format(
         reference=ch.reference, name=roster.name_of(ch.challenger_id))
-    title = f"Your challenge {ch.reference} — {ch.policy.stage(ch.stage).name}"
+    title = texts.TITLE_CHALLENGER.format(reference=ch.reference, stage=ch.policy.stage(ch.stage).name)
     return _card(CardKind.CHALLENGER, ch, roster, viewer_id, now, events, actions, title, note, unreachable)
 
 

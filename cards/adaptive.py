@@ -6,8 +6,6 @@ Pure: view model (and what a person typed) in, a JSON-ready dict out. Every butt
 `<verb>.<input id>`, so ids stay unique on a card that offers several actions with a
 "reason". `read_action` is the inverse: the verb, the token and the inputs of a pressed
 button, as Teams sends them in an `adaptiveCard/action` invoke.
-
-The intake form is read through small protocols (dialogs is a sibling layer, not imported).
 """
 
 from __future__ import annotations
@@ -15,11 +13,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from bot import views
-from bot.views import ActionInput, ActionView, CardView, InputKind, Style, Urgency
+from bot import texts, views
+from bot.fields import Field, FieldKind, shown_when_words
+from bot.views import ActionView, CardView, Style, Urgency
 from cards.actions import ActionPayload, BadAction, sign
+from dialogs.intake import TOGGLE_ON, IntakeForm
 
 Card = dict[str, Any]
 
@@ -39,11 +39,6 @@ _BANNER_STYLES = {Urgency.BREACHED: "attention", Urgency.OVERDUE: "attention", U
                   Urgency.URGENT: "warning",
                   Urgency.DUE_TODAY: "warning"}
 NOTICE_COLOURS = ("good", "warning", "attention", "default")
-OTHER_ACTIONS = "Other actions"
-CHOOSE = "Choose…"
-REQUIRED = "Required."
-SHORTENED = "Shortened to fit a Teams card: {count} more line(s) not shown."
-FIX_ANSWERS = "Please fix the answers marked below."
 
 
 # --- the pieces -----------------------------------------------------------------------------
@@ -82,23 +77,32 @@ def input_id(verb: str, name: str) -> str:
     return f"{verb}.{name}"
 
 
-def _input(verb: str, spec: ActionInput, value: str | None) -> Card:
+def _input(verb: str, spec: Field, value: str | None, siblings: Sequence[Field]) -> list[Card]:
+    """An action's input, with its help: a text input's as its placeholder, any other's (and the
+    words saying when it is needed -- Teams cannot hide an input until another is answered)
+    in a line under it."""
     element: Card = {"id": input_id(verb, spec.id), "label": spec.label}
-    if spec.kind is InputKind.CHOICE:
-        element |= {"type": "Input.ChoiceSet", "style": "compact", "placeholder": CHOOSE,
+    hint = shown_when_words(spec, siblings) + spec.help
+    below = hint
+    if spec.kind is FieldKind.CHOICE:
+        element |= {"type": "Input.ChoiceSet", "style": "compact", "placeholder": texts.TEAMS_CHOOSE,
                     "choices": [{"title": o.label, "value": o.value} for o in spec.choices]}
+    elif spec.kind is FieldKind.TOGGLE:
+        element = {"id": element["id"], "type": "Input.Toggle", "title": spec.label, "valueOn": TOGGLE_ON,
+                   "valueOff": TOGGLE_OFF}
     else:
-        element |= {"type": "Input.Text", "isMultiline": spec.kind is InputKind.LONG_TEXT}
-        if spec.help:
-            element["placeholder"] = spec.help
+        element |= {"type": "Input.Text", "isMultiline": spec.kind is FieldKind.LONG_TEXT}
+        if spec.help and not spec.shown_when:
+            element["placeholder"], below = spec.help, ""
         if spec.max_length:
             element["maxLength"] = spec.max_length
-    if spec.required:
+    if spec.required and spec.kind is not FieldKind.TOGGLE:
         element |= {"isRequired": True,
-                    "errorMessage": views.MISSING.get((verb, spec.id), REQUIRED)}
+                    "errorMessage": views.MISSING.get((verb, spec.id), texts.TEAMS_REQUIRED)}
+    value = value if value is not None else spec.default
     if value:
         element["value"] = value
-    return element
+    return [element, *([text(below.strip(), isSubtle=True, size="small", spacing="none")] if below.strip() else [])]
 
 
 def _action(view: CardView, act: ActionView, secret: bytes, values: Mapping[str, str]) -> Card:
@@ -107,8 +111,8 @@ def _action(view: CardView, act: ActionView, secret: bytes, values: Mapping[str,
     if not act.needs_input:
         return execute(act.label, act.verb.value, token, style)
     body: list[Card] = [text(act.help, isSubtle=True)] if act.help else []
-    body += [_input(act.verb.value, spec, values.get(input_id(act.verb.value, spec.id)))
-             for spec in act.inputs]
+    body += [element for spec in act.inputs
+             for element in _input(act.verb.value, spec, values.get(input_id(act.verb.value, spec.id)), act.inputs)]
     submit = execute(act.submit_label or act.label, act.verb.value, token, style)
     submit["associatedInputs"] = "auto"
     return {"type": "Action.ShowCard", "title": act.label,
@@ -139,9 +143,9 @@ def challenge_card(view: CardView, *, secret: bytes, refresh_for: str | None = N
         body.append(text(view.note, isSubtle=True))
     body.append({"type": "FactSet", "facts": [{"title": f.label, "value": f.value} for f in view.facts]})
     if view.outcome:
-        body.append(text(f"Outcome: {view.outcome}"))
+        body.append(text(texts.TEAMS_OUTCOME.format(outcome=view.outcome)))
     if view.case_note:
-        body.append(text(f"Case note: {view.case_note}", isSubtle=True))
+        body.append(text(texts.TEAMS_CASE_NOTE.format(case_note=view.case_note), isSubtle=True))
     main = [a for a in view.actions if a.verb not in views.SHARED_VERBS]
     shared = [a for a in view.actions if a.verb in views.SHARED_VERBS]
     top = [_action(view, a, secret, values) for a in main]
@@ -149,11 +153,11 @@ def challenge_card(view: CardView, *, secret: bytes, refresh_for: str | None = N
     if len(top) + len(rest) <= MAX_TOP_ACTIONS:
         top, rest = top + rest, []
     if rest:
-        body += [text(OTHER_ACTIONS, weight="bolder", spacing="large"), {"type": "ActionSet", "actions": rest}]
+        body += [text(texts.TEAMS_OTHER_ACTIONS, weight="bolder", spacing="large"), {"type": "ActionSet", "actions": rest}]
     extra: Card = {}
     if refresh_for and view.active and view.follows:  # a pool member who did not take it stops here
         token = token_for(REFRESH, view.reference, view.version, view.viewer_id, secret)
-        extra["refresh"] = {"action": execute("Refresh", REFRESH, token), "userIds": [refresh_for]}
+        extra["refresh"] = {"action": execute(texts.TEAMS_REFRESH, REFRESH, token), "userIds": [refresh_for]}
     return envelope(body, top, **extra)
 
 
@@ -190,7 +194,7 @@ def message_card(title: str, lines: Iterable[str], *, notice: str | None = None,
         body.append(block)
         if size(envelope(body)) > MAX_BYTES - 512:
             body.pop()
-            body.append(text(SHORTENED.format(count=len(pending) - index), isSubtle=True))
+            body.append(text(texts.TEAMS_SHORTENED.format(count=len(pending) - index), isSubtle=True))
             break
     return envelope(body)
 
@@ -198,59 +202,14 @@ def message_card(title: str, lines: Iterable[str], *, notice: str | None = None,
 # --- the intake form -------------------------------------------------------------------------
 
 
-class ChoiceLike(Protocol):
-    @property
-    def value(self) -> str: ...
-
-    @property
-    def label(self) -> str: ...
-
-
-class FieldLike(Protocol):
-    @property
-    def id(self) -> str: ...
-
-    @property
-    def label(self) -> str: ...
-
-    @property
-    def kind(self) -> str: ...
-
-    @property
-    def required(self) -> bool: ...
-
-    @property
-    def help(self) -> str: ...
-
-    @property
-    def choices(self) -> Sequence[ChoiceLike]: ...
-
-    @property
-    def max_length(self) -> int | None: ...
-
-    @property
-    def default(self) -> str | None: ...
-
-
-class FormLike(Protocol):
-    @property
-    def title(self) -> str: ...
-
-    @property
-    def submit_label(self) -> str: ...
-
-    @property
-    def fields(self) -> Sequence[FieldLike]: ...
-
-
-def _field(spec: FieldLike, value: str | None, toggle_on: str) -> Card:
+def _field(spec: Field, value: str | None, toggle_on: str) -> Card:
     element: Card = {"id": input_id(INTAKE, spec.id)}
     label = spec.label + (" *" if spec.required else "")
     kind = str(spec.kind)
     if kind != "toggle":
         element["label"] = label
     if kind == "choice":
-        element |= {"type": "Input.ChoiceSet", "style": "compact", "placeholder": CHOOSE,
+        element |= {"type": "Input.ChoiceSet", "style": "compact", "placeholder": texts.TEAMS_CHOOSE,
                     "choices": [{"title": c.label, "value": c.value} for c in spec.choices]}
     elif kind == "toggle":
         element |= {"type": "Input.Toggle", "title": spec.label, "valueOn": toggle_on, "valueOff": TOGGLE_OFF}
@@ -264,7 +223,7 @@ def _field(spec: FieldLike, value: str | None, toggle_on: str) -> Card:
     return element
 
 
-def intake_card(form: FormLike, *, secret: bytes, for_id: str, toggle_on: str,
+def intake_card(form: IntakeForm, *, secret: bytes, for_id: str, toggle_on: str,
                 values: Mapping[str, str] | None = None, errors: Mapping[str, str] | None = None,
                 form_error: str | None = None, intro: str | None = None, nonce: str = "") -> Card:
     """The /challenge form as a card; after a refused submit, the answers come back with the
@@ -278,11 +237,12 @@ def intake_card(form: FormLike, *, secret: bytes, for_id: str, toggle_on: str,
     if form_error:
         body.append(notice_block(form_error, "attention"))
     elif errors:
-        body.append(notice_block(FIX_ANSWERS, "attention"))
+        body.append(notice_block(texts.TEAMS_FIX_ANSWERS, "attention"))
     for spec in form.fields:
         body.append(_field(spec, values.get(spec.id), toggle_on))
-        if spec.help:
-            body.append(text(spec.help, isSubtle=True, size="small", spacing="none"))
+        hint = shown_when_words(spec, form.fields) + spec.help
+        if hint.strip():
+            body.append(text(hint.strip(), isSubtle=True, size="small", spacing="none"))
         if spec.id in errors:
             body.append(text(errors[spec.id], color="attention", spacing="none"))
     token = token_for(INTAKE, nonce, 0, for_id, secret)

@@ -18,7 +18,6 @@ from typing import Any
 from bot import texts
 from bot.timeline import TimelineEntry
 from bot.views import (
-    ActionInput,
     ActionView,
     CardView,
     Style,
@@ -26,8 +25,8 @@ from bot.views import (
     Verb,
 )
 from cards.actions import ActionPayload, sign
-from bot.fields import FieldKind
-from dialogs.intake import COMPLAINT, COMPLAINT_FIELDS, TOGGLE_ON, IntakeField, IntakeForm
+from bot.fields import Field, FieldKind, shown_when_words
+from dialogs.intake import COMPLAINT, COMPLAINT_FIELDS, TOGGLE_ON, IntakeForm
 
 Block = dict[str, Any]
 
@@ -46,23 +45,10 @@ ACTION_PREFIX = "mashbot:"  # action_id of every card button: "mashbot:<verb>"
 INTAKE_CALLBACK = "mashbot_intake"
 ACTION_CALLBACK = "mashbot_action"
 
-# The Slack-only words around the view models' content.
-CLOSE = "Close"
-CANCEL = "Cancel"
-YES = "Yes"
+# Slack-only marks; the words are in bot/texts.py (SLACK_*).
 DONE_TITLE = "mashbot"
-SUPERSEDED = "Out of date: the latest card for {reference} is further down this conversation."
-COMPLAINT_HEADING = "This is a complaint, not a challenge"
-COMPLAINT_SUBMIT = "Use complaints route"
 REASON_FIELD = "reason_category"  # its select is dispatched as soon as it is chosen
-SHOWN_WHEN = "Only when {label} is “{value}”. "
-SHOWN_WHEN_TICKED = "Only when “{label}” is ticked. "
-CASE_NOTE_HEADING = "Case-note wording to copy"
-CASE_NOTE_PREVIEW = "When a joint decision ends an assessment, the case note will read:"
-OUTCOME_HEADING = "Outcome"
-LIST_TITLES = {"needs": "Waiting for you", "mine": "Raised by you", "following": "Following"}
-NOTHING_OPEN = "You have no open challenges and nothing is waiting for you."
-TIMELINE_HEADING = "Timeline"
+LIST_TITLES = texts.SLACK_LIST_TITLES  # the Slack channel reads the inbox titles from here
 URGENCY_MARKS = {
     Urgency.BREACHED: ":red_circle:",
     Urgency.OVERDUE: ":red_circle:",
@@ -173,9 +159,9 @@ def card_blocks(card: CardView, secret: bytes, *, headline: str | None = None,
     blocks += _facts(card)
     blocks.append(section(escape(card.status)))
     if card.outcome:
-        blocks.append(section(f"*{OUTCOME_HEADING}*\n{escape(card.outcome)}"))
+        blocks.append(section(f"*{texts.SLACK_OUTCOME_HEADING}*\n{escape(card.outcome)}"))
     if card.case_note:
-        blocks.append(section(f"*{CASE_NOTE_HEADING}*\n```{escape(card.case_note)}```"))
+        blocks.append(section(f"*{texts.SLACK_CASE_NOTE_HEADING}*\n```{escape(card.case_note)}```"))
     if card.note:
         blocks.append(context(escape(card.note)))
     if card.actions:
@@ -194,7 +180,7 @@ def card_message(card: CardView, secret: bytes, *, headline: str | None = None,
 def superseded_message(card: CardView, *, headline: str | None = None) -> dict[str, Any]:
     """An older DM card once a newer one is posted: where it stands, no buttons."""
     blocks = [*_headline(headline, None), section(f"*{escape(card.title)}*\n{escape(card.status)}"),
-              context(escape(SUPERSEDED.format(reference=card.reference)))]
+              context(escape(texts.SLACK_SUPERSEDED.format(reference=card.reference)))]
     return message(headline or card.title, blocks)
 
 
@@ -218,9 +204,9 @@ def list_blocks(groups: Mapping[str, Sequence[CardView]]) -> list[Block]:
     for key, cards in groups.items():
         if not cards:
             continue
-        blocks.append(section(f"*{escape(LIST_TITLES.get(key, key))}*"))
+        blocks.append(section(f"*{escape(texts.SLACK_LIST_TITLES.get(key, key))}*"))
         blocks += sections("\n\n".join(_line(c) for c in cards))
-    return _capped(blocks or [section(NOTHING_OPEN)])
+    return _capped(blocks or [section(texts.SLACK_NOTHING_OPEN)])
 
 
 def status_blocks(card: CardView, timeline: Iterable[TimelineEntry]) -> list[Block]:
@@ -229,11 +215,11 @@ def status_blocks(card: CardView, timeline: Iterable[TimelineEntry]) -> list[Blo
     blocks += _facts(card)
     blocks.append(section(escape(card.status)))
     if card.outcome:
-        blocks.append(section(f"*{OUTCOME_HEADING}*\n{escape(card.outcome)}"))
+        blocks.append(section(f"*{texts.SLACK_OUTCOME_HEADING}*\n{escape(card.outcome)}"))
     lines = [f"{escape(e.when)} — {escape(e.label)} ({escape(e.actor)})"
              + (f": {escape(e.detail)}" if e.detail else "") for e in timeline]
     if lines:
-        blocks += sections(f"*{TIMELINE_HEADING}*\n" + "\n".join(lines))
+        blocks += sections(f"*{texts.SLACK_TIMELINE_HEADING}*\n" + "\n".join(lines))
     return _capped(blocks)
 
 
@@ -254,11 +240,16 @@ def _element(kind: FieldKind, element_id: str, options: Sequence[tuple[str, str]
             element["initial_option"] = _option(*chosen)
         return element
     if kind is FieldKind.TOGGLE:
-        return {"type": "checkboxes", "action_id": element_id, "options": [_option(TOGGLE_ON, YES)]}
+        element = {"type": "checkboxes", "action_id": element_id, "options": [_option(TOGGLE_ON, texts.SLACK_YES)]}
+        if initial == TOGGLE_ON:
+            element["initial_options"] = [_option(TOGGLE_ON, texts.SLACK_YES)]
+        return element
     element = {"type": "plain_text_input", "action_id": element_id,
                "multiline": kind is FieldKind.LONG_TEXT}
     if max_length:
         element["max_length"] = max_length
+    if initial:
+        element["initial_value"] = initial
     return element
 
 
@@ -272,22 +263,19 @@ def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool
 
 def _modal(callback_id: str, title: str, submit: str | None, blocks: list[Block], metadata: str) -> dict[str, Any]:
     view: dict[str, Any] = {"type": "modal", "callback_id": callback_id, "title": plain(title, MAX_TITLE),
-                            "close": plain(CANCEL if submit else CLOSE, MAX_TITLE),
+                            "close": plain(texts.SLACK_CANCEL if submit else texts.SLACK_CLOSE, MAX_TITLE),
                             "blocks": _capped(blocks), "private_metadata": metadata}
     if submit:
         view["submit"] = plain(submit, MAX_TITLE)
     return view
 
 
-def _action_input(item: ActionInput, inputs: Sequence[ActionInput]) -> Block:
-    hint = item.help
-    if item.shown_when:
-        source, value = item.shown_when
-        label = next((i.label for i in inputs if i.id == source), source)
-        shown = next((o.label for i in inputs if i.id == source for o in i.choices if o.value == value), value)
-        hint = SHOWN_WHEN.format(label=label.lower(), value=shown.lower()) + hint
-    element = _element(item.kind, item.id, [(o.value, o.label) for o in item.choices], item.max_length, None)
-    return _input(item.id, item.label, element, optional=not item.required, hint=hint)
+def _action_input(item: Field, inputs: Sequence[Field]) -> Block:
+    hint = shown_when_words(item, inputs) + item.help
+    element = _element(item.kind, item.id, [(o.value, o.label) for o in item.choices], item.max_length,
+                       item.default)
+    return _input(item.id, item.label, element, optional=not item.required or item.kind is FieldKind.TOGGLE,
+                  hint=hint)
 
 
 def action_modal(card: CardView, action: ActionView, token: str) -> dict[str, Any]:
@@ -298,17 +286,13 @@ def action_modal(card: CardView, action: ActionView, token: str) -> dict[str, An
     blocks += [_action_input(i, action.inputs) for i in action.inputs]
     if action.verb is Verb.RECORD_OUTCOME and any(i.id == "level" for i in action.inputs):
         note = texts.DE_ESCALATION_NOTE.format(rationale="<your rationale>", level="<level>")
-        blocks.append(context(f"{CASE_NOTE_PREVIEW} _{escape(note)}_"))
+        blocks.append(context(f"{texts.SLACK_CASE_NOTE_PREVIEW} _{escape(note)}_"))
     return _modal(ACTION_CALLBACK, action.title or action.label, action.submit_label or action.label, blocks, token)
 
 
-def _intake_input(field: IntakeField, form: IntakeForm, initial: str | None = None) -> Block:
-    hint = field.help
+def _intake_input(field: Field, form: IntakeForm, initial: str | None = None) -> Block:
+    hint = shown_when_words(field, form.fields) + field.help
     optional = not field.required or field.kind is FieldKind.TOGGLE
-    if field.shown_when:
-        source = form.field(field.shown_when[0])
-        words = SHOWN_WHEN_TICKED if source.kind is FieldKind.TOGGLE else SHOWN_WHEN
-        hint = words.format(label=source.label, value=field.shown_when[1]) + hint
     element = _element(field.kind, field.id, [(c.value, c.label) for c in field.choices], field.max_length,
                        initial if initial is not None else field.default)
     block = _input(field.id, field.label, element, optional=optional, hint=hint)
@@ -328,8 +312,8 @@ def intake_modal(form: IntakeForm, metadata: str = "", *, complaint_text: str | 
                       [_intake_input(f, form) for f in form.fields], metadata)
     asked = [_intake_input(f, form, COMPLAINT if f.id == REASON_FIELD else None)
              for f in form.fields if f.id in COMPLAINT_FIELDS]
-    blocks = [section(f"*{escape(COMPLAINT_HEADING)}*\n{escape(complaint_text)}"), *asked]
-    return _modal(INTAKE_CALLBACK, form.title, COMPLAINT_SUBMIT, blocks, metadata)
+    blocks = [section(f"*{escape(texts.SLACK_COMPLAINT_HEADING)}*\n{escape(complaint_text)}"), *asked]
+    return _modal(INTAKE_CALLBACK, form.title, texts.SLACK_COMPLAINT_SUBMIT, blocks, metadata)
 
 
 def done_modal(title: str, text: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@ Slack modals, Teams Adaptive Cards and the web console all render `intake_form(.
 send what the person entered to `validate_intake(...)`, which either returns the
 answers or an error per field that says what to fix.
 
-`IntakeField.required` marks what a *challenge* needs, for display. A complaint (a concern
+`Field.required` marks what a *challenge* needs, for display. A complaint (a concern
 about practice) needs only `COMPLAINT_FIELDS`, so renderers show the marker but leave the
 enforcement to `validate_intake` rather than blocking submission in the client.
 """
@@ -30,68 +30,9 @@ COMPLAINT = texts.COMPLAINT_CATEGORY
 OTHER_OUTCOME = "other"
 COMPLAINT_FIELDS = ("case_reference", "area", "reason_category")
 
-# --- what people read ---------------------------------------------------------------
-
-TITLE = "Raise a challenge"
-SUBMIT_LABEL = "Raise challenge"
-NEVER_A_NAME = "Use the reference only — never the child's name."
-
-LABELS = {
-    "case_reference": "Case reference",
-    "area": "Area",
-    "raised_by": "Raised by",
-    "agency": "Your agency and team",
-    "decision_challenged": "Decision you are challenging",
-    "requested_outcome": "Outcome you are asking for",
-    "reason_category": "Reason",
-    "reason_text": "Why you disagree",
-    "urgent": "Urgent: immediate or life-threatening risk",
-    "urgent_reason": "Why it is urgent",
-    "protective_action": "Immediate protective action taken",
-    "cp_or_looked_after": "The child has a child protection plan or is looked after",
-}
-HELP = {
-    "area": "The MASH area that made the decision.",
-    "agency": "For example: Police — Public Protection Unit.",
-    "decision_challenged": "The MASH decision (level of need) you disagree with.",
-    "requested_outcome": "What you are asking for, for example a Child and Family assessment.",
-    "reason_category": "A concern about practice (timeliness, attitude) is a complaint, not a challenge.",
-    "reason_text": "Briefly, without names, dates of birth, addresses or other personal details.",
-    "urgent": "The next manager is told at once and the time limit is counted in hours.",
-    "urgent_reason": "The immediate risk, without personal details.",
-    "protective_action": "What has been done to reduce the risk of harm whilst the dispute is ongoing.",
-    "cp_or_looked_after": "The IRO is told where the policy asks for it.",
-}
-RAISED_BY_LABELS = {
-    ChallengerType.PROFESSIONAL: "A professional or partner agency",
-    ChallengerType.PARENT: "A parent",
-    ChallengerType.CARER: "A carer",
-    ChallengerType.NETWORK: "A member of the child's network",
-    ChallengerType.CHILD: "The child or young person (raised on their behalf)",
-}
+# Its words are in bot/texts.py (INTAKE_*); these two are read by the channels too.
 REASON_LABELS = texts.REASON_LABELS
-OTHER_OUTCOME_LABEL = "Other outcome"
-RAG_LABEL = "RAG rating of the contact"
-RAG_HELP = "The time limits follow the contact's RAG rating."
-
-ERRORS = {
-    "case_reference": "Enter the case reference.",
-    "area": "Choose the area: {choices}.",
-    "raised_by": "Choose who is raising the challenge.",
-    "agency": "Enter your agency and team.",
-    "decision_challenged": "Choose the decision you are challenging.",
-    "requested_outcome": "Say what outcome you are asking for.",
-    "reason_category": "Choose the reason for the challenge.",
-    "reason_text": "Say briefly why you disagree.",
-    "urgent_reason": "Say why this is urgent: what is the immediate risk?",
-    "protective_action": "Say what immediate protective action has been taken whilst the dispute is ongoing.",
-    "rag": "Choose the contact's RAG rating: {choices}.",
-}
-NOT_A_REFERENCE = "That is not a case reference."
-LOOKS_LIKE_A_NAME = "This looks like a name. " + NEVER_A_NAME
-LOOKS_PERSONAL = "This looks like a personal detail ({kind}), not a case reference. " + NEVER_A_NAME
-TOO_LONG = "Keep this to {limit} characters — it has {count}."
-NOT_YES_OR_NO = "Answer yes or no."
+RAISED_BY_LABELS = {ChallengerType(kind): label for kind, label in texts.INTAKE_RAISED_BY_LABELS.items()}
 
 MAX_LENGTHS = {
     "case_reference": 30,
@@ -110,21 +51,18 @@ _NAME_LIKE = re.compile(r"(?=.*\s)[^\W\d_]+(?:[\s'\u2019-]+[^\W\d_]+)+")  # lett
 Value = str | bool | None
 
 
-IntakeField = Field  # an intake question
-
-
 @dataclass(frozen=True)
 class IntakeForm:
     title: str
     submit_label: str
-    fields: tuple[IntakeField, ...]
+    fields: tuple[Field, ...]
     # Questions with only one possible answer are not asked: {field id: that answer}.
     fixed: tuple[tuple[str, str], ...] = ()
 
     def has(self, field_id: str) -> bool:
         return any(f.id == field_id for f in self.fields)
 
-    def field(self, field_id: str) -> IntakeField:
+    def field(self, field_id: str) -> Field:
         """The field with this id (KeyError when there is none)."""
         for field in self.fields:
             if field.id == field_id:
@@ -164,24 +102,24 @@ class IntakeResult:
 # --- the form -------------------------------------------------------------------------
 
 
-def _text(field_id: str, *, long: bool = False, required: bool = True, help_text: str = "") -> IntakeField:
+def _text(field_id: str, *, long: bool = False, required: bool = True, help_text: str = "") -> Field:
     kind = FieldKind.LONG_TEXT if long else FieldKind.TEXT
-    help_text = help_text or HELP.get(field_id, "")
-    return IntakeField(field_id, LABELS[field_id], kind, required, help_text, max_length=MAX_LENGTHS.get(field_id))
+    help_text = help_text or texts.INTAKE_HELP.get(field_id, "")
+    return Field(field_id, texts.INTAKE_LABELS[field_id], kind, required, help_text,
+                 max_length=MAX_LENGTHS.get(field_id))
 
 
-def _choice(field_id: str, choices: Sequence[Choice], default: str | None = None) -> IntakeField:
-    return IntakeField(
-        field_id, LABELS[field_id], FieldKind.CHOICE, True, HELP.get(field_id, ""), tuple(choices), default=default
-    )
+def _choice(field_id: str, choices: Sequence[Choice], default: str | None = None) -> Field:
+    return Field(field_id, texts.INTAKE_LABELS[field_id], FieldKind.CHOICE, True, texts.INTAKE_HELP.get(field_id, ""),
+                 tuple(choices), default=default)
 
 
-def _toggle(field_id: str) -> IntakeField:
-    return IntakeField(field_id, LABELS[field_id], FieldKind.TOGGLE, False, HELP[field_id])
+def _toggle(field_id: str) -> Field:
+    return Field(field_id, texts.INTAKE_LABELS[field_id], FieldKind.TOGGLE, False, texts.INTAKE_HELP[field_id])
 
 
 def _decision_choices(levels_of_need: Sequence[str]) -> list[Choice]:
-    return [Choice(level, level) for level in levels_of_need] + [Choice(OTHER_OUTCOME, OTHER_OUTCOME_LABEL)]
+    return [Choice(level, level) for level in levels_of_need] + [Choice(OTHER_OUTCOME, texts.INTAKE_OTHER_OUTCOME_LABEL)]
 
 
 def intake_form(
@@ -196,8 +134,8 @@ def intake_form(
     """The intake questions, in order, for a policy's levels of need and areas."""
     if default_area is not None and default_area not in areas:
         raise ValueError(f"default area {default_area!r} is not one of {', '.join(areas)}")
-    reference_help = " ".join(texts.sentence(part) for part in (case_reference_hint, NEVER_A_NAME) if part)
-    fields: tuple[IntakeField, ...] = (
+    reference_help = " ".join(texts.sentence(part) for part in (case_reference_hint, texts.INTAKE_NEVER_A_NAME) if part)
+    fields: tuple[Field, ...] = (
         _text("case_reference", help_text=reference_help),
         _choice("area", [Choice(area, area) for area in areas], default_area),
         _choice(
@@ -221,11 +159,11 @@ def intake_form(
     # A select with one option is no choice: it is answered for the person, not shown.
     fixed = tuple((f.id, f.choices[0].value) for f in fields if f.kind is FieldKind.CHOICE and len(f.choices) == 1)
     asked = tuple(f for f in fields if f.id not in dict(fixed))
-    return IntakeForm(TITLE, SUBMIT_LABEL, asked, fixed)
+    return IntakeForm(texts.INTAKE_TITLE, texts.INTAKE_SUBMIT_LABEL, asked, fixed)
 
 
-def _rag_field(ratings: Sequence[str]) -> IntakeField:
-    return IntakeField(id="rag", label=RAG_LABEL, kind=FieldKind.CHOICE, required=True, help=RAG_HELP,
+def _rag_field(ratings: Sequence[str]) -> Field:
+    return Field(id="rag", label=texts.INTAKE_RAG_LABEL, kind=FieldKind.CHOICE, required=True, help=texts.INTAKE_RAG_HELP,
                        choices=tuple(Choice(r, r) for r in ratings))
 
 
@@ -253,7 +191,7 @@ class _Answers:
             return value
         allowed = [choice.value for choice in self.form.field(field_id).choices]
         if value not in allowed:
-            self.errors[field_id] = ERRORS[field_id].format(choices=_or(allowed))
+            self.errors[field_id] = texts.INTAKE_ERRORS[field_id].format(choices=_or(allowed))
         return value
 
     def toggle(self, field_id: str) -> bool:
@@ -261,16 +199,16 @@ class _Answers:
         if value is None or isinstance(value, bool):
             return bool(value)
         if value.strip().lower() not in _ON | _OFF:
-            self.errors[field_id] = NOT_YES_OR_NO
+            self.errors[field_id] = texts.INTAKE_NOT_YES_OR_NO
         return value.strip().lower() in _ON
 
     def free_text(self, field_id: str) -> str:
         value = self.raw(field_id)
         limit = MAX_LENGTHS[field_id]
         if not value:
-            self.errors[field_id] = ERRORS[field_id]
+            self.errors[field_id] = texts.INTAKE_ERRORS[field_id]
         elif len(value) > limit:
-            self.errors[field_id] = TOO_LONG.format(limit=limit, count=len(value))
+            self.errors[field_id] = texts.INTAKE_TOO_LONG.format(limit=limit, count=len(value))
         elif message := identifiers_message(find_identifiers(value)):
             self.errors[field_id] = message
         return value
@@ -293,13 +231,13 @@ def _with_hint(message: str, hint: str) -> str:
 
 def _case_reference_error(raw: str, reference: str, pattern: str, hint: str) -> str | None:
     if not raw:
-        return _with_hint(ERRORS["case_reference"], hint)
+        return _with_hint(texts.INTAKE_ERRORS["case_reference"], hint)
     if _NAME_LIKE.fullmatch(raw):
-        return _with_hint(LOOKS_LIKE_A_NAME, hint)
+        return _with_hint(texts.INTAKE_LOOKS_LIKE_A_NAME, hint)
     if found := find_identifiers(raw):
-        return _with_hint(LOOKS_PERSONAL.format(kind=found[0].kind), hint)
+        return _with_hint(texts.INTAKE_LOOKS_PERSONAL.format(kind=found[0].kind), hint)
     if len(reference) > MAX_LENGTHS["case_reference"] or not re.fullmatch(pattern, reference):
-        return _with_hint(NOT_A_REFERENCE, hint)
+        return _with_hint(texts.INTAKE_NOT_A_REFERENCE, hint)
     return None
 
 

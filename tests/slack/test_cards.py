@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from adapters.roster_files import demo_roster_path, load_roster_file
-from bot import views
+from bot import texts, views
 from bot.challenge import Outcome
 from bot.commands import Accept, JointAgreementAnswer, RecordOutcome
 from bot.views import Verb
@@ -91,7 +91,7 @@ async def test_the_challengers_card_after_an_outcome_offers_accept_escalate_with
     within_limits(blocks)
     text = json.dumps(blocks)
     assert "early help &amp; agreed" in text  # mrkdwn is escaped
-    assert slack.CASE_NOTE_HEADING in text and "de-escalate the case to level 1" in text
+    assert texts.SLACK_CASE_NOTE_HEADING in text and "de-escalate the case to level 1" in text
     assert [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]][:3] == [
         "mashbot:accept_outcome", "mashbot:escalate_outcome", "mashbot:withdraw"]
 
@@ -160,7 +160,7 @@ async def test_the_list_groups_what_waits_for_you(ladder: Ladder) -> None:
     cards = [views.card_for(ladder.get(ref), ladder.store.roster, "ava.okafor", T0)]
     blocks = slack.list_blocks({"needs": cards, "mine": [], "following": []})
     golden("list", blocks)
-    assert slack.list_blocks({"needs": []}) == [slack.section(slack.NOTHING_OPEN)]
+    assert slack.list_blocks({"needs": []}) == [slack.section(texts.SLACK_NOTHING_OPEN)]
 
 
 def test_submitted_values_reads_text_choices_and_toggles() -> None:

@@ -67,7 +67,7 @@ async def test_the_intake_shows_each_error_on_the_card_and_refuses_identifiers(t
     assert body["statusCode"] == 200 and body["type"] == adaptive.CONTENT_TYPE
     card = body["value"]
     words = card_text(card)
-    assert adaptive.FIX_ANSWERS in words
+    assert texts.TEAMS_FIX_ANSWERS in words
     assert "This looks like a name" in words
     assert "phone" in words.lower()
     assert "Enter your agency and team." in words

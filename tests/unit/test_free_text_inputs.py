@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 
 from bot import views
-from bot.buttons import ActionView, InputKind, Verb
+from bot.buttons import ActionView, Verb
+from bot.fields import FieldKind
 from bot.challenge import Outcome
 from bot.commands import Accept, RecordOutcome
 from bot.errors import InvalidCommand
@@ -62,7 +63,7 @@ SCENES = {
 
 
 def text_inputs(action: ActionView) -> list[str]:
-    return [i.id for i in action.inputs if i.kind in (InputKind.LONG_TEXT, InputKind.TEXT)
+    return [i.id for i in action.inputs if i.kind in (FieldKind.LONG_TEXT, FieldKind.TEXT)
             and (action.verb, i.id) not in NOT_CHECKED and not i.id.startswith("family_")]
 
 
