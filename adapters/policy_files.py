@@ -212,17 +212,20 @@ def load_policy(name_or_path: str) -> Policy:
 
 # --- `mashbot policy show` -----------------------------------------------------------------
 
-_DUTY_LABELS = {"csap_form": "CSAP Stage 3 form", "new_decision": "new decision"}
+_DUTY_LABELS = {"csap_form": "CSAP Stage 3 form", "new_decision": "new decision",
+                "csap_senior_notice": "CSAP told: senior officers involved",
+                "advise_other_organisation": "other organisation advised on escalation"}
 _STAGE_COLUMNS = ("Stage", "Name", "Reviewer", "Scope", "Counterpart", "Limit", "Urgent", "Duties")
 
 
 def _stage_row(index: int, stage: StageSpec) -> tuple[str, ...]:
     return (
-        str(index),
+        str(index) + (" (optional)" if stage.optional else ""),
         stage.name,
         role_label(stage.role),
         stage.scope.value,
-        role_label(stage.counterpart) if stage.counterpart else "-",
+        (role_label(stage.counterpart) + (" — decides jointly" if stage.joint else " — sent the card"))
+        if stage.counterpart else "-",
         stage.limit.describe() + ("" if stage.counts_to_cap else " (outside cap)"),
         stage.urgent_limit.describe(),
         ", ".join(_DUTY_LABELS.get(duty.value, duty.value) for duty in stage.duties) or "-",

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot import texts
+from bot import sides, texts
 from bot.challenge import UNDECIDED_STATES, Challenge, Outcome, State
 from bot.commands import (
     FAMILY_FIELDS,
@@ -128,11 +128,11 @@ def responsible(challenge: Challenge) -> tuple[str, ...]:
 
 def pending_joint_roles(challenge: Challenge, person: Person | None) -> list[str]:
     """The joint-agreement roles this person holds for the area and has not yet answered for."""
-    joint = challenge.policy.joint_agreement
-    if (person is None or joint is None or challenge.state is not State.AWAITING_JOINT_AGREEMENT
+    if (person is None or challenge.state is not State.AWAITING_JOINT_AGREEMENT
             or person.id == challenge.challenger_id):
         return []
-    return [r for r in joint.roles if r not in challenge.joint_agreed_by and person.has_role(r, challenge.area)]
+    return [r for r in sides.awaited_roles(challenge)
+            if r not in challenge.joint_agreed_by and person.has_role(r, challenge.area)]
 
 
 def may_act_as_reviewer(challenge: Challenge, roster: Roster, viewer_id: str) -> bool:
@@ -243,7 +243,11 @@ def reviewer_actions(ch: Challenge, roster: Roster, viewer_id: str, now: datetim
         if not_last:
             acts.append(escalate)
         acts.append(delegate)
-    if pending_joint_roles(ch, roster.get(viewer_id)):
+    pending = pending_joint_roles(ch, roster.get(viewer_id))
+    joint = ch.policy.joint_agreement
+    if pending and ch.outcome is not None and not (ch.outcome.joint and joint and set(pending) & set(joint.roles)):
+        acts.extend(counterpart_actions(ch))  # the stage's counterpart, deciding with the reviewer
+    elif pending:
         acts.append(_action(ch, Verb.JOINT_AGREE, "Agree", Style.PRIMARY))
         acts.append(_action(ch, Verb.JOINT_REFUSE, "Refuse", Style.DANGER, (
             ActionInput("reason", "Reason for refusing", InputKind.LONG_TEXT, True, "Without personal details.",
@@ -257,6 +261,18 @@ def reviewer_actions(ch: Challenge, roster: Roster, viewer_id: str, now: datetim
             choices=tuple(Option(r, r) for r in ch.policy.rag_limits if r != ch.rag)),), submit="Update"))
     acts.extend(_shared_actions(ch, can_review))
     return tuple(acts)
+
+
+def counterpart_actions(ch: Challenge) -> list[ActionView]:
+    """A joint stage's counterpart agrees with the proposed outcome or disagrees, with a reason
+    (the same answer as a joint agreement, in the counterpart's words)."""
+    return [
+        _action(ch, Verb.JOINT_AGREE, "Agree with the proposed outcome", Style.PRIMARY, submit="Agree"),
+        _action(ch, Verb.JOINT_REFUSE, "Disagree", Style.DANGER, (
+            ActionInput("reason", "Why you disagree", InputKind.LONG_TEXT, True, "Without personal details.",
+                        max_length=MAX_REASON),), submit="Disagree",
+            help_text="The outcome goes back to the reviewer with your reason."),
+    ]
 
 
 def _stage3_reached(ch: Challenge) -> bool:

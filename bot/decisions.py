@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from bot import texts
+from bot import csap, sides, texts
 from bot.challenge import UNDECIDED_STATES, Channel, Event, Outcome, OutcomeRecord, State
 from bot.errors import InvalidCommand, NotAllowed
 from bot.ladder import Change, check_free_text, require_state
@@ -53,24 +53,24 @@ def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str,
     if joint and outcome.value in joint.when_assessment_ends and assessment_under_way is None:
         raise InvalidCommand(texts.ASK_ASSESSMENT_UNDER_WAY.format(roles=joint_role_names(joint.roles)))
     needs_joint = joint is not None and joint.needed(outcome.value, assessment_under_way)
+    joint_roles = joint.roles if joint is not None and needs_joint else ()
+    awaits = tuple(dict.fromkeys((*joint_roles, *sides.counterpart_role_if_joint(change))))
     old = ch.state
     ch.owner_id = ch.owner_id or actor
     ch.outcome = OutcomeRecord(kind=outcome, rationale=rationale.strip(), level=level, stage=ch.stage,
                                by=actor, at=change.now, assessment_under_way=assessment_under_way,
-                               joint=needs_joint, record_made=record_made if policy.record_kinds else None)
+                               joint=needs_joint, record_made=record_made if policy.record_kinds else None,
+                               awaits=awaits)
     data = outcome_data(change)
-    if needs_joint:
-        assert joint is not None
+    if awaits:
         ch.state = State.AWAITING_JOINT_AGREEMENT
         ch.joint_agreed_by = {}
         change.touch(actor, "outcome_recorded")
-        change.event("outcome_recorded", old, actor, outcome=outcome.value, level=level, joint=True,
+        change.event("outcome_recorded", old, actor, outcome=outcome.value, level=level, joint=needs_joint,
                      assessment_under_way=assessment_under_way, record_made=ch.outcome.record_made,
-                     rationale=rationale.strip())
-        approvers = [p for role in joint.roles for p in change.role_holders(role, area_scoped=True)
-                     if p != ch.challenger_id]
-        change.send("joint_agreement_request", approvers, **data)
-        change.reply = f"Recorded. {ch.reference} waits for joint agreement ({change.names(approvers)})."
+                     rationale=rationale.strip(), awaits=list(awaits))
+        asked = sides.ask_agreement(change, awaits, joint_roles, data)
+        change.reply = f"Recorded. {ch.reference} waits for joint agreement ({change.names(asked)})."
         return
     change.touch(actor, "outcome_recorded")
     propose(change, old, actor, data)
@@ -127,8 +127,10 @@ def propose(change: Change, old: State, actor: str, data: dict[str, Any]) -> Non
                                           "record_made": (f" Recorded as: {ch.outcome.record_made}."
                                                           if ch.outcome.record_made else "")}
     change.send("outcome_recorded", [ch.challenger_id], **data)
-    participants = [ch.challenger_id, ch.outcome.by]
+    data |= sides.outcome_parties(change)
+    participants = [ch.challenger_id, ch.outcome.by, *sides.outcome_recipients(change)]
     change.send("outcome_record", participants, Channel.EMAIL, **data)
+    csap.resend_with_outcome(change)
     if note:
         writers = change.role_holders(ch.policy.notifications.case_note, area_scoped=True)
         change.send("case_note_request", writers, **data)
@@ -142,12 +144,12 @@ def propose(change: Change, old: State, actor: str, data: dict[str, Any]) -> Non
 def joint_answer(change: Change, actor: str, agree: bool, reason: str) -> None:
     ch = change.challenge
     require_state(change, State.AWAITING_JOINT_AGREEMENT)
-    joint = ch.policy.joint_agreement
-    assert joint is not None and ch.outcome is not None
+    awaited = sides.awaited_roles(ch)
+    assert ch.outcome is not None
     person = change.roster.get(actor)
-    roles = [r for r in joint.roles if person is not None and person.has_role(r, ch.area)]
+    roles = [r for r in awaited if person is not None and person.has_role(r, ch.area)]
     if not roles or actor == ch.challenger_id:
-        raise NotAllowed(texts.NOT_YOURS.format(names=joint_role_names(joint.roles)))
+        raise NotAllowed(texts.NOT_YOURS.format(names=joint_role_names(awaited)))
     if not agree:
         if not reason.strip():
             raise InvalidCommand("Please give the reason for refusing.")
@@ -166,7 +168,7 @@ def joint_answer(change: Change, actor: str, agree: bool, reason: str) -> None:
         return
     ch.joint_agreed_by = {**ch.joint_agreed_by, **{r: actor for r in roles}}
     change.touch(actor, "joint_agreed")
-    if set(joint.roles) - set(ch.joint_agreed_by):
+    if set(awaited) - set(ch.joint_agreed_by):
         change.event("joint_agreed", State.AWAITING_JOINT_AGREEMENT, actor, roles=roles, complete=False)
         change.reply = f"Agreement noted for {ch.reference}; waiting for the other party."
         return

@@ -14,7 +14,7 @@ from functools import cached_property
 from datetime import datetime
 from typing import Any
 
-from bot import texts
+from bot import csap, sides, texts
 from bot.calendar import WorkingCalendar
 from bot.challenge import (
     UNDECIDED_STATES,
@@ -195,6 +195,7 @@ class Change:
         ch.reviewers = assignment.reviewers
         ch.owner_id = None
         ch.state = State.OPEN
+        ch.breached = False  # a breached Stage 3 taken up to the optional top runs on a new limit
         ch.outcome = None
         ch.joint_agreed_by = {}
         ch.answer_due_at = None
@@ -208,6 +209,7 @@ class Change:
     def announce_stage(self) -> None:
         """Messages every stage start sends: review request, urgent heads-up, Stage 3 form."""
         ch = self.challenge
+        sides.announce(self)
         self.send("review_requested", ch.reviewers)
         if ch.urgent:
             self.heads_up()
@@ -218,24 +220,14 @@ class Change:
     def heads_up(self) -> None:
         """Urgent path: the next level hears at once that a speedy response is needed."""
         ch = self.challenge
-        if ch.stage >= ch.policy.last_stage:
+        if ch.stage >= ch.policy.last_required_stage:  # "managers at levels 1 and 2", not an optional top
             return
         nxt = [p.id for p in stage_candidates(ch.policy, self.roster, ch.stage + 1, ch.area)]
         self.send("heads_up", [p for p in nxt if p not in ch.reviewers and p != ch.challenger_id])
 
     def csap_form(self) -> dict[str, Any]:
         """Appendix 1 fields known without asking; family details come from the challenger."""
-        ch = self.challenge
-        referrer = self.roster.get(ch.challenger_id)
-        return {
-            "date_of_referral": self.cal.describe_with_year(ch.raised_at),
-            "name_of_referrer": referrer.name if referrer else ch.challenger_id,
-            "job_title": ", ".join(referrer.roles) if referrer else "",
-            "email": referrer.email if referrer else "",
-            "agencies_involved": ", ".join(x for x in ("MASH", ch.agency) if x),
-            "nature_of_disagreement": f"{ch.decision_challenged} — asks for: {ch.requested_outcome}",
-            "senior_officers": self.names(ch.reviewers),
-        }
+        return csap.form(self)
 
     def notices_on_raise(self) -> None:
         ch = self.challenge
@@ -390,7 +382,7 @@ def tick(challenge: Challenge, *, roster: Roster, now: datetime) -> Change:
         if wake is None or wake > now:
             break
         if ch.state in UNDECIDED_STATES and not ch.breached and ch.due_at <= now:
-            if ch.stage >= ch.policy.last_stage:
+            if ch.stage >= ch.policy.last_required_stage:  # optional steps need an escalation
                 breach(change)
                 continue
             try:

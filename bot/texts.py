@@ -147,7 +147,28 @@ EVENT_LABELS: dict[str, str] = {
     "csap_told": "CSAP told (non-involvement)",
     "stage3_form_sent": "Stage 3 form sent to CSAP",
     "breached": "breached (final stage overdue)",
+    "counterpart_involved": "counterpart sent the stage card",
+    "other_organisation_advised": "other organisation advised of the escalation",
+    "csap_senior_notice": "CSAP told: senior officers involved",
+    "csap_form_resent": "Stage 3 form re-sent to CSAP with the outcome",
+    "discussion_booked": "discussion booked",
+    "emergency_protocol": "Emergency Resolution Protocol: line manager / safeguarding lead told",
     "nudged": "nudged",
+}
+
+# The CSAP Stage 3 Monitoring Information form's fields (Appendix 1), as the form words them.
+FORM_LABELS: dict[str, str] = {
+    "date_of_referral": "Date of referral",
+    "name_of_referrer": "Name of referrer",
+    "job_title": "Job title",
+    "email": "Address / email address",
+    "family": "Family details",
+    "agencies_involved": "Agencies involved",
+    "nature_of_disagreement": "Issues of concern / nature of disagreement",
+    "stages_1_and_2": "Dates and outcome of Stages 1 and 2",
+    "stage_3_meeting": "Stage 3 meeting / discussion date",
+    "senior_officers": "Names of senior officers involved at Stage 3",
+    "outcome": "Outcome",
 }
 
 OUTCOME_LABELS: dict[str, str] = {
@@ -194,7 +215,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "{answer_choice}"),
     "outcome_record": ("Record of challenge {reference}: {outcome_label}",
                        "Stage: {stage_name}. Outcome: {outcome_label}. Rationale: {rationale} "
-                       "Decided by {decider_name} at {at}. {record_location}{record_made}"),
+                       "Decided by {decider_name} at {at}.{parties_line} {record_location}{record_made}"),
     "decision_made": ("Decision made on challenge {reference}",
                       "A decision has been made on {reference} at {stage_name}. As the policy says, the "
                       "actions the MASH decided are not shared. Accept it, or escalate if you still "
@@ -257,6 +278,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "now due {due}."),
     "lesson_learned": ("Lesson learned from challenge {reference}",
                        "{category_label}: {text}"),
+    "counterpart_stage": ("Challenge {reference} at {stage_name}: you are the counterpart",
+                          "A professional challenge {reference} ({area}) is at {stage_name} with "
+                          "{reviewer_names}. You are its {counterpart_role}. {joint_line} Due {due}."),
+    "counterpart_agreement_request": ("Your agreement is needed: challenge {reference}",
+                                      "{decider_name} proposes: {outcome_label}. Rationale: {rationale} At "
+                                      "{stage_name} you decide together: agree with the proposed outcome, or "
+                                      "disagree with a reason (it then goes back to {decider_name})."),
+    "escalation_advice": ("Advance notice: challenge {reference} is escalated to {stage_name}",
+                          "{reference} ({area}, case reference {case_reference}) is being escalated from "
+                          "{from_stage} to {stage_name} ({escalated_by}). As the procedure asks, the agency "
+                          "that escalates an issue to such a high level in another organisation advises "
+                          "that organisation of its intention to do so: this is that notice."),
+    "csap_senior_notice": ("CSAP: senior officers involved in challenge {reference}",
+                           "Senior officers ({stage_name}) have become involved in resolving a disagreement "
+                           "between agencies about the safeguarding needs of an individual child: {reference} "
+                           "({area}, case reference {case_reference}). The CSAP Team is made aware of this, "
+                           "as the procedure asks, to help monitor interagency safeguarding activity."),
+    "csap_form_outcome": ("Stage 3 Monitoring Information, with its outcome: challenge {reference}",
+                          "The Stage 3 Monitoring Information form for {reference} ({area}, case reference "
+                          "{case_reference}), sent again now that {stage_name} has an outcome."),
     "csap_non_involvement": ("CSAP: non-involvement in a life-threatening case ({reference})",
                              "Case reference: {case_reference}. {detail}"),
 }

@@ -63,6 +63,12 @@ def _detail(event: Event, roster: Roster, policy: Policy, cal: WorkingCalendar) 
         parts.append(f"{NUDGE_LABELS.get(d.get('nudge', ''), 'reminder')} to {roster.names(d.get('to') or ())}")
     if d.get("reviewers"):
         parts.append(f"reviewer: {roster.names(d['reviewers'])}")
+    if d.get("counterparts"):
+        parts.append(f"counterpart: {roster.names(d['counterparts'])}")
+    if event.kind in ("escalation_advice", "other_organisation_advised", "emergency_protocol") and d.get("to"):
+        parts.append(f"to {roster.names(d['to'])}")
+    if event.kind == "discussion_booked" and _when(cal, d.get("starts_at")):
+        parts.append(f"{d.get('how', 'discussion')} at {_when(cal, d['starts_at'])}")
     if d.get("note"):
         parts.append(str(d["note"]))
     if event.kind == "lesson_added" and d.get("category"):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot import texts
+from bot import sides, texts
 from bot.buttons import (
     MAX_RATIONALE as MAX_RATIONALE,
     MAX_REASON as MAX_REASON,
@@ -62,6 +62,7 @@ class Relation(StrEnum):
     CHALLENGER = "challenger"
     REVIEWER = "reviewer"  # the owner, or one of the pool asked to accept
     APPROVER = "approver"  # asked for joint agreement
+    COUNTERPART = "counterpart"  # the other side's manager at this stage (bot.sides)
 
 
 class Urgency(StrEnum):
@@ -241,6 +242,8 @@ def relation(challenge: Challenge, roster: Roster, viewer_id: str) -> Relation |
     decided = challenge.outcome is not None and challenge.outcome.by == viewer_id
     if viewer_id in responsible(challenge) or viewer_id in challenge.deciders or decided:
         return Relation.REVIEWER  # holds it now, or decided an earlier stage (following it)
+    if sides.is_counterpart(challenge, viewer_id):
+        return Relation.COUNTERPART
     return None
 
 
@@ -270,9 +273,8 @@ def status_line(ch: Challenge, roster: Roster, events: Sequence[Event] = (),
             return f"Taken by {owner} at {cal.describe(ch.last_action_at)}."
         return f"Taken by {owner}."
     if ch.state is State.AWAITING_JOINT_AGREEMENT:
-        joint = ch.policy.joint_agreement
         parts = []
-        for role in joint.roles if joint else ():
+        for role in sides.awaited_roles(ch):
             who = ch.joint_agreed_by.get(role)
             parts.append(f"{role_label(role)}: " + (f"agreed ({roster.name_of(who)})" if who else "waiting"))
         return "Waiting for joint agreement — " + "; ".join(parts) + "."

@@ -245,7 +245,7 @@ people:
   - id: extra.field
     name: Extra
     email: extra@example.org
-    phone: "01234"
+    fax: "01234"
 """
 
 
@@ -259,7 +259,7 @@ people:
         ("person 6 (id bad.del), line 25", "field delegate", "'nobody' is not an id"),
         ("person 7 (id bad.away), line 29", "field away (period 1)", "before its start"),
         ("person 8 (id no.mail), line 31", "field email", "missing"),
-        ("person 9 (id extra.field), line 36", "field phone", "unknown field"),
+        ("person 9 (id extra.field), line 36", "field fax", "unknown field"),
     ],
 )
 def test_yaml_errors_name_person_line_and_field(tmp_path: Path, where: str, field: str, words: str) -> None:
