@@ -20,6 +20,7 @@ import aiosmtplib
 
 from adapters.dispatcher import SendFailed
 from adapters.entra import ClientCredentials
+from adapters.invitations import attach_invitation
 from bot import texts
 from bot.challenge import Message
 from bot.digest import DIGEST_KIND
@@ -151,6 +152,7 @@ def compose(message: Message, person: Person, mail_from: str, key: str) -> Email
     email["X-Auto-Response-Suppress"] = "All"
     email.set_content(text)
     email.add_alternative(body_html, subtype="html")
+    attach_invitation(email, message.data)  # a booked discussion's .ics
     return email
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot import sides, texts
+from bot import discussions, sides, texts
 from bot.challenge import UNDECIDED_STATES, Challenge, Outcome, State
 from bot.commands import (
     FAMILY_FIELDS,
@@ -20,6 +20,7 @@ from bot.commands import (
     Accept,
     AcceptOutcome,
     AddLesson,
+    BookDiscussion,
     ChallengeCommand,
     Delegate,
     Escalate,
@@ -58,6 +59,7 @@ class Verb(StrEnum):
     TELL_CSAP = "tell_csap"
     SEND_STAGE3_FORM = "send_stage3_form"  # the challenger completes the CSAP form at Stage 3
     UPDATE_RAG = "update_rag"  # the MASH Team Manager re-rates the contact (Coventry)
+    BOOK_DISCUSSION = "book_discussion"  # a party books the telephone / face-to-face discussion
 
 
 class Style(StrEnum):
@@ -91,7 +93,7 @@ class ActionView:
         return bool(self.inputs)
 
 
-SHARED_VERBS = frozenset({Verb.ADD_LESSON, Verb.FLAG_CP, Verb.TELL_CSAP})  # not a reviewer's decision
+SHARED_VERBS = frozenset({Verb.ADD_LESSON, Verb.FLAG_CP, Verb.TELL_CSAP, Verb.BOOK_DISCUSSION})  # not a reviewer's decision
 
 MAX_REASON = 500
 MAX_RATIONALE = 1000
@@ -113,6 +115,7 @@ MISSING = {
     ("mark_urgent", "reason"): "Say why this is urgent: what is the immediate risk?",
     ("update_rag", "rag"): "Choose the new RAG rating.",
     ("mark_urgent", "protective_action"): "Say what immediate protective action has been taken.",
+    ("book_discussion", "when"): "Give the discussion's date and time (YYYY-MM-DD HH:MM).",
 }
 PROTECTIVE_ACTION_LABEL = "Immediate protective action taken"
 PROTECTIVE_ACTION_HELP = ("What has been done to reduce the risk of harm whilst the dispute is ongoing, "
@@ -259,6 +262,7 @@ def reviewer_actions(ch: Challenge, roster: Roster, viewer_id: str, now: datetim
         acts.append(_action(ch, Verb.UPDATE_RAG, "Update RAG rating", inputs=(ActionInput(
             "rag", "New RAG rating", InputKind.CHOICE, True, "The open stage is re-timed from its start.",
             choices=tuple(Option(r, r) for r in ch.policy.rag_limits if r != ch.rag)),), submit="Update"))
+    acts.extend(book_discussion_action(ch, roster, viewer_id))
     acts.extend(_shared_actions(ch, can_review))
     return tuple(acts)
 
@@ -275,6 +279,20 @@ def counterpart_actions(ch: Challenge) -> list[ActionView]:
     ]
 
 
+def book_discussion_action(ch: Challenge, roster: Roster, viewer_id: str) -> list[ActionView]:
+    """"Book a discussion": a time the parties chose, emailed to each as an invitation."""
+    if not discussions.may_book(ch, roster, viewer_id):
+        return []
+    return [_action(ch, Verb.BOOK_DISCUSSION, "Book a discussion", inputs=(
+        ActionInput("when", "Date and time (YYYY-MM-DD HH:MM)", InputKind.TEXT, True,
+                    "The time you agreed, in UK time.", max_length=16),
+        ActionInput("how", "How", InputKind.CHOICE, True, default="telephone",
+                    choices=tuple(Option(k, v) for k, v in discussions.HOW.items())),
+        ActionInput("minutes", "Length", InputKind.CHOICE, True, default="30",
+                    choices=tuple(Option(str(m), f"{m} minutes") for m in discussions.MINUTES))),
+        help_text="Everyone taking part is emailed a calendar invitation.", submit="Book")]
+
+
 def _stage3_reached(ch: Challenge) -> bool:
     return any(Duty.CSAP_FORM in ch.policy.stage(i).duties for i in range(ch.stage + 1))
 
@@ -286,7 +304,7 @@ def _stage3_inputs() -> tuple[ActionInput, ...]:
                                  max_length=40))
 
 
-def challenger_actions(ch: Challenge) -> tuple[ActionView, ...]:
+def challenger_actions(ch: Challenge, roster: Roster | None = None) -> tuple[ActionView, ...]:
     """What the person who raised the challenge can do now."""
     acts: list[ActionView] = []
     if ch.state is State.OUTCOME_PROPOSED:
@@ -308,6 +326,8 @@ def challenger_actions(ch: Challenge) -> tuple[ActionView, ...]:
         acts.append(_action(ch, Verb.SEND_STAGE3_FORM, "Send the Stage 3 form to CSAP", Style.PRIMARY,
                             _stage3_inputs(), submit="Email to CSAP",
                             help_text="The family details are emailed to the CSAP team and not kept by mashbot."))
+    if ch.is_active and roster is not None:
+        acts.extend(book_discussion_action(ch, roster, ch.challenger_id))
     if ch.is_active:
         acts.append(_action(ch, Verb.WITHDRAW, "Withdraw", Style.DANGER, (_OPTIONAL_REASON,), submit="Withdraw"))
     acts.extend(_shared_actions(ch, True))
@@ -374,6 +394,11 @@ def action_command(verb: Verb | str, *, actor_id: str, reference: str, version: 
             return SetCpOrLookedAfter(**base, value=True)
         case Verb.TELL_CSAP:
             return TellCsapNonInvolvement(**base, detail=get("detail"))
+        case Verb.BOOK_DISCUSSION:
+            minutes = get("minutes") or "30"
+            if not minutes.isdigit():
+                raise InvalidCommand("Choose how long the discussion is.")
+            return BookDiscussion(**base, when=get("when"), how=get("how") or "telephone", minutes=int(minutes))
         case Verb.SEND_STAGE3_FORM:
             family = tuple((key, get(key)) for key in FAMILY_FIELDS)
             return SendStage3Form(**base, family=family, meeting_date=get("meeting_date"))

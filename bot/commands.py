@@ -130,6 +130,15 @@ class SendStage3Form(ChallengeCommand):
     meeting_date: str = ""
 
 
+@dataclass(frozen=True)
+class BookDiscussion(ChallengeCommand):
+    """A party books the telephone / Teams / face-to-face discussion of the stage."""
+
+    when: str = ""  # local "YYYY-MM-DD HH:MM" in the policy's zone
+    how: str = "telephone"  # bot.discussions.HOW
+    minutes: int = 30
+
+
 # Appendix 1 "Family Details" of the Lancashire Stage 3 Monitoring Information form.
 FAMILY_FIELDS = {
     "family_names": "Family members (first name and surname)",

@@ -335,7 +335,7 @@ def send_stage3_form(change: Change, actor: str, family: Sequence[tuple[str, str
         raise InvalidCommand("Please give the family details the CSAP form asks for.")
     form = change.csap_form() | {
         "stages_1_and_2": stage_history(change, history, stages=(1, 2)),
-        "stage_3_meeting": meeting_date.strip(),
+        "stage_3_meeting": meeting_date.strip() or change.csap_form()["stage_3_meeting"],
         "family": details,
     }
     ch.stage3_form_sent_at = change.now

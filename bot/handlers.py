@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot import decisions, ladder, texts
+from bot import decisions, discussions, ladder, texts
 from bot.challenge import Challenge, Event, Message, State
 from bot.commands import (
     FAMILY_FIELDS,
@@ -18,6 +18,7 @@ from bot.commands import (
     Accept,
     AcceptOutcome,
     AddLesson,
+    BookDiscussion,
     ChallengeCommand,
     Delegate,
     Escalate,
@@ -198,7 +199,7 @@ def authorize(challenge: Challenge, cmd: ChallengeCommand, roster: Roster) -> No
             raise NotAllowed(texts.ONLY_CHALLENGER.format(reference=challenge.reference,
                                                           name=roster.name_of(challenge.challenger_id)))
         return
-    if isinstance(cmd, (JointAgreementAnswer, UpdateRag)):
+    if isinstance(cmd, (JointAgreementAnswer, UpdateRag, BookDiscussion)):
         return  # the ladder checks the roles these need
     if is_challenger and isinstance(cmd, (*REVIEWER_COMMANDS, Escalate)):
         # Whatever roles they hold, nobody reviews their own challenge.
@@ -249,6 +250,8 @@ def apply(change: ladder.Change, cmd: ChallengeCommand) -> None:
             decisions.add_lesson(change, actor, category, text, LESSON_CATEGORIES)
         case TellCsapNonInvolvement(detail=detail):
             decisions.tell_csap(change, actor, detail)
+        case BookDiscussion(when=when, how=how, minutes=minutes):
+            discussions.book(change, actor, when, how, minutes)
         case _:
             raise TypeError(f"unknown command {type(cmd).__name__}")
 

@@ -44,9 +44,9 @@ def involved_counterparts(ch: Challenge, stages: Iterable[int] | None = None) ->
 
 
 def is_counterpart(ch: Challenge, person_id: str) -> bool:
-    """True for a counterpart of the current stage, or one who answered an earlier outcome:
-    they follow the challenge like a reviewer who decided an earlier stage."""
-    return person_id in involved_counterparts(ch) or person_id in ch.joint_agreed_by.values()
+    """True for a counterpart sent a stage's card: they follow the challenge like a reviewer
+    who decided an earlier stage."""
+    return person_id in involved_counterparts(ch)
 
 
 def awaited_roles(ch: Challenge) -> tuple[str, ...]:

@@ -101,6 +101,7 @@ ACTION_TITLES: dict[str, str] = {
     "flag_cp": "CP plan / looked after",
     "tell_csap": "Tell CSAP",
     "send_stage3_form": "Stage 3 form for CSAP",
+    "book_discussion": "Book a discussion",
 }
 
 COMPLAINT_ROUTE_HEADING = "This is a complaint, not a challenge"
@@ -298,6 +299,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "csap_form_outcome": ("Stage 3 Monitoring Information, with its outcome: challenge {reference}",
                           "The Stage 3 Monitoring Information form for {reference} ({area}, case reference "
                           "{case_reference}), sent again now that {stage_name} has an outcome."),
+    "discussion_invitation": ("Discussion booked: challenge {reference}, {starts}",
+                              "{booked_by} booked a discussion of {reference} ({area}, {stage_name}): "
+                              "{starts}, {minutes} minutes, {how_label}. The calendar invitation is "
+                              "attached. {record_location}"),
     "csap_non_involvement": ("CSAP: non-involvement in a life-threatening case ({reference})",
                              "Case reference: {case_reference}. {detail}"),
 }

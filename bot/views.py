@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot import sides, texts
+from bot import discussions, sides, texts
 from bot.buttons import (
     MAX_RATIONALE as MAX_RATIONALE,
     MAX_REASON as MAX_REASON,
@@ -388,6 +388,7 @@ def _card(kind: CardKind, ch: Challenge, roster: Roster, viewer_id: str, now: da
             facts.append(Fact("Emergency Duty Team", texts.PHONE_EDT.format(phone=n.edt_phone)))
     if ch.cp_or_looked_after:
         facts.append(Fact("Child protection plan / looked after", "Yes"))
+    facts += [Fact(label, value) for label, value in discussions.phone_lines(ch, roster, viewer_id)]
     missed = [p for p in unreachable if p != viewer_id]
     if missed and (kind is CardKind.CHALLENGER or following):
         facts.append(Fact(texts.FACT_UNREACHABLE, texts.UNREACHABLE.format(names=roster.names(missed))))
@@ -431,7 +432,7 @@ def reviewer_card(ch: Challenge, roster: Roster, viewer_id: str, now: datetime,
 def challenger_card(ch: Challenge, roster: Roster, viewer_id: str, now: datetime,
                     events: Sequence[Event] = (), unreachable: Sequence[str] = ()) -> CardView:
     """The card the person who raised the challenge sees."""
-    actions = challenger_actions(ch) if viewer_id == ch.challenger_id else ()
+    actions = challenger_actions(ch, roster) if viewer_id == ch.challenger_id else ()
     note = None if viewer_id == ch.challenger_id else texts.ONLY_CHALLENGER.format(
         reference=ch.reference, name=roster.name_of(ch.challenger_id))
     title = f"Your challenge {ch.reference} — {ch.policy.stage(ch.stage).name}"
