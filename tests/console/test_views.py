@@ -154,7 +154,8 @@ async def test_after_an_outcome_the_challenger_accepts_or_escalates(ladder: Ladd
     theirs = views.card_for(ch, roster, "ava.okafor", T0)
     assert "waiting for Tara Nolan to accept it or escalate" in theirs.status
     assert {f.label for f in theirs.facts} >= {"Tara Nolan's answer is due"}
-    assert verbs(theirs) == ["add_lesson"] and theirs.note == "Waiting for Tara Nolan; nothing is needed from you."
+    assert verbs(theirs) == ["book_discussion", "add_lesson"]
+    assert theirs.note == "Waiting for Tara Nolan; nothing is needed from you."
     await ladder.act(AcceptOutcome, ref, "tara.nolan", T0)
     closed = views.card_for(ladder.get(ref), roster, "tara.nolan", T0)
     assert not closed.active and closed.urgency is Urgency.DONE and closed.due == ""
