@@ -272,7 +272,10 @@ def _notifications(policy: Policy) -> list[str]:
         f"  CSAP:            {_roles([n.csap])}",
         f"  IRO:             {_roles([n.iro])}{iro_when}",
         f"  EDT:             {_roles([n.edt])}{edt_when}{f'; phone {n.edt_phone}' if n.edt_phone else ''}",
-        f"  Lessons learned: {_roles([n.lessons_learned])}",
+        f"  Lessons learned: {_roles([n.lessons_learned])}"
+        + (" (asked of the reviewer at close; only multi-agency lessons are sent)" if n.lessons_at_close else ""),
+        *([f"  Emergency:       {_roles(n.emergency_protocol)} (Emergency Resolution Protocol, "
+           "offered with the urgent flag at raise)"] if n.emergency_protocol else []),
         f"  Case note:       {_roles([n.case_note])}{' (of the area; adds the agreed case note)' if n.case_note else ''}",
         f"  Breach:          {_roles(n.breach)}",
         f"  Daily digest:    {_roles(n.digest)}",

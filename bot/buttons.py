@@ -17,6 +17,7 @@ from bot.challenge import UNDECIDED_STATES, Challenge, Outcome, State
 from bot.commands import (
     FAMILY_FIELDS,
     LESSON_CATEGORIES,
+    LESSON_SCOPES,
     Accept,
     AcceptOutcome,
     AddLesson,
@@ -110,8 +111,6 @@ MISSING = {
     ("record_outcome", "rationale"): "Give the rationale for the outcome.",
     ("delegate", "to"): "Choose who to delegate to.",
     ("joint_refuse", "reason"): "Give the reason for refusing.",
-    ("add_lesson", "category"): "Choose what kind of lesson it is.",
-    ("add_lesson", "text"): "Describe the lesson.",
     ("mark_urgent", "reason"): "Say why this is urgent: what is the immediate risk?",
     ("update_rag", "rag"): "Choose the new RAG rating.",
     ("mark_urgent", "protective_action"): "Say what immediate protective action has been taken.",
@@ -197,9 +196,11 @@ def _outcome_inputs(policy: Policy) -> tuple[ActionInput, ...]:
 
 def _lesson_inputs() -> tuple[ActionInput, ...]:
     return (
-        ActionInput("category", "Kind of lesson", InputKind.CHOICE, True,
+        ActionInput("scope", "Is there a lesson to learn?", InputKind.CHOICE, True, default="multi_agency",
+                    choices=tuple(Option(k, v) for k, v in LESSON_SCOPES.items())),
+        ActionInput("category", "Kind of lesson", InputKind.CHOICE, False, "Needed when there is a lesson.",
                     choices=tuple(Option(k, v) for k, v in LESSON_CATEGORIES.items())),
-        ActionInput("text", "Lesson", InputKind.LONG_TEXT, True, "Without personal details.",
+        ActionInput("text", "Lesson", InputKind.LONG_TEXT, False, "Without personal details.",
                     max_length=MAX_RATIONALE),
     )
 
@@ -385,7 +386,7 @@ def action_command(verb: Verb | str, *, actor_id: str, reference: str, version: 
         case Verb.JOINT_REFUSE:
             return JointAgreementAnswer(**base, agree=False, reason=get("reason"))
         case Verb.ADD_LESSON:
-            return AddLesson(**base, category=get("category"), text=get("text"))
+            return AddLesson(**base, category=get("category"), text=get("text"), scope=get("scope") or "multi_agency")
         case Verb.MARK_URGENT:
             return MarkUrgent(**base, reason=get("reason"), protective_action=get("protective_action"))
         case Verb.UPDATE_RAG:

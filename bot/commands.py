@@ -25,6 +25,7 @@ class RaiseChallenge:
     urgent: bool = False
     urgent_reason: str | None = None
     protective_action: str | None = None  # what was done at once to reduce the risk (urgent only)
+    emergency_protocol: bool = False  # imminent significant harm: the Emergency Resolution Protocol
     cp_or_looked_after: bool = False
     rag: str | None = None
 
@@ -109,6 +110,8 @@ class SetCpOrLookedAfter(ChallengeCommand):
 class AddLesson(ChallengeCommand):
     category: str = "practice_guidance"  # training_need | commissioning_need | practice_guidance
     text: str = ""
+    # LESSON_SCOPES: only a multi-agency lesson is sent on (Solihull: to the LSCP Business Manager)
+    scope: str = "multi_agency"
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,12 @@ FAMILY_FIELDS = {
     "parents": "Parents",
     "children": "Children",
     "family_address": "Family address",
+}
+
+LESSON_SCOPES = {
+    "multi_agency": "Yes — a multi-agency lesson (sent on for multi-agency learning)",
+    "single_agency": "Yes — a single-agency lesson (recorded, not sent on)",
+    "none": "No lesson to learn",
 }
 
 LESSON_CATEGORIES = {

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from bot import csap, sides, texts
+from bot import csap, lessons, sides, texts
 from bot.challenge import UNDECIDED_STATES, Channel, Event, Outcome, OutcomeRecord, State
 from bot.errors import InvalidCommand, NotAllowed
 from bot.ladder import Change, check_free_text, require_state
@@ -185,6 +185,7 @@ def accept_outcome(change: Change, actor: str) -> None:
     change.touch(actor, "outcome_accepted")
     change.event("outcome_accepted", State.OUTCOME_PROPOSED, actor, outcome=ch.outcome.kind.value)
     change.send("closed", [ch.challenger_id, ch.outcome.by], outcome_label=texts.OUTCOME_LABELS[ch.outcome.kind.value])
+    lessons.ask_at_close(change)
     change.reply = f"{ch.reference} is closed."
 
 

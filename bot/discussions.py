@@ -44,10 +44,16 @@ def may_book(ch: Challenge, roster: Roster, person_id: str) -> bool:
 
 
 def other_parties(ch: Challenge, roster: Roster, viewer_id: str) -> list[str]:
-    """The people on the other side of the discussion from the viewer."""
+    """The people on the other side of the discussion from the viewer (not a fellow pool member)."""
+    responsible = list((ch.owner_id,) if ch.owner_id else ch.reviewers)
+    counterparts = list(sides.counterparts_of(ch, roster))
     if viewer_id == ch.challenger_id:
-        return [p for p in parties(ch, roster) if p != viewer_id]
-    return [ch.challenger_id, *(p for p in parties(ch, roster)[1:] if p != viewer_id)]
+        found = [*responsible, *counterparts]
+    elif viewer_id in counterparts:
+        found = [ch.challenger_id, *responsible]
+    else:
+        found = [ch.challenger_id, *counterparts]
+    return [p for p in dict.fromkeys(found) if p != viewer_id]
 
 
 def phone_lines(ch: Challenge, roster: Roster, viewer_id: str) -> list[tuple[str, str]]:

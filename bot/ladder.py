@@ -14,7 +14,7 @@ from functools import cached_property
 from datetime import datetime
 from typing import Any
 
-from bot import csap, sides, texts
+from bot import csap, lessons, sides, texts
 from bot.calendar import WorkingCalendar
 from bot.challenge import (
     UNDECIDED_STATES,
@@ -347,6 +347,7 @@ def close_unanswered(change: Change) -> None:
     change.event("closed_unanswered", old, None)
     label = texts.OUTCOME_LABELS[ch.outcome.kind.value] if ch.outcome else ""
     change.send("closed", [ch.challenger_id, *(p for p in [ch.owner_id] if p)], outcome_label=label)
+    lessons.ask_at_close(change)
 
 
 def nudge(change: Change) -> None:

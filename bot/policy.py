@@ -121,6 +121,11 @@ class Notifications(_Model):
     iro: Role | None = None
     edt: Role | None = None
     lessons_learned: Role | None = None
+    # Solihull: "imminent significant harm ... speak directly to their line manager, or designated
+    # safeguarding lead who will follow the Emergency Resolution Protocol" -- who is told at once.
+    emergency_protocol: tuple[Role, ...] = ()
+    # Solihull's "Learning Lessons": the reviewer is asked at close whether there is a lesson.
+    lessons_at_close: bool = False
     breach: tuple[Role, ...] = ()
     digest: tuple[Role, ...] = ()
     iro_when_cp_or_looked_after: bool = False

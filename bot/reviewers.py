@@ -117,7 +117,7 @@ def required_roles(policy: Policy, areas: tuple[str, ...]) -> list[tuple[str, st
         if spec.joint and spec.counterpart:  # a joint stage's outcome waits for the area's counterpart
             needed.extend((spec.counterpart, area) for area in areas)
     n = policy.notifications
-    for role in (n.csap, n.iro, n.edt, n.lessons_learned):
+    for role in (n.csap, n.iro, n.edt, n.lessons_learned, *n.emergency_protocol):
         if role:
             needed.append((role, None))
     if n.case_note:  # the locality's own Practice Manager adds the case note

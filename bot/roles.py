@@ -25,6 +25,8 @@ ROLE_LABELS: dict[str, str] = {
     "iro_mailbox": "IRO / CPRU mailbox",
     "edt_mailbox": "Emergency Duty Team",
     "lscp_business_manager": "LSCP business manager",
+    "line_manager": "Line manager",
+    "designated_safeguarding_lead": "Designated safeguarding lead",
 }
 
 KNOWN_ROLES = frozenset(ROLE_LABELS)

@@ -48,6 +48,13 @@ COMPLAINT_REDIRECT_DEFAULT = (
     "Please use the complaints procedure."
 )
 
+EMERGENCY_SPEAK_NOW = ("Imminent significant harm: speak directly to your line manager or designated "
+                       "safeguarding lead now — they follow the Emergency Resolution Protocol. mashbot has "
+                       "told: {names}.")
+EMERGENCY_NOBODY = "nobody (no line manager or safeguarding lead is on the roster for this area)"
+EMERGENCY_NEEDS_URGENT = ("The Emergency Resolution Protocol is for imminent significant harm: mark the "
+                          "challenge urgent and say why.")
+NO_EMERGENCY_PROTOCOL = "This policy has no Emergency Resolution Protocol; mark the challenge urgent instead."
 PHONE_EDT = "Outside office hours: phone the EDT on {phone}; its mailbox is read only at the start of each shift."
 DECISION_MADE = "A decision has been made (the actions decided are not shared, as the policy says)."
 # What a challenger told only that a decision was made never receives, and the message kinds
@@ -153,6 +160,8 @@ EVENT_LABELS: dict[str, str] = {
     "csap_senior_notice": "CSAP told: senior officers involved",
     "csap_form_resent": "Stage 3 form re-sent to CSAP with the outcome",
     "discussion_booked": "discussion booked",
+    "lesson_asked": "reviewer asked for lessons learned",
+    "lesson_none": "no lesson to learn",
     "emergency_protocol": "Emergency Resolution Protocol: line manager / safeguarding lead told",
     "nudged": "nudged",
 }
@@ -303,6 +312,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
                               "{booked_by} booked a discussion of {reference} ({area}, {stage_name}): "
                               "{starts}, {minutes} minutes, {how_label}. The calendar invitation is "
                               "attached. {record_location}"),
+    "emergency_protocol": ("Emergency Resolution Protocol: challenge {reference}",
+                           "{challenger_name} raised {reference} ({area}, case reference {case_reference}): a "
+                           "child protection concern that needs immediate action, with a likelihood of imminent "
+                           "significant harm. Speak to them now and follow the Emergency Resolution Protocol. "
+                           "The urgent ladder runs as well: {stage_name}, due {due}."),
+    "lesson_question": ("Lessons learned: challenge {reference} is closed",
+                        "{reference} ({area}) is closed. Is there a lesson to learn from it, and is it a "
+                        "single-agency or a multi-agency lesson? Only multi-agency lessons are sent to the "
+                        "LSCP Business Manager. Use Add lesson learned on the card."),
     "csap_non_involvement": ("CSAP: non-involvement in a life-threatening case ({reference})",
                              "Case reference: {case_reference}. {detail}"),
 }

@@ -23,7 +23,7 @@ REFUSAL = "a National Insurance number: 'QQ…' (at word 4)"
 NOT_CHECKED = {(Verb.SEND_STAGE3_FORM, name) for name in ("meeting_date",)}
 # A discussion's time is not free text: only "YYYY-MM-DD HH:MM" is taken, anything else refused.
 NOT_CHECKED |= {(Verb.BOOK_DISCUSSION, "when")}
-FILLED = {"outcome": Outcome.DECISION_UPHELD.value, "category": "training_need"}
+FILLED = {"outcome": Outcome.DECISION_UPHELD.value, "category": "training_need", "scope": "multi_agency"}
 
 
 async def open_challenge(urgent: bool = False) -> tuple[Ladder, str]:
