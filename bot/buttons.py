@@ -133,8 +133,7 @@ def pending_joint_roles(challenge: Challenge, person: Person | None) -> list[str
     if (person is None or challenge.state is not State.AWAITING_JOINT_AGREEMENT
             or person.id == challenge.challenger_id):
         return []
-    return [r for r in sides.awaited_roles(challenge)
-            if r not in challenge.joint_agreed_by and person.has_role(r, challenge.area)]
+    return [r for r in sides.answerable_roles(challenge, person) if r not in challenge.joint_agreed_by]
 
 
 def may_act_as_reviewer(challenge: Challenge, roster: Roster, viewer_id: str) -> bool:

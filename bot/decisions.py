@@ -147,7 +147,7 @@ def joint_answer(change: Change, actor: str, agree: bool, reason: str) -> None:
     awaited = sides.awaited_roles(ch)
     assert ch.outcome is not None
     person = change.roster.get(actor)
-    roles = [r for r in awaited if person is not None and person.has_role(r, ch.area)]
+    roles = sides.answerable_roles(ch, person)
     if not roles or actor == ch.challenger_id:
         raise NotAllowed(texts.NOT_YOURS.format(names=joint_role_names(awaited)))
     if not agree:

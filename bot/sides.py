@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bot.challenge import Challenge, Channel
 from bot.policy import Duty
 from bot.roles import role_label
-from bot.roster import Roster
+from bot.roster import Person, Roster
 
 if TYPE_CHECKING:
     from bot.ladder import Change
@@ -57,6 +57,17 @@ def awaited_roles(ch: Challenge) -> tuple[str, ...]:
         return ch.outcome.awaits
     joint = ch.policy.joint_agreement  # outcomes recorded before counterparts were asked
     return joint.roles if joint and ch.outcome.joint else ()
+
+
+def answerable_roles(ch: Challenge, person: Person | None) -> list[str]:
+    """The awaited roles this person may answer for: never the challenger, and the reviewer who
+    proposed the outcome never answers as the other side's counterpart (flat structures)."""
+    if person is None or ch.outcome is None or person.id == ch.challenger_id:
+        return []
+    joint = ch.policy.joint_agreement
+    joint_roles = joint.roles if joint and ch.outcome.joint else ()
+    return [r for r in awaited_roles(ch) if person.has_role(r, ch.area)
+            and (r in joint_roles or person.id != ch.outcome.by)]
 
 
 def counterpart_role_if_joint(change: Change) -> tuple[str, ...]:

@@ -235,3 +235,20 @@ def test_the_roster_check_asks_for_a_counterpart_of_each_joint_stage_in_every_ar
     needed = required_roles(policy, policy.areas)
     assert ("locality_head_of_service", "Central") in needed and ("locality_senior_manager", "North") in needed
     assert person("x", "locality_head_of_service").has_role("locality_head_of_service", "Central")
+
+
+async def test_the_reviewer_who_also_holds_the_counterpart_role_does_not_agree_with_themselves() -> None:
+    people = [p if p.id != "senior-manager" else person("senior-manager", "mash_senior_manager",
+                                                         "locality_senior_manager") for p in staff()]
+    lad = Ladder(people=people)
+    ref = await locality_challenge_at(lad, 2)
+    assert lad.sent("counterpart_stage") == ["loc-sm-east"]  # not the stage's own reviewer
+    await lad.act(Accept, ref, "senior-manager", local("2027-01-04 14:00"))
+    await lad.act(RecordOutcome, ref, "senior-manager", local("2027-01-04 15:00"),
+                  outcome=Outcome.DECISION_UPHELD, rationale="Threshold not met")
+    card = views.card_for(lad.get(ref), lad.store.roster, "senior-manager", local("2027-01-04 15:05"))
+    assert card.action("joint_agree") is None
+    with pytest.raises(NotAllowed):
+        await lad.act(JointAgreementAnswer, ref, "senior-manager", local("2027-01-04 15:10"), agree=True)
+    await lad.act(JointAgreementAnswer, ref, "loc-sm-east", local("2027-01-04 15:20"), agree=True)
+    assert lad.get(ref).state is State.OUTCOME_PROPOSED
