@@ -330,6 +330,11 @@ def describe_policy(policy: Policy, today: date | None = None) -> str:
         f"Levels of need:   {'; '.join(policy.levels_of_need)}",
         f"Outcomes:         {', '.join(OUTCOME_LABELS.get(o, o) for o in policy.outcomes)}",
         f"Joint agreement:  {_joint(policy)}",
+        *([f"Counterparts:     sent each stage's card when the challenge is raised from the "
+           f"{' or '.join(policy.counterparts_for)} side; a joint stage's outcome waits for them"]
+          if any(s.counterpart for s in policy.stages) else []),
+        *([f"Optional stages:  {', '.join(s.name for s in policy.stages if s.optional)} (only by escalation, "
+           "never by a time-out)"] if any(s.optional for s in policy.stages) else []),
         f"Raised by:        {', '.join(policy.raised_by)}",
         *([f"Decision only:    {', '.join(policy.decision_only_for)} are told only that a decision was made"]
           if policy.decision_only_for else []),

@@ -192,6 +192,8 @@ async def test_policy_show_lists_the_top_step_and_the_counterparts() -> None:
     assert "CSAP told: senior officers involved" in shown and "other organisation advised on escalation" in shown
     assert "Locality Senior Manager — decides jointly" in shown
     assert "Locality Team Manager — sent the card" in shown
+    assert "Counterparts:     sent each stage's card when the challenge is raised from the locality side" in shown
+    assert "Optional stages:  Strategic Head of Service / Director (only by escalation" in shown
 
 
 # -- the Stage 3 form ------------------------------------------------------------------------
