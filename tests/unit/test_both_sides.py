@@ -254,3 +254,21 @@ async def test_the_reviewer_who_also_holds_the_counterpart_role_does_not_agree_w
         await lad.act(JointAgreementAnswer, ref, "senior-manager", local("2027-01-04 15:10"), agree=True)
     await lad.act(JointAgreementAnswer, ref, "loc-sm-east", local("2027-01-04 15:20"), agree=True)
     assert lad.get(ref).state is State.OUTCOME_PROPOSED
+
+
+async def test_the_counterparts_agree_and_disagree_render_in_slack_and_teams_cards() -> None:
+    import json
+
+    from cards import adaptive, slack
+
+    lad = Ladder()
+    ref = await locality_challenge_at(lad, 2)
+    await lad.act(Accept, ref, "senior-manager", local("2027-01-04 14:00"))
+    await lad.act(RecordOutcome, ref, "senior-manager", local("2027-01-04 15:00"),
+                  outcome=Outcome.DECISION_UPHELD, rationale="Threshold not met")
+    card = views.card_for(lad.get(ref), lad.store.roster, "loc-sm-east", local("2027-01-04 15:05"))
+    blocks = json.dumps(slack.card_blocks(card, b"secret"))
+    teams = json.dumps(adaptive.challenge_card(card, secret=b"secret"))
+    for text in (blocks, teams):
+        assert "Agree with the proposed outcome" in text and "Disagree" in text
+        assert "Why they disagree" in text  # the dispute's facts, read-only
