@@ -73,6 +73,12 @@ async def test_booking_a_discussion_emails_both_an_invitation_and_records_the_da
     assert 'ORGANIZER;CN="Pm East 1":' not in text and "ORGANIZER;CN=Pm East 1:mailto:pm-east-1@example.org" in text
     # the pack's record wording, its comma escaped as TEXT
     assert "Recorded by email\\, not on the child's record." in text
+    # Microsoft Graph mail carries the same invitation, beside the HTML body
+    from adapters.graph_mail import graph_message
+
+    graph = graph_message(email)["message"]
+    assert graph["body"]["contentType"] == "HTML" and "calendar invitation is attached" in graph["body"]["content"]
+    assert [(a["name"], a["contentType"]) for a in graph["attachments"]] == [("discussion.ics", "text/calendar")]
 
 
 async def test_a_summer_time_discussion_is_given_in_utc() -> None:
