@@ -20,6 +20,7 @@ import aiosmtplib
 
 from adapters.dispatcher import SendFailed
 from adapters.entra import ClientCredentials
+from adapters.invitations import attach_invitation
 from bot import texts
 from bot.challenge import Message
 from bot.digest import DIGEST_KIND
@@ -114,14 +115,18 @@ def _extra_lines(data: Mapping[str, Any]) -> list[str]:
     lines: list[str] = []
     form = data.get("form")
     if isinstance(form, Mapping):
-        lines += [f"{_label(k)}: {v}" for k, v in form.items() if v not in (None, "")]
+        for k, v in form.items():
+            if isinstance(v, Mapping):  # the family details: one labelled line each
+                lines += [f"{_label(k)} — {label}: {value}" for label, value in v.items() if value]
+            elif v not in (None, ""):
+                lines.append(f"{_label(k)}: {v}")
     if data.get("case_note"):
         lines.append(f"Case note: {data['case_note']}")
     return lines
 
 
 def _label(key: str) -> str:
-    return key.replace("_", " ").capitalize()
+    return texts.FORM_LABELS.get(key) or key.replace("_", " ").capitalize()
 
 
 def _paragraphs(text: str) -> str:
@@ -147,6 +152,7 @@ def compose(message: Message, person: Person, mail_from: str, key: str) -> Email
     email["X-Auto-Response-Suppress"] = "All"
     email.set_content(text)
     email.add_alternative(body_html, subtype="html")
+    attach_invitation(email, message.data)  # a booked discussion's .ics
     return email
 
 

@@ -212,17 +212,20 @@ def load_policy(name_or_path: str) -> Policy:
 
 # --- `mashbot policy show` -----------------------------------------------------------------
 
-_DUTY_LABELS = {"csap_form": "CSAP Stage 3 form", "new_decision": "new decision"}
+_DUTY_LABELS = {"csap_form": "CSAP Stage 3 form", "new_decision": "new decision",
+                "csap_senior_notice": "CSAP told: senior officers involved",
+                "advise_other_organisation": "other organisation advised on escalation"}
 _STAGE_COLUMNS = ("Stage", "Name", "Reviewer", "Scope", "Counterpart", "Limit", "Urgent", "Duties")
 
 
 def _stage_row(index: int, stage: StageSpec) -> tuple[str, ...]:
     return (
-        str(index),
+        str(index) + (" (optional)" if stage.optional else ""),
         stage.name,
         role_label(stage.role),
         stage.scope.value,
-        role_label(stage.counterpart) if stage.counterpart else "-",
+        (role_label(stage.counterpart) + (" — decides jointly" if stage.joint else " — sent the card"))
+        if stage.counterpart else "-",
         stage.limit.describe() + ("" if stage.counts_to_cap else " (outside cap)"),
         stage.urgent_limit.describe(),
         ", ".join(_DUTY_LABELS.get(duty.value, duty.value) for duty in stage.duties) or "-",
@@ -269,7 +272,10 @@ def _notifications(policy: Policy) -> list[str]:
         f"  CSAP:            {_roles([n.csap])}",
         f"  IRO:             {_roles([n.iro])}{iro_when}",
         f"  EDT:             {_roles([n.edt])}{edt_when}{f'; phone {n.edt_phone}' if n.edt_phone else ''}",
-        f"  Lessons learned: {_roles([n.lessons_learned])}",
+        f"  Lessons learned: {_roles([n.lessons_learned])}"
+        + (" (asked of the reviewer at close; only multi-agency lessons are sent)" if n.lessons_at_close else ""),
+        *([f"  Emergency:       {_roles(n.emergency_protocol)} (Emergency Resolution Protocol, "
+           "offered with the urgent flag at raise)"] if n.emergency_protocol else []),
         f"  Case note:       {_roles([n.case_note])}{' (of the area; adds the agreed case note)' if n.case_note else ''}",
         f"  Breach:          {_roles(n.breach)}",
         f"  Daily digest:    {_roles(n.digest)}",
@@ -324,6 +330,11 @@ def describe_policy(policy: Policy, today: date | None = None) -> str:
         f"Levels of need:   {'; '.join(policy.levels_of_need)}",
         f"Outcomes:         {', '.join(OUTCOME_LABELS.get(o, o) for o in policy.outcomes)}",
         f"Joint agreement:  {_joint(policy)}",
+        *([f"Counterparts:     sent each stage's card when the challenge is raised from the "
+           f"{' or '.join(policy.counterparts_for)} side; a joint stage's outcome waits for them"]
+          if any(s.counterpart for s in policy.stages) else []),
+        *([f"Optional stages:  {', '.join(s.name for s in policy.stages if s.optional)} (only by escalation, "
+           "never by a time-out)"] if any(s.optional for s in policy.stages) else []),
         f"Raised by:        {', '.join(policy.raised_by)}",
         *([f"Decision only:    {', '.join(policy.decision_only_for)} are told only that a decision was made"]
           if policy.decision_only_for else []),

@@ -23,7 +23,8 @@ from bot.reviewers import required_roles
 from bot.roles import role_label
 from bot.roster import Person, Roster, Side
 
-CSV_COLUMNS = ("id", "name", "email", "roles", "areas", "side", "slack_user_id", "teams_aad_id", "delegate", "away")
+CSV_COLUMNS = ("id", "name", "email", "roles", "areas", "side", "slack_user_id", "teams_aad_id", "delegate", "away",
+               "job_title", "phone")
 REQUIRED_COLUMNS = ("id", "name", "email")
 LIST_FIELDS = ("roles", "areas")
 

@@ -12,14 +12,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from bot import texts
+from bot import discussions, sides, texts
 from bot.challenge import UNDECIDED_STATES, Challenge, Outcome, State
 from bot.commands import (
     FAMILY_FIELDS,
     LESSON_CATEGORIES,
+    LESSON_SCOPES,
     Accept,
     AcceptOutcome,
     AddLesson,
+    BookDiscussion,
     ChallengeCommand,
     Delegate,
     Escalate,
@@ -58,6 +60,7 @@ class Verb(StrEnum):
     TELL_CSAP = "tell_csap"
     SEND_STAGE3_FORM = "send_stage3_form"  # the challenger completes the CSAP form at Stage 3
     UPDATE_RAG = "update_rag"  # the MASH Team Manager re-rates the contact (Coventry)
+    BOOK_DISCUSSION = "book_discussion"  # a party books the telephone / face-to-face discussion
 
 
 class Style(StrEnum):
@@ -85,7 +88,7 @@ class ActionView:
         return bool(self.inputs)
 
 
-SHARED_VERBS = frozenset({Verb.ADD_LESSON, Verb.FLAG_CP, Verb.TELL_CSAP})  # not a reviewer's decision
+SHARED_VERBS = frozenset({Verb.ADD_LESSON, Verb.FLAG_CP, Verb.TELL_CSAP, Verb.BOOK_DISCUSSION})  # not a reviewer's decision
 
 MAX_REASON = 500
 MAX_RATIONALE = 1000
@@ -104,11 +107,10 @@ MISSING = texts.MISSING  # what a required input says when it is left empty, by 
 
 def pending_joint_roles(challenge: Challenge, person: Person | None) -> list[str]:
     """The joint-agreement roles this person holds for the area and has not yet answered for."""
-    joint = challenge.policy.joint_agreement
-    if (person is None or joint is None or challenge.state is not State.AWAITING_JOINT_AGREEMENT
+    if (person is None or challenge.state is not State.AWAITING_JOINT_AGREEMENT
             or person.id == challenge.challenger_id):
         return []
-    return [r for r in joint.roles if r not in challenge.joint_agreed_by and person.has_role(r, challenge.area)]
+    return [r for r in sides.answerable_roles(challenge, person) if r not in challenge.joint_agreed_by]
 
 
 def may_act_as_reviewer(challenge: Challenge, roster: Roster, viewer_id: str) -> bool:
@@ -171,9 +173,11 @@ def _outcome_inputs(policy: Policy) -> tuple[Field, ...]:
 
 def _lesson_inputs() -> tuple[Field, ...]:
     return (
-        Field("category", texts.LABEL_LESSON_KIND, FieldKind.CHOICE, True,
-                    choices=tuple(Choice(k, v) for k, v in LESSON_CATEGORIES.items())),
-        Field("text", texts.LABEL_LESSON, FieldKind.LONG_TEXT, True, texts.HELP_NO_PERSONAL_DETAILS,
+        Field("scope", texts.LABEL_LESSON_SCOPE, FieldKind.CHOICE, True, default="multi_agency",
+              choices=tuple(Choice(k, v) for k, v in LESSON_SCOPES.items())),
+        Field("category", texts.LABEL_LESSON_KIND, FieldKind.CHOICE, False, texts.HELP_LESSON_KIND,
+              choices=tuple(Choice(k, v) for k, v in LESSON_CATEGORIES.items())),
+        Field("text", texts.LABEL_LESSON, FieldKind.LONG_TEXT, False, texts.HELP_NO_PERSONAL_DETAILS,
                     max_length=MAX_RATIONALE),
     )
 
@@ -222,7 +226,11 @@ def reviewer_actions(ch: Challenge, roster: Roster, viewer_id: str, now: datetim
         if not_last:
             acts.append(escalate)
         acts.append(delegate)
-    if pending_joint_roles(ch, roster.get(viewer_id)):
+    pending = pending_joint_roles(ch, roster.get(viewer_id))
+    joint = ch.policy.joint_agreement
+    if pending and ch.outcome is not None and not (ch.outcome.joint and joint and set(pending) & set(joint.roles)):
+        acts.extend(counterpart_actions(ch))  # the stage's counterpart, deciding with the reviewer
+    elif pending:
         acts.append(_action(ch, Verb.JOINT_AGREE, texts.BUTTON_AGREE, Style.PRIMARY))
         acts.append(_action(ch, Verb.JOINT_REFUSE, texts.BUTTON_REFUSE, Style.DANGER, (
             Field("reason", texts.LABEL_REFUSAL_REASON, FieldKind.LONG_TEXT, True, texts.HELP_NO_PERSONAL_DETAILS,
@@ -234,8 +242,34 @@ def reviewer_actions(ch: Challenge, roster: Roster, viewer_id: str, now: datetim
         acts.append(_action(ch, Verb.UPDATE_RAG, texts.BUTTON_UPDATE_RAG, inputs=(Field(
             "rag", texts.LABEL_NEW_RAG, FieldKind.CHOICE, True, texts.HELP_NEW_RAG,
             choices=tuple(Choice(r, r) for r in ch.policy.rag_limits if r != ch.rag)),), submit=texts.SUBMIT_UPDATE))
+    acts.extend(book_discussion_action(ch, roster, viewer_id))
     acts.extend(_shared_actions(ch, can_review))
     return tuple(acts)
+
+
+def counterpart_actions(ch: Challenge) -> list[ActionView]:
+    """A joint stage's counterpart agrees with the proposed outcome or disagrees, with a reason
+    (the same answer as a joint agreement, in the counterpart's words)."""
+    return [
+        _action(ch, Verb.JOINT_AGREE, texts.BUTTON_AGREE_OUTCOME, Style.PRIMARY, submit=texts.SUBMIT_AGREE),
+        _action(ch, Verb.JOINT_REFUSE, texts.BUTTON_DISAGREE, Style.DANGER, (
+            Field("reason", texts.LABEL_DISAGREE_REASON, FieldKind.LONG_TEXT, True, texts.HELP_NO_PERSONAL_DETAILS,
+                  max_length=MAX_REASON),), submit=texts.BUTTON_DISAGREE,
+            help_text=texts.HELP_DISAGREE),
+    ]
+
+
+def book_discussion_action(ch: Challenge, roster: Roster, viewer_id: str) -> list[ActionView]:
+    """"Book a discussion": a time the parties chose, emailed to each as an invitation."""
+    if not discussions.may_book(ch, roster, viewer_id):
+        return []
+    return [_action(ch, Verb.BOOK_DISCUSSION, texts.BUTTON_BOOK_DISCUSSION, inputs=(
+        Field("when", texts.LABEL_DISCUSSION_WHEN, FieldKind.TEXT, True, texts.HELP_DISCUSSION_WHEN, max_length=16),
+        Field("how", texts.LABEL_DISCUSSION_HOW, FieldKind.CHOICE, True, default="telephone",
+              choices=tuple(Choice(k, v) for k, v in discussions.HOW.items())),
+        Field("minutes", texts.LABEL_DISCUSSION_LENGTH, FieldKind.CHOICE, True, default="30",
+              choices=tuple(Choice(str(m), texts.DISCUSSION_MINUTES.format(minutes=m)) for m in discussions.MINUTES))),
+        help_text=texts.HELP_BOOK_DISCUSSION, submit=texts.SUBMIT_BOOK)]
 
 
 def _stage3_inputs() -> tuple[Field, ...]:
@@ -245,7 +279,7 @@ def _stage3_inputs() -> tuple[Field, ...]:
                                  max_length=40))
 
 
-def challenger_actions(ch: Challenge) -> tuple[ActionView, ...]:
+def challenger_actions(ch: Challenge, roster: Roster | None = None) -> tuple[ActionView, ...]:
     """What the person who raised the challenge can do now."""
     acts: list[ActionView] = []
     if ch.state is State.OUTCOME_PROPOSED:
@@ -267,6 +301,8 @@ def challenger_actions(ch: Challenge) -> tuple[ActionView, ...]:
         acts.append(_action(ch, Verb.SEND_STAGE3_FORM, texts.BUTTON_STAGE3_FORM, Style.PRIMARY,
                             _stage3_inputs(), submit=texts.SUBMIT_STAGE3_FORM,
                             help_text=texts.HELP_STAGE3_FORM))
+    if ch.is_active and roster is not None:
+        acts.extend(book_discussion_action(ch, roster, ch.challenger_id))
     if ch.is_active:
         acts.append(_action(ch, Verb.WITHDRAW, texts.BUTTON_WITHDRAW, Style.DANGER, (_OPTIONAL_REASON,),
                             submit=texts.BUTTON_WITHDRAW))
@@ -325,7 +361,7 @@ def action_command(verb: Verb | str, *, actor_id: str, reference: str, version: 
         case Verb.JOINT_REFUSE:
             return JointAgreementAnswer(**base, agree=False, reason=get("reason"))
         case Verb.ADD_LESSON:
-            return AddLesson(**base, category=get("category"), text=get("text"))
+            return AddLesson(**base, category=get("category"), text=get("text"), scope=get("scope") or "multi_agency")
         case Verb.MARK_URGENT:
             return MarkUrgent(**base, reason=get("reason"), protective_action=get("protective_action"))
         case Verb.UPDATE_RAG:
@@ -334,6 +370,11 @@ def action_command(verb: Verb | str, *, actor_id: str, reference: str, version: 
             return SetCpOrLookedAfter(**base, value=True)
         case Verb.TELL_CSAP:
             return TellCsapNonInvolvement(**base, detail=get("detail"))
+        case Verb.BOOK_DISCUSSION:
+            minutes = get("minutes") or "30"
+            if not minutes.isdigit():
+                raise InvalidCommand("Choose how long the discussion is.")
+            return BookDiscussion(**base, when=get("when"), how=get("how") or "telephone", minutes=int(minutes))
         case Verb.SEND_STAGE3_FORM:
             family = tuple((key, get(key)) for key in FAMILY_FIELDS)
             return SendStage3Form(**base, family=family, meeting_date=get("meeting_date"))

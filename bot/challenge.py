@@ -54,6 +54,9 @@ class OutcomeRecord(BaseModel):
     assessment_under_way: bool | None = None
     record_made: str | None = None
     joint: bool = False  # not final until the joint-agreement roles have all agreed
+    # Every role the outcome waits for: the joint-agreement roles and/or a joint stage's
+    # counterpart (bot.sides); empty when it was final at once.
+    awaits: tuple[str, ...] = ()
 
 
 class PastStage(BaseModel):
@@ -121,6 +124,10 @@ class Challenge(BaseModel):
     closed_at: datetime | None = None
     stage3_form_sent_at: datetime | None = None
     history: tuple[PastStage, ...] = ()
+    # (stage, person id) of each counterpart sent a stage's card (bot.sides)
+    counterparts: tuple[tuple[int, str], ...] = ()
+    # when the parties' telephone / face-to-face discussions are booked: (stage, UTC instant)
+    discussions: tuple[tuple[int, datetime], ...] = ()
 
     def told_decision_only(self, person_id: str | None) -> bool:
         """True when this person is the challenger and the policy lets them know only that a

@@ -26,6 +26,7 @@ class RaiseChallenge:
     urgent: bool = False
     urgent_reason: str | None = None
     protective_action: str | None = None  # what was done at once to reduce the risk (urgent only)
+    emergency_protocol: bool = False  # imminent significant harm: the Emergency Resolution Protocol
     cp_or_looked_after: bool = False
     rag: str | None = None
 
@@ -110,6 +111,8 @@ class SetCpOrLookedAfter(ChallengeCommand):
 class AddLesson(ChallengeCommand):
     category: str = "practice_guidance"  # training_need | commissioning_need | practice_guidance
     text: str = ""
+    # LESSON_SCOPES: only a multi-agency lesson is sent on (Solihull: to the LSCP Business Manager)
+    scope: str = "multi_agency"
 
 
 @dataclass(frozen=True)
@@ -131,7 +134,17 @@ class SendStage3Form(ChallengeCommand):
     meeting_date: str = ""
 
 
+@dataclass(frozen=True)
+class BookDiscussion(ChallengeCommand):
+    """A party books the telephone / Teams / face-to-face discussion of the stage."""
+
+    when: str = ""  # local "YYYY-MM-DD HH:MM" in the policy's zone
+    how: str = "telephone"  # bot.discussions.HOW
+    minutes: int = 30
+
+
 # Appendix 1 "Family Details" of the Lancashire Stage 3 Monitoring Information form.
 FAMILY_FIELDS = texts.FAMILY_FIELD_LABELS
 
+LESSON_SCOPES = texts.LESSON_SCOPE_LABELS
 LESSON_CATEGORIES = texts.LESSON_CATEGORY_LABELS

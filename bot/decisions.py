@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from bot import texts
+from bot import csap, lessons, sides, texts
 from bot.challenge import Channel, Event, Outcome, OutcomeRecord, State
 from bot.errors import InvalidCommand, NotAllowed
 from bot.kinds import EventKind, MessageKind
@@ -53,24 +53,24 @@ def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str,
     if joint and outcome.value in joint.when_assessment_ends and assessment_under_way is None:
         raise InvalidCommand(texts.ASK_ASSESSMENT_UNDER_WAY.format(roles=joint_role_names(joint.roles)))
     needs_joint = joint is not None and joint.needed(outcome.value, assessment_under_way)
+    joint_roles = joint.roles if joint is not None and needs_joint else ()
+    awaits = tuple(dict.fromkeys((*joint_roles, *sides.counterpart_role_if_joint(change))))
     old = ch.state
     ch.owner_id = ch.owner_id or actor
     ch.outcome = OutcomeRecord(kind=outcome, rationale=rationale.strip(), level=level, stage=ch.stage,
                                by=actor, at=change.now, assessment_under_way=assessment_under_way,
-                               joint=needs_joint, record_made=record_made if policy.record_kinds else None)
+                               joint=needs_joint, record_made=record_made if policy.record_kinds else None,
+                               awaits=awaits)
     data = outcome_data(change)
-    if needs_joint:
-        assert joint is not None
+    if awaits:
         ch.state = State.AWAITING_JOINT_AGREEMENT
         ch.joint_agreed_by = {}
         change.touch(actor, EventKind.OUTCOME_RECORDED)
-        change.event(EventKind.OUTCOME_RECORDED, old, actor, outcome=outcome.value, level=level, joint=True,
+        change.event(EventKind.OUTCOME_RECORDED, old, actor, outcome=outcome.value, level=level, joint=needs_joint,
                      assessment_under_way=assessment_under_way, record_made=ch.outcome.record_made,
-                     rationale=rationale.strip())
-        approvers = [p for role in joint.roles for p in change.role_holders(role, area_scoped=True)
-                     if p != ch.challenger_id]
-        change.send(MessageKind.JOINT_AGREEMENT_REQUEST, approvers, **data)
-        change.reply = texts.REPLY_WAITS_FOR_JOINT.format(reference=ch.reference, names=change.names(approvers))
+                     rationale=rationale.strip(), awaits=list(awaits))
+        asked = sides.ask_agreement(change, awaits, joint_roles, data)
+        change.reply = texts.REPLY_WAITS_FOR_JOINT.format(reference=ch.reference, names=change.names(asked))
         return
     change.touch(actor, EventKind.OUTCOME_RECORDED)
     propose(change, old, actor, data)
@@ -127,8 +127,10 @@ def propose(change: Change, old: State, actor: str, data: dict[str, Any]) -> Non
                                           "record_made": (texts.RECORDED_AS.format(record=ch.outcome.record_made)
                                                           if ch.outcome.record_made else "")}
     change.send(MessageKind.OUTCOME_RECORDED, [ch.challenger_id], **data)
-    participants = [ch.challenger_id, ch.outcome.by]
+    data |= sides.outcome_parties(change)
+    participants = [ch.challenger_id, ch.outcome.by, *sides.outcome_recipients(change)]
     change.send(MessageKind.OUTCOME_RECORD, participants, Channel.EMAIL, **data)
+    csap.resend_with_outcome(change)
     if note:
         writers = change.role_holders(ch.policy.notifications.case_note, area_scoped=True)
         change.send(MessageKind.CASE_NOTE_REQUEST, writers, **data)
@@ -142,12 +144,12 @@ def propose(change: Change, old: State, actor: str, data: dict[str, Any]) -> Non
 
 def joint_answer(change: Change, actor: str, agree: bool, reason: str) -> None:
     ch = change.challenge
-    joint = ch.policy.joint_agreement
-    assert joint is not None and ch.outcome is not None
+    awaited = sides.awaited_roles(ch)
+    assert ch.outcome is not None
     person = change.roster.get(actor)
-    roles = [r for r in joint.roles if person is not None and person.has_role(r, ch.area)]
+    roles = sides.answerable_roles(ch, person)
     if not roles or actor == ch.challenger_id:
-        raise NotAllowed(texts.NOT_YOURS.format(names=joint_role_names(joint.roles)))
+        raise NotAllowed(texts.NOT_YOURS.format(names=joint_role_names(awaited)))
     if not agree:
         if not reason.strip():
             raise InvalidCommand(texts.REFUSAL_NEEDS_REASON)
@@ -166,7 +168,7 @@ def joint_answer(change: Change, actor: str, agree: bool, reason: str) -> None:
         return
     ch.joint_agreed_by = {**ch.joint_agreed_by, **{r: actor for r in roles}}
     change.touch(actor, EventKind.JOINT_AGREED)
-    if set(joint.roles) - set(ch.joint_agreed_by):
+    if set(awaited) - set(ch.joint_agreed_by):
         change.event(EventKind.JOINT_AGREED, State.AWAITING_JOINT_AGREEMENT, actor, roles=roles, complete=False)
         change.reply = texts.REPLY_AGREEMENT_NOTED.format(reference=ch.reference)
         return
@@ -182,6 +184,7 @@ def accept_outcome(change: Change, actor: str) -> None:
     change.touch(actor, EventKind.OUTCOME_ACCEPTED)
     change.event(EventKind.OUTCOME_ACCEPTED, State.OUTCOME_PROPOSED, actor, outcome=ch.outcome.kind.value)
     change.send(MessageKind.CLOSED, [ch.challenger_id, ch.outcome.by], outcome_label=texts.OUTCOME_LABELS[ch.outcome.kind.value])
+    lessons.ask_at_close(change)
     change.reply = texts.REPLY_CLOSED.format(reference=ch.reference)
 
 
@@ -327,7 +330,7 @@ def send_stage3_form(change: Change, actor: str, family: Sequence[tuple[str, str
         raise InvalidCommand(texts.FAMILY_DETAILS_NEEDED)
     form = change.csap_form() | {
         "stages_1_and_2": stage_history(change, history, stages=(1, 2)),
-        "stage_3_meeting": meeting_date.strip(),
+        "stage_3_meeting": meeting_date.strip() or change.csap_form()["stage_3_meeting"],
         "family": details,
     }
     ch.stage3_form_sent_at = change.now

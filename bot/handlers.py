@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot import decisions, ladder, texts, transitions
+from bot import decisions, discussions, emergency, ladder, lessons, texts, transitions
 from bot.challenge import Challenge, Event, Message
 from bot.commands import (
     FAMILY_FIELDS,
@@ -18,6 +18,7 @@ from bot.commands import (
     Accept,
     AcceptOutcome,
     AddLesson,
+    BookDiscussion,
     ChallengeCommand,
     Delegate,
     Escalate,
@@ -80,6 +81,7 @@ class Mashbot:
             while await uow.challenges.get(reference) is not None:
                 reference = self.new_reference()
             change = ladder.raise_challenge(cmd, policy=self.policy, roster=roster, now=now, reference=reference)
+            emergency.on_raise(change, cmd.emergency_protocol)
             await uow.challenges.add(change.challenge)
             await self._save_changes(uow, change, now)
             await uow.commit()
@@ -237,10 +239,12 @@ def apply(change: ladder.Change, cmd: ChallengeCommand) -> None:
             decisions.update_rag(change, actor, rag)
         case SetCpOrLookedAfter(value=value):
             decisions.set_cp_or_looked_after(change, actor, value)
-        case AddLesson(category=category, text=text):
-            decisions.add_lesson(change, actor, category, text, LESSON_CATEGORIES)
+        case AddLesson(category=category, text=text, scope=scope):
+            lessons.add(change, actor, scope, category, text, LESSON_CATEGORIES)
         case TellCsapNonInvolvement(detail=detail):
             decisions.tell_csap(change, actor, detail)
+        case BookDiscussion(when=when, how=how, minutes=minutes):
+            discussions.book(change, actor, when, how, minutes)
         case _:
             raise TypeError(f"unknown command {type(cmd).__name__}")
 

@@ -33,6 +33,14 @@ class EventKind(StrEnum):
     STAGE3_FORM_SENT = "stage3_form_sent"
     BREACHED = "breached"
     NUDGED = "nudged"
+    CSAP_FORM_RESENT = "csap_form_resent"
+    DISCUSSION_BOOKED = "discussion_booked"
+    EMERGENCY_PROTOCOL = "emergency_protocol"
+    LESSON_NONE = "lesson_none"
+    LESSON_ASKED = "lesson_asked"
+    CSAP_SENIOR_NOTICE = "csap_senior_notice"
+    COUNTERPART_INVOLVED = "counterpart_involved"
+    OTHER_ORGANISATION_ADVISED = "other_organisation_advised"
 
 
 class MessageKind(StrEnum):
@@ -73,4 +81,12 @@ class MessageKind(StrEnum):
     RAG_UPDATED = "rag_updated"
     LESSON_LEARNED = "lesson_learned"
     CSAP_NON_INVOLVEMENT = "csap_non_involvement"
+    CSAP_FORM_OUTCOME = "csap_form_outcome"
+    DISCUSSION_INVITATION = "discussion_invitation"
+    EMERGENCY_PROTOCOL = "emergency_protocol"
+    LESSON_QUESTION = "lesson_question"
+    CSAP_SENIOR_NOTICE = "csap_senior_notice"
+    COUNTERPART_STAGE = "counterpart_stage"
+    ESCALATION_ADVICE = "escalation_advice"
+    COUNTERPART_AGREEMENT_REQUEST = "counterpart_agreement_request"
     DIGEST = "digest"  # the daily digest (bot.digest), not about one challenge

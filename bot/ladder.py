@@ -14,7 +14,7 @@ from functools import cached_property
 from datetime import datetime
 from typing import Any
 
-from bot import texts
+from bot import csap, lessons, sides, texts
 from bot.calendar import WorkingCalendar
 from bot.calendar import calendar_of as calendar_of  # re-exported: callers import it from here too
 from bot.challenge import (
@@ -186,6 +186,7 @@ class Change:
         ch.reviewers = assignment.reviewers
         ch.owner_id = None
         ch.state = State.OPEN
+        ch.breached = False  # a breached Stage 3 taken up to the optional top runs on a new limit
         ch.outcome = None
         ch.joint_agreed_by = {}
         ch.answer_due_at = None
@@ -199,6 +200,7 @@ class Change:
     def announce_stage(self) -> None:
         """Messages every stage start sends: review request, urgent heads-up, Stage 3 form."""
         ch = self.challenge
+        sides.announce(self)
         self.send(MessageKind.REVIEW_REQUESTED, ch.reviewers)
         if ch.urgent:
             self.heads_up()
@@ -209,6 +211,8 @@ class Change:
     def heads_up(self) -> None:
         """Urgent path: the next level hears at once that a speedy response is needed."""
         ch = self.challenge
+        if ch.stage >= ch.policy.last_required_stage:  # "managers at levels 1 and 2", not an optional top
+            return
         nxt = next_level_reviewers(ch.policy, self.roster, ch.stage, ch.area, self.cal.local(self.now).date(),
                                    ch.decider, challenger=ch.challenger_id)
         if nxt is not None:
@@ -216,18 +220,7 @@ class Change:
 
     def csap_form(self) -> dict[str, Any]:
         """Appendix 1 fields known without asking; family details come from the challenger."""
-        ch = self.challenge
-        referrer = self.roster.get(ch.challenger_id)
-        return {
-            "date_of_referral": self.cal.describe_with_year(ch.raised_at),
-            "name_of_referrer": referrer.name if referrer else ch.challenger_id,
-            "job_title": ", ".join(referrer.roles) if referrer else "",
-            "email": referrer.email if referrer else "",
-            "agencies_involved": ", ".join(x for x in ("MASH", ch.agency) if x),
-            "nature_of_disagreement": texts.NATURE_OF_DISAGREEMENT.format(decision=ch.decision_challenged,
-                                                                            asks=ch.requested_outcome),
-            "senior_officers": self.names(ch.reviewers),
-        }
+        return csap.form(self)
 
     def notices_on_raise(self) -> None:
         ch = self.challenge
@@ -347,6 +340,7 @@ def close_unanswered(change: Change) -> None:
     change.event(EventKind.CLOSED_UNANSWERED, old, None)
     label = texts.OUTCOME_LABELS[ch.outcome.kind.value] if ch.outcome else ""
     change.send(MessageKind.CLOSED, [ch.challenger_id, *(p for p in [ch.owner_id] if p)], outcome_label=label)
+    lessons.ask_at_close(change)
 
 
 def nudge(change: Change) -> None:
@@ -382,7 +376,7 @@ def tick(challenge: Challenge, *, roster: Roster, now: datetime) -> Change:
         if wake is None or wake > now:
             break
         if ch.state in STAGE_TIME_LIMIT.from_states and not ch.breached and ch.due_at <= now:
-            if ch.stage >= ch.policy.last_stage:
+            if ch.stage >= ch.policy.last_required_stage:  # optional steps need an escalation
                 breach(change)
                 continue
             try:

@@ -64,6 +64,11 @@ class Scope(StrEnum):
 class Duty(StrEnum):
     CSAP_FORM = "csap_form"  # Stage 3 Monitoring Information form to the CSAP mailbox
     NEW_DECISION = "new_decision"  # every review makes a new decision (North Tyneside)
+    # "where such senior officers have become involved ... the CSAP Team must be made aware"
+    CSAP_SENIOR_NOTICE = "csap_senior_notice"
+    # "The agency which found it necessary to escalate an issue to such a high level in another
+    # organisation should advise the other organisation of their intention to do so"
+    ADVISE_OTHER_ORGANISATION = "advise_other_organisation"
 
 
 class Nudges(_Model):
@@ -81,7 +86,20 @@ class StageSpec(_Model):
     nudges: Nudges = Nudges()
     duties: tuple[Duty, ...] = ()
     counts_to_cap: bool = True
+    # The stage's counterpart and its reviewer decide together: the outcome waits for the
+    # counterpart's agreement (Lancashire: Senior Managers "work together", Heads of Service
+    # "work together to make a final decision").
+    joint: bool = False
+    # Entered only when someone escalates to it, never by a time-out ("consideration should be
+    # given to progressing ... up to Strategic Head of Service or Director level").
+    optional: bool = False
     description: str = ""
+
+    @model_validator(mode="after")
+    def _joint_needs_counterpart(self) -> StageSpec:
+        if self.joint and self.counterpart is None:
+            raise ValueError("a joint stage needs a counterpart (the role that decides with the reviewer)")
+        return self
 
 
 class OfficeHoursSpec(_Model):
@@ -104,6 +122,11 @@ class Notifications(_Model):
     iro: Role | None = None
     edt: Role | None = None
     lessons_learned: Role | None = None
+    # Solihull: "imminent significant harm ... speak directly to their line manager, or designated
+    # safeguarding lead who will follow the Emergency Resolution Protocol" -- who is told at once.
+    emergency_protocol: tuple[Role, ...] = ()
+    # Solihull's "Learning Lessons": the reviewer is asked at close whether there is a lesson.
+    lessons_at_close: bool = False
     breach: tuple[Role, ...] = ()
     digest: tuple[Role, ...] = ()
     iro_when_cp_or_looked_after: bool = False
@@ -177,6 +200,10 @@ class Policy(_Model):
     decision_only_for: tuple[str, ...] = ()
     notifications: Notifications = Notifications()
     joint_agreement: JointAgreement | None = None
+    # Whose challenges involve the stages' counterparts, by the challenger's roster side: a
+    # locality challenge has the locality's managers on the other side; a partner agency's own
+    # managers are not on the roster.
+    counterparts_for: tuple[Literal["MASH", "locality", "partner"], ...] = ("locality",)
     case_reference_pattern: str = r"[A-Z]{0,4}[0-9]{4,12}"
     case_reference_hint: str = texts.POLICY_CASE_REFERENCE_HINT
     record_location: str
@@ -292,6 +319,14 @@ class Policy(_Model):
     def last_stage(self) -> int:
         return len(self.stages) - 1
 
+    @property
+    def last_required_stage(self) -> int:
+        """The last stage a time-out can reach: optional steps above it need an escalation."""
+        index = self.last_stage
+        while index > 0 and self.stages[index].optional:
+            index -= 1
+        return index
+
     def stage(self, index: int) -> StageSpec:
         return self.stages[index]
 
@@ -304,7 +339,10 @@ class Policy(_Model):
         number = self.stage_number(index)
         if number == 0:
             return "before Stage 1"
-        return f"Stage {number} of {self.stage_number(self.last_stage)}"
+        top = self.stage_number(self.last_required_stage)
+        if index > self.last_required_stage:
+            return f"beyond Stage {top}, optional"
+        return f"Stage {number} of {top}"
 
     def cap_starts_at_stage(self) -> int | None:
         """Index of the first stage counted by the overall cap (Stage 1 in Lancashire)."""

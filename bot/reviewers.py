@@ -131,8 +131,10 @@ def required_roles(policy: Policy, areas: tuple[str, ...]) -> list[tuple[str, st
             needed.extend((spec.role, area) for area in areas)
         else:
             needed.append((spec.role, None))
+        if spec.joint and spec.counterpart:  # a joint stage's outcome waits for the area's counterpart
+            needed.extend((spec.counterpart, area) for area in areas)
     n = policy.notifications
-    for role in (n.csap, n.iro, n.edt, n.lessons_learned):
+    for role in (n.csap, n.iro, n.edt, n.lessons_learned, *n.emergency_protocol):
         if role:
             needed.append((role, None))
     if n.case_note:  # the locality's own Practice Manager adds the case note

@@ -48,6 +48,9 @@ class Person(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     email: EmailStr
     roles: tuple[Role, ...] = ()
+    job_title: str | None = Field(default=None, min_length=1, max_length=100)  # in words, for forms
+    # A work telephone number, offered on the other party's card ("challenge should be by telephone").
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9][0-9 ()-]{5,24}$")
     areas: tuple[str, ...] = ()
     side: Side = Side.MASH
     slack_user_id: str | None = None

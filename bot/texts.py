@@ -50,6 +50,13 @@ COMPLAINT_REDIRECT_DEFAULT = (
     "Please use the complaints procedure."
 )
 
+EMERGENCY_SPEAK_NOW = ("Imminent significant harm: speak directly to your line manager or designated "
+                       "safeguarding lead now — they follow the Emergency Resolution Protocol. mashbot has "
+                       "told: {names}.")
+EMERGENCY_NOBODY = "nobody (no line manager or safeguarding lead is on the roster for this area)"
+EMERGENCY_NEEDS_URGENT = ("The Emergency Resolution Protocol is for imminent significant harm: mark the "
+                          "challenge urgent and say why.")
+NO_EMERGENCY_PROTOCOL = "This policy has no Emergency Resolution Protocol; mark the challenge urgent instead."
 PHONE_EDT = "Outside office hours: phone the EDT on {phone}; its mailbox is read only at the start of each shift."
 DECISION_MADE = "A decision has been made (the actions decided are not shared, as the policy says)."
 # What a challenger told only that a decision was made never receives, and the message kinds
@@ -193,12 +200,30 @@ MISSING: dict[tuple[str, str], str] = {
     ("record_outcome", "rationale"): "Give the rationale for the outcome.",
     ("delegate", "to"): "Choose who to delegate to.",
     ("joint_refuse", "reason"): "Give the reason for refusing.",
-    ("add_lesson", "category"): "Choose what kind of lesson it is.",
-    ("add_lesson", "text"): "Describe the lesson.",
     ("mark_urgent", "reason"): "Say why this is urgent: what is the immediate risk?",
     ("update_rag", "rag"): "Choose the new RAG rating.",
     ("mark_urgent", "protective_action"): "Say what immediate protective action has been taken.",
+    ("book_discussion", "when"): "Give the discussion's date and time (YYYY-MM-DD HH:MM).",
 }
+LABEL_LESSON_SCOPE = "Is there a lesson to learn?"
+HELP_LESSON_KIND = "Needed when there is a lesson."
+BUTTON_AGREE_OUTCOME = "Agree with the proposed outcome"
+SUBMIT_AGREE = "Agree"
+BUTTON_DISAGREE = "Disagree"
+LABEL_DISAGREE_REASON = "Why you disagree"
+HELP_DISAGREE = "The outcome goes back to the reviewer with your reason."
+BUTTON_BOOK_DISCUSSION = "Book a discussion"
+LABEL_DISCUSSION_WHEN = "Date and time (YYYY-MM-DD HH:MM)"
+HELP_DISCUSSION_WHEN = "The time you agreed, in UK time."
+LABEL_DISCUSSION_HOW = "How"
+LABEL_DISCUSSION_LENGTH = "Length"
+DISCUSSION_MINUTES = "{minutes} minutes"
+HELP_BOOK_DISCUSSION = "Everyone taking part is emailed a calendar invitation."
+SUBMIT_BOOK = "Book"
+TIMELINE_COUNTERPART = "counterpart: {names}"
+TIMELINE_TO_PEOPLE = "to {names}"
+TIMELINE_DISCUSSION = "{how} at {when}"
+TIMELINE_DISCUSSION_DEFAULT = "discussion"
 PROTECTIVE_ACTION_LABEL = "Immediate protective action taken"
 PROTECTIVE_ACTION_HELP = ("What has been done to reduce the risk of harm whilst the dispute is ongoing, "
                           "without personal details.")
@@ -351,6 +376,7 @@ INTAKE_LABELS = {
     "urgent": "Urgent: immediate or life-threatening risk",
     "urgent_reason": "Why it is urgent",
     "protective_action": "Immediate protective action taken",
+    "emergency_protocol": "Imminent significant harm: needs the Emergency Resolution Protocol",
     "cp_or_looked_after": "The child has a child protection plan or is looked after",
 }
 INTAKE_HELP = {
@@ -363,6 +389,8 @@ INTAKE_HELP = {
     "urgent": "The next manager is told at once and the time limit is counted in hours.",
     "urgent_reason": "The immediate risk, without personal details.",
     "protective_action": "What has been done to reduce the risk of harm whilst the dispute is ongoing.",
+    "emergency_protocol": ("A child protection concern needing immediate action: speak to your line manager or "
+                           "designated safeguarding lead at once; mashbot tells them too."),
     "cp_or_looked_after": "The IRO is told where the policy asks for it.",
 }
 INTAKE_RAISED_BY_LABELS = {
@@ -442,6 +470,8 @@ ROLE_LABELS: dict[str, str] = {
     "iro_mailbox": "IRO / CPRU mailbox",
     "edt_mailbox": "Emergency Duty Team",
     "lscp_business_manager": "LSCP business manager",
+    "line_manager": "Line manager",
+    "designated_safeguarding_lead": "Designated safeguarding lead",
 }
 FAMILY_FIELD_LABELS = {
     "family_names": "Family members (first name and surname)",
@@ -449,6 +479,11 @@ FAMILY_FIELD_LABELS = {
     "parents": "Parents",
     "children": "Children",
     "family_address": "Family address",
+}
+LESSON_SCOPE_LABELS = {
+    "multi_agency": "Yes — a multi-agency lesson (sent on for multi-agency learning)",
+    "single_agency": "Yes — a single-agency lesson (recorded, not sent on)",
+    "none": "No lesson to learn",
 }
 LESSON_CATEGORY_LABELS = {
     "training_need": "Training need",
@@ -609,6 +644,7 @@ ACTION_TITLES: dict[str, str] = {
     "flag_cp": "CP plan / looked after",
     "tell_csap": "Tell CSAP",
     "send_stage3_form": "Stage 3 form for CSAP",
+    "book_discussion": "Book a discussion",
 }
 
 # Before the help of a field shown only after another answer (bot.fields.shown_when_words).
@@ -659,7 +695,30 @@ EVENT_LABELS: dict[str, str] = {
     "csap_told": "CSAP told (non-involvement)",
     "stage3_form_sent": "Stage 3 form sent to CSAP",
     "breached": "breached (final stage overdue)",
+    "counterpart_involved": "counterpart sent the stage card",
+    "other_organisation_advised": "other organisation advised of the escalation",
+    "csap_senior_notice": "CSAP told: senior officers involved",
+    "csap_form_resent": "Stage 3 form re-sent to CSAP with the outcome",
+    "discussion_booked": "discussion booked",
+    "lesson_asked": "reviewer asked for lessons learned",
+    "lesson_none": "no lesson to learn",
+    "emergency_protocol": "Emergency Resolution Protocol: line manager / safeguarding lead told",
     "nudged": "nudged",
+}
+
+# The CSAP Stage 3 Monitoring Information form's fields (Appendix 1), as the form words them.
+FORM_LABELS: dict[str, str] = {
+    "date_of_referral": "Date of referral",
+    "name_of_referrer": "Name of referrer",
+    "job_title": "Job title",
+    "email": "Address / email address",
+    "family": "Family details",
+    "agencies_involved": "Agencies involved",
+    "nature_of_disagreement": "Issues of concern / nature of disagreement",
+    "stages_1_and_2": "Dates and outcome of Stages 1 and 2",
+    "stage_3_meeting": "Stage 3 meeting / discussion date",
+    "senior_officers": "Names of senior officers involved at Stage 3",
+    "outcome": "Outcome",
 }
 
 OUTCOME_LABELS: dict[str, str] = {
@@ -706,7 +765,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "{answer_choice}"),
     "outcome_record": ("Record of challenge {reference}: {outcome_label}",
                        "Stage: {stage_name}. Outcome: {outcome_label}. Rationale: {rationale} "
-                       "Decided by {decider_name} at {at}. {record_location}{record_made}"),
+                       "Decided by {decider_name} at {at}.{parties_line} {record_location}{record_made}"),
     "decision_made": ("Decision made on challenge {reference}",
                       "A decision has been made on {reference} at {stage_name}. As the policy says, the "
                       "actions the MASH decided are not shared. Accept it, or escalate if you still "
@@ -769,6 +828,39 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "now due {due}."),
     "lesson_learned": ("Lesson learned from challenge {reference}",
                        "{category_label}: {text}"),
+    "counterpart_stage": ("Challenge {reference} at {stage_name}: you are the counterpart",
+                          "A professional challenge {reference} ({area}) is at {stage_name} with "
+                          "{reviewer_names}. You are its {counterpart_role}. {joint_line} Due {due}."),
+    "counterpart_agreement_request": ("Your agreement is needed: challenge {reference}",
+                                      "{decider_name} proposes: {outcome_label}. Rationale: {rationale} At "
+                                      "{stage_name} you decide together: agree with the proposed outcome, or "
+                                      "disagree with a reason (it then goes back to {decider_name})."),
+    "escalation_advice": ("Advance notice: challenge {reference} is escalated to {stage_name}",
+                          "{reference} ({area}, case reference {case_reference}) is being escalated from "
+                          "{from_stage} to {stage_name} ({escalated_by}). As the procedure asks, the agency "
+                          "that escalates an issue to such a high level in another organisation advises "
+                          "that organisation of its intention to do so: this is that notice."),
+    "csap_senior_notice": ("CSAP: senior officers involved in challenge {reference}",
+                           "Senior officers ({stage_name}) have become involved in resolving a disagreement "
+                           "between agencies about the safeguarding needs of an individual child: {reference} "
+                           "({area}, case reference {case_reference}). The CSAP Team is made aware of this, "
+                           "as the procedure asks, to help monitor interagency safeguarding activity."),
+    "csap_form_outcome": ("Stage 3 Monitoring Information, with its outcome: challenge {reference}",
+                          "The Stage 3 Monitoring Information form for {reference} ({area}, case reference "
+                          "{case_reference}), sent again now that {stage_name} has an outcome."),
+    "discussion_invitation": ("Discussion booked: challenge {reference}, {starts}",
+                              "{booked_by} booked a discussion of {reference} ({area}, {stage_name}): "
+                              "{starts}, {minutes} minutes, {how_label}. The calendar invitation is "
+                              "attached. {record_location}"),
+    "emergency_protocol": ("Emergency Resolution Protocol: challenge {reference}",
+                           "{challenger_name} raised {reference} ({area}, case reference {case_reference}): a "
+                           "child protection concern that needs immediate action, with a likelihood of imminent "
+                           "significant harm. Speak to them now and follow the Emergency Resolution Protocol. "
+                           "The urgent ladder runs as well: {stage_name}, due {due}."),
+    "lesson_question": ("Lessons learned: challenge {reference} is closed",
+                        "{reference} ({area}) is closed. Is there a lesson to learn from it, and is it a "
+                        "single-agency or a multi-agency lesson? Only multi-agency lessons are sent to the "
+                        "LSCP Business Manager. Use Add lesson learned on the card."),
     "csap_non_involvement": ("CSAP: non-involvement in a life-threatening case ({reference})",
                              "Case reference: {case_reference}. {detail}"),
 }

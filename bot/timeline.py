@@ -64,6 +64,13 @@ def _detail(event: Event, roster: Roster, policy: Policy, cal: WorkingCalendar) 
                                                   names=roster.names(d.get("to") or ())))
     if d.get("reviewers"):
         parts.append(texts.TIMELINE_REVIEWER.format(names=roster.names(d["reviewers"])))
+    if d.get("counterparts"):
+        parts.append(texts.TIMELINE_COUNTERPART.format(names=roster.names(d["counterparts"])))
+    if event.kind in ("escalation_advice", "other_organisation_advised", "emergency_protocol") and d.get("to"):
+        parts.append(texts.TIMELINE_TO_PEOPLE.format(names=roster.names(d["to"])))
+    if event.kind == "discussion_booked" and _when(cal, d.get("starts_at")):
+        parts.append(texts.TIMELINE_DISCUSSION.format(how=d.get("how", texts.TIMELINE_DISCUSSION_DEFAULT),
+                                                      when=_when(cal, d["starts_at"])))
     if d.get("note"):
         parts.append(str(d["note"]))
     if event.kind == EventKind.LESSON_ADDED and d.get("category"):

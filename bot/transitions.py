@@ -18,6 +18,7 @@ from bot.commands import (
     Accept,
     AcceptOutcome,
     AddLesson,
+    BookDiscussion,
     ChallengeCommand,
     Delegate,
     Escalate,
@@ -71,6 +72,7 @@ RECORD_OUTCOME      = _t("RecordOutcome",        REVIEWER,    {OPEN, ACCEPTED}, 
 DELEGATE            = _t("Delegate",             REVIEWER,    {OPEN, ACCEPTED})
 JOINT_ANSWER        = _t("JointAgreementAnswer", ROLE_HOLDER, {JOINT},            PROPOSED, ACCEPTED)  # [2]
 UPDATE_RAG          = _t("UpdateRag",            ROLE_HOLDER, UNDECIDED)          # re-times the open stage
+BOOK_DISCUSSION     = _t("BookDiscussion",       ROLE_HOLDER, ACTIVE)             # the parties, by phone or face to face
 ACCEPT_OUTCOME      = _t("AcceptOutcome",        CHALLENGER,  {PROPOSED},         CLOSED)
 CHALLENGER_ESCALATE = _t("Escalate",             CHALLENGER,  {PROPOSED},         OPEN)  # still disagrees
 WITHDRAW            = _t("Withdraw",             CHALLENGER,  ACTIVE,             WITHDRAWN)
@@ -85,14 +87,14 @@ ANSWER_TIME_LIMIT   = _t("answer time limit",    TIME,        {PROPOSED},       
 # [2] outcome proposed once every joint-agreement role agreed; accepted again (with its owner) on a refusal
 
 TRANSITIONS: tuple[Transition, ...] = (
-    ACCEPT, REVIEWER_ESCALATE, RECORD_OUTCOME, DELEGATE, JOINT_ANSWER, UPDATE_RAG, ACCEPT_OUTCOME,
+    ACCEPT, REVIEWER_ESCALATE, RECORD_OUTCOME, DELEGATE, JOINT_ANSWER, UPDATE_RAG, BOOK_DISCUSSION, ACCEPT_OUTCOME,
     CHALLENGER_ESCALATE, WITHDRAW, MARK_URGENT, SEND_STAGE3_FORM, SET_CP, ADD_LESSON, TELL_CSAP,
     STAGE_TIME_LIMIT, ANSWER_TIME_LIMIT,
 )
 
 _BY_COMMAND: dict[type[ChallengeCommand], Transition] = {
     Accept: ACCEPT, RecordOutcome: RECORD_OUTCOME, Delegate: DELEGATE, JointAgreementAnswer: JOINT_ANSWER,
-    UpdateRag: UPDATE_RAG, AcceptOutcome: ACCEPT_OUTCOME, Withdraw: WITHDRAW, MarkUrgent: MARK_URGENT,
+    UpdateRag: UPDATE_RAG, BookDiscussion: BOOK_DISCUSSION, AcceptOutcome: ACCEPT_OUTCOME, Withdraw: WITHDRAW, MarkUrgent: MARK_URGENT,
     SendStage3Form: SEND_STAGE3_FORM, SetCpOrLookedAfter: SET_CP, AddLesson: ADD_LESSON,
     TellCsapNonInvolvement: TELL_CSAP,
 }

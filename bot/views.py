@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot import texts
+from bot import discussions, sides, texts
 from bot.buttons import (
     MAX_RATIONALE as MAX_RATIONALE,
     MAX_REASON as MAX_REASON,
@@ -58,6 +58,7 @@ class Relation(StrEnum):
     CHALLENGER = "challenger"
     REVIEWER = "reviewer"  # the owner, or one of the pool asked to accept
     APPROVER = "approver"  # asked for joint agreement
+    COUNTERPART = "counterpart"  # the other side's manager at this stage (bot.sides)
 
 
 class Urgency(StrEnum):
@@ -225,6 +226,8 @@ def relation(challenge: Challenge, roster: Roster, viewer_id: str) -> Relation |
     decided = challenge.outcome is not None and challenge.outcome.by == viewer_id
     if viewer_id in challenge.responsible or viewer_id in challenge.deciders or decided:
         return Relation.REVIEWER  # holds it now, or decided an earlier stage (following it)
+    if sides.is_counterpart(challenge, viewer_id):
+        return Relation.COUNTERPART
     return None
 
 
@@ -254,9 +257,8 @@ def status_line(ch: Challenge, roster: Roster, events: Sequence[Event] = (),
             return texts.STATUS_TAKEN_AT.format(owner=owner, at=cal.describe(ch.last_action_at))
         return texts.STATUS_TAKEN.format(owner=owner)
     if ch.state is State.AWAITING_JOINT_AGREEMENT:
-        joint = ch.policy.joint_agreement
         parts = []
-        for role in joint.roles if joint else ():
+        for role in sides.awaited_roles(ch):
             who = ch.joint_agreed_by.get(role)
             answer = texts.STATUS_JOINT_AGREED.format(name=roster.name_of(who)) if who else texts.STATUS_JOINT_WAITING
             parts.append(texts.STATUS_JOINT_ROLE.format(role=role_label(role), answer=answer))
@@ -375,6 +377,7 @@ def _card(kind: CardKind, ch: Challenge, roster: Roster, viewer_id: str, now: da
             facts.append(Fact(texts.FACT_EDT, texts.PHONE_EDT.format(phone=n.edt_phone)))
     if ch.cp_or_looked_after:
         facts.append(Fact(texts.FACT_CP, texts.YES))
+    facts += [Fact(label, value) for label, value in discussions.phone_lines(ch, roster, viewer_id)]
     missed = [p for p in unreachable if p != viewer_id]
     if missed and (kind is CardKind.CHALLENGER or following):
         facts.append(Fact(texts.FACT_UNREACHABLE, texts.UNREACHABLE.format(names=roster.names(missed))))
@@ -418,7 +421,7 @@ def reviewer_card(ch: Challenge, roster: Roster, viewer_id: str, now: datetime,
 def challenger_card(ch: Challenge, roster: Roster, viewer_id: str, now: datetime,
                     events: Sequence[Event] = (), unreachable: Sequence[str] = ()) -> CardView:
     """The card the person who raised the challenge sees."""
-    actions = challenger_actions(ch) if viewer_id == ch.challenger_id else ()
+    actions = challenger_actions(ch, roster) if viewer_id == ch.challenger_id else ()
     note = None if viewer_id == ch.challenger_id else texts.ONLY_CHALLENGER.format(
         reference=ch.reference, name=roster.name_of(ch.challenger_id))
     title = texts.TITLE_CHALLENGER.format(reference=ch.reference, stage=ch.policy.stage(ch.stage).name)

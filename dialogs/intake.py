@@ -87,6 +87,7 @@ class IntakeAnswers(BaseModel):
     urgent_reason: str | None
     cp_or_looked_after: bool
     protective_action: str | None = None
+    emergency_protocol: bool = False
     is_complaint: bool
     rag: str | None = None
 
@@ -130,6 +131,7 @@ def intake_form(
     case_reference_hint: str = "",
     rag_ratings: Sequence[str] = (),
     raised_by: Sequence[str] | None = None,
+    emergency_protocol: bool = False,
 ) -> IntakeForm:
     """The intake questions, in order, for a policy's levels of need and areas."""
     if default_area is not None and default_area not in areas:
@@ -152,6 +154,7 @@ def intake_form(
         _toggle("urgent"),
         replace(_text("urgent_reason", long=True, required=False), shown_when=("urgent", TOGGLE_ON)),
         replace(_text("protective_action", long=True, required=False), shown_when=("urgent", TOGGLE_ON)),
+        *((replace(_toggle("emergency_protocol"), shown_when=("urgent", TOGGLE_ON)),) if emergency_protocol else ()),
         _toggle("cp_or_looked_after"),
     )
     if rag_ratings:  # Coventry: the limits follow the contact's RAG rating
@@ -281,6 +284,7 @@ def _challenge(answers: _Answers, reference: str, area: str, category: str) -> I
         "urgent": urgent,
         "urgent_reason": answers.free_text("urgent_reason") if urgent else None,
         "protective_action": answers.free_text("protective_action") if urgent else None,
+        "emergency_protocol": urgent and answers.form.has("emergency_protocol") and answers.toggle("emergency_protocol"),
         "cp_or_looked_after": answers.toggle("cp_or_looked_after"),
         "is_complaint": False,
         "rag": answers.choice("rag") if answers.form.has("rag") else None,
@@ -299,10 +303,11 @@ def validate_intake(
     areas: Sequence[str] = DEFAULT_AREAS,
     rag_ratings: Sequence[str] = (),
     raised_by: Sequence[str] | None = None,
+    emergency_protocol: bool = False,
 ) -> IntakeResult:
     """Check what a person entered in the intake; the errors say what to fix, per field."""
     form = intake_form(levels_of_need=levels_of_need, areas=areas, case_reference_hint=case_reference_hint,
-                       rag_ratings=rag_ratings, raised_by=raised_by)
+                       rag_ratings=rag_ratings, raised_by=raised_by, emergency_protocol=emergency_protocol)
     answers = _Answers(values, form)
     reference = answers.case_reference(case_reference_pattern, case_reference_hint)
     area = answers.choice("area")
@@ -344,14 +349,15 @@ def form_for_policy(policy: Policy, default_area: str | None = None) -> IntakeFo
         default_area = None
     return intake_form(levels_of_need=policy.levels_of_need, default_area=default_area, areas=policy.areas,
                        case_reference_hint=policy.case_reference_hint, rag_ratings=tuple(policy.rag_limits),
-                       raised_by=policy.raised_by)
+                       raised_by=policy.raised_by, emergency_protocol=bool(policy.notifications.emergency_protocol))
 
 
 def validate_for_policy(values: Mapping[str, Value], policy: Policy) -> IntakeResult:
     """Validate an intake against a policy pack."""
     return validate_intake(values, case_reference_pattern=policy.case_reference_pattern, areas=policy.areas,
                            case_reference_hint=policy.case_reference_hint, levels_of_need=policy.levels_of_need,
-                           rag_ratings=tuple(policy.rag_limits), raised_by=policy.raised_by)
+                           rag_ratings=tuple(policy.rag_limits), raised_by=policy.raised_by,
+                           emergency_protocol=bool(policy.notifications.emergency_protocol))
 
 
 def to_command(answers: IntakeAnswers, actor_id: str) -> RaiseChallenge | RedirectComplaint:
@@ -363,6 +369,6 @@ def to_command(answers: IntakeAnswers, actor_id: str) -> RaiseChallenge | Redire
         decision_challenged=answers.decision_challenged, requested_outcome=answers.requested_outcome,
         reason_category=answers.reason_category, reason_text=answers.reason_text, agency=answers.agency,
         raised_by=ChallengerType(answers.raised_by), urgent=answers.urgent, urgent_reason=answers.urgent_reason,
-        protective_action=answers.protective_action,
+        protective_action=answers.protective_action, emergency_protocol=answers.emergency_protocol,
         cp_or_looked_after=answers.cp_or_looked_after, rag=answers.rag,
     )

@@ -107,7 +107,8 @@ def due_query(now: datetime, limit: int) -> Select[Any]:
 
 
 def _involves(challenge: Challenge, person_id: str) -> bool:
-    return person_id in (challenge.challenger_id, challenge.owner_id) or person_id in challenge.reviewers
+    return (person_id in (challenge.challenger_id, challenge.owner_id) or person_id in challenge.reviewers
+            or any(pid == person_id for _, pid in challenge.counterparts))  # the other side's managers
 
 
 class SqlChallenges:

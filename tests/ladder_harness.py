@@ -49,6 +49,8 @@ def staff() -> list[Person]:
         person("team-manager", "mash_team_manager"),
         person("senior-manager", "mash_senior_manager", "senior_manager"),
         person("head-of-service", "head_of_service_mash"),
+        person("strategic-head", "strategic_head_of_service"),
+        person("loc-hos", "locality_head_of_service", side="locality"),
         person("county-manager", "mash_county_manager"),
         person("loc-tm-east", "locality_team_manager", areas=("East",), side="locality"),
         person("loc-sm-east", "locality_senior_manager", areas=("East",), side="locality"),

@@ -66,7 +66,7 @@ async def test_all_challenges_filters_by_area_stage_and_state(console: Console) 
 
 
 async def test_bad_list_filters_are_refused_with_what_to_fix(console: Console) -> None:
-    for query, fix in (("area=Mars", "use one of East"), ("stage=9", "from 0 to 3"), ("state=lost", "use one of"),
+    for query, fix in (("area=Mars", "use one of East"), ("stage=9", "from 0 to 4"), ("state=lost", "use one of"),
                        ("page=0", "use 1 or more"), ("page=abc", "use 1 or more")):
         response = await console.client.get(f"/challenges?{query}")
         assert response.status == 400 and fix in await response.text(), query

@@ -47,7 +47,7 @@ async def test_an_open_challenge_offers_the_area_practice_managers_accept_escala
     ch, roster = ladder.get(ref), ladder.store.roster
     card = views.card_for(ch, roster, "ava.okafor", T0)
     assert card.kind is views.CardKind.REVIEWER
-    assert verbs(card) == ["accept", "escalate", "delegate", "add_lesson"]
+    assert verbs(card) == ["accept", "escalate", "delegate", "book_discussion", "add_lesson"]
     assert all(a.version == ch.version and a.reference == ref for a in card.actions)
     assert card.title == f"Challenge {ref} — Practice Manager"
     assert card.due == "due Tue 29 Dec, 17:00 — 1 working day left"
@@ -92,7 +92,7 @@ async def test_the_challenger_card(ladder: Ladder) -> None:
     card = views.card_for(ladder.get(ref), ladder.store.roster, "tara.nolan", T0)
     assert card.kind is views.CardKind.CHALLENGER
     assert card.title == f"Your challenge {ref} — Practice Manager"
-    assert verbs(card) == ["mark_urgent", "withdraw", "add_lesson"]
+    assert verbs(card) == ["mark_urgent", "book_discussion", "withdraw", "add_lesson"]
     assert views.relation(ladder.get(ref), ladder.store.roster, "tara.nolan") is Relation.CHALLENGER
     other = views.challenger_card(ladder.get(ref), ladder.store.roster, "ava.okafor", T0)
     assert other.actions == () and other.note == f"Only the person who raised {ref} (Tara Nolan) can do this."
@@ -111,7 +111,7 @@ async def test_taken_by_at_and_the_working_days_left(ladder: Ladder) -> None:
     card = views.card_for(ladder.get(ref), roster, "ellen.marsh", local("2027-01-05 10:00"), events)
     assert card.status == "Taken by Ellen Marsh at Wed 30 Dec, 09:15."
     assert card.due == "due Tue 5 Jan, 17:00 — due today" and card.urgency is Urgency.DUE_TODAY
-    assert verbs(card) == ["record_outcome", "escalate", "delegate", "add_lesson"]
+    assert verbs(card) == ["record_outcome", "escalate", "delegate", "book_discussion", "add_lesson"]
     late = views.card_for(ladder.get(ref), roster, "ellen.marsh", local("2027-01-05 18:30"))
     # Overdue in the unit of the limit: working days, not clock hours.
     assert late.due == "due Tue 5 Jan, 17:00 — overdue by less than a working day"
@@ -144,7 +144,7 @@ async def test_after_an_outcome_the_challenger_accepts_or_escalates(ladder: Ladd
                      rationale="Threshold applied correctly")
     ch, roster = ladder.get(ref), ladder.store.roster
     mine = views.card_for(ch, roster, "tara.nolan", T0)
-    assert verbs(mine) == ["accept_outcome", "escalate_outcome", "withdraw", "add_lesson"]
+    assert verbs(mine) == ["accept_outcome", "escalate_outcome", "book_discussion", "withdraw", "add_lesson"]
     assert mine.outcome == "Decision upheld — Threshold applied correctly."
     assert mine.due.startswith("answer due Tue 29 Dec, 17:00")
     # The challenger's own card speaks to them, and says whose answer is due.
@@ -154,7 +154,8 @@ async def test_after_an_outcome_the_challenger_accepts_or_escalates(ladder: Ladd
     theirs = views.card_for(ch, roster, "ava.okafor", T0)
     assert "waiting for Tara Nolan to accept it or escalate" in theirs.status
     assert {f.label for f in theirs.facts} >= {"Tara Nolan's answer is due"}
-    assert verbs(theirs) == ["add_lesson"] and theirs.note == "Waiting for Tara Nolan; nothing is needed from you."
+    assert verbs(theirs) == ["book_discussion", "add_lesson"]
+    assert theirs.note == "Waiting for Tara Nolan; nothing is needed from you."
     await ladder.act(AcceptOutcome, ref, "tara.nolan", T0)
     closed = views.card_for(ladder.get(ref), roster, "tara.nolan", T0)
     assert not closed.active and closed.urgency is Urgency.DONE and closed.due == ""
@@ -188,7 +189,12 @@ async def test_no_escalation_from_the_last_stage(ladder: Ladder) -> None:
     ch = ladder.get(ref)
     assert ch.policy.stage(ch.stage).name == "Head of Service"
     card = views.card_for(ch, ladder.store.roster, "gwen.talbot", at)
-    assert verbs(card) == ["accept", "delegate", "add_lesson"]
+    assert verbs(card) == ["accept", "escalate", "delegate", "book_discussion", "add_lesson"]  # optional top next
+    await ladder.act(Accept, ref, "gwen.talbot", at)
+    await ladder.act(Escalate, ref, "gwen.talbot", at, reason="Needs the Director")
+    ch = ladder.get(ref)
+    card = views.card_for(ch, ladder.store.roster, "isaac.moreno", at)
+    assert verbs(card) == ["accept", "delegate", "book_discussion", "add_lesson"]
 
 
 async def test_timeline_in_words_with_the_clock_as_actor(ladder: Ladder) -> None:

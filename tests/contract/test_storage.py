@@ -235,6 +235,13 @@ async def test_listing_filters_by_activity_and_by_person(database: Database) -> 
     assert owner == ["CH-LST002"] and nobody == []
 
 
+async def test_listing_by_person_finds_the_challenges_they_are_the_counterpart_of(database: Database) -> None:
+    await add(database, challenge("CH-LST005", counterparts=((2, "loc-sm-east"),)), challenge("CH-LST006"))
+    async with database.uow() as uow:
+        theirs = [c.reference for c in await uow.challenges.listing(person_id="loc-sm-east")]
+    assert theirs == ["CH-LST005"]
+
+
 async def test_naive_datetimes_are_refused(database: Database) -> None:
     async with database.uow() as uow:
         with pytest.raises(Exception, match="naive datetime"):

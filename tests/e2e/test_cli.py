@@ -169,7 +169,7 @@ def test_serve_loads_mashbot_roster_at_start_and_a_bad_one_changes_nothing(
     own = tmp_path / "own.yaml"
     own.write_text(demo_roster_path().read_text().replace("Ava Okafor", "Ava Okafor-Smith"))
     monkeypatch.setenv("MASHBOT_ROSTER", str(own))
-    assert asyncio.run(load_startup_roster(Settings())).startswith("Imported 31 people")
+    assert asyncio.run(load_startup_roster(Settings())).startswith("Imported 33 people")
     bad = tmp_path / "bad.yaml"
     bad.write_text(demo_roster_path().read_text().replace("mash_team_manager", "practitioner"))
     monkeypatch.setenv("MASHBOT_ROSTER", str(bad))

@@ -40,7 +40,8 @@ async def test_the_report_counts_what_the_500_scenarios_say(quarter500: Generate
     # the fixed lists keep their order (zero rows included) so quarters line up side by side
     assert [r.label for r in report.section("area").rows] == ["East", "Central", "North", "CSSH"]
     assert [r.label for r in report.section("stage_reached").rows] == [
-        "Practice Manager", "Team Manager", "Senior Manager", "Head of Service"]
+        "Practice Manager", "Team Manager", "Senior Manager", "Head of Service",
+        "Strategic Head of Service / Director"]  # the optional top step: a row even when none reach it
     assert next(iter(got["agency"])) == "Police"  # "Police — …", "police - CAIT" grouped, biggest first
 
 
@@ -136,7 +137,7 @@ async def test_the_csv_opens_cleanly_in_excel(quarter_db: Database, tmp_path: Pa
     assert ("Summary", "Challenges raised", "500") in table
     assert ("Area receiving", "East", str(report.section("area").as_dict()["East"])) in table
     medians = [r for r in table if r[1] == "Median working days"]
-    assert len(medians) == 4 and all(float(v) >= 0 for _, _, v in medians)
+    assert len(medians) == 5 and all(float(v) >= 0 for _, _, v in medians if v)  # none reach the top step
     assert any("–" in s or "–" in lbl for s, lbl, _ in table)  # en dash survives (level names)
 
 

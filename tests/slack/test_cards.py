@@ -92,8 +92,8 @@ async def test_the_challengers_card_after_an_outcome_offers_accept_escalate_with
     text = json.dumps(blocks)
     assert "early help &amp; agreed" in text  # mrkdwn is escaped
     assert texts.SLACK_CASE_NOTE_HEADING in text and "de-escalate the case to level 1" in text
-    assert [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]][:3] == [
-        "mashbot:accept_outcome", "mashbot:escalate_outcome", "mashbot:withdraw"]
+    assert [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]][:4] == [
+        "mashbot:accept_outcome", "mashbot:escalate_outcome", "mashbot:book_discussion", "mashbot:withdraw"]
 
 
 async def test_an_out_of_date_card_keeps_its_status_and_loses_its_buttons(ladder: Ladder) -> None:

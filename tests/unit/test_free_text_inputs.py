@@ -22,7 +22,9 @@ NINO = "see NI number QQ 12 34 56 C"
 REFUSAL = "a National Insurance number: 'QQ…' (at word 4)"
 # The Stage 3 form's family details are personal by design: emailed to CSAP, never kept.
 NOT_CHECKED = {(Verb.SEND_STAGE3_FORM, name) for name in ("meeting_date",)}
-FILLED = {"outcome": Outcome.DECISION_UPHELD.value, "category": "training_need"}
+# A discussion's time is not free text: only "YYYY-MM-DD HH:MM" is taken, anything else refused.
+NOT_CHECKED |= {(Verb.BOOK_DISCUSSION, "when")}
+FILLED = {"outcome": Outcome.DECISION_UPHELD.value, "category": "training_need", "scope": "multi_agency"}
 
 
 async def open_challenge(urgent: bool = False) -> tuple[Ladder, str]:

@@ -191,8 +191,13 @@ async def test_the_final_stage_cannot_be_escalated() -> None:
     ch = await lad.raise_(MON)
     await lad.tick(local("2027-01-19 17:00"))
     assert lad.get(ch.reference).stage == 3
+    # Stage 3 running out is a breach: the optional top step needs someone to escalate to it
+    await lad.tick(local("2027-01-27 17:00"))
+    assert lad.get(ch.reference).stage == 3 and lad.get(ch.reference).breached
+    await lad.act(Escalate, ch.reference, "head-of-service", local("2027-01-28 09:00"), reason="Needs the Director")
+    assert lad.get(ch.reference).stage == 4
     with pytest.raises(InvalidCommand, match="final stage"):
-        await lad.act(Escalate, ch.reference, "head-of-service", local("2027-01-20 09:00"), reason="x")
+        await lad.act(Escalate, ch.reference, "strategic-head", local("2027-01-28 10:00"), reason="x")
 
 
 # -- nudges ------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def test_every_shipped_pack_loads_and_is_named_after_its_file(name: str) -> None
     policy = load_policy(name)
     assert isinstance(policy, Policy)
     assert policy.name == name
-    assert len(policy.stages) == 4
+    assert len([s for s in policy.stages if not s.optional]) == 4
     assert policy.calendar().is_working_day(date(2026, 1, 6))
 
 
@@ -82,22 +82,29 @@ def test_a_pack_loads_the_same_from_its_file_path(name: str) -> None:
 def test_lancashire_ladder_matches_the_design() -> None:
     policy = load_policy("lancashire")
     names = [stage.name for stage in policy.stages]
-    assert names == ["Practice Manager", "Team Manager", "Senior Manager", "Head of Service"]
+    assert names == ["Practice Manager", "Team Manager", "Senior Manager", "Head of Service",
+                     "Strategic Head of Service / Director"]
     roles = [stage.role for stage in policy.stages]
-    assert roles == ["practice_manager", "mash_team_manager", "mash_senior_manager", "head_of_service_mash"]
+    assert roles == ["practice_manager", "mash_team_manager", "mash_senior_manager", "head_of_service_mash",
+                     "strategic_head_of_service"]
     counterparts = [stage.counterpart for stage in policy.stages]
     assert counterparts == [
         "locality_team_manager",
         "locality_team_manager",
         "locality_senior_manager",
         "locality_head_of_service",
+        None,
     ]
-    assert [stage.scope for stage in policy.stages] == [Scope.AREA, Scope.GLOBAL, Scope.GLOBAL, Scope.GLOBAL]
-    assert [stage.limit.amount for stage in policy.stages] == [1, 5, 5, 5]
+    # Senior Managers "work together"; Heads of Service "work together to make a final decision"
+    assert [stage.joint for stage in policy.stages] == [False, False, True, True, False]
+    assert [stage.optional for stage in policy.stages] == [False, False, False, False, True]
+    assert policy.last_required_stage == 3 and policy.stage_label(4) == "beyond Stage 3, optional"
+    assert [stage.scope for stage in policy.stages] == [Scope.AREA, *[Scope.GLOBAL] * 4]
+    assert [stage.limit.amount for stage in policy.stages] == [1, 5, 5, 5, 5]
     assert all(stage.limit.unit is LimitUnit.WORKING_DAYS for stage in policy.stages)
     urgent = {(stage.urgent_limit.amount, stage.urgent_limit.unit) for stage in policy.stages}
     assert urgent == {(4, LimitUnit.HOURS)}
-    assert [stage.counts_to_cap for stage in policy.stages] == [False, True, True, True]
+    assert [stage.counts_to_cap for stage in policy.stages] == [False, True, True, True, False]
 
 
 def test_lancashire_caps_stages_one_to_three_at_fifteen_working_days() -> None:
@@ -109,7 +116,8 @@ def test_lancashire_caps_stages_one_to_three_at_fifteen_working_days() -> None:
 
 def test_lancashire_sends_the_csap_form_at_stage_three_only() -> None:
     policy = load_policy("lancashire")
-    assert [Duty.CSAP_FORM in stage.duties for stage in policy.stages] == [False, False, False, True]
+    assert [Duty.CSAP_FORM in stage.duties for stage in policy.stages] == [False, False, False, True, False]
+    assert [Duty.CSAP_SENIOR_NOTICE in stage.duties for stage in policy.stages] == [False] * 4 + [True]
     assert policy.notifications.csap == "csap_mailbox"
 
 
