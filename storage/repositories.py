@@ -186,13 +186,6 @@ class SqlChallenges:
         found = await self.snapshots.load(self._session, (await self._session.execute(query)).all())
         return [ch for ch in found if _involves(ch, person_id)] if person_id else found
 
-    async def references_closed_before(self, cutoff: datetime) -> list[str]:
-        """References of challenges that ended before `cutoff` (for retention purges)."""
-        c = t.challenges.c
-        rows = await self._session.scalars(
-            select(c.reference).where(c.closed_at.is_not(None), c.closed_at < cutoff).order_by(c.closed_at))
-        return list(rows)
-
 
 # -- audit trail -------------------------------------------------------------------------------
 

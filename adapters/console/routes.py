@@ -357,10 +357,11 @@ async def digest_page(request: web.Request) -> web.Response:
     if digest_module is None:  # pragma: no cover - only while bot/digest.py is not built
         return await _page(request, "digest.html", roster=roster, digests=[], chosen=None, overview=paging.overview(
             found, now, cal), available=False)
-    from adapters.scheduler import failed_messages
+    from dialogs.digest import failed_messages
+    from storage.digest_reads import SqlDigestReader
 
     async with service.database.uow(read_only=True) as uow:
-        failed = await failed_messages(uow.session, now)
+        failed = await failed_messages(SqlDigestReader(uow, service.database.snapshots), now)
     # The chooser lists every recipient; only the chosen one's digest is built.
     choices = digest_module.recipients(service.policy, roster, cal.local(now).date())
     actor = _actor(request, roster)
