@@ -15,6 +15,7 @@ import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import cast
 
 from bot import texts
 from bot.calendar import WorkingCalendar
@@ -28,7 +29,7 @@ from bot.challenge import (
 )
 from bot.policy import Policy
 from bot.roster import KNOWN_AREAS, Person, Roster
-from bot.summary import Listed
+from bot.summary import ChallengeSummary, Listed, TimedOut, timeouts_of
 
 DIGEST_KIND = "digest"
 DIGEST_TIME = time(8, 30)
@@ -281,11 +282,8 @@ def build_digest(recipient: Recipient, challenges: Iterable[Listed], scope: _Sco
     due_today = [c for c in dated if c.due_at < today_ends]
     due_next = [c for c in dated if today_ends <= c.due_at < next_day_ends]
     reader = recipient.person.id
-    # Only whole challenges carry their history (storage.summaries.for_digest loads whole the
-    # ones that timed out).
-    timed_out = sorted((c for c in challenges if isinstance(c, Challenge) and any(
-        p.how == "timeout" and reader in p.reviewers and since <= p.at <= now for p in c.history)),
-        key=lambda c: c.reference)
+    timed_out = sorted((c for c in challenges if any(
+        reader in p.reviewers and since <= p.at <= now for p in _timeouts(c))), key=lambda c: c.reference)
     urgent = sorted((c for c in active if c.urgent), key=_by_due)
     raised = sorted((c for c in mine if since <= c.raised_at <= now), key=lambda c: (c.raised_at, c.reference))
     resolved = sorted((c for c in mine if c.state in (State.CLOSED, State.WITHDRAWN)
@@ -345,18 +343,22 @@ def undelivered_text(line: UndeliveredLine) -> str:
                                    about=about, queued=line.queued)
 
 
+def _timeouts(c: Listed) -> tuple[TimedOut, ...]:
+    """The stages of `c` that ran out: a summary for the digest carries them, a whole challenge
+    has them in its history."""
+    return c.timeouts if isinstance(c, ChallengeSummary) else timeouts_of(cast(Challenge, c))
+
+
 def _on_hours(c: Listed) -> bool:
-    """Whether the stage runs on clock hours (urgent, or a RAG limit in hours). A RAG rating is
-    only on a whole challenge (storage.summaries.for_digest loads whole those with RAG limits)."""
+    """Whether the stage runs on clock hours (urgent, or a RAG limit in hours)."""
     if c.urgent:
         return True
-    rag = c.rag if isinstance(c, Challenge) else None
-    limit = c.policy.rag_limits.get(rag) if rag else None
+    limit = c.policy.rag_limits.get(c.rag) if c.rag else None
     return (limit or c.policy.stage(c.stage).limit).unit.in_hours
 
 
-def _timed_out_note(c: Challenge, reader: str) -> str:
-    names = [c.policy.stage(p.stage).name for p in c.history if p.how == "timeout" and reader in p.reviewers]
+def _timed_out_note(c: Listed, reader: str) -> str:
+    names = [c.policy.stage(p.stage).name for p in _timeouts(c) if reader in p.reviewers]
     return f"your {', '.join(dict.fromkeys(names))} stage ran out; now at {c.policy.stage(c.stage).name}"
 
 

@@ -8,14 +8,22 @@ database); what a digest says is bot/digest.py's, when it runs is adapters/sched
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
 from bot.challenge import Message
-from bot.digest import DIGEST_TIME, Digest, FailedMessage, as_message, build_digests, previous_digest_time
+from bot.digest import (
+    DIGEST_TIME,
+    Digest,
+    FailedMessage,
+    as_message,
+    build_digests,
+    previous_digest_time,
+    recipients,
+)
 from bot.ladder import calendar_of
 from bot.policy import Policy
 from bot.roster import Roster
@@ -36,8 +44,9 @@ class DigestReader(Protocol):
         """Each person's latest digest time."""
         ...
 
-    async def challenges(self, since: datetime) -> Sequence[Listed]:
-        """Every active challenge, and those that ended at or after `since`."""
+    async def challenges(self, since: datetime, readers: Collection[str]) -> Sequence[Listed]:
+        """Every active challenge, and those that ended at or after `since`, each with the
+        stages that ran out while one of `readers` had them."""
         ...
 
     async def undelivered(self, since: datetime) -> Sequence[FailedMessage]:
@@ -87,7 +96,9 @@ async def prepare_digests(store: DigestStore, policy: Policy, now: datetime,
     async with store.reading() as reader:
         roster = await reader.roster()
         lasts = {pid: max(t, floor) for pid, t in (await reader.last_digests()).items() if t < now}
-        challenges = await reader.challenges(min([default_since, *lasts.values()]))
+        # A digest names only its reader's own stages that ran out: read no one else's.
+        readers = [r.person.id for r in recipients(policy, roster, cal.local(now).date())]
+        challenges = await reader.challenges(min([default_since, *lasts.values()]), readers)
         failed = await failed_messages(reader, now)
     return build_digests(challenges, roster, policy, now, default_since, lasts, cal=cal, failed=failed)
 

@@ -4,7 +4,7 @@ writing transaction."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, datetime
 
@@ -33,8 +33,8 @@ class SqlDigestReader:
     async def last_digests(self) -> dict[str, datetime]:
         return await last_digests(self._uow.session)
 
-    async def challenges(self, since: datetime) -> Sequence[Listed]:
-        return await summaries.for_digest(self._uow.session, self._snapshots, since)
+    async def challenges(self, since: datetime, readers: Collection[str]) -> Sequence[Listed]:
+        return await summaries.for_digest(self._uow.session, self._snapshots, since, readers)
 
     async def undelivered(self, since: datetime) -> list[FailedMessage]:
         return [FailedMessage(e.kind, e.recipient, e.channel, e.reference, e.created_at)
