@@ -270,19 +270,21 @@ def build_digest(recipient: Recipient, challenges: Iterable[Listed], scope: _Sco
 
     overdue = sorted((c for c in undecided if c.breached or c.due_at <= now),
                      key=lambda c: (not c.breached, c.due_at, c.reference))
-    overdue_refs = {c.reference for c in overdue}
-    upcoming = sorted((c for c in undecided if c.reference not in overdue_refs), key=_by_due)
     # Upcoming ones are due after now, so "due today" is "before tomorrow's local midnight":
     # two instants compared, not a time-zone conversion per challenge (thousands of them).
+    # Only those due before the later of the two horizons are shown, so only they are sorted.
     soon_ends = now + timedelta(hours=SOON_HOURS)
+    today_ends, next_day_ends = _midnight_after(cal, today), _midnight_after(cal, scope.next_day)
+    horizon = max(soon_ends, next_day_ends)
+    upcoming = sorted((c for c in undecided if not c.breached and now < c.due_at <= horizon), key=_by_due)
     soon = [c for c in upcoming if c.due_at <= soon_ends and _on_hours(c)]
     soon_refs = {c.reference for c in soon}
     dated = [c for c in upcoming if c.reference not in soon_refs]
-    today_ends, next_day_ends = _midnight_after(cal, today), _midnight_after(cal, scope.next_day)
     due_today = [c for c in dated if c.due_at < today_ends]
     due_next = [c for c in dated if today_ends <= c.due_at < next_day_ends]
     reader = recipient.person.id
-    timed_out = sorted((c for c in challenges if any(
+    # A stage that ran out moved the challenge on, so only one past Stage 0 has any.
+    timed_out = sorted((c for c in challenges if c.stage and any(
         reader in p.reviewers and since <= p.at <= now for p in _timeouts(c))), key=lambda c: c.reference)
     urgent = sorted((c for c in active if c.urgent), key=_by_due)
     raised = sorted((c for c in mine if since <= c.raised_at <= now), key=lambda c: (c.raised_at, c.reference))
@@ -397,10 +399,18 @@ def _how_resolved(c: Listed) -> str:
 
 
 def _by_stage(active: Sequence[Listed]) -> tuple[StageCount, ...]:
-    counts: dict[tuple[int, str], int] = {}
+    # Counted per (stage, policy object) first: thousands of challenges share a few policies,
+    # so each stage's name is looked up once per policy, not once per challenge.
+    per_policy: dict[tuple[int, int], int] = {}
+    policies: dict[int, Policy] = {}
     for c in active:
-        key = (c.stage, c.policy.stage(c.stage).name)
-        counts[key] = counts.get(key, 0) + 1
+        key = (c.stage, id(c.policy))
+        per_policy[key] = per_policy.get(key, 0) + 1
+        policies.setdefault(key[1], c.policy)
+    counts: dict[tuple[int, str], int] = {}
+    for (stage, policy_id), n in per_policy.items():
+        named = (stage, policies[policy_id].stage(stage).name)
+        counts[named] = counts.get(named, 0) + n
     return tuple(StageCount(stage, name, n) for (stage, name), n in sorted(counts.items()))
 
 
