@@ -117,9 +117,11 @@ class Clockwork:
                           coalesce=True, misfire_grace_time=None)
         scheduler.add_job(self._job(self.digest), self.digest_trigger(), id="digest", name="digest",
                           max_instances=1, coalesce=True, misfire_grace_time=3600)
-        if self._digest_due_at_start():
-            scheduler.add_job(self._job(self.digest), id="digest-catch-up", name="digest (catch-up)",
-                              next_run_time=datetime.now(zone) + timedelta(seconds=1))
+        # Whether today's digest is still owed is decided by the job, a second after start: the
+        # check loads the bank-holiday calendar (slow to import), which the first request to a
+        # starting service should not wait for.
+        scheduler.add_job(self._job(self._digest_catch_up), id="digest-catch-up", name="digest (catch-up)",
+                          next_run_time=datetime.now(zone) + timedelta(seconds=1))
         # --- governance (issue 8): the daily retention purge (adapters/purge.py) ---
         from adapters.purge import PURGE_AT, purge_job
 
@@ -231,6 +233,11 @@ class Clockwork:
         if run.queued:
             await self.dispatch()
         return run
+
+    async def _digest_catch_up(self) -> None:
+        """Started after 08:30 on a working day, before office close: send today's digests now."""
+        if self._digest_due_at_start():
+            await self.digest()
 
     # -- triggers -----------------------------------------------------------------------------
     def _digest_days(self) -> str:
