@@ -291,7 +291,7 @@ async def due(args: argparse.Namespace) -> int:
 
 async def audit_verify(args: argparse.Namespace) -> int:
     from storage.audit_keys import trail_key_id
-    from storage.retention import verify_database
+    from storage.audit_chain import verify_database
 
     service = bootstrap.build()
     key = service.database.audit_key
@@ -344,9 +344,9 @@ async def audit_rekey(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- digest (issue 6): the command lives with the digest job in adapters/scheduler.py ---
+# --- digest: the command lives in adapters/digest.py, the use case in dialogs/digest.py ---
 async def digest(args: argparse.Namespace) -> int:
-    from adapters.scheduler import digest_command
+    from adapters.digest import digest_command
 
     return await digest_command(args.dry_run, args.date, args.now)
 # --- end digest ---

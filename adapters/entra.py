@@ -14,12 +14,12 @@ import logging
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Any
-
-import msal
-import requests
+from typing import TYPE_CHECKING, Any
 
 from adapters.dispatcher import SendFailed
+
+if TYPE_CHECKING:
+    import msal
 
 log = logging.getLogger("mashbot.entra")
 # msal logs a token answer that is not JSON whole, with a traceback: such an answer may hold a
@@ -89,6 +89,11 @@ class ClientCredentials:
                     cache.remove_at(entry)
 
     def _token(self) -> str:
+        # msal and requests (a quarter of a second to import) only once a token is wanted:
+        # a service that sends no Entra-authenticated mail never loads them.
+        import msal
+        import requests
+
         with self._lock:
             try:
                 app = self._client()
@@ -108,6 +113,8 @@ class ClientCredentials:
         raise token_refused(result)
 
     def _client(self) -> msal.ConfidentialClientApplication:
+        import msal
+
         if self._msal is None:
             # instance_discovery=False: the authority is the council's configured cloud
             # (worldwide or national); msal then only reads its OpenID configuration.

@@ -26,7 +26,7 @@ from bot.ladder import calendar_of
 from bot.policy import Policy
 from bot.roster import Roster
 from bot.texts import EVENT_LABELS, OUTCOME_LABELS
-from storage import retention
+from storage import report_queries
 from storage.database import Database
 
 FORMAT = "mashbot-challenge-export/1"
@@ -57,9 +57,9 @@ async def gather(database: Database, policy: Policy, reference: str, now: dateti
     reference = reference.strip().upper()
     async with database.uow(read_only=True) as uow:
         challenge = await uow.challenges.get(reference)
-        summary = None if challenge else await retention.summary_of(uow.session, reference)
-        chained = await retention.chained_events(uow.session, reference)
-        messages = await retention.messages_about(uow.session, reference)
+        summary = None if challenge else await report_queries.summary_of(uow.session, reference)
+        chained = await report_queries.chained_events(uow.session, reference)
+        messages = await report_queries.messages_about(uow.session, reference)
         roster = await uow.people.roster()
     if challenge is None and summary is None and not chained:
         return None
@@ -224,7 +224,7 @@ async def purged_note(reference: str) -> str | None:
     service = build()
     try:
         async with service.database.uow(read_only=True) as uow:
-            summary = await retention.summary_of(uow.session, reference.strip().upper())
+            summary = await report_queries.summary_of(uow.session, reference.strip().upper())
     finally:
         await service.close()
     if summary is None:

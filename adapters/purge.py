@@ -2,7 +2,7 @@
 
 Challenges closed or withdrawn more than the policy's `retention_days` (default 730) ago are
 removed with their free text; their counts stay (challenge_summaries) so reports over old
-quarters add up the same, and the audit trail still verifies (storage/retention.py says how).
+quarters add up the same, and the audit trail still verifies (storage/audit_chain.py says how).
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ Two jobs, and no state in APScheduler's own job store (a memory store, rebuilt a
 - **digest** at 08:30 (policy zone) on the policy's office weekdays; the job itself skips
   bank holidays and closure days. Each "digest for <person, local date>" is claimed by an
   insert-unique row in `scheduler_marks` in the same transaction as its outbox row, so two
-  replicas never queue it twice. A process started after 08:30 on a working day sends the
-  day's digests it finds unsent (before office close).
+  replicas never queue it twice (the use case is dialogs/digest.py). A process started after
+  08:30 on a working day sends the day's digests it finds unsent (before office close).
 
 The last successful tick is kept in memory (for /healthz) and in `scheduler_marks`
 (for other processes).
@@ -21,43 +21,29 @@ import logging
 import time as clock
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.bootstrap import Service, build, serving_dispatcher, utc_now
+from adapters.bootstrap import Service, utc_now
 from adapters.dispatcher import Dispatcher, DispatchReport, Sender
 from adapters.metrics import Metrics
 from adapters.settings import Settings
-from bot.digest import (
-    DIGEST_TIME,
-    Digest,
-    FailedMessage,
-    as_message,
-    build_digests,
-    previous_digest_time,
-    render_text,
-)
+from bot.digest import DIGEST_TIME
 from bot.handlers import TickReport
 from bot.ladder import calendar_of
-from bot.policy import WEEKDAYS, Policy
-from storage.database import Database
-from storage import summaries
-from storage.outbox_admin import undelivered
-from storage.marks import DIGEST, LAST_SUCCESS, TICK, digest_key, last_digests
+from bot.policy import WEEKDAYS
+from dialogs.digest import DigestRun, queue_digests
+from storage.digest_reads import SqlDigestStore
+from storage.marks import LAST_SUCCESS, TICK
 
 log = logging.getLogger("mashbot.scheduler")
 
-# A digest's "since" never reaches further back than this (someone back from long leave).
-MAX_DIGEST_LOOKBACK = timedelta(days=14)
-# A message given up on is listed in every digest until it is retried, for at most this long.
-UNDELIVERED_LOOKBACK = timedelta(days=7)
 # A tick still running this long after it started counts as alive (a catch-up after a
 # long outage may take minutes); beyond it /healthz says the tick is late.
 RUNNING_TICK_GRACE = 600.0
@@ -78,62 +64,6 @@ def _log_failure(what: str, exc: BaseException, *, again: bool = False) -> None:
         log.error("%s failed again: %s", what, safe_error(exc))
     else:
         log.error("%s failed: %s\n%s", what, safe_error(exc), "".join(traceback.format_tb(exc.__traceback__)))
-
-
-# -- the digest, shared by the job and `mashbot digest` -----------------------------------------
-
-@dataclass
-class DigestRun:
-    day: date
-    working_day: bool = True
-    digests: list[Digest] = field(default_factory=list)
-    queued: list[str] = field(default_factory=list)  # person ids whose digest this run queued
-    already: list[str] = field(default_factory=list)  # claimed earlier (this or another process)
-    empty: list[str] = field(default_factory=list)  # nothing to say: claimed, nothing sent
-
-
-async def prepare_digests(database: Database, policy: Policy, now: datetime,
-                          at: time = DIGEST_TIME) -> list[Digest]:
-    """Every recipient's digest as of `now` (nothing is written)."""
-    cal = calendar_of(policy)
-    default_since = previous_digest_time(cal, now, at)
-    floor = now - MAX_DIGEST_LOOKBACK
-    async with database.uow(read_only=True) as uow:
-        roster = await uow.people.roster()
-        lasts = {pid: max(t, floor) for pid, t in (await last_digests(uow.session)).items() if t < now}
-        challenges = await summaries.for_digest(uow.session, database.snapshots,
-                                                min([default_since, *lasts.values()]))
-        failed = await failed_messages(uow.session, now)
-    return build_digests(challenges, roster, policy, now, default_since, lasts, cal=cal, failed=failed)
-
-
-async def failed_messages(session: AsyncSession, now: datetime) -> list[FailedMessage]:
-    """Messages given up on in the last UNDELIVERED_LOOKBACK and not retried since."""
-    return [FailedMessage(e.kind, e.recipient, e.channel, e.reference, e.created_at)
-            for e in await undelivered(session, now - UNDELIVERED_LOOKBACK)]
-
-
-async def queue_digests(database: Database, policy: Policy, now: datetime, at: time = DIGEST_TIME,
-                        send_empty: bool = False) -> DigestRun:
-    """Queue today's digests once per person and local date, across every process."""
-    cal = calendar_of(policy)
-    run = DigestRun(cal.local(now).date())
-    if not cal.is_working_day(run.day):
-        run.working_day = False
-        return run
-    run.digests = await prepare_digests(database, policy, now, at)
-    for digest in run.digests:
-        async with database.uow() as uow:
-            if not await uow.marks.claim(DIGEST, digest_key(digest.person_id, run.day), now):
-                run.already.append(digest.person_id)
-                continue
-            if digest.is_empty and not send_empty:
-                run.empty.append(digest.person_id)
-            else:
-                await uow.outbox.add([as_message(digest)], now)
-                run.queued.append(digest.person_id)
-            await uow.commit()
-    return run
 
 
 # -- the scheduler ---------------------------------------------------------------------------
@@ -187,9 +117,11 @@ class Clockwork:
                           coalesce=True, misfire_grace_time=None)
         scheduler.add_job(self._job(self.digest), self.digest_trigger(), id="digest", name="digest",
                           max_instances=1, coalesce=True, misfire_grace_time=3600)
-        if self._digest_due_at_start():
-            scheduler.add_job(self._job(self.digest), id="digest-catch-up", name="digest (catch-up)",
-                              next_run_time=datetime.now(zone) + timedelta(seconds=1))
+        # Whether today's digest is still owed is decided by the job, a second after start: the
+        # check loads the bank-holiday calendar (slow to import), which the first request to a
+        # starting service should not wait for.
+        scheduler.add_job(self._job(self._digest_catch_up), id="digest-catch-up", name="digest (catch-up)",
+                          next_run_time=datetime.now(zone) + timedelta(seconds=1))
         # --- governance (issue 8): the daily retention purge (adapters/purge.py) ---
         from adapters.purge import PURGE_AT, purge_job
 
@@ -286,8 +218,8 @@ class Clockwork:
         """Queue today's digests (once per person and day across replicas), then send them."""
         now = now or self.service.now()
         try:
-            run = await queue_digests(self.service.database, self.service.policy, now, self.digest_at,
-                                      self.send_empty_digests)
+            run = await queue_digests(SqlDigestStore(self.service.database), self.service.policy, now,
+                                      self.digest_at, self.send_empty_digests)
         except Exception as exc:  # noqa: BLE001 - logged without case details
             _log_failure("digest", exc)
             return None
@@ -301,6 +233,11 @@ class Clockwork:
         if run.queued:
             await self.dispatch()
         return run
+
+    async def _digest_catch_up(self) -> None:
+        """Started after 08:30 on a working day, before office close: send today's digests now."""
+        if self._digest_due_at_start():
+            await self.digest()
 
     # -- triggers -----------------------------------------------------------------------------
     def _digest_days(self) -> str:
@@ -364,47 +301,3 @@ def outbox_lease(settings: Settings) -> dict[str, float]:
 
 def build_clockwork(service: Service, metrics: Metrics | None = None, **kwargs: Any) -> Clockwork:
     return Clockwork(service, build_dispatcher(service, metrics), metrics, **kwargs)
-
-
-# -- `mashbot digest` ------------------------------------------------------------------------
-
-async def digest_command(dry_run: bool, day: date | None, now: datetime | None) -> int:
-    """`mashbot digest --dry-run [--date D]` prints each recipient's digest; without --dry-run
-    it queues today's (once per person and day, like the 08:30 job) and sends them."""
-    if day is not None and not dry_run:
-        # Queuing for another day would claim that day's digests and stop the real ones.
-        print("mashbot: --date is for --dry-run only; without it the digest is today's")
-        return 2
-    service = build()
-    cal = calendar_of(service.policy)
-    if day is not None:
-        now = datetime.combine(day, DIGEST_TIME, tzinfo=cal.zone)
-    else:
-        now = service.rehearsal_now(now)
-    day = cal.local(now).date()
-    try:
-        if not dry_run:
-            run = await queue_digests(service.database, service.policy, now)
-            if not run.working_day:
-                print(f"{day.isoformat()} is not a working day: no digest sent.")
-                return 0
-            counts = (f"Digest for {day.isoformat()}: {len(run.queued)} queued, {len(run.already)} already sent, "
-                      f"{len(run.empty)} with nothing to report")
-            # The dispatcher `serve` runs, with every configured channel: a cron-only service sends too.
-            async with serving_dispatcher(service) as dispatcher:
-                report = await dispatcher.run_once()
-            print(f"{counts}; {report.sent} message(s) sent, {report.waiting + report.retrying} waiting"
-                  + (f", {report.failed} failed (see `mashbot outbox list --failed`)." if report.failed else "."))
-            return 0
-        if not cal.is_working_day(day):
-            print(f"{day.isoformat()} is not a working day: the 08:30 job sends no digest then. As it would read:")
-        digests = await prepare_digests(service.database, service.policy, now)
-    finally:
-        await service.close()
-    if not digests:
-        print(f"Nobody in the roster holds a digest role ({', '.join(service.policy.notifications.digest)}).")
-        return 1
-    for d in digests:
-        print(f"To: {d.person_name}")
-        print(render_text(d))
-    return 0

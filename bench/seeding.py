@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import insert, text
 
-from bot.challenge import Challenge, State
+from bot.challenge import Challenge, PastStage, State
 from bot.policy import Policy
 from bot.roster import Person
 from storage import tables as t
@@ -58,10 +58,16 @@ def challenges(policy: Policy, n_open: int, n_due: int, prefix: str) -> list[Cha
     for i in range(n_open):
         area = AREAS[i % 4]
         due = NOW - timedelta(hours=1, seconds=i) if i < n_due else NOW + timedelta(days=7, seconds=i)
+        pool = (f"pm-{area.lower()}-1", f"pm-{area.lower()}-2")
+        raised = NOW - timedelta(days=3, seconds=i)
+        # A third are at the next stage because the first one ran out (a few of them since the
+        # last digest), as a busy service's are: the digest names those stages' reviewers.
+        history = () if i % 3 else (PastStage(stage=0, how="timeout", reviewers=pool, at=(
+            NOW - timedelta(hours=1) if i % 300 == 0 else raised + timedelta(days=1))),)
         out.append(base.model_copy(update={
             "reference": f"{prefix}{i:07d}", "area": area, "due_at": due, "case_reference": f"LCS{i:06d}",
-            "reviewers": (f"pm-{area.lower()}-1", f"pm-{area.lower()}-2"),
-            "raised_at": NOW - timedelta(days=3, seconds=i), "stage": 0 if i % 3 else 1,
+            "reviewers": pool, "history": history,
+            "raised_at": raised, "stage": 0 if i % 3 else 1,
             "state": State.OPEN if i % 5 else State.ACCEPTED,
             "owner_id": None if i % 5 else f"pm-{area.lower()}-1",
         }))

@@ -8,10 +8,11 @@ audit head — with plain executemany in one transaction, on the same seeded sta
 that the cost follows the due rows, the tick is also timed with 10x fewer open challenges
 (same due count): that ratio should be near 1.
 
-Rows are bulk-inserted through the storage tables. Only ratios measured in this run are
+Each size is run --repeat times (reseeded each time) and the best tick and floor compared. Rows
+are bulk-inserted through the storage tables. Only ratios measured in this run are
 printed. Targets: tick / floor under 3 on both databases; tick(N) / tick(N/10) near 1.
 
-Usage: python bench/tick_bench.py [--open 100000] [--only sqlite|postgresql]
+Usage: python bench/tick_bench.py [--open 100000] [--only sqlite|postgresql] [--repeat 3]
 PostgreSQL: MASHBOT_BENCH_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/postgres);
 a throwaway database is created and dropped.
 """
@@ -71,7 +72,14 @@ async def written(db: Database, refs: list[str]) -> dict[str, Any]:
 
 
 async def warm(db: Database) -> None:
-    """Read the due rows once, so the tick and the floor both start with them cached."""
+    """Read the due rows once, so the tick and the floor both start with them cached. On SQLite
+    the seeding's write-ahead log is first copied into the database: otherwise whichever
+    commits first after the bulk insert (the tick, or the floor's committed run) pays for
+    checkpointing 100,000 seeded rows, which is neither's cost."""
+    if db.dialect == "sqlite":
+        async with db.engine.connect() as conn:  # outside a transaction: on the driver's connection
+            raw = await conn.get_raw_connection()
+            await raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     async with db.uow(read_only=True) as uow:
         await uow.session.execute(select(t.challenges.c.reference).where(t.challenges.c.wake_at <= NOW))
 
@@ -114,7 +122,14 @@ async def case(db: Database, policy: Policy, n_open: int, n_due: int) -> tuple[f
     return tick_s, await floor(db, wrote, n_due), len(wrote["outbox"])
 
 
-async def run_backend(name: str, url: str, n_open: int) -> dict[str, float]:
+async def best_case(db: Database, policy: Policy, n_open: int, n_due: int, repeat: int) -> tuple[float, float, int]:
+    """The best tick and the best floor of `repeat` cases, taking turns: on a shared machine a
+    busy spell then hits neither alone."""
+    runs = [await case(db, policy, n_open, n_due) for _ in range(repeat)]
+    return min(r[0] for r in runs), min(r[1] for r in runs), runs[0][2]
+
+
+async def run_backend(name: str, url: str, n_open: int, repeat: int = 1) -> dict[str, float]:
     policy = load_policy()
     await upgrade(url)
     db = Database(url)
@@ -124,16 +139,19 @@ async def run_backend(name: str, url: str, n_open: int) -> dict[str, float]:
         n_small = max(n_due, n_open // 10)
         t0 = time.perf_counter()
         await case(db, policy, n_due * 2, n_due)  # warm-up: caches, compiled statements
-        small_tick_s, small_floor_s, _ = await case(db, policy, n_small, n_due)
-        tick_s, floor_s, messages = await case(db, policy, n_open, n_due)
+        small_tick_s, small_floor_s, _ = await best_case(db, policy, n_small, n_due, repeat)
+        tick_s, floor_s, messages = await best_case(db, policy, n_open, n_due, repeat)
         elapsed = time.perf_counter() - t0
     finally:
         await db.dispose()
-    print(f"\n[{name}] {n_open:,} open challenges, {n_due:,} due ({messages:,} messages queued by the tick)")
+    print(f"\n[{name}] {n_open:,} open challenges, {n_due:,} due ({messages:,} messages queued by the tick); "
+          f"best of {repeat}")
     print(f"  tick / SQL floor (read due rows, executemany their writes) = {tick_s / floor_s:6.2f}  (target < 3)")
     print(f"  same with {n_small:,} open                                  = {small_tick_s / small_floor_s:6.2f}")
     print(f"  tick with {n_open:,} open / with {n_small:,} open (same due)   = {tick_s / small_tick_s:6.2f}  "
           "(near 1: cost follows the due rows)")
+    print(f"  for reference: the floor with {n_open:,} open / with {n_small:,} open  = {floor_s / small_floor_s:6.2f}  "
+          "(what the database's own indexes add)")
     print(f"  (whole {name} run incl. bulk inserts: {elapsed:.0f}s)")
     return {"ratio": tick_s / floor_s, "scale": tick_s / small_tick_s}
 
@@ -162,17 +180,19 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--open", type=int, default=100_000)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     results = []
     if args.only != "postgresql":
         with tempfile.TemporaryDirectory() as tmp:
-            results.append(await run_backend("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}", args.open))
+            results.append(await run_backend("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}", args.open,
+                                             args.repeat))
     if args.only != "sqlite":
         found = await postgres_url()
         if found:
             url, drop = found
             try:
-                results.append(await run_backend("postgresql", url, args.open))
+                results.append(await run_backend("postgresql", url, args.open, args.repeat))
             finally:
                 await drop()
     ok = all(r["ratio"] < 3 for r in results)

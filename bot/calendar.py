@@ -304,13 +304,22 @@ class WorkingCalendar:
 
 
 _CALENDARS: dict[tuple[object, ...], WorkingCalendar] = {}
+# Policies are frozen: the calendar found for one policy object holds for its life. Keyed by
+# id() with the object kept alive beside it, so an id is never reused while it is in the map;
+# thousands of challenges loaded from one snapshot share one object.
+_BY_POLICY: dict[int, tuple[Policy, WorkingCalendar]] = {}
 
 
 def calendar_of(policy: Policy) -> WorkingCalendar:
     """The policy's calendar, built once per distinct calendar (zone, hours, region, closures)."""
+    known = _BY_POLICY.get(id(policy))
+    if known is not None and known[0] is policy:
+        return known[1]
     hours = tuple(sorted((day, spec.opens, spec.closes) for day, spec in policy.office_hours.items() if spec))
     key = (policy.zone, policy.holiday_region, hours, policy.closure_days)
     cal = _CALENDARS.get(key)
     if cal is None:
         cal = _CALENDARS[key] = policy.calendar()
+    if len(_BY_POLICY) < 1024:  # policy objects are few (one per snapshot parsed, per pack loaded)
+        _BY_POLICY[id(policy)] = (policy, cal)
     return cal

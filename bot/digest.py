@@ -15,6 +15,7 @@ import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import cast
 
 from bot import texts
 from bot.calendar import WorkingCalendar
@@ -29,7 +30,7 @@ from bot.challenge import (
 from bot.kinds import MessageKind
 from bot.policy import Policy
 from bot.roster import KNOWN_AREAS, Person, Roster
-from bot.summary import Listed
+from bot.summary import ChallengeSummary, Listed, TimedOut, timeouts_of
 
 DIGEST_KIND = MessageKind.DIGEST
 DIGEST_TIME = time(8, 30)
@@ -245,23 +246,22 @@ def build_digest(recipient: Recipient, challenges: Iterable[Listed], scope: _Sco
 
     overdue = sorted((c for c in undecided if c.breached or c.due_at <= now),
                      key=lambda c: (not c.breached, c.due_at, c.reference))
-    overdue_refs = {c.reference for c in overdue}
-    upcoming = sorted((c for c in undecided if c.reference not in overdue_refs), key=_by_due)
     # Upcoming ones are due after now, so "due today" is "before tomorrow's local midnight":
     # two instants compared, not a time-zone conversion per challenge (thousands of them).
+    # Only those due before the later of the two horizons are shown, so only they are sorted.
     soon_ends = now + timedelta(hours=SOON_HOURS)
+    today_ends, next_day_ends = _midnight_after(cal, today), _midnight_after(cal, scope.next_day)
+    horizon = max(soon_ends, next_day_ends)
+    upcoming = sorted((c for c in undecided if not c.breached and now < c.due_at <= horizon), key=_by_due)
     soon = [c for c in upcoming if c.due_at <= soon_ends and _on_hours(c)]
     soon_refs = {c.reference for c in soon}
     dated = [c for c in upcoming if c.reference not in soon_refs]
-    today_ends, next_day_ends = _midnight_after(cal, today), _midnight_after(cal, scope.next_day)
     due_today = [c for c in dated if c.due_at < today_ends]
     due_next = [c for c in dated if today_ends <= c.due_at < next_day_ends]
     reader = recipient.person.id
-    # Only whole challenges carry their history (storage.summaries.for_digest loads whole the
-    # ones that timed out).
-    timed_out = sorted((c for c in challenges if isinstance(c, Challenge) and any(
-        p.how == "timeout" and reader in p.reviewers and since <= p.at <= now for p in c.history)),
-        key=lambda c: c.reference)
+    # A stage that ran out moved the challenge on, so only one past Stage 0 has any.
+    timed_out = sorted((c for c in challenges if c.stage and any(
+        reader in p.reviewers and since <= p.at <= now for p in _timeouts(c))), key=lambda c: c.reference)
     urgent = sorted((c for c in active if c.urgent), key=_by_due)
     raised = sorted((c for c in mine if since <= c.raised_at <= now), key=lambda c: (c.raised_at, c.reference))
     resolved = sorted((c for c in mine if c.state in (State.CLOSED, State.WITHDRAWN)
@@ -321,18 +321,22 @@ def undelivered_text(line: UndeliveredLine) -> str:
                                    about=about, queued=line.queued)
 
 
+def _timeouts(c: Listed) -> tuple[TimedOut, ...]:
+    """The stages of `c` that ran out: a summary for the digest carries them, a whole challenge
+    has them in its history."""
+    return c.timeouts if isinstance(c, ChallengeSummary) else timeouts_of(cast(Challenge, c))
+
+
 def _on_hours(c: Listed) -> bool:
-    """Whether the stage runs on clock hours (urgent, or a RAG limit in hours). A RAG rating is
-    only on a whole challenge (storage.summaries.for_digest loads whole those with RAG limits)."""
+    """Whether the stage runs on clock hours (urgent, or a RAG limit in hours)."""
     if c.urgent:
         return True
-    rag = c.rag if isinstance(c, Challenge) else None
-    limit = c.policy.rag_limits.get(rag) if rag else None
+    limit = c.policy.rag_limits.get(c.rag) if c.rag else None
     return (limit or c.policy.stage(c.stage).limit).unit.in_hours
 
 
-def _timed_out_note(c: Challenge, reader: str) -> str:
-    names = [c.policy.stage(p.stage).name for p in c.history if p.how == "timeout" and reader in p.reviewers]
+def _timed_out_note(c: Listed, reader: str) -> str:
+    names = [c.policy.stage(p.stage).name for p in _timeouts(c) if reader in p.reviewers]
     return texts.DIGEST_TIMED_OUT_NOTE.format(stages=", ".join(dict.fromkeys(names)),
                                               stage=c.policy.stage(c.stage).name)
 
@@ -372,10 +376,18 @@ def _how_resolved(c: Listed) -> str:
 
 
 def _by_stage(active: Sequence[Listed]) -> tuple[StageCount, ...]:
-    counts: dict[tuple[int, str], int] = {}
+    # Counted per (stage, policy object) first: thousands of challenges share a few policies,
+    # so each stage's name is looked up once per policy, not once per challenge.
+    per_policy: dict[tuple[int, int], int] = {}
+    policies: dict[int, Policy] = {}
     for c in active:
-        key = (c.stage, c.policy.stage(c.stage).name)
-        counts[key] = counts.get(key, 0) + 1
+        key = (c.stage, id(c.policy))
+        per_policy[key] = per_policy.get(key, 0) + 1
+        policies.setdefault(key[1], c.policy)
+    counts: dict[tuple[int, str], int] = {}
+    for (stage, policy_id), n in per_policy.items():
+        named = (stage, policies[policy_id].stage(stage).name)
+        counts[named] = counts.get(named, 0) + n
     return tuple(StageCount(stage, name, n) for (stage, name), n in sorted(counts.items()))
 
 

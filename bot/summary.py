@@ -50,9 +50,19 @@ class Listed(Protocol):
     @property
     def outcome_kind(self) -> Outcome | None: ...
     @property
+    def rag(self) -> str | None: ...
+    @property
     def is_active(self) -> bool: ...
     @property
     def responsible(self) -> tuple[str, ...]: ...
+
+
+class TimedOut(NamedTuple):
+    """A stage that ran out (a `PastStage` with how "timeout"): what the digest names."""
+
+    stage: int
+    at: datetime
+    reviewers: tuple[str, ...]
 
 
 class ChallengeSummary(NamedTuple):
@@ -75,6 +85,10 @@ class ChallengeSummary(NamedTuple):
     reviewers: tuple[str, ...]
     challenger_id: str
     outcome_kind: Outcome | None
+    # Read only for the digest (storage.summaries.for_digest): the RAG rating under a policy
+    # with RAG limits, and the stages that ran out.
+    rag: str | None = None
+    timeouts: tuple[TimedOut, ...] = ()
 
     @property
     def is_active(self) -> bool:
@@ -89,4 +103,8 @@ class ChallengeSummary(NamedTuple):
     def of(cls, c: Challenge) -> ChallengeSummary:
         return cls(c.reference, c.case_reference, c.area, c.state, c.stage, c.version, c.policy, c.raised_at,
                    c.due_at, c.closed_at, c.urgent, c.breached, c.owner_id, c.reviewers, c.challenger_id,
-                   c.outcome_kind)
+                   c.outcome_kind, c.rag, timeouts_of(c))
+
+
+def timeouts_of(c: Challenge) -> tuple[TimedOut, ...]:
+    return tuple(TimedOut(p.stage, p.at, p.reviewers) for p in c.history if p.how == "timeout")

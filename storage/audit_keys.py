@@ -30,11 +30,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.audit import GENESIS, AuditKey
 from bot.errors import MashbotError
 from storage import tables as t
-from storage.database import Database
+from storage.audit_chain import PURGE_KIND, RETENTION_REFERENCE, tombstone_id, tombstone_line, verify_audit
 from storage.audit_rows import ChainWalk
+from storage.database import Database
 from storage.repositories import chain_record
 from storage.seals import SEALED_COLUMNS, seal_record
-from storage.retention import PURGE_KIND, RETENTION_REFERENCE, _tombstone_id, tombstone_line, verify_audit
 
 _PAGE = 1000
 
@@ -71,7 +71,7 @@ async def resign(session: AsyncSession, key: AuditKey) -> Rekeyed:
         changes = []
         for row in rows:
             detail = json.loads(row.detail)
-            purge_id = _tombstone_id(detail)
+            purge_id = tombstone_id(detail)
             new_detail = row.detail
             if purge_id is not None:
                 link = row.hash  # its content is gone: the purge's commitment vouches for it

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from bot.audit import DEVELOPMENT_KEY, AuditKey
-from storage.repositories import ChainCheck, RosterCache
+from storage.repositories import RosterCache
 from storage.snapshots import SnapshotStore
 from storage.unit_of_work import SqlUnitOfWork
 
@@ -138,7 +138,7 @@ class Database:
                              snapshots=self.snapshots, writers=None if read_only else self._writers)
 
     def session(self) -> AsyncSession:
-        """A bare session (use `async with`), for reads outside the ports, e.g. `verify_chain`."""
+        """A bare session (use `async with`), for reads outside the ports, e.g. the audit check."""
         return self.sessions()
 
     async def ping(self, timeout: float = 5.0) -> None:
@@ -146,14 +146,6 @@ class Database:
         async with asyncio.timeout(timeout), self.engine.connect() as conn:
             await conn.execution_options(**{READ_ONLY: True})
             await conn.execute(text("SELECT 1"))
-
-    async def verify_chain(self) -> ChainCheck:
-        """How many audit events there are and the seq of the first broken link (None if whole)."""
-        async with self.sessions() as session:
-            await session.connection(execution_options={READ_ONLY: True})
-            from storage.retention import verify_audit  # retention builds on this module
-
-            return await verify_audit(session, self.audit_key)  # tombstone-aware: a purge is not a break
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from sqlalchemy import (
     CursorResult,
@@ -29,7 +29,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import ColumnClause
@@ -40,6 +39,9 @@ from bot.roster import Person, Roster
 from storage import tables as t
 from storage.seals import AuditSealer
 from storage.snapshots import SnapshotStore, challenge_data
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
 _ACTIVE = sorted(state.value for state in ACTIVE_STATES)
 CHAT_CHANNELS = ("teams", "slack")
@@ -62,10 +64,16 @@ def _utc(at: datetime) -> datetime:
 
 
 def _upsert(dialect: str, table: Table) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT that can take ON CONFLICT clauses (PostgreSQL and SQLite spell them alike)."""
+    """An INSERT that can take ON CONFLICT clauses (PostgreSQL and SQLite spell them alike).
+    Each dialect's module is imported when first used: the PostgreSQL one is a noticeable part
+    of a SQLite service's start-up."""
     if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(table)
     if dialect == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
         return sqlite.insert(table)
     raise ValueError(f"storage supports PostgreSQL and SQLite, not {dialect}")
 
@@ -186,13 +194,6 @@ class SqlChallenges:
                                     c.data.contains(f'"{person_id}"', autoescape=True)))
         found = await self.snapshots.load(self._session, (await self._session.execute(query)).all())
         return [ch for ch in found if _involves(ch, person_id)] if person_id else found
-
-    async def references_closed_before(self, cutoff: datetime) -> list[str]:
-        """References of challenges that ended before `cutoff` (for retention purges)."""
-        c = t.challenges.c
-        rows = await self._session.scalars(
-            select(c.reference).where(c.closed_at.is_not(None), c.closed_at < cutoff).order_by(c.closed_at))
-        return list(rows)
 
 
 # -- audit trail -------------------------------------------------------------------------------

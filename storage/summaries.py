@@ -4,17 +4,17 @@ columns, filtered, sorted and paged in SQL, never the row's JSON."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.challenge import ACTIVE_STATES, Challenge, Outcome, State
-from bot.summary import ChallengeSummary
+from bot.summary import ChallengeSummary, TimedOut
 from storage import tables as t
 from storage.snapshots import SnapshotStore
 
@@ -23,7 +23,8 @@ _c = t.challenges.c
 _COLUMNS = (_c.reference, _c.case_reference, _c.area, _c.state, _c.stage, _c.version, _c.policy_digest,
             _c.raised_at, _c.due_at, _c.closed_at, _c.urgent, _c.breached, _c.owner_id, _c.reviewers,
             _c.challenger_id, _c.outcome_kind)
-OPEN, FINISHED = "open", "finished"  # the two state groups a filter may name besides a state
+OPEN, FINISHED = "open", "finished"
+_CHUNK = 500  # references per IN (...) list  # the two state groups a filter may name besides a state
 
 
 @dataclass(frozen=True)
@@ -105,26 +106,39 @@ async def count(session: AsyncSession, where: ListFilter = ListFilter()) -> int:
 _TIMED_OUT = '"how":"timeout"'
 
 
-async def for_digest(session: AsyncSession, snapshots: SnapshotStore,
-                     since: datetime) -> list[ChallengeSummary | Challenge]:
-    """Every active challenge, plus those that ended at or after `since`: summaries, except the
-    few the digest needs whole — a stage that timed out (the digest names the reviewers whose
-    stage ran out, from the history) or a non-urgent one under a policy with RAG limits (its
-    limit's unit depends on the rating)."""
+def _timeouts(data: str) -> tuple[TimedOut, ...]:
+    return tuple(TimedOut(p["stage"], datetime.fromisoformat(p["at"]), tuple(p.get("reviewers", ())))
+                 for p in json.loads(data).get("history", ()) if p.get("how") == "timeout")
+
+
+async def for_digest(session: AsyncSession, snapshots: SnapshotStore, since: datetime,
+                     readers: Collection[str] | None = None) -> list[ChallengeSummary]:
+    """Every active challenge, plus those that ended at or after `since`, as summaries with
+    what the digest shows besides the columns: the stages that timed out (a digest names its
+    reader's own; `readers` limits them to those people, None reads everyone's) and, under a
+    policy with RAG limits, the rating (it sets the limit's unit). Only those rows' JSON is
+    read, and only parsed, never validated as a whole challenge."""
     wanted = or_(_c.state.in_(_ACTIVE), and_(_c.closed_at.is_not(None), _c.closed_at >= since))
     # Whether a stage timed out, in the same scan: a stage before Stage 0's successor never did.
-    timed_out_flag = and_(_c.stage > 0, _c.data.contains(_TIMED_OUT, autoescape=True))
-    rows = (await session.execute(select(*_COLUMNS, timed_out_flag).where(wanted)
+    timed_out = and_(_c.stage > 0, _c.data.contains(_TIMED_OUT, autoescape=True))
+    if readers is not None:  # coarse: a reader named anywhere in the row (exact in bot.digest)
+        timed_out = and_(timed_out, or_(false(), *(_c.data.contains(f'"{r}"', autoescape=True)
+                                                   for r in sorted(set(readers)))))
+    rows = (await session.execute(select(*_COLUMNS, case((timed_out, _c.data), else_=None)).where(wanted)
                                   .order_by(_c.raised_at, _c.reference))).all()
     policies = await snapshots.policies(session, {r[6] for r in rows})
-    found = [_summary(r[:-1], policies) for r in rows]
-    timed_out = {r[0] for r in rows if r[-1]}
-    refs = [c.reference for c in found
-            if c.reference in timed_out or (not c.urgent and c.policy.rag_limits)]
-    if not refs:
-        return list(found)
-    loaded = {c.reference: c for c in await whole(session, snapshots, refs)}
-    return [loaded.get(c.reference, c) for c in found]
+    found = [_summary(r[:-1], policies) if r[-1] is None
+             else _summary(r[:-1], policies)._replace(timeouts=_timeouts(r[-1])) for r in rows]
+    rated = [i for i, c in enumerate(found) if not c.urgent and c.policy.rag_limits]
+    if rated:
+        ratings: dict[str, str | None] = {}
+        refs = [found[i].reference for i in rated]
+        for start in range(0, len(refs), _CHUNK):
+            query = select(_c.reference, _c.data).where(_c.reference.in_(refs[start:start + _CHUNK]))
+            ratings.update((ref, json.loads(data).get("rag")) for ref, data in await session.execute(query))
+        for i in rated:
+            found[i] = found[i]._replace(rag=ratings.get(found[i].reference))
+    return found
 
 
 async def whole(session: AsyncSession, snapshots: SnapshotStore, references: Sequence[str]) -> list[Challenge]:

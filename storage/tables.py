@@ -70,9 +70,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 
         # SQLite hands back text; the C-coded fromisoformat reads it several times faster than
         # the generic string-to-datetime step, which matters when a list reads 10,000 rows.
+        # SQLAlchemy's own fixed-width text (naive UTC, six fraction digits) is read with its
+        # zone in the same parse: a `replace(tzinfo=...)` afterwards costs more than the parse.
         def process(value: Any) -> datetime | None:
             if value is None:
                 return None
+            if isinstance(value, str) and len(value) == 26 and value[19] == "." and value[20:].isdigit():
+                return datetime.fromisoformat(value + "+00:00")
             at = datetime.fromisoformat(value) if isinstance(value, str) else value
             return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 

@@ -12,7 +12,27 @@ refuses to listen anywhere but loopback, and every console request must name a l
 host and come without a reverse proxy's headers.
 """
 
-from adapters.console.routes import mount_console
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 from adapters.local_modes import console_enabled, demo_clock_enabled, is_loopback
 
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from adapters import bootstrap
+
 __all__ = ["console_enabled", "demo_clock_enabled", "is_loopback", "mount_console"]
+
+
+def mount_console(app: web.Application, service: bootstrap.Service, *, host: str | None = None,
+                  environ: Mapping[str, str] | None = None) -> bool:
+    """`adapters.console.routes.mount_console`; the pages (Jinja2 and the view models) are
+    imported only when the console is on, so a service without it starts without them."""
+    if not console_enabled(service.settings, environ):
+        return False
+    from adapters.console.routes import mount_console as mount
+
+    return mount(app, service, host=host, environ=environ)

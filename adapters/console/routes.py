@@ -351,22 +351,26 @@ async def digest_page(request: web.Request) -> web.Response:
     now = service.now()
     cal = calendar_of(service.policy)
     since = digest_module.previous_digest_time(cal, now) if digest_module is not None else now
-    async with service.database.uow(read_only=True) as uow:
-        roster = await uow.people.roster()
-        found = await summaries.for_digest(uow.session, service.database.snapshots, since)
     if digest_module is None:  # pragma: no cover - only while bot/digest.py is not built
+        async with service.database.uow(read_only=True) as uow:
+            roster = await uow.people.roster()
+            found = await summaries.for_digest(uow.session, service.database.snapshots, since)
         return await _page(request, "digest.html", roster=roster, digests=[], chosen=None, overview=paging.overview(
             found, now, cal), available=False)
-    from adapters.scheduler import failed_messages
+    from dialogs.digest import failed_messages
+    from storage.digest_reads import SqlDigestReader
 
     async with service.database.uow(read_only=True) as uow:
-        failed = await failed_messages(uow.session, now)
-    # The chooser lists every recipient; only the chosen one's digest is built.
-    choices = digest_module.recipients(service.policy, roster, cal.local(now).date())
-    actor = _actor(request, roster)
-    wanted = request.query.get("for") or (actor.id if actor else "")
-    if not any(r.person.id == wanted for r in choices):
-        wanted = choices[0].person.id if choices else ""
+        roster = await uow.people.roster()
+        # The chooser lists every recipient; only the chosen one's digest is built, so only
+        # their own stages that ran out are read.
+        choices = digest_module.recipients(service.policy, roster, cal.local(now).date())
+        actor = _actor(request, roster)
+        wanted = request.query.get("for") or (actor.id if actor else "")
+        if not any(r.person.id == wanted for r in choices):
+            wanted = choices[0].person.id if choices else ""
+        found = await summaries.for_digest(uow.session, service.database.snapshots, since, [wanted] if wanted else [])
+        failed = await failed_messages(SqlDigestReader(uow, service.database.snapshots), now)
     chosen = (digest_module.digest_for(wanted, found, roster, service.policy, now, since, cal=cal, failed=failed)
               if wanted else None)
     digests = [{"person_id": r.person.id, "person_name": r.person.name,

@@ -10,7 +10,7 @@ from bot.policy import Policy
 from bot.facts import ChallengeFacts, challenge_facts
 from bot.report import Labels, QuarterlyReport, build_report
 from dialogs.intake import COMPLAINT, RAISED_BY_LABELS, REASON_LABELS
-from storage import retention
+from storage import report_queries
 from storage.database import Database
 
 # A challenge's raised date is local to its own policy snapshot; load a day either side and
@@ -33,9 +33,9 @@ async def load_facts(database: Database, policy: Policy, start: date, end: date)
     low = datetime.combine(start, time(0), tzinfo=zone) - _MARGIN
     high = datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone) + _MARGIN
     async with database.uow(read_only=True) as uow:
-        live = await retention.challenges_raised_between(uow.session, low, high)
-        events = await retention.events_by_reference(uow.session, [c.reference for c in live])
-        kept = await retention.summaries_raised_between(uow.session, low, high)
+        live = await report_queries.challenges_raised_between(uow.session, low, high)
+        events = await report_queries.events_by_reference(uow.session, [c.reference for c in live])
+        kept = await report_queries.summaries_raised_between(uow.session, low, high)
         tallies = await uow.tallies.between(start, end)
     facts = [challenge_facts(c, events[c.reference]) for c in live] + kept
     return facts, tallies

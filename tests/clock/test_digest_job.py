@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from adapters import bootstrap
-from adapters.scheduler import Clockwork, build_dispatcher, queue_digests
+from adapters.scheduler import Clockwork, build_dispatcher
 from bot.challenge import State
+from dialogs.digest import queue_digests
 from storage import tables as t
 from storage.database import Database
+from storage.digest_reads import SqlDigestStore
 from storage.marks import last_digests
 from tests.clock.support import LANCASHIRE, challenge, local, settings
 
@@ -45,7 +47,7 @@ async def digest_rows(database: Database) -> list[tuple[str, dict]]:
 ])
 async def test_no_digest_on_weekends_or_bank_holidays(roster_db: Database, day: str) -> None:
     await seed(roster_db)
-    run = await queue_digests(roster_db, LANCASHIRE, local(f"{day} 08:30"))
+    run = await queue_digests(SqlDigestStore(roster_db), LANCASHIRE, local(f"{day} 08:30"))
     assert not run.working_day and not run.queued
     assert await digest_rows(roster_db) == []
     async with roster_db.uow(read_only=True) as uow:
@@ -55,7 +57,7 @@ async def test_no_digest_on_weekends_or_bank_holidays(roster_db: Database, day: 
 async def test_no_digest_on_a_closure_day(roster_db: Database) -> None:
     closing = LANCASHIRE.model_copy(update={"closure_days": (date(2027, 1, 6),)})
     await seed(roster_db)
-    run = await queue_digests(roster_db, closing, WED)
+    run = await queue_digests(SqlDigestStore(roster_db), closing, WED)
     assert not run.working_day and await digest_rows(roster_db) == []
 
 
@@ -74,8 +76,8 @@ async def test_the_job_skips_a_bank_holiday_the_cron_trigger_fires_on(database_u
 
 async def test_two_runs_for_the_same_date_queue_each_digest_once(roster_db: Database) -> None:
     await seed(roster_db)
-    first = await queue_digests(roster_db, LANCASHIRE, WED)
-    second = await queue_digests(roster_db, LANCASHIRE, local("2027-01-06 09:45"))
+    first = await queue_digests(SqlDigestStore(roster_db), LANCASHIRE, WED)
+    second = await queue_digests(SqlDigestStore(roster_db), LANCASHIRE, local("2027-01-06 09:45"))
     assert first.queued == ["senior-manager", "head-of-service", "sm-north"]
     assert second.queued == [] and second.already == first.queued
     rows = await digest_rows(roster_db)
@@ -88,7 +90,8 @@ async def test_two_processes_at_once_queue_each_digest_once(roster_db: Database,
     await seed(roster_db)
     others = [Database(database_url) for _ in range(3)]
     try:
-        runs = await asyncio.gather(*(queue_digests(db, LANCASHIRE, WED) for db in [roster_db, *others]))
+        runs = await asyncio.gather(*(queue_digests(SqlDigestStore(db), LANCASHIRE, WED)
+                                      for db in [roster_db, *others]))
     finally:
         for db in others:
             await db.dispose()
@@ -99,13 +102,13 @@ async def test_two_processes_at_once_queue_each_digest_once(roster_db: Database,
 
 async def test_the_next_digest_covers_what_happened_since_the_last(roster_db: Database) -> None:
     await seed(roster_db)
-    await queue_digests(roster_db, LANCASHIRE, WED)
-    thursday = await queue_digests(roster_db, LANCASHIRE, local("2027-01-07 08:30"))
+    await queue_digests(SqlDigestStore(roster_db), LANCASHIRE, WED)
+    thursday = await queue_digests(SqlDigestStore(roster_db), LANCASHIRE, local("2027-01-07 08:30"))
     d = {x.person_id: x for x in thursday.digests}["senior-manager"]
     assert d.since == WED and d.raised == ()  # CH-EAST was in Wednesday's digest
 
 
 async def test_an_empty_digest_is_claimed_but_not_sent(roster_db: Database) -> None:
-    run = await queue_digests(roster_db, LANCASHIRE, WED)
+    run = await queue_digests(SqlDigestStore(roster_db), LANCASHIRE, WED)
     assert run.queued == [] and run.empty == ["senior-manager", "head-of-service", "sm-north"]
     assert await digest_rows(roster_db) == []

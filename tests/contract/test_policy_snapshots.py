@@ -153,7 +153,7 @@ async def test_the_migration_moves_copies_into_one_snapshot_per_policy_and_back(
         await engine.dispose()
 
 
-async def test_the_digest_reads_summaries_but_whole_challenges_where_a_stage_timed_out(database: Database) -> None:
+async def test_the_digest_reads_summaries_with_the_stages_that_timed_out(database: Database) -> None:
     from bot.commands import RaiseChallenge
     from bot.digest import build_digests
     from bot.handlers import Mashbot
@@ -178,7 +178,12 @@ async def test_the_digest_reads_summaries_but_whole_challenges_where_a_stage_tim
                                                                     local("2027-01-08 08:30"))}
         roster = await uow.people.roster()
         every = await uow.challenges.listing(active_only=False)
-    assert isinstance(found[refs[0]], Challenge) and isinstance(found[refs[1]], ChallengeSummary)
+    assert all(isinstance(c, ChallengeSummary) for c in found.values())
+    assert [p.stage for p in found[refs[0]].timeouts] == [0] and found[refs[1]].timeouts == ()
     since = local("2027-01-08 08:30")
     assert build_digests(list(found.values()), roster, LANCASHIRE, now, since) == build_digests(
         every, roster, LANCASHIRE, now, since)  # the same digests as from the whole challenges
+    async with database.uow(read_only=True) as uow:  # a stage's timeout is read for its reviewers only
+        ran_out = found[refs[0]].timeouts[0].reviewers
+        assert (await summaries.for_digest(uow.session, database.snapshots, since, ran_out))[0].timeouts
+        assert not (await summaries.for_digest(uow.session, database.snapshots, since, ["someone-else"]))[0].timeouts

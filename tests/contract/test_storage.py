@@ -26,7 +26,7 @@ from storage import tables as t
 from storage.database import Database, async_url
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.repositories import RosterConflict, due_query, pending_query
-from storage.retention import verify_audit
+from storage.audit_chain import verify_audit, verify_database
 
 LONDON = ZoneInfo("Europe/London")
 T0 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)  # a Monday
@@ -143,7 +143,7 @@ async def test_uncommitted_work_is_rolled_back(database: Database) -> None:
     async with database.uow() as uow:
         assert await uow.challenges.listing(active_only=False) == []
         assert await uow.outbox.counts() == {}
-    assert (await database.verify_chain())[:2] == (0, None)
+    assert (await verify_database(database))[:2] == (0, None)
 
 
 async def test_due_returns_active_rows_at_or_before_now_oldest_first_up_to_the_limit(database: Database) -> None:
@@ -291,7 +291,7 @@ async def test_appended_events_form_a_chain_that_verifies(database: Database) ->
     assert [r.seq for r in rows] == [1, 2, 3]
     assert rows[0].prev_hash == "0" * 64 and rows[1].prev_hash == rows[0].hash
     assert rows[2].prev_hash == rows[1].hash
-    assert (await database.verify_chain())[:2] == (3, None)
+    assert (await verify_database(database))[:2] == (3, None)
     async with database.session() as session:
         assert (await verify_audit(session))[:2] == (3, None)
 
@@ -302,7 +302,7 @@ async def test_tampering_with_one_event_is_found_at_its_seq(database: Database) 
         await uow.session.execute(update(t.challenge_events).where(t.challenge_events.c.seq == 3)
                                   .values(detail='{"n":99}'))
         await uow.commit()
-    assert (await database.verify_chain())[:2] == (2, 3)
+    assert (await verify_database(database))[:2] == (2, 3)
 
 
 async def test_removing_events_is_found(database: Database) -> None:
@@ -310,11 +310,11 @@ async def test_removing_events_is_found(database: Database) -> None:
     async with database.uow() as uow:
         await uow.session.execute(text("DELETE FROM challenge_events WHERE seq = 5"))
         await uow.commit()
-    assert (await database.verify_chain())[:2] == (4, 5)  # the tail: the head row remembers seq 5
+    assert (await verify_database(database))[:2] == (4, 5)  # the tail: the head row remembers seq 5
     async with database.uow() as uow:
         await uow.session.execute(text("DELETE FROM challenge_events WHERE seq = 2"))
         await uow.commit()
-    assert (await database.verify_chain())[:2] == (1, 2)
+    assert (await verify_database(database))[:2] == (1, 2)
 
 
 async def test_concurrent_appends_keep_one_chain(database: Database) -> None:
@@ -326,7 +326,7 @@ async def test_concurrent_appends_keep_one_chain(database: Database) -> None:
             await uow.commit()
 
     await asyncio.wait_for(asyncio.gather(*(writer(n) for n in range(8))), 30)
-    assert (await database.verify_chain())[:2] == (24, None)
+    assert (await verify_database(database))[:2] == (24, None)
     async with database.uow() as uow:
         rows = (await uow.session.execute(
             select(t.challenge_events.c.seq, t.challenge_events.c.reference).order_by(t.challenge_events.c.seq))).all()
@@ -533,7 +533,7 @@ async def test_migrations_run_twice_are_a_no_op(database_url: str, database: Dat
     assert await current_revision(database_url) == head_revision() is not None
     async with database.uow() as uow:
         assert await uow.challenges.get("CH-KEEP01") is not None
-    assert (await database.verify_chain())[:2] == (1, None)
+    assert (await verify_database(database))[:2] == (1, None)
 
 
 async def test_the_migrated_schema_matches_the_table_definitions(database: Database) -> None:

@@ -19,7 +19,7 @@ from storage.audit_keys import AuditKeyError, keep_keyed, rekey
 from storage.database import Database
 from storage.migrate import upgrade
 from storage.repositories import chain_record
-from storage.retention import verify_database
+from storage.audit_chain import verify_database
 from tests.clock.support import LANCASHIRE, import_roster, local, numbered
 
 KEY = audit_key("k" * 32)

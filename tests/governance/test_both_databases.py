@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from adapters.purge import purge
 from adapters.reports.data import load_report
-from storage import retention
+from storage import audit_chain
 from storage import tables as t
 from storage.database import Database
 from tests.governance.conftest import REPORTED_AT, generate, policy
@@ -40,7 +40,7 @@ async def test_a_small_quarter_reports_purges_and_verifies(database_url: str) ->
         after = await load_report(database, policy(), QUARTER_START, QUARTER_END, REPORTED_AT)
         assert comparable(after) == comparable(before)
         assert after.kept_as_summaries == 46
-        check = await retention.verify_database(database)
+        check = await audit_chain.verify_database(database)
         assert check.broken is None and check.events > 46
 
         ev = t.challenge_events.c
@@ -48,6 +48,6 @@ async def test_a_small_quarter_reports_purges_and_verifies(database_url: str) ->
             seq = await uow.session.scalar(select(func.min(ev.seq)).where(ev.detail.like('%"_tombstone"%')))
             await uow.session.execute(update(t.challenge_events).where(ev.seq == seq).values(stage=9))
             await uow.commit()
-        assert (await retention.verify_database(database)).broken is not None
+        assert (await audit_chain.verify_database(database)).broken is not None
     finally:
         await database.dispose()

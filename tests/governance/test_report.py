@@ -15,7 +15,7 @@ from adapters.reports.files import write_csv
 from bot.challenge import Challenge, Event
 from bot.facts import NOTICE_LABELS, challenge_facts
 from bot.report import build_report, render_text
-from storage import retention
+from storage import report_queries
 from storage import tables as t
 from storage.database import Database
 from tests.governance.conftest import REPORTED_AT, Generated, policy
@@ -65,7 +65,7 @@ async def test_the_report_agrees_with_each_challenge_as_stored(quarter_db: Datab
     """What `challenges show` prints (the stored challenge) and the report's facts agree."""
     async with quarter_db.uow(read_only=True) as uow:
         challenges = await uow.challenges.listing(active_only=False)
-        events = await retention.events_by_reference(uow.session, [c.reference for c in challenges])
+        events = await report_queries.events_by_reference(uow.session, [c.reference for c in challenges])
     assert len(challenges) == 500
     for ch in challenges:
         facts = challenge_facts(ch, events[ch.reference])

@@ -18,7 +18,7 @@ from adapters.reports.data import load_report
 from adapters.reports.files import csv_rows
 from adapters.scheduler import Clockwork, build_dispatcher
 from adapters.settings import Settings
-from storage import retention
+from storage import audit_chain, retention
 from storage import tables as t
 from storage.database import Database
 from tests.governance.conftest import REPORTED_AT, Generated, policy
@@ -80,7 +80,7 @@ async def test_a_purge_keeps_the_old_quarter_report_as_it_was(quarter500: Genera
         assert len(purges) == run.batches
         assert sum(len(json.loads(d)["references"]) for d in purges) == len(expect_purged)
 
-    check = await retention.verify_database(quarter_db)
+    check = await audit_chain.verify_database(quarter_db)
     assert check.broken is None
     assert check.events == await scalar(quarter_db, select(func.count()).select_from(t.challenge_events))
 
@@ -89,7 +89,7 @@ async def test_a_purge_keeps_the_old_quarter_report_as_it_was(quarter500: Genera
     everything = await purge(quarter_db, policy(), PURGE_NOW + timedelta(days=800))
     assert len(everything.references) == 500 - 20 - len(expect_purged)  # the 20 open ones stay
     assert comparable(await report_of(quarter_db)) == comparable(before)
-    assert (await retention.verify_database(quarter_db)).broken is None
+    assert (await audit_chain.verify_database(quarter_db)).broken is None
 
 
 async def _rows(database: Database, query: Any) -> list[Any]:
@@ -105,7 +105,7 @@ async def _change(database: Database, statement: Any) -> None:
 
 async def test_after_a_purge_verify_passes_and_tampering_is_still_found(quarter_db: Database) -> None:
     await purge(quarter_db, policy(), PURGE_NOW)
-    ok = await retention.verify_database(quarter_db)
+    ok = await audit_chain.verify_database(quarter_db)
     assert ok.broken is None
     ev = t.challenge_events.c
     tomb = (await _rows(quarter_db, select(t.challenge_events).where(ev.detail.like('%"_tombstone"%'))
@@ -117,9 +117,9 @@ async def test_after_a_purge_verify_passes_and_tampering_is_still_found(quarter_
 
     async def broken_at(statement: Any, undo: Any) -> int | None:
         await _change(quarter_db, statement)
-        check = await retention.verify_database(quarter_db)
+        check = await audit_chain.verify_database(quarter_db)
         await _change(quarter_db, undo)
-        assert (await retention.verify_database(quarter_db)) == ok  # restored: whole again
+        assert (await audit_chain.verify_database(quarter_db)) == ok  # restored: whole again
         return check.broken
 
     by_seq = lambda seq: update(t.challenge_events).where(ev.seq == seq)
@@ -152,7 +152,7 @@ async def test_after_a_purge_verify_passes_and_tampering_is_still_found(quarter_
                            .values(facts=summary.facts)) == purge_event.seq
     # a tombstone removed
     await _change(quarter_db, delete(t.challenge_events).where(ev.seq == tomb.seq))
-    assert (await retention.verify_database(quarter_db)).broken == tomb.seq
+    assert (await audit_chain.verify_database(quarter_db)).broken == tomb.seq
 
 
 async def test_a_purge_refuses_to_run_on_a_broken_trail(quarter_db: Database) -> None:
@@ -170,7 +170,7 @@ async def test_the_daily_job_purges_and_is_scheduled(quarter_url: str, policy_fi
     try:
         run = await purge_job(service)
         assert run is not None and run.references
-        assert (await retention.verify_database(service.database)).broken is None
+        assert (await audit_chain.verify_database(service.database)).broken is None
         clockwork = Clockwork(service, build_dispatcher(service), tick_seconds=3600)
         clockwork.start()
         try:

@@ -7,10 +7,11 @@ import json
 from typing import Any
 
 from adapters.dispatcher import EMAILED_INSTEAD
-from adapters.scheduler import queue_digests
 from bot import texts
 from bot.challenge import State
 from cards import adaptive
+from dialogs.digest import queue_digests
+from storage.digest_reads import SqlDigestStore
 from tests.teams.support import AVA, BEN, ELLEN, FARID, GWEN, TARA, Teams, TeamsUser, card_text, verbs
 from tests.teams.test_messages import GOOD_INTAKE
 
@@ -197,7 +198,7 @@ async def test_without_a_reference_the_card_goes_by_email_and_the_digest_says_so
     assert [m.kind for m in teams.email.to("ben.hartley")] == ["review_requested", "taken"]
 
     await teams.install(FARID)
-    run = await queue_digests(teams.service.database, teams.service.policy, teams.service.now())
+    run = await queue_digests(SqlDigestStore(teams.service.database), teams.service.policy, teams.service.now())
     assert "farid.khan" in run.queued and "gwen.talbot" in run.queued
     await teams.dispatch()
     digest_card = last_card(teams, FARID)
