@@ -46,7 +46,7 @@ from bot.handlers import Mashbot, check_version, may_act
 from bot.ladder import calendar_of
 from bot.roster import Person, Roster
 from bot.timeline import TimelineEntry, timeline
-from dialogs.intake import refill, to_command, validate_for_policy
+from dialogs.intake import Value, refill, to_command, validate_for_policy
 from dialogs.ports import DeskReads
 
 
@@ -221,10 +221,10 @@ class Desk:
         return Pressed(result.reply or texts.DONE, card, committed=True, challenge=after)
 
     # -- the intake -------------------------------------------------------------------------
-    async def raise_challenge(self, viewer: Person, answers: Mapping[str, str | None]) -> Raised:
+    async def raise_challenge(self, viewer: Person, answers: Mapping[str, Value]) -> Raised:
         """The submitted /challenge form: refused per field, raised, or -- a concern about
         practice -- sent down the complaints route (only a count is kept)."""
-        values = {k: v for k, v in answers.items() if isinstance(v, str)}
+        values = dict(answers)
         checked = validate_for_policy(values, self.core.policy)
         if checked.answers is None:
             return Raised("", errors=dict(checked.errors), refilled=_kept(values, checked.errors))
@@ -245,7 +245,7 @@ class Desk:
         return Raised(result.reply, result.challenge, committed=True)
 
 
-def _kept(values: Mapping[str, str], errors: Mapping[str, str]) -> dict[str, str]:
+def _kept(values: Mapping[str, Value], errors: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in refill(values, errors).items() if isinstance(v, str)}
 
 

@@ -80,10 +80,10 @@ class CardSync:
             return
         async with self.database.uow(read_only=True) as uow:
             challenge = await uow.challenges.get(message.reference)
-        if challenge is not None:
-            await self.queue(challenge.reference, challenge.version)
+        if challenge is not None:  # the recipient's own card was just sent
+            await self.queue(challenge.reference, challenge.version, skip=(message.to,))
 
-    async def queue(self, reference: str, version: int, *, force: bool = False) -> int:
+    async def queue(self, reference: str, version: int, *, force: bool = False, skip: tuple[str, ...] = ()) -> int:
         """Queue the refreshes for `version` of a challenge (once per version unless forced)."""
         if self._synced.get(reference, 0) >= version and not force:
             return 0
@@ -98,7 +98,7 @@ class CardSync:
                 o.reference == reference, o.status == "sent", o.external_id.like(PREFIX + "%"))))
             pending = set(await uow.session.scalars(select(o.recipient).distinct().where(
                 o.reference == reference, o.status == "pending", o.channel == "chat")))
-            targets = sorted(holders - pending)
+            targets = sorted(holders - pending - set(skip))
             if targets:
                 challenge = await uow.challenges.get(reference)
                 roster = await uow.people.roster()
@@ -169,13 +169,11 @@ class SlackSender:
         if message.kind in IN_PLACE:
             if live is None and message.kind == CARD_KIND:
                 return None
-            if live is not None and await self._update(live, blocks.card_message(card, self.secret)):
+            if live is not None and await self.update(live, blocks.card_message(card, self.secret)):
                 return live
         posted = await self._post(person, blocks.card_message(card, self.secret, headline=subject, body=body))
         if live is not None:
-            await self._update(live, blocks.superseded_message(card), best_effort=True)
-        if message.kind != CARD_KIND:
-            await self.sync.queue(challenge.reference, challenge.version)  # changes made elsewhere (tick, console)
+            await self.update(live, blocks.superseded_message(card), best_effort=True)
         return posted
 
     async def _post(self, person: Person, content: dict[str, Any]) -> str:
@@ -183,7 +181,7 @@ class SlackSender:
         posted = await self.web.chat_postMessage(channel=channel, **content)
         return external_id(str(posted["channel"]), str(posted["ts"]))
 
-    async def _update(self, live: str, content: dict[str, Any], *, best_effort: bool = False) -> bool:
+    async def update(self, live: str, content: dict[str, Any], *, best_effort: bool = False) -> bool:
         """chat.update of a card; False when Slack no longer has it (deleted, too old)."""
         channel, ts = parse_external_id(live)
         try:
