@@ -78,7 +78,8 @@ class Tone(StrEnum):
 class Pressed:
     """What a press came to: what to tell the presser, the card to show them now, whether
     anything was committed (the outbox may have rows to send), and when refused for an
-    input, which one (`field`). `form`: the action needs input first -- show its form."""
+    input, which one (`field`; `invalid`: the answers were refused, so the form stays open).
+    `form`: the action needs input first -- show its form."""
 
     reply: str
     card: views.CardView | None
@@ -87,6 +88,7 @@ class Pressed:
     field: str | None = None
     form: ActionView | None = None
     challenge: Challenge | None = None  # as it now stands (None: not found)
+    invalid: bool = False
 
 
 @dataclass(frozen=True)
@@ -210,8 +212,8 @@ class Desk:
         except AlreadyActioned as exc:
             return Pressed(str(exc), shown(), tone=Tone.STALE, challenge=challenge)
         except InvalidCommand as exc:
-            return Pressed(str(exc), shown(), tone=Tone.REFUSED, field=_field(exc, payload.action, answers),
-                           challenge=challenge)
+            return Pressed(str(exc), shown(), tone=Tone.REFUSED, field=_field(exc, answers),
+                           challenge=challenge, invalid=True)
         except NotFound as exc:
             return Pressed(str(exc), None, tone=Tone.REFUSED)
         except MashbotError as exc:  # NotAllowed, NoReviewer, NotAvailable: said on the card as it stands
@@ -249,7 +251,7 @@ def _kept(values: Mapping[str, Value], errors: Mapping[str, str]) -> dict[str, s
     return {k: v for k, v in refill(values, errors).items() if isinstance(v, str)}
 
 
-def _field(exc: InvalidCommand, verb: str, answers: Mapping[str, str | None] | None) -> str | None:
+def _field(exc: InvalidCommand, answers: Mapping[str, str | None] | None) -> str | None:
     """The input a refusal belongs to: the one the core named, else the free text entered."""
     if exc.field is not None:
         return exc.field
