@@ -20,7 +20,6 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import select
 
 from adapters.bootstrap import Service
 from adapters.dispatcher import SendFailed
@@ -30,7 +29,6 @@ from bot import texts, views
 from bot.challenge import Challenge, Event, Message
 from bot.roster import Person, Roster
 from cards import slack as blocks
-from storage import tables as t
 from storage.database import Database
 
 log = logging.getLogger("mashbot.slack")
@@ -56,11 +54,8 @@ def parse_external_id(value: str) -> tuple[str, str]:
 
 async def live_card(database: Database, reference: str, person_id: str) -> str | None:
     """The person's live Slack card about a challenge: the last Slack id recorded for them."""
-    o = t.outbox.c
     async with database.uow(read_only=True) as uow:
-        return await uow.session.scalar(
-            select(o.external_id).where(o.reference == reference, o.recipient == person_id, o.status == "sent",
-                                        o.external_id.like(PREFIX + "%")).order_by(o.id.desc()).limit(1))
+        return await uow.live_cards.live_card(reference, person_id, PREFIX)
 
 
 @dataclass
@@ -90,14 +85,11 @@ class CardSync:
         if len(self._synced) > self.max_remembered:
             self._synced.clear()
         self._synced[reference] = max(version, self._synced.get(reference, 0))
-        o = t.outbox.c
         # One unit of work for reading who holds a live card and queuing their refreshes: the
         # refresh rows follow the change's sent messages as closely as they can.
         async with self.database.uow() as uow:
-            holders = set(await uow.session.scalars(select(o.recipient).distinct().where(
-                o.reference == reference, o.status == "sent", o.external_id.like(PREFIX + "%"))))
-            pending = set(await uow.session.scalars(select(o.recipient).distinct().where(
-                o.reference == reference, o.status == "pending", o.channel == "chat")))
+            holders = set(await uow.live_cards.holders(reference, PREFIX))
+            pending = set(await uow.live_cards.pending_chat(reference))
             targets = sorted(holders - pending - set(skip))
             if targets:
                 challenge = await uow.challenges.get(reference)
