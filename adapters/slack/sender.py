@@ -26,8 +26,8 @@ from adapters.dispatcher import SendFailed
 from adapters.slack.directory import Directory, NotOnSlack
 from adapters.slack.web_errors import error_of, retry_after_of, status_of
 from bot import texts, views
-from bot.challenge import Challenge, Event, Message
-from bot.roster import Person, Roster
+from bot.challenge import Message
+from bot.roster import Person
 from cards import slack as blocks
 from dialogs.desk import UPDATES_CARD_IN_PLACE
 from storage.database import Database
@@ -139,26 +139,15 @@ class SlackSender:
         except (TimeoutError, SlackApiError, aiohttp.ClientError) as exc:
             raise failure(exc) from None
 
-    async def _load(self, reference: str) -> tuple[Challenge | None, Roster, list[Event], list[str]]:
-        async with self.service.database.uow(read_only=True) as uow:
-            roster = await uow.people.roster()
-            challenge = await uow.challenges.get(reference)
-            events = await uow.events.for_challenge(reference) if challenge else []
-            missed = await uow.outbox.unreachable(reference) if challenge else []
-        return challenge, roster, events, missed
-
     async def _send(self, message: Message, person: Person) -> str | None:
         subject, body = (texts.render(message.kind, message.data) if message.kind in texts.MESSAGES
                          else (str(message.data.get("subject", "")), str(message.data.get("body", ""))))
-        challenge = None
-        if message.reference is not None:
-            challenge, roster, events, missed = await self._load(message.reference)
-        if challenge is None:
+        card = await self.service.desk.card(person, message.reference) if message.reference else None
+        if card is None:
             if message.kind == CARD_KIND:
                 return None  # purged meanwhile: nothing to refresh
             return await self._post(person, blocks.notice_message(subject, body))
-        card = views.card_for(challenge, roster, person.id, self.service.now(), events, missed)
-        live = await live_card(self.service.database, challenge.reference, person.id)
+        live = await live_card(self.service.database, card.reference, person.id)
         if message.kind in IN_PLACE:
             if live is None and message.kind == CARD_KIND:
                 return None

@@ -294,7 +294,8 @@ def build_channel(service: Service, *, clockwork: Clockwork | None = None,
     adapter.on_turn_error = _on_error
     secret = service.card_secret
     kick = clockwork.kick if clockwork is not None else (lambda: None)
-    sender = TeamsSender(adapter, config.APP_ID, service.database, secret, service.now, loopback_only=local)
+    sender = TeamsSender(adapter, config.APP_ID, service.database, secret, service.now, service.desk,
+                         loopback_only=local)
     channel = TeamsChannel(config, adapter, TeamsBot(service, secret, kick), sender, local)
     if config.anonymous and not local:
         # Nothing to send to: the sender stays out of the dispatcher (a Slack-only or

@@ -31,12 +31,12 @@ from adapters.local_modes import url_is_loopback
 from adapters.teams import people
 from adapters.teams import texts as say
 from adapters.teams.bot import card_activity
-from bot import texts, views
+from bot import texts
 from bot.challenge import Message
 from bot.digest import DIGEST_KIND
 from bot.roster import Person
 from cards import adaptive
-from dialogs.desk import updates_card_in_place
+from dialogs.desk import Desk, updates_card_in_place
 from storage.database import Database
 
 log = logging.getLogger("mashbot.teams")
@@ -54,6 +54,7 @@ class TeamsSender:
     database: Database
     secret: bytes
     clock: Callable[[], datetime]
+    desk: Desk
     channel: str = "teams"
     # Unauthenticated (MASHBOT_TEAMS_LOCAL): nothing leaves this machine, whatever was stored.
     loopback_only: bool = False
@@ -103,16 +104,10 @@ class TeamsSender:
             data = message.data
             return adaptive.message_card(str(data.get("subject", "")), str(data.get("body", "")).splitlines())
         sentence = texts.render(message.kind, message.data)[1] if message.kind in texts.MESSAGES else ""
-        if message.reference:
-            async with self.database.uow(read_only=True) as uow:
-                roster = await uow.people.roster()
-                challenge = await uow.challenges.get(message.reference)
-                events = await uow.events.for_challenge(message.reference) if challenge else []
-                missed = await uow.outbox.unreachable(message.reference) if challenge else []
-            if challenge is not None:
-                view = views.card_for(challenge, roster, person.id, self.clock(), events, missed)
-                return adaptive.challenge_card(view, secret=self.secret, refresh_for=teams_user,
-                                               notice=sentence or None, notice_colour="default")
+        view = await self.desk.card(person, message.reference) if message.reference else None
+        if view is not None:
+            return adaptive.challenge_card(view, secret=self.secret, refresh_for=teams_user,
+                                           notice=sentence or None, notice_colour="default")
         subject = texts.render(message.kind, message.data)[0] if message.kind in texts.MESSAGES else say.NOTICE_TITLE
         return adaptive.message_card(subject, [sentence])
 
