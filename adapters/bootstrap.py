@@ -1,4 +1,6 @@
-"""The composition root: wires settings, storage, policy and the core. Nothing at import time."""
+"""The composition root: wires settings, storage, policy, the core, the front desk and the one
+card-signing key. Nothing at import time. (adapters/composition.py connects the channels'
+senders to the outbox dispatcher.)"""
 
 from __future__ import annotations
 

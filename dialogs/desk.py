@@ -13,13 +13,22 @@ The desk works only through ports (bot.ports, dialogs.ports) and is given the cl
     await desk.lookup(viewer, reference) -> Looked
         A challenge looked up by its reference: the card and timeline, or NotFound with
         texts.NOT_FOUND -- for an unknown reference and for one the viewer may not see alike.
-    await desk.inbox(viewer) -> list[CardView]
+    await desk.inbox(viewer, *, active_only=False) -> list[CardView]
+        What the viewer raised, holds or must agree to, most pressing first.
     await desk.press(viewer, payload, answers=None) -> Pressed
         A pressed button (payload: decoded from the channel's signed value) and, when its
         form was filled in, the answers. `answers=None`: only the button -- a press that
         needs input answers with the form to show (Pressed.form) and changes nothing.
     await desk.raise_challenge(viewer, answers) -> Raised
-        The submitted intake: validated, then raised -- or sent down the complaints route.
+        The submitted intake ({field id: text, or a toggle's bool}): validated, then raised
+        -- or sent down the complaints route; refused per field (Raised.errors).
+    UPDATES_CARD_IN_PLACE / updates_card_in_place(kind)
+        Which messages replace the card a person was sent, in every channel.
+
+`viewer` is the roster Person the channel matched (the desk does not know channel ids).
+A channel decodes its signed button into `Payload(reference, action, version, for_id)`
+(`Payload.of(cards.actions.verify(token, secret))`), the same for Slack, Teams, the console
+and email links.
 
 The one visibility rule (`may_see`): the people involved (challenger, reviewers, approvers,
 deciders, the last to act), anyone above in the ladder for the challenge's area, and the

@@ -3,8 +3,10 @@
 The listeners (app.py) ack a button or a command at once and run `press` / `command` in a
 background task; a modal's submission is acked with what it must say (its errors, or the
 result) and its follow-up runs in the background. Nothing talks to the Web API before
-the ack. Commands go to the core
-(bot/handlers.py); the DMs and card updates that follow go through the outbox (sender.py).
+the ack. Everything goes to the front desk (dialogs/desk.py), which applies the rules;
+this module only converts Slack's payloads and renders the desk's answers. The presser's
+card is updated in place from the desk's answer; the DMs and other cards that follow a
+change go through the outbox (sender.py).
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@ action, or Teams refreshing a card. Each answers with an invoke body: the update
 a short message Teams shows (the card stays), or an error.
 
 Every press is checked the same way: the token is ours (signature), it was rendered for
-this person (a forwarded card answers "This card is for …"), and the core refuses a stale
-or repeated press with "Already actioned by … at …" — shown on the refreshed card.
+this person (a forwarded card is refused in the words every channel uses), and the front
+desk (dialogs/desk.py) refuses a stale or repeated press with "Already actioned by … at …"
+— shown on the refreshed card it returns.
 """
 
 from __future__ import annotations
