@@ -90,6 +90,7 @@ class Interactions:
         if pressed.card is not None and message is not None:
             try:
                 if await self.sender.update(external_id(*message), blocks.card_message(pressed.card, self.secret)):
+                    self.sync.shown(pressed.card.reference, pressed.card.version, pressed.card.viewer_id)
                     self.kick()
                     return
             except web_errors.FAILURES as exc:

@@ -68,6 +68,13 @@ class CardSync:
     service: Service
     max_remembered: int = 10_000
     _synced: dict[str, int] = field(default_factory=dict)  # reference -> version already queued
+    _current: dict[tuple[str, str], int] = field(default_factory=dict)  # (reference, person) -> version shown
+
+    def shown(self, reference: str, version: int, person_id: str) -> None:
+        """The person's card already shows `version` (updated by their own press): no refresh row."""
+        if len(self._current) > self.max_remembered:
+            self._current.clear()
+        self._current[(reference, person_id)] = version
 
     async def after_send(self, message: Message) -> None:
         """Any message sent about a challenge (email, Teams, Slack) means it changed: refresh
@@ -91,7 +98,8 @@ class CardSync:
         async with self.database.uow() as uow:
             holders = set(await uow.live_cards.holders(reference, PREFIX))
             pending = set(await uow.live_cards.pending_chat(reference))
-            targets = sorted(holders - pending - set(skip))
+            current = {p for p in holders if self._current.get((reference, p), 0) >= version}
+            targets = sorted(holders - pending - current - set(skip))
             if targets:
                 challenge = await uow.challenges.get(reference)
                 roster = await uow.people.roster()

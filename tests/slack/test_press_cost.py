@@ -49,3 +49,16 @@ async def test_a_button_press_takes_at_most_three_transactions_and_one_card_buil
         assert opened.count("press") <= 3, opened
         assert opened.count("replay guard") == 1  # every Slack request's signature is claimed once
         assert built == ["ava.okafor"]
+
+
+async def test_the_pressed_card_is_updated_once(db_url: str, fake: Any) -> None:
+    async for ws in open_workspace(db_url, fake):
+        await raise_challenge(ws)
+        await ws.cards_for(AVA, 1)
+        await idle_after(ws)
+        card = ws.fake.last_card(AVA)
+        updates = card.updates
+        assert (await ws.press(AVA, card, "accept")).status == 200
+        await idle_after(ws)
+        assert buttons(card)[:1] == ["record_outcome"] and card.updates == updates + 1
+        assert ws.fake.last_card(AVA) is card  # no second card posted
