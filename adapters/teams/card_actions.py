@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from adapters.bootstrap import Service
@@ -23,13 +23,22 @@ from bot.roster import Person
 from cards import adaptive
 from cards.actions import ActionPayload, BadAction, verify
 from dialogs.desk import Payload, Tone
-from dialogs.intake import TOGGLE_ON, form_for_policy, refill, validate_for_policy
+from dialogs.intake import (
+    COMPLAINT,
+    COMPLAINT_FIELDS,
+    TOGGLE_ON,
+    IntakeForm,
+    form_for_policy,
+    refill,
+    validate_for_policy,
+)
 
 log = logging.getLogger("mashbot.teams")
 
 MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
 ERROR_TYPE = "application/vnd.microsoft.error"
 INTAKE_MARK = "teams-intake"  # scheduler_marks name: each intake form is submitted once
+REASON = "reason_category"
 
 Body = dict[str, Any]
 
@@ -115,21 +124,63 @@ async def _act(service: Service, secret: bytes, person: Person, payload: ActionP
 
 def _intake_card(service: Service, secret: bytes, person: Person, values: Mapping[str, str],
                  errors: Mapping[str, str], form_error: str | None = None) -> adaptive.Card:
-    default_area = person.areas[0] if len(person.areas) == 1 else None
-    form = form_for_policy(service.policy, default_area=default_area)
     shown = {k: v for k, v in refill(values, errors).items() if isinstance(v, str)}
-    return adaptive.intake_card(form, secret=secret, for_id=person.id, toggle_on=TOGGLE_ON, values=shown,
-                                errors=errors, form_error=form_error, intro=say.INTAKE_INTRO,
+    return adaptive.intake_card(_form(service, person), secret=secret, for_id=person.id, toggle_on=TOGGLE_ON,
+                                values=shown, errors=errors, form_error=form_error, intro=say.INTAKE_INTRO,
                                 nonce=new_nonce())
 
 
-def new_nonce() -> str:
-    return "IN-" + secrets.token_urlsafe(9)
+def _form(service: Service, person: Person) -> IntakeForm:
+    return form_for_policy(service.policy, default_area=person.areas[0] if len(person.areas) == 1 else None)
+
+
+def new_nonce(step: str = "IN-") -> str:
+    return step + secrets.token_urlsafe(9)
+
+
+# Adaptive Cards 1.5 in Teams cannot react to a choice, so the reason comes first, on a card
+# of its own: a complaint then gets the complaints route before anything else is typed.
+REASON_STEP = "IR-"
+
+
+def reason_card(service: Service, secret: bytes, person: Person) -> adaptive.Card:
+    """The /challenge form's first step: the reason only."""
+    form = _form(service, person)
+    first = replace(form, fields=(form.field(REASON),), submit_label=say.REASON_NEXT)
+    return adaptive.intake_card(first, secret=secret, for_id=person.id, toggle_on=TOGGLE_ON,
+                                intro=say.INTAKE_INTRO, nonce=new_nonce(REASON_STEP))
+
+
+def _next_step(service: Service, secret: bytes, person: Person, reason: str) -> adaptive.Card:
+    """After the reason: the complaints route (its words, and only what a count needs), or
+    the rest of the form with the reason kept."""
+    form = _form(service, person)
+    if reason != COMPLAINT:
+        return adaptive.intake_card(form, secret=secret, for_id=person.id, toggle_on=TOGGLE_ON,
+                                    values={REASON: reason}, intro=say.INTAKE_INTRO, nonce=new_nonce())
+    route = replace(form, fields=tuple(f for f in form.fields if f.id in COMPLAINT_FIELDS),
+                    submit_label=say.COMPLAINT_SUBMIT)
+    words = service.policy.complaint_text or texts.COMPLAINT_REDIRECT_DEFAULT
+    return adaptive.intake_card(route, secret=secret, for_id=person.id, toggle_on=TOGGLE_ON,
+                                values={REASON: COMPLAINT}, intro=f"{texts.COMPLAINT_ROUTE_HEADING}. {words} "
+                                f"{texts.COMPLAINT_ROUTE_HINT}", nonce=new_nonce())
+
+
+def _only_the_reason(values: Mapping[str, str]) -> str | None:
+    """The reason, when it is all the first step's press carried."""
+    given = {k: v for k, v in values.items() if isinstance(v, str) and v.strip()}
+    return given.get(REASON) if set(given) <= {REASON} else None
 
 
 async def _intake(service: Service, secret: bytes, person: Person, payload: ActionPayload,
                   values: Mapping[str, str], teams_user: str) -> Answer:
     """The /challenge form came back: the same validation as every channel (dialogs/intake)."""
+    if payload.reference.startswith(REASON_STEP):
+        reason = _only_the_reason(values)
+        if reason is not None or not any(isinstance(v, str) and v.strip() for v in values.values()):
+            if not reason:
+                return Answer(card_body(reason_card(service, secret, person)))
+            return Answer(card_body(_next_step(service, secret, person, reason)))
     result = validate_for_policy(values, service.policy)
     if result.answers is None:
         return Answer(card_body(_intake_card(service, secret, person, values, result.errors)))

@@ -10,12 +10,11 @@ from dataclasses import dataclass
 
 from adapters.bootstrap import Service
 from adapters.teams import texts as say
-from adapters.teams.card_actions import new_nonce
+from adapters.teams.card_actions import reason_card
 from bot import views
 from bot.errors import NotFound
 from bot.roster import Person
 from cards import adaptive
-from dialogs.intake import TOGGLE_ON, form_for_policy
 
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 _REFERENCE = re.compile(r"^[A-Za-z]{2}-[A-Za-z0-9]{4,12}$")
@@ -41,10 +40,8 @@ def help_card(notice: str | None = None) -> adaptive.Card:
 
 
 def intake(service: Service, secret: bytes, person: Person) -> adaptive.Card:
-    default_area = person.areas[0] if len(person.areas) == 1 else None
-    form = form_for_policy(service.policy, default_area=default_area)
-    return adaptive.intake_card(form, secret=secret, for_id=person.id, toggle_on=TOGGLE_ON,
-                                intro=say.INTAKE_INTRO, nonce=new_nonce())
+    """`/challenge`: the form's first step (the reason); the rest follows on the same card."""
+    return reason_card(service, secret, person)
 
 
 async def status(service: Service, secret: bytes, person: Person, argument: str,
