@@ -39,19 +39,23 @@ def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str,
     policy = ch.policy
     if outcome.value not in policy.outcomes:
         raise InvalidCommand(texts.OUTCOME_MUST_BE.format(
-            outcomes=", ".join(texts.OUTCOME_LABELS[o] for o in policy.outcomes)))
+            outcomes=", ".join(texts.OUTCOME_LABELS[o] for o in policy.outcomes)), field="outcome")
     if not rationale.strip():
-        raise InvalidCommand(texts.OUTCOME_NEEDS_RATIONALE)
-    check_free_text(texts.FREE_TEXT_LABELS["rationale"], rationale)
+        raise InvalidCommand(texts.OUTCOME_NEEDS_RATIONALE, field="rationale")
+    check_free_text(texts.FREE_TEXT_LABELS["rationale"], rationale, "rationale")
     if outcome is Outcome.DE_ESCALATED and level not in policy.de_escalation_levels:
-        raise InvalidCommand(texts.DE_ESCALATION_NEEDS_LEVEL.format(levels=" or ".join(policy.de_escalation_levels)))
+        raise InvalidCommand(texts.DE_ESCALATION_NEEDS_LEVEL.format(levels=" or ".join(policy.de_escalation_levels)),
+                             field="level")
     if level is not None and level not in policy.de_escalation_levels:
-        raise InvalidCommand(texts.LEVEL_MUST_BE.format(levels=" or ".join(policy.de_escalation_levels)))
+        raise InvalidCommand(texts.LEVEL_MUST_BE.format(levels=" or ".join(policy.de_escalation_levels)),
+                             field="level")
     if policy.record_kinds and record_made not in policy.record_kinds:
-        raise InvalidCommand(texts.ASK_RECORD_MADE.format(kinds=" or ".join(policy.record_kinds)))
+        raise InvalidCommand(texts.ASK_RECORD_MADE.format(kinds=" or ".join(policy.record_kinds)),
+                             field="record_made")
     joint = policy.joint_agreement
     if joint and outcome.value in joint.when_assessment_ends and assessment_under_way is None:
-        raise InvalidCommand(texts.ASK_ASSESSMENT_UNDER_WAY.format(roles=joint_role_names(joint.roles)))
+        raise InvalidCommand(texts.ASK_ASSESSMENT_UNDER_WAY.format(roles=joint_role_names(joint.roles)),
+                             field="assessment_under_way")
     needs_joint = joint is not None and joint.needed(outcome.value, assessment_under_way)
     joint_roles = joint.roles if joint is not None and needs_joint else ()
     awaits = tuple(dict.fromkeys((*joint_roles, *sides.counterpart_role_if_joint(change))))
@@ -152,8 +156,8 @@ def joint_answer(change: Change, actor: str, agree: bool, reason: str) -> None:
         raise NotAllowed(texts.NOT_YOURS.format(names=joint_role_names(awaited)))
     if not agree:
         if not reason.strip():
-            raise InvalidCommand(texts.REFUSAL_NEEDS_REASON)
-        check_free_text(texts.FREE_TEXT_LABELS["reason"], reason)
+            raise InvalidCommand(texts.REFUSAL_NEEDS_REASON, field="reason")
+        check_free_text(texts.FREE_TEXT_LABELS["reason"], reason, "reason")
         ch.state = State.ACCEPTED
         ch.outcome = None
         ch.joint_agreed_by = {}
@@ -190,7 +194,7 @@ def accept_outcome(change: Change, actor: str) -> None:
 
 def withdraw(change: Change, actor: str, reason: str) -> None:
     ch = change.challenge
-    check_free_text(texts.FREE_TEXT_LABELS["reason"], reason)
+    check_free_text(texts.FREE_TEXT_LABELS["reason"], reason, "reason")
     old = ch.state
     people = ch.responsible
     ch.state = State.WITHDRAWN
@@ -210,11 +214,11 @@ def delegate(change: Change, actor: str, to_id: str) -> None:
     ch = change.challenge
     target = change.roster.get(to_id)
     if target is None:
-        raise InvalidCommand(texts.DELEGATE_UNKNOWN.format(person_id=to_id))
+        raise InvalidCommand(texts.DELEGATE_UNKNOWN.format(person_id=to_id), field="to")
     if to_id == ch.challenger_id:
-        raise InvalidCommand(texts.DELEGATE_TO_CHALLENGER)
+        raise InvalidCommand(texts.DELEGATE_TO_CHALLENGER, field="to")
     if target.is_away(change.cal.local(change.now).date()):
-        raise InvalidCommand(texts.DELEGATE_AWAY.format(name=target.name))
+        raise InvalidCommand(texts.DELEGATE_AWAY.format(name=target.name), field="to")
     old = ch.state
     if ch.state is State.ACCEPTED:
         ch.owner_id = to_id
@@ -233,11 +237,11 @@ def mark_urgent(change: Change, actor: str, reason: str, protective_action: str 
     if ch.urgent:
         raise InvalidCommand(texts.ALREADY_URGENT.format(reference=ch.reference))
     if not reason.strip():
-        raise InvalidCommand(texts.URGENT_NEEDS_REASON)
+        raise InvalidCommand(texts.URGENT_NEEDS_REASON, field="reason")
     if not protective_action.strip():
-        raise InvalidCommand(texts.PROTECTIVE_ACTION_NEEDED)
-    check_free_text(texts.FREE_TEXT_LABELS["urgent_reason"], reason)
-    check_free_text(texts.FREE_TEXT_LABELS["protective_action"], protective_action)
+        raise InvalidCommand(texts.PROTECTIVE_ACTION_NEEDED, field="protective_action")
+    check_free_text(texts.FREE_TEXT_LABELS["urgent_reason"], reason, "reason")
+    check_free_text(texts.FREE_TEXT_LABELS["protective_action"], protective_action, "protective_action")
     ch.urgent = True
     ch.urgent_reason = reason.strip()
     ch.protective_action = protective_action.strip()
@@ -261,9 +265,9 @@ def update_rag(change: Change, actor: str, rag: str) -> None:
     if person is None or not person.has_role(policy.rag_updated_by) or actor == ch.challenger_id:
         raise NotAllowed(texts.NOT_YOURS.format(names=role_label(policy.rag_updated_by)))
     if rag not in policy.rag_limits:
-        raise InvalidCommand(texts.RAG_MUST_BE.format(ratings=", ".join(policy.rag_limits)))
+        raise InvalidCommand(texts.RAG_MUST_BE.format(ratings=", ".join(policy.rag_limits)), field="rag")
     if rag == ch.rag:
-        raise InvalidCommand(texts.ALREADY_RATED.format(reference=ch.reference, rag=rag))
+        raise InvalidCommand(texts.ALREADY_RATED.format(reference=ch.reference, rag=rag), field="rag")
     old_rag, old_due = ch.rag, ch.due_at
     ch.rag = rag
     ch.due_at = change.stage_due(ch.stage_started_at)
@@ -293,10 +297,11 @@ def set_cp_or_looked_after(change: Change, actor: str, value: bool) -> None:
 def add_lesson(change: Change, actor: str, category: str, text: str, categories: dict[str, str]) -> None:
     ch = change.challenge
     if category not in categories:
-        raise InvalidCommand(texts.LESSON_CATEGORY_MUST_BE.format(categories=", ".join(categories.values())))
+        raise InvalidCommand(texts.LESSON_CATEGORY_MUST_BE.format(categories=", ".join(categories.values())),
+                             field="category")
     if not text.strip():
-        raise InvalidCommand(texts.LESSON_NEEDS_TEXT)
-    check_free_text(texts.FREE_TEXT_LABELS["lesson"], text)
+        raise InvalidCommand(texts.LESSON_NEEDS_TEXT, field="text")
+    check_free_text(texts.FREE_TEXT_LABELS["lesson"], text, "text")
     change.touch(actor, EventKind.LESSON_ADDED)
     change.event(EventKind.LESSON_ADDED, ch.state, actor, category=category, text=text.strip())
     change.send(MessageKind.LESSON_LEARNED, change.role_holders(ch.policy.notifications.lessons_learned), Channel.EMAIL,
@@ -308,7 +313,7 @@ def tell_csap(change: Change, actor: str, detail: str) -> None:
     ch = change.challenge
     if not ch.urgent:
         raise InvalidCommand(texts.URGENT_ONLY)
-    check_free_text(texts.FREE_TEXT_LABELS["detail"], detail)
+    check_free_text(texts.FREE_TEXT_LABELS["detail"], detail, "detail")
     change.touch(actor, EventKind.CSAP_TOLD)
     change.event(EventKind.CSAP_TOLD, ch.state, actor)
     text = detail.strip() or texts.NON_INVOLVEMENT_DEFAULT
@@ -327,7 +332,7 @@ def send_stage3_form(change: Change, actor: str, family: Sequence[tuple[str, str
         raise InvalidCommand(texts.UNKNOWN_FAMILY_DETAILS.format(keys=", ".join(unknown)))
     details = {fields[key]: value.strip() for key, value in family if value.strip()}
     if not details:
-        raise InvalidCommand(texts.FAMILY_DETAILS_NEEDED)
+        raise InvalidCommand(texts.FAMILY_DETAILS_NEEDED, field="family_names")
     form = change.csap_form() | {
         "stages_1_and_2": stage_history(change, history, stages=(1, 2)),
         "stage_3_meeting": meeting_date.strip() or change.csap_form()["stage_3_meeting"],

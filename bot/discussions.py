@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot import sides
+from bot import sides, texts
 from bot.kinds import EventKind, MessageKind
 from bot.challenge import Challenge, Channel
 from bot.errors import InvalidCommand, NotAllowed
@@ -74,13 +74,13 @@ def parse_when(text: str, zone: str, now: datetime) -> datetime:
     try:
         local = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")
     except ValueError:
-        raise InvalidCommand(f"Give the discussion's date and time as {WHEN_FORMAT}, e.g. 2027-01-06 14:30.") \
+        raise InvalidCommand(texts.DISCUSSION_WHEN_FORMAT.format(format=WHEN_FORMAT), field="when") \
             from None
     at = local.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
     if at <= now:
-        raise InvalidCommand("The discussion's time has passed; choose a time to come.")
+        raise InvalidCommand(texts.DISCUSSION_IN_THE_PAST, field="when")
     if at - now > FURTHEST:
-        raise InvalidCommand("Choose a time within the next 60 days: the stage's limit is much shorter.")
+        raise InvalidCommand(texts.DISCUSSION_TOO_FAR, field="when")
     return at
 
 
@@ -90,9 +90,10 @@ def book(change: Change, actor: str, when: str, how: str, minutes: int) -> None:
     if not may_book(ch, change.roster, actor):
         raise NotAllowed("Only the parties of this stage can book its discussion.")
     if how not in HOW:
-        raise InvalidCommand(f"Choose how you will talk: {', '.join(HOW.values())}.")
+        raise InvalidCommand(texts.DISCUSSION_HOW_MUST_BE.format(choices=", ".join(HOW.values())), field="how")
     if minutes not in MINUTES:
-        raise InvalidCommand(f"Choose how long: {', '.join(map(str, MINUTES))} minutes.")
+        raise InvalidCommand(texts.DISCUSSION_LENGTH_MUST_BE.format(choices=", ".join(map(str, MINUTES))),
+                             field="minutes")
     starts = parse_when(when, ch.policy.zone, change.now)
     ch.discussions = (*ch.discussions, (ch.stage, starts))
     people = parties(ch, change.roster)

@@ -26,9 +26,9 @@ def on_raise(change: Change, needed: bool) -> None:
     ch = change.challenge
     roles = ch.policy.notifications.emergency_protocol
     if not roles:
-        raise InvalidCommand(texts.NO_EMERGENCY_PROTOCOL)
+        raise InvalidCommand(texts.NO_EMERGENCY_PROTOCOL, field="emergency_protocol")
     if not ch.urgent:
-        raise InvalidCommand(texts.EMERGENCY_NEEDS_URGENT)
+        raise InvalidCommand(texts.EMERGENCY_NEEDS_URGENT, field="emergency_protocol")
     told = [pid for role in roles for pid in change.role_holders(role, area_scoped=True) if pid != ch.challenger_id]
     told = list(dict.fromkeys(told))
     change.event(EventKind.EMERGENCY_PROTOCOL, ch.state, ch.challenger_id, to=told)

@@ -48,6 +48,7 @@ class Result:
     reply: str
     challenge: Challenge | None = None
     messages: tuple[Message, ...] = ()
+    events: tuple[Event, ...] = ()  # what this change appended to the audit trail
 
 
 @dataclass
@@ -85,7 +86,7 @@ class Mashbot:
             await uow.challenges.add(change.challenge)
             await self._save_changes(uow, change, now)
             await uow.commit()
-        return Result(change.reply, change.challenge, tuple(change.messages))
+        return Result(change.reply, change.challenge, tuple(change.messages), tuple(change.events))
 
     async def redirect_complaint(self, cmd: RedirectComplaint, now: datetime) -> Result:
         """A complaint closes the intake with the complaints route; only a count is kept."""
@@ -94,16 +95,19 @@ class Mashbot:
             await uow.commit()
         return Result(self.policy.complaint_text or texts.COMPLAINT_REDIRECT_DEFAULT)
 
-    async def handle(self, cmd: ChallengeCommand, now: datetime) -> Result:
-        """Apply a person's command to a challenge, refusing stale, repeated or unauthorised ones."""
+    async def handle(self, cmd: ChallengeCommand, now: datetime, *, checked: bool = False) -> Result:
+        """Apply a person's command to a challenge, refusing stale, repeated or unauthorised ones.
+
+        `checked`: the caller has just run `may_act` on a read of its own (the front desk), so
+        the early read is skipped; everything is checked again under the write lock anyway."""
         if isinstance(cmd, SendStage3Form) and not self.mail_configured:
             raise NotAvailable(texts.STAGE3_FORM_NO_MAIL.format(reference=cmd.reference))
-        if self.read_uow is not None:
+        if self.read_uow is not None and not checked:
             await self._refuse_early(cmd)
         async with self.uow() as uow:
             roster = await uow.people.roster()
             challenge = await uow.challenges.get(cmd.reference)
-            challenge = _may_act(challenge, cmd, roster)
+            challenge = may_act(challenge, cmd, roster)
             expected = challenge.version
             change = ladder.Change(challenge, roster, now)
             if isinstance(cmd, SendStage3Form):  # the form's Stages 1-2 come from the audit trail
@@ -121,7 +125,7 @@ class Mashbot:
                     name=roster.name_of(current.last_actor_id), at=texts.JUST_NOW))
             await self._save_changes(uow, change, now)
             await uow.commit()
-        return Result(change.reply, change.challenge, tuple(change.messages))
+        return Result(change.reply, change.challenge, tuple(change.messages), tuple(change.events))
 
     async def _refuse_early(self, cmd: ChallengeCommand) -> None:
         """The same refusals as `handle`, from a read: stale, repeated, unknown, not theirs.
@@ -130,7 +134,7 @@ class Mashbot:
         async with self.read_uow() as uow:
             roster = await uow.people.roster()
             challenge = await uow.challenges.get(cmd.reference)
-        _may_act(challenge, cmd, roster)
+        may_act(challenge, cmd, roster)
 
     async def tick(self, now: datetime, batch: int = 500) -> TickReport:
         """Apply every timeout, nudge and breach that fell due by `now`; safe to run twice."""
@@ -175,9 +179,15 @@ class Mashbot:
 def check_fresh(challenge: Challenge, cmd: ChallengeCommand, roster: Roster,
                 describe: Callable[[datetime], str]) -> None:
     """A command made on an older version was overtaken: say by whom and when."""
-    if cmd.version != challenge.version:
+    check_version(challenge, cmd.actor_id, cmd.version, roster, describe)
+
+
+def check_version(challenge: Challenge, actor_id: str, version: int, roster: Roster,
+                  describe: Callable[[datetime], str]) -> None:
+    """A press on a card showing `version` was overtaken: say by whom and when."""
+    if version != challenge.version:
         at = challenge.last_action_at or challenge.raised_at
-        if challenge.last_actor_id == cmd.actor_id:  # a double click, or a second tab
+        if challenge.last_actor_id == actor_id:  # a double click, or a second tab
             raise AlreadyActioned(texts.ALREADY_DONE_BY_YOU.format(at=describe(at)))
         raise AlreadyActioned(texts.ALREADY_ACTIONED.format(
             name=roster.name_of(challenge.last_actor_id) if challenge.last_actor_id else texts.TIME_LIMIT_ACTOR,
@@ -218,8 +228,8 @@ def apply(change: ladder.Change, cmd: ChallengeCommand) -> None:
         case Escalate(reason=reason):
             challenger_turn = transitions.rule_for(change.challenge, cmd).who is Who.CHALLENGER
             if not challenger_turn and not reason.strip():
-                raise InvalidCommand(texts.ESCALATION_NEEDS_REASON)
-            ladder.check_free_text(texts.FREE_TEXT_LABELS["reason"], reason)
+                raise InvalidCommand(texts.ESCALATION_NEEDS_REASON, field="reason")
+            ladder.check_free_text(texts.FREE_TEXT_LABELS["reason"], reason, "reason")
             ladder.escalate(change, actor, "challenger" if challenger_turn else "reviewer", change.now, reason)
             change.reply = texts.REPLY_ESCALATED.format(reference=change.challenge.reference, stage=change.stage_name())
         case RecordOutcome(outcome=outcome, rationale=rationale, level=level, assessment_under_way=under_way,
@@ -249,7 +259,7 @@ def apply(change: ladder.Change, cmd: ChallengeCommand) -> None:
             raise TypeError(f"unknown command {type(cmd).__name__}")
 
 
-def _may_act(challenge: Challenge | None, cmd: ChallengeCommand, roster: Roster) -> Challenge:
+def may_act(challenge: Challenge | None, cmd: ChallengeCommand, roster: Roster) -> Challenge:
     """The refusals every command meets, read or under the write lock: unknown, stale or
     repeated, not theirs, not in a state the command can leave (bot.transitions). Returns the
     challenge it may act on."""

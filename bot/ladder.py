@@ -46,11 +46,11 @@ def deadline(cal: WorkingCalendar, start: datetime, limit: Limit) -> datetime:
     return cal.hours_after(start, limit.amount)
 
 
-def check_free_text(field_label: str, text: str) -> None:
-    """Refuse free text that holds personal identifiers (DESIGN §9)."""
+def check_free_text(field_label: str, text: str, field: str | None = None) -> None:
+    """Refuse free text that holds personal identifiers (DESIGN §9); `field` is the input it came from."""
     message = identifiers_message(find_identifiers(text))
     if message:
-        raise InvalidCommand(texts.FREE_TEXT_REFUSED.format(label=field_label, message=message))
+        raise InvalidCommand(texts.FREE_TEXT_REFUSED.format(label=field_label, message=message), field=field)
 
 
 @dataclass
@@ -241,23 +241,24 @@ def raise_challenge(cmd: RaiseChallenge, *, policy: Policy, roster: Roster, now:
         raise NotAllowed(texts.UNKNOWN_PERSON)
     case_ref = cmd.case_reference.strip().upper()
     if not re.fullmatch(policy.case_reference_pattern, case_ref):
-        raise InvalidCommand(texts.BAD_CASE_REFERENCE.format(case_reference=case_ref, hint=policy.case_reference_hint))
+        raise InvalidCommand(texts.BAD_CASE_REFERENCE.format(case_reference=case_ref, hint=policy.case_reference_hint),
+                             field="case_reference")
     if cmd.area not in policy.areas:
-        raise InvalidCommand(texts.AREA_MUST_BE.format(areas=", ".join(policy.areas)))
+        raise InvalidCommand(texts.AREA_MUST_BE.format(areas=", ".join(policy.areas)), field="area")
     if cmd.raised_by.value not in policy.raised_by:
-        raise InvalidCommand(texts.RAISED_BY_MUST_BE.format(kinds=", ".join(policy.raised_by)))
+        raise InvalidCommand(texts.RAISED_BY_MUST_BE.format(kinds=", ".join(policy.raised_by)), field="raised_by")
     if cmd.rag is not None and policy.rag_limits and cmd.rag not in policy.rag_limits:
-        raise InvalidCommand(texts.RAG_MUST_BE.format(ratings=", ".join(policy.rag_limits)))
+        raise InvalidCommand(texts.RAG_MUST_BE.format(ratings=", ".join(policy.rag_limits)), field="rag")
     if cmd.urgent and not (cmd.urgent_reason or "").strip():
-        raise InvalidCommand(texts.URGENT_NEEDS_REASON)
+        raise InvalidCommand(texts.URGENT_NEEDS_REASON, field="urgent_reason")
     if cmd.urgent and not (cmd.protective_action or "").strip():
-        raise InvalidCommand(texts.PROTECTIVE_ACTION_NEEDED)
+        raise InvalidCommand(texts.PROTECTIVE_ACTION_NEEDED, field="protective_action")
     if not cmd.reason_text.strip():
-        raise InvalidCommand(texts.CHALLENGE_NEEDS_REASON)
+        raise InvalidCommand(texts.CHALLENGE_NEEDS_REASON, field="reason_text")
     for key, text in (("reason_text", cmd.reason_text), ("requested_outcome", cmd.requested_outcome),
                       ("urgent_reason", cmd.urgent_reason or ""), ("agency", cmd.agency),
                       ("protective_action", cmd.protective_action or "")):
-        check_free_text(texts.FREE_TEXT_LABELS[key], text)
+        check_free_text(texts.FREE_TEXT_LABELS[key], text, key)
     challenge = Challenge(
         reference=reference, case_reference=case_ref, area=cmd.area, agency=cmd.agency,
         challenger_id=cmd.actor_id, raised_by=ChallengerType(cmd.raised_by),

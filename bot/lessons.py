@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot import texts
 from bot.kinds import EventKind, MessageKind
 from bot.challenge import Channel
 from bot.errors import InvalidCommand
@@ -27,17 +28,18 @@ def add(change: Change, actor: str, scope: str, category: str, text: str, catego
 
     ch = change.challenge
     if scope not in SCOPES:
-        raise InvalidCommand("Say whether there is a lesson, and whether it is single- or multi-agency.")
+        raise InvalidCommand(texts.LESSON_SCOPE_NEEDED, field="scope")
     if scope == "none":
         change.touch(actor, "lesson_none")
         change.event(EventKind.LESSON_NONE, ch.state, actor)
         change.reply = "Noted: no lesson to learn."
         return
-    check_free_text("Lesson", text)
+    check_free_text(texts.FREE_TEXT_LABELS["lesson"], text, "text")
     if category not in categories:
-        raise InvalidCommand(f"Lesson category must be one of: {', '.join(categories.values())}.")
+        raise InvalidCommand(texts.LESSON_CATEGORY_MUST_BE.format(categories=", ".join(categories.values())),
+                             field="category")
     if not text.strip():
-        raise InvalidCommand("Please describe the lesson.")
+        raise InvalidCommand(texts.LESSON_NEEDS_TEXT, field="text")
     change.touch(actor, "lesson_added")
     change.event(EventKind.LESSON_ADDED, ch.state, actor, category=category, text=text.strip(), scope=scope)
     to = change.role_holders(ch.policy.notifications.lessons_learned)

@@ -90,7 +90,7 @@ def urgency(c: Listed, now: datetime) -> views.Urgency:
 
 def row(c: Listed, roster: Roster, now: datetime, cal: WorkingCalendar) -> dict[str, Any]:
     """One line of the all-challenges list (no action forms: those are on the challenge's page)."""
-    people = (c.owner_id,) if c.owner_id else c.reviewers
+    people = c.responsible
     return {
         "reference": c.reference, "case_reference": c.case_reference, "area": c.area,
         "stage_name": c.policy.stage(c.stage).name, "state_label": views.STATE_LABELS[c.state.value],

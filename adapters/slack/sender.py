@@ -20,24 +20,23 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import select
 
 from adapters.bootstrap import Service
 from adapters.dispatcher import SendFailed
 from adapters.slack.directory import Directory, NotOnSlack
 from adapters.slack.web_errors import error_of, retry_after_of, status_of
 from bot import texts, views
-from bot.challenge import Challenge, Event, Message
-from bot.roster import Person, Roster
+from bot.challenge import Message
+from bot.roster import Person
 from cards import slack as blocks
-from storage import tables as t
+from dialogs.desk import UPDATES_CARD_IN_PLACE
 from storage.database import Database
 
 log = logging.getLogger("mashbot.slack")
 
 PREFIX = "slack:"
 CARD_KIND = "slack_card"  # a Slack-only outbox row: refresh a person's live card in place
-IN_PLACE = frozenset({"taken", CARD_KIND})
+IN_PLACE = UPDATES_CARD_IN_PLACE | {CARD_KIND}  # and a refresh row, which is nothing else
 PERMANENT_ERRORS = frozenset({"invalid_blocks", "invalid_arguments", "msg_too_long", "no_text", "cannot_dm_bot",
                               "user_not_found", "users_not_found", "user_disabled", "invalid_blocks_format"})
 GONE_ERRORS = frozenset({"message_not_found", "cant_update_message", "channel_not_found", "edit_window_closed"})
@@ -56,11 +55,8 @@ def parse_external_id(value: str) -> tuple[str, str]:
 
 async def live_card(database: Database, reference: str, person_id: str) -> str | None:
     """The person's live Slack card about a challenge: the last Slack id recorded for them."""
-    o = t.outbox.c
     async with database.uow(read_only=True) as uow:
-        return await uow.session.scalar(
-            select(o.external_id).where(o.reference == reference, o.recipient == person_id, o.status == "sent",
-                                        o.external_id.like(PREFIX + "%")).order_by(o.id.desc()).limit(1))
+        return await uow.live_cards.live_card(reference, person_id, PREFIX)
 
 
 @dataclass
@@ -72,6 +68,13 @@ class CardSync:
     service: Service
     max_remembered: int = 10_000
     _synced: dict[str, int] = field(default_factory=dict)  # reference -> version already queued
+    _current: dict[tuple[str, str], int] = field(default_factory=dict)  # (reference, person) -> version shown
+
+    def shown(self, reference: str, version: int, person_id: str) -> None:
+        """The person's card already shows `version` (updated by their own press): no refresh row."""
+        if len(self._current) > self.max_remembered:
+            self._current.clear()
+        self._current[(reference, person_id)] = version
 
     async def after_send(self, message: Message) -> None:
         """Any message sent about a challenge (email, Teams, Slack) means it changed: refresh
@@ -80,25 +83,23 @@ class CardSync:
             return
         async with self.database.uow(read_only=True) as uow:
             challenge = await uow.challenges.get(message.reference)
-        if challenge is not None:
-            await self.queue(challenge.reference, challenge.version)
+        if challenge is not None:  # the recipient's own card was just sent
+            await self.queue(challenge.reference, challenge.version, skip=(message.to,))
 
-    async def queue(self, reference: str, version: int, *, force: bool = False) -> int:
+    async def queue(self, reference: str, version: int, *, force: bool = False, skip: tuple[str, ...] = ()) -> int:
         """Queue the refreshes for `version` of a challenge (once per version unless forced)."""
         if self._synced.get(reference, 0) >= version and not force:
             return 0
         if len(self._synced) > self.max_remembered:
             self._synced.clear()
         self._synced[reference] = max(version, self._synced.get(reference, 0))
-        o = t.outbox.c
         # One unit of work for reading who holds a live card and queuing their refreshes: the
         # refresh rows follow the change's sent messages as closely as they can.
         async with self.database.uow() as uow:
-            holders = set(await uow.session.scalars(select(o.recipient).distinct().where(
-                o.reference == reference, o.status == "sent", o.external_id.like(PREFIX + "%"))))
-            pending = set(await uow.session.scalars(select(o.recipient).distinct().where(
-                o.reference == reference, o.status == "pending", o.channel == "chat")))
-            targets = sorted(holders - pending)
+            holders = set(await uow.live_cards.holders(reference, PREFIX))
+            pending = set(await uow.live_cards.pending_chat(reference))
+            current = {p for p in holders if self._current.get((reference, p), 0) >= version}
+            targets = sorted(holders - pending - current - set(skip))
             if targets:
                 challenge = await uow.challenges.get(reference)
                 roster = await uow.people.roster()
@@ -146,36 +147,25 @@ class SlackSender:
         except (TimeoutError, SlackApiError, aiohttp.ClientError) as exc:
             raise failure(exc) from None
 
-    async def _load(self, reference: str) -> tuple[Challenge | None, Roster, list[Event], list[str]]:
-        async with self.service.database.uow(read_only=True) as uow:
-            roster = await uow.people.roster()
-            challenge = await uow.challenges.get(reference)
-            events = await uow.events.for_challenge(reference) if challenge else []
-            missed = await uow.outbox.unreachable(reference) if challenge else []
-        return challenge, roster, events, missed
-
     async def _send(self, message: Message, person: Person) -> str | None:
         subject, body = (texts.render(message.kind, message.data) if message.kind in texts.MESSAGES
                          else (str(message.data.get("subject", "")), str(message.data.get("body", ""))))
-        challenge = None
-        if message.reference is not None:
-            challenge, roster, events, missed = await self._load(message.reference)
-        if challenge is None:
+        card = await self.service.desk.card(person, message.reference) if message.reference else None
+        if card is None:
             if message.kind == CARD_KIND:
                 return None  # purged meanwhile: nothing to refresh
             return await self._post(person, blocks.notice_message(subject, body))
-        card = views.card_for(challenge, roster, person.id, self.service.now(), events, missed)
-        live = await live_card(self.service.database, challenge.reference, person.id)
+        live = await live_card(self.service.database, card.reference, person.id)
         if message.kind in IN_PLACE:
             if live is None and message.kind == CARD_KIND:
                 return None
-            if live is not None and await self._update(live, blocks.card_message(card, self.secret)):
+            refreshed = (blocks.card_message(card, self.secret) if message.kind == CARD_KIND
+                         else blocks.card_message(card, self.secret, headline=subject, body=body))
+            if live is not None and await self.update(live, refreshed):
                 return live
         posted = await self._post(person, blocks.card_message(card, self.secret, headline=subject, body=body))
         if live is not None:
-            await self._update(live, blocks.superseded_message(card), best_effort=True)
-        if message.kind != CARD_KIND:
-            await self.sync.queue(challenge.reference, challenge.version)  # changes made elsewhere (tick, console)
+            await self.update(live, blocks.superseded_message(card), best_effort=True)
         return posted
 
     async def _post(self, person: Person, content: dict[str, Any]) -> str:
@@ -183,7 +173,7 @@ class SlackSender:
         posted = await self.web.chat_postMessage(channel=channel, **content)
         return external_id(str(posted["channel"]), str(posted["ts"]))
 
-    async def _update(self, live: str, content: dict[str, Any], *, best_effort: bool = False) -> bool:
+    async def update(self, live: str, content: dict[str, Any], *, best_effort: bool = False) -> bool:
         """chat.update of a card; False when Slack no longer has it (deleted, too old)."""
         channel, ts = parse_external_id(live)
         try:

@@ -36,7 +36,8 @@ from adapters.local_modes import (LocalOnlyError, host_is_loopback, is_loopback,
 from adapters.scheduler import Clockwork
 from adapters.teams import people
 from adapters.teams.bot import TeamsBot, describe, text_activity
-from adapters.teams.config import BotConfig, bot_config, card_secret, make_adapter
+from adapters.composition import Outlet
+from adapters.teams.config import BotConfig, bot_config, make_adapter
 from adapters.teams.sender import TeamsSender
 
 log = logging.getLogger("mashbot.teams")
@@ -61,6 +62,7 @@ class TeamsChannel:
     bot: TeamsBot
     sender: TeamsSender
     local: bool = False  # MASHBOT_TEAMS_LOCAL: unauthenticated, for direct loopback callers only
+    outlet: Outlet | None = None  # what it sends through the dispatcher (None: Teams is off)
 
     async def authenticate(self, activity: Activity, header: str) -> AuthenticateRequestResult:
         auth = self.adapter.bot_framework_authentication
@@ -290,9 +292,10 @@ def build_channel(service: Service, *, clockwork: Clockwork | None = None,
         quiet.setLevel(logging.ERROR)
     adapter = make_adapter(config)
     adapter.on_turn_error = _on_error
-    secret = card_secret(settings, config)
+    secret = service.card_secret
     kick = clockwork.kick if clockwork is not None else (lambda: None)
-    sender = TeamsSender(adapter, config.APP_ID, service.database, secret, service.now, loopback_only=local)
+    sender = TeamsSender(adapter, config.APP_ID, service.database, secret, service.now, service.desk,
+                         loopback_only=local)
     channel = TeamsChannel(config, adapter, TeamsBot(service, secret, kick), sender, local)
     if config.anonymous and not local:
         # Nothing to send to: the sender stays out of the dispatcher (a Slack-only or
@@ -301,6 +304,5 @@ def build_channel(service: Service, *, clockwork: Clockwork | None = None,
         return channel
     if local:
         log.warning("MASHBOT_TEAMS_LOCAL=1: %s is unauthenticated, for loopback clients only", PATH)
-    if clockwork is not None:
-        clockwork.dispatcher.chat = (*clockwork.dispatcher.chat, channel.sender)
+    channel.outlet = Outlet(channel.sender)  # the composition root connects it to the dispatcher
     return channel

@@ -31,18 +31,17 @@ from adapters.local_modes import url_is_loopback
 from adapters.teams import people
 from adapters.teams import texts as say
 from adapters.teams.bot import card_activity
-from bot import texts, views
+from bot import texts
 from bot.challenge import Message
 from bot.digest import DIGEST_KIND
 from bot.roster import Person
 from cards import adaptive
-from storage import conversations
+from dialogs.desk import Desk, updates_card_in_place
 from storage.database import Database
 
 log = logging.getLogger("mashbot.teams")
 
 PREFIX = "teams:"
-UPDATE_IN_PLACE = frozenset({"taken", "escalated_away"})
 GONE = frozenset({403, 404})  # the user removed or blocked the app, or the chat is gone
 
 
@@ -55,6 +54,7 @@ class TeamsSender:
     database: Database
     secret: bytes
     clock: Callable[[], datetime]
+    desk: Desk
     channel: str = "teams"
     # Unauthenticated (MASHBOT_TEAMS_LOCAL): nothing leaves this machine, whatever was stored.
     loopback_only: bool = False
@@ -87,7 +87,7 @@ class TeamsSender:
             return await uow.conversations.get(person.id, people.CHANNEL)
 
     async def _previous(self, message: Message, person: Person) -> str | None:
-        if message.kind not in UPDATE_IN_PLACE or not message.reference:
+        if not updates_card_in_place(message.kind) or not message.reference:
             return None
         async with self.database.uow(read_only=True) as uow:
             found = await uow.outbox.last_external_id(message.reference, person.id)
@@ -95,7 +95,7 @@ class TeamsSender:
 
     async def _forget(self, person: Person) -> None:
         async with self.database.uow() as uow:
-            await conversations.forget(uow.session, person.id, people.CHANNEL)
+            await uow.conversations.forget(person.id, people.CHANNEL)
             await uow.commit()
 
     # -- what -----------------------------------------------------------------------------------
@@ -104,16 +104,10 @@ class TeamsSender:
             data = message.data
             return adaptive.message_card(str(data.get("subject", "")), str(data.get("body", "")).splitlines())
         sentence = texts.render(message.kind, message.data)[1] if message.kind in texts.MESSAGES else ""
-        if message.reference:
-            async with self.database.uow(read_only=True) as uow:
-                roster = await uow.people.roster()
-                challenge = await uow.challenges.get(message.reference)
-                events = await uow.events.for_challenge(message.reference) if challenge else []
-                missed = await uow.outbox.unreachable(message.reference) if challenge else []
-            if challenge is not None:
-                view = views.card_for(challenge, roster, person.id, self.clock(), events, missed)
-                return adaptive.challenge_card(view, secret=self.secret, refresh_for=teams_user,
-                                               notice=sentence or None, notice_colour="default")
+        view = await self.desk.card(person, message.reference) if message.reference else None
+        if view is not None:
+            return adaptive.challenge_card(view, secret=self.secret, refresh_for=teams_user,
+                                           notice=sentence or None, notice_colour="default")
         subject = texts.render(message.kind, message.data)[0] if message.kind in texts.MESSAGES else say.NOTICE_TITLE
         return adaptive.message_card(subject, [sentence])
 
@@ -181,7 +175,7 @@ class TeamsSender:
 
     async def _newest(self) -> str | None:
         async with self.database.uow(read_only=True) as uow:
-            return await conversations.newest(uow.session, people.CHANNEL)
+            return await uow.conversations.newest(people.CHANNEL)
 
     async def _save(self, person: Person, context: TurnContext, tenant: str | None) -> None:
         activity = context.activity

@@ -50,13 +50,34 @@ async def test_help_answers_in_the_personal_chat_as_a_reply(teams: Teams) -> Non
 
 async def test_slash_challenge_and_challenge_both_send_the_intake_form(teams: Teams) -> None:
     for typed in ("/challenge", "challenge", "Challenge"):
-        (card,) = await teams.say(TARA, typed)
-        assert card["version"] == "1.5" and verbs(card) == ["intake"]
+        (first,) = await teams.say(TARA, typed)
+        # The reason comes first, alone: a complaint is told its route before typing the rest.
+        assert first["version"] == "1.5" and verbs(first) == ["intake"]
+        assert [e["id"] for e in first["body"] if "id" in e] == ["intake.reason_category"]
+        assert adaptive.problems(first) == []
+        card = (await teams.press(TARA, first, "intake", **{"intake.reason_category": "level_of_need"}))["value"]
+        assert verbs(card) == ["intake"]
         ids = [e["id"] for e in card["body"] if "id" in e]
         assert "intake.case_reference" in ids and "intake.urgent" in ids
         area = next(e for e in card["body"] if e.get("id") == "intake.area")
         assert area.get("value") == "East"  # Tara works in one area: it is preselected
+        reason = next(e for e in card["body"] if e.get("id") == "intake.reason_category")
+        assert reason.get("value") == "level_of_need" and texts.TEAMS_FIX_ANSWERS not in card_text(card)
         assert adaptive.problems(card) == []
+
+
+async def test_choosing_a_complaint_first_offers_the_complaints_route_at_once(teams: Teams) -> None:
+    (first,) = await teams.say(TARA, "challenge")
+    route = (await teams.press(TARA, first, "intake", **{"intake.reason_category": "complaint"}))["value"]
+    assert [e["id"] for e in route["body"] if "id" in e] == ["intake.case_reference", "intake.area",
+                                                              "intake.reason_category"]
+    assert texts.COMPLAINT_ROUTE_HEADING in card_text(route)
+    done = (await teams.press(TARA, route, "intake", **{"intake.case_reference": "LCS123456",
+                                                        "intake.area": "East",
+                                                        "intake.reason_category": "complaint"}))["value"]
+    assert card_text(done).startswith(say.COMPLAINT_TITLE) and verbs(done) == []
+    async with teams.service.database.uow(read_only=True) as uow:
+        assert await uow.challenges.listing(active_only=False) == []  # only a count is kept
 
 
 async def test_the_intake_shows_each_error_on_the_card_and_refuses_identifiers(teams: Teams) -> None:
