@@ -17,6 +17,7 @@ from adapters.scheduler import Clockwork, build_clockwork
 from adapters.settings import Settings
 from adapters.slack import mount_slack  # --- slack (issue 4) ---
 from adapters.teams.lazy import mount_teams_when_needed
+from adapters.web_page import mount_web_page
 from storage.outbox_admin import Trouble
 from storage.outbox_admin import trouble as outbox_trouble
 
@@ -121,6 +122,9 @@ def create_app(service: bootstrap.Service, *, scheduler: bool = False, host: str
     # --- teams (issue 5): POST /api/messages, always mounted (see adapters/teams/route.py) ---
     mount_teams_when_needed(app, service, clockwork=app.get(CLOCKWORK), host=host)
     # --- end teams ---
+    # --- web page: /web and the emailed action links, when public https + mail + secret ---
+    mount_web_page(app, service)
+    # --- end web page ---
     return app
 
 

@@ -73,6 +73,8 @@ def _detail(event: Event, roster: Roster, policy: Policy, cal: WorkingCalendar) 
         when = _when(cal, d.get(key)) if d.get(key) else None
         if when:
             parts.append(f"{label} {when}")
+    if d.get("channel"):
+        parts.append(f"via {d['channel']}")
     return "; ".join(parts)
 
 
