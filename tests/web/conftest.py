@@ -3,6 +3,7 @@ aiosmtpd, the demo roster, and the clock pinned to Thu 24 Dec 2026 10:00 London.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 import ssl
@@ -19,6 +20,7 @@ from aiohttp import web
 from adapters import bootstrap
 from adapters.scheduler import build_dispatcher
 from adapters.settings import Settings
+from adapters.web_page.common import WEB_PAGE
 from tests.clock.smtp_server import Inbox, smtp_server
 from tests.console.conftest import START, pin
 from tests.demo import demo_database
@@ -49,6 +51,7 @@ class Served:
     inbox: Inbox
     tls: LoopbackTls
     client: aiohttp.ClientSession
+    app: web.Application
 
     def client_context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.tls.ca_path))
@@ -77,6 +80,9 @@ class Served:
                 found[m.group(1)] = m.group(2)
         return found
 
+    def service_tasks(self) -> int:
+        return len(self.app[WEB_PAGE].tasks)
+
     async def challenge(self, reference: str) -> Any:
         async with self.service.database.uow(read_only=True) as uow:
             return await uow.challenges.get(reference)
@@ -97,10 +103,11 @@ async def serve(tmp_path: Path, **extra: Any) -> AsyncIterator[Served]:
     async with smtp_server() as inbox:
         service = bootstrap.build(web_settings(url, port, inbox, **extra))
         pin(service, START)
-        runner = web.AppRunner(create_app(service, host="127.0.0.1"))
+        app = create_app(service, host="127.0.0.1")
+        runner = web.AppRunner(app)
         await runner.setup()
         await web.SockSite(runner, sock, ssl_context=tls.server_context()).start()
-        served = Served(service, f"https://127.0.0.1:{port}", inbox, tls, None)  # type: ignore[arg-type]
+        served = Served(service, f"https://127.0.0.1:{port}", inbox, tls, None, app)  # type: ignore[arg-type]
         served.client = served.new_client()
         try:
             yield served
@@ -132,3 +139,41 @@ def form_action(page: str) -> str:
     m = re.search(r'<form method="post" action="(/web/(?:act|sign-in)/[^"]+)"', page)
     assert m, page
     return m.group(1)
+
+
+async def sign_in(served: Served, client: aiohttp.ClientSession, address: str) -> str:
+    page = await (await client.get(served.base + "/web")).text()
+    response = await client.post(served.base + "/web/sign-in", data={"email": address, "csrf": csrf_of(page)})
+    assert response.status == 200, await response.text()
+    assert "Check your email" in await response.text()
+    await _settle(served)
+    mails = [m for m in served.mail_to(address) if "sign-in link" in str(m["Subject"])]
+    assert mails, [str(m["Subject"]) for m in served.inbox.messages()]
+    link = LINK.search(mails[-1].get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    assert link
+    confirm = await client.get(link.group(0))
+    text = await confirm.text()
+    assert confirm.status == 200 and "Sign in as" in text
+    done = await client.post(served.base + form_action(text), data={"csrf": csrf_of(text)})
+    assert done.status == 200, await done.text()
+    return link.group(0)
+
+
+async def _settle(served: Served) -> None:
+    """The sign-in email is sent in a task after the answer: wait for it (at most 2 s)."""
+    for _ in range(100):
+        if served.inbox.received and not served.service_tasks():
+            break
+        await asyncio.sleep(0.02)
+
+
+async def raise_as(served: Served, client: aiohttp.ClientSession, **intake: str) -> str:
+    page = await (await client.get(served.base + "/web/raise")).text()
+    response = await client.post(served.base + "/web/raise", data={**GOOD_INTAKE, **intake, "csrf": csrf_of(page, "/web/raise")})
+    text = await response.text()
+    assert response.status == 200, text
+    m = re.search(r'class="reference">(CH-[0-9A-Z]{6})<', text)
+    assert m, text
+    return m.group(1)
+
+
