@@ -37,9 +37,10 @@ GOOD_INTAKE = {
 
 
 def web_settings(url: str, port: int, smtp: Inbox, **extra: Any) -> Settings:
+    values = {"MASHBOT_PUBLIC_URL": f"https://127.0.0.1:{port}", "MASHBOT_SECRET": SECRET,
+              "MASHBOT_SMTP_URL": smtp.url} | extra
     return Settings(_env_file=None, MASHBOT_DATABASE_URL=url, MASHBOT_POLICY="lancashire",  # type: ignore[call-arg]
-                    MASHBOT_PUBLIC_URL=f"https://127.0.0.1:{port}", MASHBOT_SECRET=SECRET,
-                    MASHBOT_SMTP_URL=smtp.url, **extra)
+                    **values)
 
 
 @dataclass
@@ -146,7 +147,7 @@ async def sign_in(served: Served, client: aiohttp.ClientSession, address: str) -
     response = await client.post(served.base + "/web/sign-in", data={"email": address, "csrf": csrf_of(page)})
     assert response.status == 200, await response.text()
     assert "Check your email" in await response.text()
-    await _settle(served)
+    await settle(served)
     mails = [m for m in served.mail_to(address) if "sign-in link" in str(m["Subject"])]
     assert mails, [str(m["Subject"]) for m in served.inbox.messages()]
     link = LINK.search(mails[-1].get_body(("plain",)).get_content())  # type: ignore[union-attr]
@@ -159,7 +160,7 @@ async def sign_in(served: Served, client: aiohttp.ClientSession, address: str) -
     return link.group(0)
 
 
-async def _settle(served: Served) -> None:
+async def settle(served: Served) -> None:
     """The sign-in email is sent in a task after the answer: wait for it (at most 2 s)."""
     for _ in range(100):
         if served.inbox.received and not served.service_tasks():
