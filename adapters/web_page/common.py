@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import secrets
 from collections import deque
@@ -75,7 +76,7 @@ class WebPage:
     base_url: str
     mail: Sender | None
     per_address: Limiter = field(default_factory=lambda: Limiter(3, SIGN_IN_LIFETIME))
-    per_client: Limiter = field(default_factory=lambda: Limiter(10, SIGN_IN_LIFETIME))
+    per_client: Limiter = field(default_factory=lambda: Limiter(20, SIGN_IN_LIFETIME))
     tasks: set[Any] = field(default_factory=set)
 
     @property
@@ -148,6 +149,21 @@ def same_site(request: web.Request) -> bool:
     if origin is None:
         return True
     return origin != "null" and urlsplit(origin).netloc in (page_of(request).host, request.host)
+
+
+def client_of(request: web.Request) -> str:
+    """Who is asking, for the per-client limit. Behind the council's reverse proxy (a loopback
+    or private peer) every request comes from the proxy, so the address it appended last to
+    X-Forwarded-For is the client; a direct caller's own header is not believed."""
+    peer = request.remote or ""
+    try:
+        proxied = ipaddress.ip_address(peer).is_private or ipaddress.ip_address(peer).is_loopback
+    except ValueError:
+        proxied = False
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if proxied and forwarded:
+        return forwarded.split(",")[-1].strip()[:60] or peer
+    return peer
 
 
 def when(service: bootstrap.Service, at: datetime) -> str:

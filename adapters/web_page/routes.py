@@ -105,7 +105,7 @@ async def sign_in_request(request: web.Request) -> web.Response:
                       error="Enter your work email address, like name@agency.nhs.uk.")
     page = page_of(request)
     now = page.service.now()
-    if not page.per_client.allow(f"client:{request.remote}", now):
+    if not page.per_client.allow(f"client:{common.client_of(request)}", now):
         return message_page(request, who, 429, "Too many sign-in requests",
                             "Too many sign-in links were asked for from this connection. Wait 15 minutes and "
                             "try again, or use the last link you were sent.")
@@ -322,9 +322,9 @@ async def challenge_action(request: web.Request) -> web.StreamResponse:
             return await _challenge(request, who, reference, 400, open_verb=verb, errors=errors, values=values)
     done = await acting.press(page_of(request).service, who.person.id, verb, reference, version, values,
                               channel=acting.WEB)
-    if not done.committed and done.field is not None:
+    if not done.committed and done.field is not None and action is not None:
         errors = {done.field: done.reply}
         shown = {k: v for k, v in refill(values, errors).items() if isinstance(v, str)}
         return await _challenge(request, who, reference, 400, open_verb=verb, errors=errors, values=shown)
-    status = 200 if done.committed else 409
+    status = 200 if done.committed else 409 if done.level == "warning" else 400
     return await _challenge(request, who, reference, status, flash=(done.level, done.reply))
