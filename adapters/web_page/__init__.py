@@ -33,6 +33,8 @@ def web_page_problem(settings: Settings) -> str | None:
         return "no mail is configured (MASHBOT_SMTP_URL or MASHBOT_MAIL=graph)"
     if settings.secret is None or len(settings.secret.get_secret_value().strip()) < 16:
         return "MASHBOT_SECRET is not set (at least 16 characters)"
+    if settings.demo:
+        return "MASHBOT_DEMO is on (the demo clock belongs to the local console, never to the real page)"
     return None
 
 

@@ -31,6 +31,10 @@ HERE = Path(__file__).resolve().parent
 STATIC_PREFIX = "/web/static"
 SESSION_COOKIE = "__Host-mashbot_session"
 CSRF_COOKIE = "__Host-mashbot_csrf"
+# Who last signed in on this browser (signed, kept a year, outliving the session): a link
+# forwarded to a colleague is refused in their browser even when they are signed out.
+KNOWN_COOKIE = "__Host-mashbot_known"
+KNOWN_FOR = timedelta(days=365)
 IDLE = timedelta(minutes=30)
 ABSOLUTE = timedelta(hours=8)
 SIGN_IN_LIFETIME = timedelta(minutes=15)
@@ -107,6 +111,12 @@ class Visitor:
     csrf_anchor: str
     new_anchor: bool
     roster: Roster
+    known: Person | None = None  # who last signed in on this browser
+
+    @property
+    def browser_person(self) -> Person | None:
+        """The person this browser belongs to, as far as mashbot knows."""
+        return self.person or self.known
 
 
 async def visitor(request: web.Request) -> Visitor:
@@ -127,7 +137,13 @@ async def visitor(request: web.Request) -> Visitor:
     fresh = not (20 <= len(anchor) <= 100)
     if fresh:
         anchor = secrets.token_urlsafe(24)
-    return Visitor(person, session_hash, anchor, fresh, roster)
+    known = roster.get(tokens.read_known(page.secret, request.cookies.get(KNOWN_COOKIE, "")))
+    return Visitor(person, session_hash, anchor, fresh, roster, known)
+
+
+def remember(response: web.StreamResponse, secret: bytes, person_id: str) -> None:
+    response.set_cookie(KNOWN_COOKIE, tokens.known_value(secret, person_id), secure=True, httponly=True,
+                        samesite="Lax", path="/", max_age=int(KNOWN_FOR.total_seconds()))
 
 
 def csrf_for(request: web.Request, who: Visitor, scope: str) -> str:

@@ -30,6 +30,9 @@ EXPIRED = "This link has expired — sign in to see the challenge."
 USED = "This link was already used: already actioned by {name} at {at}."
 FOR_SOMEONE_ELSE = ("This link is for {name}; you are signed in as {you}. Only {name} can use it — nothing was "
                     "changed. If it was forwarded to you, ask them to act, or sign out first if you are {name}.")
+FOR_ANOTHER_BROWSER = ("This link is for {name}, but this browser was last signed in to mashbot by {you}, so "
+                       "nothing was changed. If it was forwarded to you, ask {name} to act. If you are {name}, "
+                       "sign in first, then open the link again.")
 NO_LONGER = "This can no longer be done from this link: {why} Sign in to see the challenge as it stands."
 
 
@@ -64,6 +67,9 @@ async def _check(request: web.Request, who: Visitor) -> Usable | web.Response:
     if who.person is not None and who.person.id != stored.person_id:
         return refuse(403, "This link is for someone else", FOR_SOMEONE_ELSE.format(
             name=who.roster.name_of(stored.person_id), you=who.person.name))
+    if who.person is None and who.known is not None and who.known.id != stored.person_id:
+        return refuse(403, "This link is for someone else", FOR_ANOTHER_BROWSER.format(
+            name=who.roster.name_of(stored.person_id), you=who.known.name))
     if stored.used_at is not None:
         text = USED.format(name=who.roster.name_of(stored.used_by), at=when(service, stored.used_at))
         if stored.result:

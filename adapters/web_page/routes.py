@@ -198,6 +198,7 @@ async def sign_in_finish(request: web.Request) -> web.StreamResponse:
         await uow.commit()
     response = _redirect("/web")
     response.set_cookie(SESSION_COOKIE, session_id, secure=True, httponly=True, samesite="Lax", path="/")
+    common.remember(response, page.secret, stored.person_id)
     raise response
 
 

@@ -135,9 +135,10 @@ async def test_a_link_expires_and_never_outlives_the_stage(served: Served) -> No
             t.action_links.c.reference == reference))).scalars().all()
     assert rows and all(at <= challenge.due_at for at in rows)  # Practice Manager: 1 working day
     pin(served.service, challenge.due_at.astimezone(bootstrap.utc_now().tzinfo) + timedelta(minutes=1))
-    response = await served.client.get(ava["Accept"])
-    assert response.status == 410
-    assert "This link has expired — sign in to see the challenge." in await response.text()
+    async with served.new_client() as browser:
+        response = await browser.get(ava["Accept"])
+        assert response.status == 410
+        assert "This link has expired — sign in to see the challenge." in await response.text()
 
 
 async def test_posts_without_the_pages_csrf_value_or_from_another_site_are_refused(served: Served) -> None:
@@ -195,3 +196,18 @@ async def test_a_choice_that_is_not_offered_is_refused(served: Served) -> None:
         assert response.status == 400
         assert "Choose one of the options" in await response.text()
     assert (await served.challenge(reference)).owner_id is None
+
+
+async def test_a_forwarded_link_is_refused_in_a_colleagues_browser_after_they_signed_out(served: Served) -> None:
+    reference, ava, _ben = await _raised(served)
+    async with served.new_client() as ben_browser:
+        await sign_in(served, ben_browser, "ben.hartley@example.org")
+        home = await (await ben_browser.get(served.base + "/web")).text()
+        await ben_browser.post(served.base + "/web/sign-out", data={"csrf": csrf_of(home, "/web/sign-out")})
+        shown = await ben_browser.get(ava["Accept"])
+        assert shown.status == 403
+        assert "this browser was last signed in to mashbot by Ben Hartley" in await shown.text()
+    async with served.new_client() as forged:  # a made-up "last signed in" cookie is ignored
+        forged.cookie_jar.update_cookies({"__Host-mashbot_known": "YmVuLmhhcnRsZXk.forged"})
+        assert (await forged.get(ava["Accept"])).status == 200
+    assert (await _state(served, reference))[0] == "open"
