@@ -132,7 +132,9 @@ async def run(settings: Settings, *, host: str, port: int) -> None:
     """Serve until interrupted."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(bootstrap.build(settings), scheduler=True, host=host)  # host: console (issue 7)
-    runner = web.AppRunner(app)
+    from adapters.web_page.access_log import RedactingAccessLogger
+
+    runner = web.AppRunner(app, access_log_class=RedactingAccessLogger)  # no link tokens in the log
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

@@ -43,3 +43,13 @@ async def test_someone_elses_challenge_is_not_shown(served: Served) -> None:
         await sign_in(served, other, "uma.castell@example.org")
         response = await other.get(f"{served.base}/web/challenges/{reference}")
         assert response.status == 404
+
+
+def test_the_access_log_never_holds_a_links_token() -> None:
+    from adapters.web_page.access_log import redact
+
+    token = "eyJwdXJwb3NlIjoiYWN0aW9uIn0.abcdefghijklmnopqrstuvwx"
+    assert token not in redact(f"/web/act/{token}")
+    assert redact(f"/web/act/{token}") == redact(f"/web/act/{token}").strip()
+    assert redact(f"/web/sign-in/{token}").startswith("/web/sign-in/[link ")
+    assert redact("/web/challenges/CH-AAAAAA") == "/web/challenges/CH-AAAAAA"
