@@ -39,6 +39,7 @@ _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,63}")
 CHECK_EMAIL = ("If {address} is on the roster, a sign-in link is on its way to it. The link works once, within "
                "15 minutes. Nothing arrived? Check the address, wait a minute and look in junk mail.")
 SESSION_ENDED = "You are not signed in (or your session ended after 30 minutes idle or 8 hours). Sign in again."
+SIGN_INS_PER_ADDRESS = 3
 _REFERENCE = re.compile(r"CH-[0-9A-Z]{6}")
 
 
@@ -129,6 +130,9 @@ async def _send_sign_in(page: WebPage, person: Person) -> None:
     token = tokens.make_token(tokens.new_claim(tokens.SIGN_IN, person.id, expires), page.secret)
     try:
         async with page.service.database.uow() as uow:
+            # The per-address limit shared by every replica (the in-memory one answers first).
+            if await web_access.sign_ins_since(uow.session, person.id, now - SIGN_IN_LIFETIME) >= SIGN_INS_PER_ADDRESS:
+                return
             await web_access.add_link(uow.session, web_access.StoredLink(
                 tokens.digest(token), tokens.SIGN_IN, person.id, None, None, None, now, expires, None, None, None))
             await uow.commit()
