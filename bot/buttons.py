@@ -317,7 +317,7 @@ def action_command(verb: Verb | str, *, actor_id: str, reference: str, version: 
         value = values.get(name)
         text = value.strip() if isinstance(value, str) else ""
         if not text and (verb.value, name) in MISSING:
-            raise InvalidCommand(MISSING[(verb.value, name)])
+            raise InvalidCommand(MISSING[(verb.value, name)], field=name)
         return text
 
     base: dict[str, Any] = {"actor_id": actor_id, "reference": reference, "version": version}
@@ -331,7 +331,7 @@ def action_command(verb: Verb | str, *, actor_id: str, reference: str, version: 
             try:
                 kind = Outcome(outcome)
             except ValueError:
-                raise InvalidCommand(MISSING[("record_outcome", "outcome")]) from None
+                raise InvalidCommand(MISSING[("record_outcome", "outcome")], field="outcome") from None
             level = get("level") or None
             keeps_level = kind in (Outcome.DE_ESCALATED, Outcome.ASSESSMENT_CANCELLED)
             under_way = {"yes": True, "no": False}.get(get("assessment_under_way").lower())

@@ -39,19 +39,23 @@ def record_outcome(change: Change, actor: str, outcome: Outcome, rationale: str,
     require_state(change, State.ACCEPTED, State.OPEN)
     policy = ch.policy
     if outcome.value not in policy.outcomes:
-        raise InvalidCommand(f"Outcome must be one of: {', '.join(texts.OUTCOME_LABELS[o] for o in policy.outcomes)}.")
+        raise InvalidCommand(f"Outcome must be one of: {', '.join(texts.OUTCOME_LABELS[o] for o in policy.outcomes)}.",
+                             field="outcome")
     if not rationale.strip():
-        raise InvalidCommand("Please give the rationale for the outcome.")
-    check_free_text("Rationale", rationale)
+        raise InvalidCommand("Please give the rationale for the outcome.", field="rationale")
+    check_free_text("Rationale", rationale, "rationale")
     if outcome is Outcome.DE_ESCALATED and level not in policy.de_escalation_levels:
-        raise InvalidCommand(f"De-escalation needs the level: {' or '.join(policy.de_escalation_levels)}.")
+        raise InvalidCommand(f"De-escalation needs the level: {' or '.join(policy.de_escalation_levels)}.",
+                             field="level")
     if level is not None and level not in policy.de_escalation_levels:
-        raise InvalidCommand(f"The level must be {' or '.join(policy.de_escalation_levels)}.")
+        raise InvalidCommand(f"The level must be {' or '.join(policy.de_escalation_levels)}.", field="level")
     if policy.record_kinds and record_made not in policy.record_kinds:
-        raise InvalidCommand(texts.ASK_RECORD_MADE.format(kinds=" or ".join(policy.record_kinds)))
+        raise InvalidCommand(texts.ASK_RECORD_MADE.format(kinds=" or ".join(policy.record_kinds)),
+                             field="record_made")
     joint = policy.joint_agreement
     if joint and outcome.value in joint.when_assessment_ends and assessment_under_way is None:
-        raise InvalidCommand(texts.ASK_ASSESSMENT_UNDER_WAY.format(roles=joint_role_names(joint.roles)))
+        raise InvalidCommand(texts.ASK_ASSESSMENT_UNDER_WAY.format(roles=joint_role_names(joint.roles)),
+                             field="assessment_under_way")
     needs_joint = joint is not None and joint.needed(outcome.value, assessment_under_way)
     old = ch.state
     ch.owner_id = ch.owner_id or actor
@@ -150,8 +154,8 @@ def joint_answer(change: Change, actor: str, agree: bool, reason: str) -> None:
         raise NotAllowed(texts.NOT_YOURS.format(names=joint_role_names(joint.roles)))
     if not agree:
         if not reason.strip():
-            raise InvalidCommand("Please give the reason for refusing.")
-        check_free_text("Reason", reason)
+            raise InvalidCommand("Please give the reason for refusing.", field="reason")
+        check_free_text("Reason", reason, "reason")
         ch.state = State.ACCEPTED
         ch.outcome = None
         ch.joint_agreed_by = {}
@@ -190,7 +194,7 @@ def withdraw(change: Change, actor: str, reason: str) -> None:
     ch = change.challenge
     if not ch.is_active:
         raise InvalidCommand(texts.BAD_STATE.format(reference=ch.reference, state=ch.state.value))
-    check_free_text("Reason", reason)
+    check_free_text("Reason", reason, "reason")
     old = ch.state
     people = (ch.owner_id,) if ch.owner_id else ch.reviewers
     ch.state = State.WITHDRAWN
@@ -211,11 +215,11 @@ def delegate(change: Change, actor: str, to_id: str) -> None:
     require_state(change, State.OPEN, State.ACCEPTED)
     target = change.roster.get(to_id)
     if target is None:
-        raise InvalidCommand(f"{to_id!r} is not in the roster; choose a colleague mashbot knows.")
+        raise InvalidCommand(f"{to_id!r} is not in the roster; choose a colleague mashbot knows.", field="to")
     if to_id == ch.challenger_id:
-        raise InvalidCommand("A challenge cannot be delegated to the person who raised it.")
+        raise InvalidCommand("A challenge cannot be delegated to the person who raised it.", field="to")
     if target.is_away(change.cal.local(change.now).date()):
-        raise InvalidCommand(f"{target.name} is away; choose someone else.")
+        raise InvalidCommand(f"{target.name} is away; choose someone else.", field="to")
     old = ch.state
     if ch.state is State.ACCEPTED:
         ch.owner_id = to_id
@@ -235,11 +239,12 @@ def mark_urgent(change: Change, actor: str, reason: str, protective_action: str 
     if ch.urgent:
         raise InvalidCommand(f"{ch.reference} is already urgent.")
     if not reason.strip():
-        raise InvalidCommand("An urgent challenge needs a reason (immediate or life-threatening risk).")
+        raise InvalidCommand("An urgent challenge needs a reason (immediate or life-threatening risk).",
+                             field="reason")
     if not protective_action.strip():
-        raise InvalidCommand(texts.PROTECTIVE_ACTION_NEEDED)
-    check_free_text("Urgent reason", reason)
-    check_free_text("Protective action", protective_action)
+        raise InvalidCommand(texts.PROTECTIVE_ACTION_NEEDED, field="protective_action")
+    check_free_text("Urgent reason", reason, "reason")
+    check_free_text("Protective action", protective_action, "protective_action")
     ch.urgent = True
     ch.urgent_reason = reason.strip()
     ch.protective_action = protective_action.strip()
@@ -264,9 +269,9 @@ def update_rag(change: Change, actor: str, rag: str) -> None:
     if person is None or not person.has_role(policy.rag_updated_by) or actor == ch.challenger_id:
         raise NotAllowed(texts.NOT_YOURS.format(names=role_label(policy.rag_updated_by)))
     if rag not in policy.rag_limits:
-        raise InvalidCommand(f"RAG rating must be one of {', '.join(policy.rag_limits)}.")
+        raise InvalidCommand(f"RAG rating must be one of {', '.join(policy.rag_limits)}.", field="rag")
     if rag == ch.rag:
-        raise InvalidCommand(f"{ch.reference} is already rated {rag}.")
+        raise InvalidCommand(f"{ch.reference} is already rated {rag}.", field="rag")
     old_rag, old_due = ch.rag, ch.due_at
     ch.rag = rag
     ch.due_at = change.stage_due(ch.stage_started_at)
@@ -296,10 +301,11 @@ def set_cp_or_looked_after(change: Change, actor: str, value: bool) -> None:
 def add_lesson(change: Change, actor: str, category: str, text: str, categories: dict[str, str]) -> None:
     ch = change.challenge
     if category not in categories:
-        raise InvalidCommand(f"Lesson category must be one of: {', '.join(categories.values())}.")
+        raise InvalidCommand(f"Lesson category must be one of: {', '.join(categories.values())}.",
+                             field="category")
     if not text.strip():
-        raise InvalidCommand("Please describe the lesson.")
-    check_free_text("Lesson", text)
+        raise InvalidCommand("Please describe the lesson.", field="text")
+    check_free_text("Lesson", text, "text")
     change.touch(actor, "lesson_added")
     change.event("lesson_added", ch.state, actor, category=category, text=text.strip())
     change.send("lesson_learned", change.role_holders(ch.policy.notifications.lessons_learned), Channel.EMAIL,
@@ -311,7 +317,7 @@ def tell_csap(change: Change, actor: str, detail: str) -> None:
     ch = change.challenge
     if not ch.urgent:
         raise InvalidCommand("This action is for urgent (life-threatening) challenges only.")
-    check_free_text("Detail", detail)
+    check_free_text("Detail", detail, "detail")
     change.touch(actor, "csap_told")
     change.event("csap_told", ch.state, actor)
     text = detail.strip() or "An agency maintains a position of non-involvement in a life-threatening case."
@@ -330,7 +336,7 @@ def send_stage3_form(change: Change, actor: str, family: Sequence[tuple[str, str
         raise InvalidCommand(f"Unknown family detail(s): {', '.join(unknown)}.")
     details = {fields[key]: value.strip() for key, value in family if value.strip()}
     if not details:
-        raise InvalidCommand("Please give the family details the CSAP form asks for.")
+        raise InvalidCommand("Please give the family details the CSAP form asks for.", field="family_names")
     form = change.csap_form() | {
         "stages_1_and_2": stage_history(change, history, stages=(1, 2)),
         "stage_3_meeting": meeting_date.strip(),

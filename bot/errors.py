@@ -20,7 +20,15 @@ class AlreadyActioned(MashbotError):
 
 
 class InvalidCommand(MashbotError):
-    """The command is not valid in the challenge's current state or its input is bad."""
+    """The command is not valid in the challenge's current state or its input is bad.
+
+    `field` names the input the error is about (an intake field such as "reason_text", or an
+    action input such as "rationale"), so every channel shows it on that input without reading
+    the message; None when it is about the command as a whole."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class NoReviewer(MashbotError):

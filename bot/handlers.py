@@ -46,6 +46,7 @@ class Result:
     reply: str
     challenge: Challenge | None = None
     messages: tuple[Message, ...] = ()
+    events: tuple[Event, ...] = ()  # what this change appended to the audit trail
 
 
 @dataclass
@@ -88,7 +89,7 @@ class Mashbot:
             await uow.challenges.add(change.challenge)
             await self._save_changes(uow, change, now)
             await uow.commit()
-        return Result(change.reply, change.challenge, tuple(change.messages))
+        return Result(change.reply, change.challenge, tuple(change.messages), tuple(change.events))
 
     async def redirect_complaint(self, cmd: RedirectComplaint, now: datetime) -> Result:
         """A complaint closes the intake with the complaints route; only a count is kept."""
@@ -97,17 +98,21 @@ class Mashbot:
             await uow.commit()
         return Result(self.policy.complaint_text or texts.COMPLAINT_REDIRECT_DEFAULT)
 
-    async def handle(self, cmd: ChallengeCommand, now: datetime, *, channel: str | None = None) -> Result:
+    async def handle(self, cmd: ChallengeCommand, now: datetime, *, checked: bool = False,
+                     channel: str | None = None) -> Result:
         """Apply a person's command to a challenge, refusing stale, repeated or unauthorised ones.
+
+        `checked`: the caller has just run `may_act` on a read of its own (the front desk), so
+        the early read is skipped; everything is checked again under the write lock anyway.
         `channel` (e.g. "web", "email") is recorded on the audit events it writes."""
         if isinstance(cmd, SendStage3Form) and not self.mail_configured:
             raise NotAvailable(texts.STAGE3_FORM_NO_MAIL.format(reference=cmd.reference))
-        if self.read_uow is not None:
+        if self.read_uow is not None and not checked:
             await self._refuse_early(cmd)
         async with self.uow() as uow:
             roster = await uow.people.roster()
             challenge = await uow.challenges.get(cmd.reference)
-            challenge = _may_act(challenge, cmd, roster)
+            challenge = may_act(challenge, cmd, roster)
             expected = challenge.version
             change = ladder.Change(challenge, roster, now)
             if isinstance(cmd, SendStage3Form):  # the form's Stages 1-2 come from the audit trail
@@ -126,7 +131,7 @@ class Mashbot:
                     name=roster.name_of(current.last_actor_id), at="just now"))
             await self._save_changes(uow, change, now)
             await uow.commit()
-        return Result(change.reply, change.challenge, tuple(change.messages))
+        return Result(change.reply, change.challenge, tuple(change.messages), tuple(change.events))
 
     async def _refuse_early(self, cmd: ChallengeCommand) -> None:
         """The same refusals as `handle`, from a read: stale, repeated, unknown, not theirs.
@@ -135,7 +140,7 @@ class Mashbot:
         async with self.read_uow() as uow:
             roster = await uow.people.roster()
             challenge = await uow.challenges.get(cmd.reference)
-        _may_act(challenge, cmd, roster)
+        may_act(challenge, cmd, roster)
 
     async def tick(self, now: datetime, batch: int = 500) -> TickReport:
         """Apply every timeout, nudge and breach that fell due by `now`; safe to run twice."""
@@ -187,9 +192,15 @@ def _stamp_channel(change: ladder.Change, channel: str | None) -> None:
 def check_fresh(challenge: Challenge, cmd: ChallengeCommand, roster: Roster,
                 describe: Callable[[datetime], str]) -> None:
     """A command made on an older version was overtaken: say by whom and when."""
-    if cmd.version != challenge.version:
+    check_version(challenge, cmd.actor_id, cmd.version, roster, describe)
+
+
+def check_version(challenge: Challenge, actor_id: str, version: int, roster: Roster,
+                  describe: Callable[[datetime], str]) -> None:
+    """A press on a card showing `version` was overtaken: say by whom and when."""
+    if version != challenge.version:
         at = challenge.last_action_at or challenge.raised_at
-        if challenge.last_actor_id == cmd.actor_id:  # a double click, or a second tab
+        if challenge.last_actor_id == actor_id:  # a double click, or a second tab
             raise AlreadyActioned(texts.ALREADY_DONE_BY_YOU.format(at=describe(at)))
         raise AlreadyActioned(texts.ALREADY_ACTIONED.format(
             name=roster.name_of(challenge.last_actor_id) if challenge.last_actor_id else "mashbot (time limit)",
@@ -235,8 +246,8 @@ def apply(change: ladder.Change, cmd: ChallengeCommand) -> None:
             ladder.require_state(change, *((State.OUTCOME_PROPOSED,) if challenger_turn
                                            else (State.OPEN, State.ACCEPTED)))
             if not challenger_turn and not reason.strip():
-                raise InvalidCommand(texts.ESCALATION_NEEDS_REASON)
-            ladder.check_free_text("Reason", reason)
+                raise InvalidCommand(texts.ESCALATION_NEEDS_REASON, field="reason")
+            ladder.check_free_text("Reason", reason, "reason")
             ladder.escalate(change, actor, "challenger" if challenger_turn else "reviewer", change.now, reason)
             change.reply = f"{change.challenge.reference} escalated to {change.stage_name()}."
         case RecordOutcome(outcome=outcome, rationale=rationale, level=level, assessment_under_way=under_way,
@@ -264,7 +275,7 @@ def apply(change: ladder.Change, cmd: ChallengeCommand) -> None:
             raise TypeError(f"unknown command {type(cmd).__name__}")
 
 
-def _may_act(challenge: Challenge | None, cmd: ChallengeCommand, roster: Roster) -> Challenge:
+def may_act(challenge: Challenge | None, cmd: ChallengeCommand, roster: Roster) -> Challenge:
     """The refusals every command meets, read or under the write lock: unknown, stale or
     repeated, not theirs. Returns the challenge it may act on."""
     if challenge is None:

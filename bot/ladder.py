@@ -55,11 +55,11 @@ def deadline(cal: WorkingCalendar, start: datetime, limit: Limit) -> datetime:
     return cal.hours_after(start, limit.amount)
 
 
-def check_free_text(field_label: str, text: str) -> None:
-    """Refuse free text that holds personal identifiers (DESIGN §9)."""
+def check_free_text(field_label: str, text: str, field: str | None = None) -> None:
+    """Refuse free text that holds personal identifiers (DESIGN §9); `field` is the input it came from."""
     message = identifiers_message(find_identifiers(text))
     if message:
-        raise InvalidCommand(f"{field_label}: {message}")
+        raise InvalidCommand(f"{field_label}: {message}", field=field)
 
 
 @dataclass
@@ -256,23 +256,28 @@ def raise_challenge(cmd: RaiseChallenge, *, policy: Policy, roster: Roster, now:
         raise NotAllowed(texts.UNKNOWN_PERSON)
     case_ref = cmd.case_reference.strip().upper()
     if not re.fullmatch(policy.case_reference_pattern, case_ref):
-        raise InvalidCommand(f"Case reference {case_ref!r} is not valid. {policy.case_reference_hint}")
+        raise InvalidCommand(f"Case reference {case_ref!r} is not valid. {policy.case_reference_hint}",
+                             field="case_reference")
     if cmd.area not in policy.areas:
-        raise InvalidCommand(f"Area must be one of {', '.join(policy.areas)}.")
+        raise InvalidCommand(f"Area must be one of {', '.join(policy.areas)}.", field="area")
     if cmd.raised_by.value not in policy.raised_by:
-        raise InvalidCommand(f"This policy accepts challenges raised by: {', '.join(policy.raised_by)}.")
+        raise InvalidCommand(f"This policy accepts challenges raised by: {', '.join(policy.raised_by)}.",
+                             field="raised_by")
     if cmd.rag is not None and policy.rag_limits and cmd.rag not in policy.rag_limits:
-        raise InvalidCommand(f"RAG rating must be one of {', '.join(policy.rag_limits)}.")
+        raise InvalidCommand(f"RAG rating must be one of {', '.join(policy.rag_limits)}.", field="rag")
     if cmd.urgent and not (cmd.urgent_reason or "").strip():
-        raise InvalidCommand("An urgent challenge needs a reason (immediate or life-threatening risk).")
+        raise InvalidCommand("An urgent challenge needs a reason (immediate or life-threatening risk).",
+                             field="urgent_reason")
     if cmd.urgent and not (cmd.protective_action or "").strip():
-        raise InvalidCommand(texts.PROTECTIVE_ACTION_NEEDED)
+        raise InvalidCommand(texts.PROTECTIVE_ACTION_NEEDED, field="protective_action")
     if not cmd.reason_text.strip():
-        raise InvalidCommand("Please give a short reason for the challenge.")
-    for label, text in (("Reason", cmd.reason_text), ("Requested outcome", cmd.requested_outcome),
-                        ("Urgent reason", cmd.urgent_reason or ""), ("Agency", cmd.agency),
-                        ("Protective action", cmd.protective_action or "")):
-        check_free_text(label, text)
+        raise InvalidCommand("Please give a short reason for the challenge.", field="reason_text")
+    for label, text, name in (("Reason", cmd.reason_text, "reason_text"),
+                               ("Requested outcome", cmd.requested_outcome, "requested_outcome"),
+                               ("Urgent reason", cmd.urgent_reason or "", "urgent_reason"),
+                               ("Agency", cmd.agency, "agency"),
+                               ("Protective action", cmd.protective_action or "", "protective_action")):
+        check_free_text(label, text, name)
     challenge = Challenge(
         reference=reference, case_reference=case_ref, area=cmd.area, agency=cmd.agency,
         challenger_id=cmd.actor_id, raised_by=ChallengerType(cmd.raised_by),

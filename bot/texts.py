@@ -26,6 +26,7 @@ UNKNOWN_PERSON = (
     "mashbot does not know you yet. Ask the mashbot administrator to add you to the roster "
     "(mashbot roster import)."
 )
+DONE = "Done."
 NOT_FOUND = "There is no challenge {reference}. Check the reference (it looks like CH-7K2M9Q)."
 FINAL_STAGE = "{reference} is at the final stage ({stage}); its decision is final and cannot be escalated further."
 BAD_STATE = "{reference} is {state}; this cannot be done now."

@@ -111,6 +111,12 @@ class _Outbox:
     async def add(self, messages: Sequence[Message], now: datetime) -> None:
         self.uow._outbox.extend(messages)
 
+    async def unreachable(self, reference: str) -> list[str]:
+        return []
+
+    async def last_external_id(self, reference: str, recipient: str) -> str | None:
+        return None
+
 
 class _Tallies:
     def __init__(self, uow: FakeUnitOfWork) -> None:

@@ -1,24 +1,24 @@
-"""The one way the signed-in page and the emailed links act: a press and a raise.
+"""How the signed-in page and the emailed links reach mashbot: through the front desk.
 
-Both go through here so the channel they came from is audited (`web` or `email`) and the same
-stale/double rules as the chat buttons apply. Today this calls the core through the card's
-own action table (bot.views); it is the one place to switch to the front desk.
+Every press, raise, inbox and look-up goes to dialogs.desk, the one path every channel uses,
+so the same stale/double rules and the same visibility rule apply as for the chat buttons;
+the channel (`web` or `email`) is given so the audit trail names it. What is left here is
+the page's own check of a form's answers before they are sent (a choice must be one offered,
+a text within its length), the same checks the chat forms make in the client.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 from adapters import bootstrap
-from bot import views
 from bot.challenge import Challenge
-from bot.commands import RaiseChallenge
-from bot.errors import AlreadyActioned, InvalidCommand, MashbotError
-from bot.timeline import timeline as audit_timeline
-from bot.views import ActionView, InputKind
-from dialogs.intake import IntakeResult, to_command, validate_for_policy
+from bot.errors import NotFound
+from bot.roster import Person
+from bot.timeline import TimelineEntry
+from bot.views import ActionView, CardView, InputKind
+from dialogs.desk import Desk, Payload, Tone
 
 WEB = "web"
 EMAIL = "email"
@@ -36,89 +36,77 @@ class Pressed:
     challenge: Challenge | None = None
 
 
-def check_inputs(action: ActionView, values: Mapping[str, str]) -> dict[str, str]:
-    """The checks the chat forms make before the core sees an answer: a choice is one of
-    the choices, a text is within its length. The core checks required answers and personal
-    details (bot.identifiers) for every channel alike."""
-    errors: dict[str, str] = {}
-    for field in action.inputs:
-        value = (values.get(field.id) or "").strip()
-        if field.kind is InputKind.CHOICE and value and value not in {c.value for c in field.choices}:
-            errors[field.id] = f"Choose one of the options for “{field.label}”."
-        elif field.max_length is not None and len(value) > field.max_length:
-            errors[field.id] = f"Keep this to {field.max_length} characters — it has {len(value)}."
-    return errors
+@dataclass(frozen=True)
+class Raised:
+    """A submitted intake: refused per field (`errors`), refused as a whole (`pressed`
+    not committed), raised (`pressed.challenge`) or a complaint (committed, no challenge)."""
 
-
-async def press(service: bootstrap.Service, person_id: str, verb: str, reference: str, version: int,
-                values: Mapping[str, str], *, channel: str) -> Pressed:
-    """Apply one card action as `person_id`, audited with `channel`."""
-    try:
-        command = views.action_command(verb, actor_id=person_id, reference=reference, version=version,
-                                       values=values)
-        result = await service.mashbot.handle(command, service.now(), channel=channel)
-    except InvalidCommand as exc:
-        return Pressed(str(exc), False, "error", _input_for(verb, str(exc), values))
-    except AlreadyActioned as exc:
-        return Pressed(str(exc), False, "warning")
-    except MashbotError as exc:
-        return Pressed(str(exc), False, "error")
-    return Pressed(result.reply or "Done.", True, challenge=result.challenge)
-
-
-async def raise_challenge(service: bootstrap.Service, person_id: str, values: Mapping[str, str], *,
-                          channel: str) -> tuple[IntakeResult, Pressed | None]:
-    """Validate the shared intake form and raise (or redirect a complaint) as `person_id`."""
-    result = validate_for_policy(values, service.policy)
-    if result.answers is None:
-        return result, None
-    command = to_command(result.answers, person_id)
-    try:
-        if isinstance(command, RaiseChallenge):
-            outcome = await service.mashbot.raise_challenge(command, service.now(), channel=channel)
-        else:
-            outcome = await service.mashbot.redirect_complaint(command, service.now())
-    except MashbotError as exc:
-        return result, Pressed(str(exc), False, "error")
-    return result, Pressed(outcome.reply, True, challenge=outcome.challenge)
-
-
-def _input_for(verb: str, message: str, values: Mapping[str, str]) -> str:
-    """The input a refusal is about: the one it names as missing, else the free text entered."""
-    for (missing_verb, name), words in views.MISSING.items():
-        if missing_verb == verb and words == message:
-            return name
-    typed = [k for k in ("reason", "rationale", "text", "detail") if (values.get(k) or "").strip()]
-    return typed[0] if typed else "reason"
-
-
-async def inbox(service: bootstrap.Service, person_id: str) -> list[views.CardView]:
-    """The person's cards: what they raised, hold or must agree to (the first 50)."""
-    from adapters.console import paging
-
-    async with service.database.uow(read_only=True) as uow:
-        roster = await uow.people.roster()
-    _page, cards = await paging.inbox_page(service, paging.page_of({}, len(service.policy.stages)), roster,
-                                           person_id)
-    return cards
+    errors: dict[str, str] = field(default_factory=dict)
+    pressed: Pressed | None = None
 
 
 @dataclass(frozen=True)
 class Looked:
-    challenge: Challenge
-    card: views.CardView
-    timeline: list[Any]
+    card: CardView
+    timeline: list[TimelineEntry]
 
 
-async def look(service: bootstrap.Service, person_id: str, reference: str) -> Looked | None:
-    """A challenge as this person's card shows it, with its timeline when they are involved;
-    None when there is no such challenge or it is nothing to do with them."""
-    async with service.database.uow(read_only=True) as uow:
-        roster = await uow.people.roster()
-        challenge = await uow.challenges.get(reference)
-        if challenge is None or not views.relation(challenge, roster, person_id):
-            return None
-        events = await uow.events.for_challenge(reference)
-        missed = await uow.outbox.unreachable(reference)
-    card = views.card_for(challenge, roster, person_id, service.now(), events, missed)
-    return Looked(challenge, card, audit_timeline(challenge, events, roster))
+def desk_of(service: bootstrap.Service) -> Desk:
+    """The service's front desk (built here until the composition root holds one)."""
+    built = getattr(service, "desk", None)
+    if isinstance(built, Desk):
+        return built
+    database = service.database
+    return Desk(service.mashbot, lambda: database.uow(read_only=True), service.now)
+
+
+def check_inputs(action: ActionView, values: Mapping[str, str]) -> dict[str, str]:
+    """The checks the chat forms make before the core sees an answer: a choice is one of
+    the choices, a text within its length. The core checks required answers and personal
+    details (bot.identifiers) for every channel alike."""
+    errors: dict[str, str] = {}
+    for item in action.inputs:
+        value = (values.get(item.id) or "").strip()
+        if item.kind is InputKind.CHOICE and value and value not in {c.value for c in item.choices}:
+            errors[item.id] = f"Choose one of the options for “{item.label}”."
+        elif item.max_length is not None and len(value) > item.max_length:
+            errors[item.id] = f"Keep this to {item.max_length} characters — it has {len(value)}."
+    return errors
+
+
+_LEVELS = {Tone.DONE: "success", Tone.STALE: "warning", Tone.REFUSED: "error"}
+
+
+async def press(service: bootstrap.Service, person: Person, verb: str, reference: str, version: int,
+                values: Mapping[str, str], *, channel: str) -> Pressed:
+    """Apply one card action as `person`, audited with `channel`."""
+    done = await desk_of(service).press(person, Payload(reference, verb, version, person.id), dict(values),
+                                        channel=channel)
+    return Pressed(done.reply, done.committed, _LEVELS[done.tone], done.field,
+                   done.challenge if done.committed else None)
+
+
+async def raise_challenge(service: bootstrap.Service, person: Person, values: Mapping[str, str], *,
+                          channel: str) -> Raised:
+    """The shared intake form, validated and raised (or redirected as a complaint) as `person`."""
+    done = await desk_of(service).raise_challenge(person, dict(values), channel=channel)
+    if done.errors:
+        return Raised(dict(done.errors))
+    if not done.committed:
+        return Raised(pressed=Pressed(done.form_error or done.reply, False, "error"))
+    return Raised(pressed=Pressed(done.reply, True, challenge=done.challenge))
+
+
+async def inbox(service: bootstrap.Service, person: Person) -> list[CardView]:
+    """The person's cards: what they raised, hold or must agree to; most pressing first."""
+    return await desk_of(service).inbox(person)
+
+
+async def look(service: bootstrap.Service, person: Person, reference: str) -> Looked | None:
+    """A challenge as this person's card shows it, with its timeline; None when there is no
+    such challenge or it is not theirs to see (the desk's one visibility rule)."""
+    try:
+        found = await desk_of(service).lookup(person, reference)
+    except NotFound:
+        return None
+    return Looked(found.card, found.timeline)

@@ -20,6 +20,7 @@ from bot.challenge import Challenge
 from bot.errors import AlreadyActioned
 from bot.handlers import check_fresh
 from bot.ladder import calendar_of
+from bot.roster import Person
 from bot.views import ActionView, CardView
 from storage import web_access
 
@@ -43,6 +44,7 @@ class Usable:
     challenge: Challenge
     card: CardView
     action: ActionView
+    owner: Person
 
 
 async def _check(request: web.Request, who: Visitor) -> Usable | web.Response:
@@ -83,12 +85,15 @@ async def _check(request: web.Request, who: Visitor) -> Usable | web.Response:
     except AlreadyActioned as exc:
         return refuse(409, "This challenge has moved on", f"{exc} Nothing was changed. Sign in to see it as it "
                                                           "stands.")
-    looked = await acting.look(service, stored.person_id, challenge.reference)
+    owner = who.roster.get(stored.person_id)
+    if owner is None:  # left the roster since the link was sent
+        return refuse(403, "This link does not work", UNKNOWN)
+    looked = await acting.look(service, owner, challenge.reference)
     action = looked.card.action(str(stored.verb)) if looked is not None else None
     if looked is None or action is None:
         return refuse(409, "This can no longer be done", NO_LONGER.format(why=texts.BAD_STATE.format(
             reference=challenge.reference, state=challenge.state.value.replace("_", " "))))
-    return Usable(token, stored, challenge, looked.card, action)
+    return Usable(token, stored, challenge, looked.card, action, owner)
 
 
 @dataclass(frozen=True)
@@ -140,7 +145,7 @@ async def act(request: web.Request) -> web.Response:
         await uow.commit()
     if not won:  # another press of the same link got there first
         return await _again(request, who)
-    done = await acting.press(service, person_id, usable.action.verb.value, usable.challenge.reference,
+    done = await acting.press(service, usable.owner, usable.action.verb.value, usable.challenge.reference,
                               int(usable.stored.version or 0), values, channel=acting.EMAIL)
     async with service.database.uow() as uow:
         if not done.committed and done.field is not None:

@@ -86,7 +86,7 @@ async def home(request: web.Request) -> web.Response:
     who = await visitor(request)
     if who.person is None:
         return render(request, who, "sign_in.html", csrf=csrf_for(request, who, "sign-in"), error=None, email="")
-    cards = await acting.inbox(page_of(request).service, who.person.id)
+    cards = await acting.inbox(page_of(request).service, who.person)
     needs = [c for c in cards if c.active and any(a.verb not in views.SHARED_VERBS for a in c.actions)]
     following = [c for c in cards if c.active and c not in needs]
     done = [c for c in cards if not c.active]
@@ -264,9 +264,10 @@ async def raise_submit(request: web.Request) -> web.StreamResponse:
     if not same_site(request) or not csrf_ok(request, who, "raise", form.get("csrf")):
         return _refused_post(request, who)
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
-    result, done = await acting.raise_challenge(page_of(request).service, who.person.id, values, channel=acting.WEB)
-    if done is None:
-        return render(request, who, "raise.html", 400, **_intake(request, who, values, result.errors))
+    raised = await acting.raise_challenge(page_of(request).service, who.person, values, channel=acting.WEB)
+    if raised.errors or raised.pressed is None:
+        return render(request, who, "raise.html", 400, **_intake(request, who, values, raised.errors))
+    done = raised.pressed
     if not done.committed:
         return render(request, who, "raise.html", 400, **_intake(request, who, values, {}, done.reply))
     if done.challenge is None:  # a complaint: counted, not recorded
@@ -291,7 +292,7 @@ async def _challenge(request: web.Request, who: Visitor, reference: str, status:
                      flash: tuple[str, str] | None = None, open_verb: str | None = None,
                      errors: Mapping[str, str] | None = None, values: Mapping[str, str] | None = None) -> web.Response:
     assert who.person is not None
-    looked = (await acting.look(page_of(request).service, who.person.id, reference)
+    looked = (await acting.look(page_of(request).service, who.person, reference)
               if _REFERENCE.fullmatch(reference) else None)
     if looked is None:
         return message_page(request, who, 404, "Challenge not found",
@@ -319,13 +320,13 @@ async def challenge_action(request: web.Request) -> web.StreamResponse:
     except ValueError:
         return await _challenge(request, who, reference, 400,
                                 flash=("error", "This button has no version; reload the page."))
-    looked = await acting.look(page_of(request).service, who.person.id, reference)
+    looked = await acting.look(page_of(request).service, who.person, reference)
     action = looked.card.action(verb) if looked is not None else None
     if action is not None:
         errors = acting.check_inputs(action, values)
         if errors:
             return await _challenge(request, who, reference, 400, open_verb=verb, errors=errors, values=values)
-    done = await acting.press(page_of(request).service, who.person.id, verb, reference, version, values,
+    done = await acting.press(page_of(request).service, who.person, verb, reference, version, values,
                               channel=acting.WEB)
     if not done.committed and done.field is not None and action is not None:
         errors = {done.field: done.reply}
