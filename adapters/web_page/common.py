@@ -124,9 +124,10 @@ async def visitor(request: web.Request) -> Visitor:
     now = page.service.now()
     raw = request.cookies.get(SESSION_COOKIE, "")
     person, session_hash = None, None
-    async with page.service.database.uow() as uow:
+    signed_in = bool(raw) and len(raw) < 200
+    async with page.service.database.uow(read_only=not signed_in) as uow:  # only a session is touched
         roster = await uow.people.roster()
-        if raw and len(raw) < 200:
+        if signed_in:
             session_hash = tokens.digest(raw)
             stored = await web_access.live_session(uow.session, session_hash, now=now, idle=IDLE)
             await uow.commit()
