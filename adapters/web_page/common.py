@@ -194,7 +194,9 @@ def render(request: web.Request, who: Visitor, template: str, status: int = 200,
         sign_out_csrf=csrf_for(request, who, "sign-out") if who.person else "", **context)
     response = web.Response(text=html, content_type="text/html", status=status, headers=SECURITY_HEADERS)
     if who.new_anchor:
-        response.set_cookie(CSRF_COOKIE, who.csrf_anchor, secure=True, httponly=True, samesite="Strict", path="/")
+        # Lax, not Strict: a link opened from webmail (a cross-site GET) keeps the anchor, so a second
+        # tab of link pages does not invalidate the first; a cross-site POST still never carries it.
+        response.set_cookie(CSRF_COOKIE, who.csrf_anchor, secure=True, httponly=True, samesite="Lax", path="/")
     return response
 
 
