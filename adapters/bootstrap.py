@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,10 +19,13 @@ from bot.errors import InvalidCommand
 from bot.handlers import Mashbot
 from bot.ladder import calendar_of
 from bot.policy import Policy
+from dialogs.desk import Desk
 from storage.database import Database
 
 if TYPE_CHECKING:
     from adapters.dispatcher import Dispatcher
+
+log = logging.getLogger("mashbot")
 
 # Crockford-style alphabet without look-alikes (0/O, 1/I/L, U), so references read aloud well.
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -45,6 +51,8 @@ class Service:
     _mashbot: Mashbot | None = None
     # The console's demo clock moves the service's notion of now forward; never in production.
     clock_offset: timedelta = timedelta(0)
+    _card_secret: bytes | None = None
+    _desk: Desk | None = None
 
     @property
     def policy(self) -> Policy:
@@ -64,6 +72,22 @@ class Service:
     @mashbot.setter
     def mashbot(self, value: Mashbot) -> None:
         self._mashbot = value
+        self._desk = None
+
+    @property
+    def desk(self) -> Desk:
+        """The front desk every channel asks (dialogs/desk.py)."""
+        if self._desk is None:
+            database = self.database
+            self._desk = Desk(self.mashbot, lambda: database.uow(read_only=True), self.now)
+        return self._desk
+
+    @property
+    def card_secret(self) -> bytes:
+        """The one key that signs every channel's card buttons (see `card_secret`)."""
+        if self._card_secret is None:
+            self._card_secret = card_secret(self.settings)
+        return self._card_secret
 
     def now(self) -> datetime:
         """The service's now: the real clock plus any demo offset."""
@@ -77,6 +101,23 @@ class Service:
 
     async def close(self) -> None:
         await self.database.dispose()
+
+
+def card_secret(settings: Settings) -> bytes:
+    """MASHBOT_SECRET signs card actions. Without it, a key derived from the first channel
+    secret set (SLACK_SIGNING_SECRET, then MICROSOFT_APP_PASSWORD) keeps buttons working across
+    restarts and replicas; with neither, a random key for this process. Every channel of a
+    service signs with the one key (Service.card_secret), so a card's button is good anywhere."""
+    if settings.secret is not None and settings.secret.get_secret_value():
+        return settings.secret.get_secret_value().encode()
+    for name, value in (("SLACK_SIGNING_SECRET", settings.slack_signing_secret),
+                        ("MICROSOFT_APP_PASSWORD", settings.microsoft_app_password)):
+        if value is not None and value.get_secret_value():
+            log.warning("MASHBOT_SECRET is not set: card buttons are signed with a key derived from %s; "
+                        "set MASHBOT_SECRET to keep cards valid across a rotation", name)
+            return hmac.new(value.get_secret_value().encode(), b"mashbot card actions", hashlib.sha256).digest()
+    log.warning("MASHBOT_SECRET is not set: cards are signed with a random key for this process only")
+    return secrets.token_bytes(32)
 
 
 def audit_key_of(settings: Settings) -> AuditKey:

@@ -47,7 +47,7 @@ from bot.handlers import Mashbot, check_version, may_act
 from bot.ladder import calendar_of
 from bot.roster import Person, Roster
 from bot.timeline import TimelineEntry, timeline
-from dialogs.intake import refill, to_command, validate_for_policy
+from dialogs.intake import Value, refill, to_command, validate_for_policy
 from dialogs.ports import DeskReads
 
 
@@ -79,7 +79,8 @@ class Tone(StrEnum):
 class Pressed:
     """What a press came to: what to tell the presser, the card to show them now, whether
     anything was committed (the outbox may have rows to send), and when refused for an
-    input, which one (`field`). `form`: the action needs input first -- show its form."""
+    input, which one (`field`; `invalid`: the answers were refused, so the form stays open).
+    `form`: the action needs input first -- show its form."""
 
     reply: str
     card: views.CardView | None
@@ -88,6 +89,7 @@ class Pressed:
     field: str | None = None
     form: ActionView | None = None
     challenge: Challenge | None = None  # as it now stands (None: not found)
+    invalid: bool = False
 
 
 @dataclass(frozen=True)
@@ -211,8 +213,8 @@ class Desk:
         except AlreadyActioned as exc:
             return Pressed(str(exc), shown(), tone=Tone.STALE, challenge=challenge)
         except InvalidCommand as exc:
-            return Pressed(str(exc), shown(), tone=Tone.REFUSED, field=_field(exc, payload.action, answers),
-                           challenge=challenge)
+            return Pressed(str(exc), shown(), tone=Tone.REFUSED, field=_field(exc, answers),
+                           challenge=challenge, invalid=True)
         except NotFound as exc:
             return Pressed(str(exc), None, tone=Tone.REFUSED)
         except MashbotError as exc:  # NotAllowed, NoReviewer, NotAvailable: said on the card as it stands
@@ -222,11 +224,11 @@ class Desk:
         return Pressed(result.reply or texts.DONE, card, committed=True, challenge=after)
 
     # -- the intake -------------------------------------------------------------------------
-    async def raise_challenge(self, viewer: Person, answers: Mapping[str, str | None], *,
+    async def raise_challenge(self, viewer: Person, answers: Mapping[str, Value], *,
                               channel: str | None = None) -> Raised:
         """The submitted /challenge form: refused per field, raised, or -- a concern about
         practice -- sent down the complaints route (only a count is kept)."""
-        values = {k: v for k, v in answers.items() if isinstance(v, str)}
+        values = dict(answers)
         checked = validate_for_policy(values, self.core.policy)
         if checked.answers is None:
             return Raised("", errors=dict(checked.errors), refilled=_kept(values, checked.errors))
@@ -247,11 +249,11 @@ class Desk:
         return Raised(result.reply, result.challenge, committed=True)
 
 
-def _kept(values: Mapping[str, str], errors: Mapping[str, str]) -> dict[str, str]:
+def _kept(values: Mapping[str, Value], errors: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in refill(values, errors).items() if isinstance(v, str)}
 
 
-def _field(exc: InvalidCommand, verb: str, answers: Mapping[str, str | None] | None) -> str | None:
+def _field(exc: InvalidCommand, answers: Mapping[str, str | None] | None) -> str | None:
     """The input a refusal belongs to: the one the core named, else the free text entered."""
     if exc.field is not None:
         return exc.field

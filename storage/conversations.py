@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import tables as t
+
+if TYPE_CHECKING:
+    from storage.repositories import SqlConversationRefs
 
 
 def _json_fragment(value: str) -> str:
@@ -55,3 +60,25 @@ async def people_with_reference(session: AsyncSession, channel: str) -> set[str]
     """Everyone mashbot can reach on `channel` through a stored reference."""
     c = t.conversation_refs.c
     return set(await session.scalars(select(c.person_id).where(c.channel == channel)))
+
+
+class SqlConversations:
+    """dialogs.ports.Conversations on one session: get/put (SqlConversationRefs) and the queries above."""
+
+    def __init__(self, refs: SqlConversationRefs, session: AsyncSession) -> None:
+        self._refs, self._session = refs, session
+
+    async def get(self, person_id: str, channel: str) -> str | None:
+        return await self._refs.get(person_id, channel)
+
+    async def put(self, person_id: str, channel: str, ref: str, now: datetime) -> None:
+        await self._refs.put(person_id, channel, ref, now)
+
+    async def forget(self, person_id: str, channel: str) -> bool:
+        return await forget(self._session, person_id, channel)
+
+    async def newest(self, channel: str) -> str | None:
+        return await newest(self._session, channel)
+
+    async def person_for_user(self, channel: str, user_id: str, user_of: Callable[[str], str | None]) -> str | None:
+        return await person_for_chat_user(self._session, channel, user_id, user_of)

@@ -87,3 +87,27 @@ async def undelivered(session: AsyncSession, since: datetime, limit: int = 50) -
     query = (select(*_COLUMNS).where(_o.status == FAILED, _o.created_at >= since)
              .order_by(_o.id.desc()).limit(limit))
     return [OutboxEntry(*row) for row in await session.execute(query)]
+
+
+class SqlLiveCards:
+    """dialogs.ports.LiveCards: which sent chat messages about a challenge are live cards
+    (their external ids start with the channel's prefix, e.g. "slack:")."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def live_card(self, reference: str, person_id: str, prefix: str) -> str | None:
+        o = t.outbox.c
+        return await self._session.scalar(
+            select(o.external_id).where(o.reference == reference, o.recipient == person_id, o.status == "sent",
+                                        o.external_id.like(prefix + "%")).order_by(o.id.desc()).limit(1))
+
+    async def holders(self, reference: str, prefix: str) -> list[str]:
+        o = t.outbox.c
+        return list(await self._session.scalars(select(o.recipient).distinct().where(
+            o.reference == reference, o.status == "sent", o.external_id.like(prefix + "%"))))
+
+    async def pending_chat(self, reference: str) -> list[str]:
+        o = t.outbox.c
+        return list(await self._session.scalars(select(o.recipient).distinct().where(
+            o.reference == reference, o.status == PENDING, o.channel == "chat")))

@@ -21,6 +21,8 @@ from storage.repositories import (
     SqlSchedulerMarks,
     SqlTallies,
 )
+from storage.conversations import SqlConversations
+from storage.outbox_admin import SqlLiveCards
 from storage.snapshots import SnapshotStore
 
 
@@ -52,7 +54,8 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(self.session)
         self.tallies = SqlTallies(self.session, dialect)
         self.people = SqlPeople(self.session, roster_cache)
-        self.conversations = SqlConversationRefs(self.session, dialect)
+        self.conversations = SqlConversations(SqlConversationRefs(self.session, dialect), self.session)
+        self.live_cards = SqlLiveCards(self.session)
         self.marks = SqlSchedulerMarks(self.session, dialect)
 
     async def __aenter__(self) -> SqlUnitOfWork:

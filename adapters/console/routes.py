@@ -18,13 +18,13 @@ from adapters.console import paging
 from adapters.console.guard import FLASH_COOKIE, decode_flash, encode_flash, guard_middleware, read_form
 from adapters.local_modes import LocalOnlyError, console_enabled, console_problem, demo_clock_enabled
 from bot import texts, views
-from bot.commands import RaiseChallenge
-from bot.errors import AlreadyActioned, InvalidCommand, MashbotError
+from bot.errors import NotFound
 from bot.ladder import calendar_of
 from bot.roles import role_label
 from bot.roster import Person, Roster
 from bot.timeline import timeline as audit_timeline
-from dialogs.intake import COMPLAINT_FIELDS, TOGGLE_ON, form_for_policy, refill, to_command, validate_for_policy
+from dialogs.desk import Payload, Tone, may_see
+from dialogs.intake import COMPLAINT_FIELDS, TOGGLE_ON, form_for_policy, refill
 from storage import summaries
 
 try:  # the Senior Managers' digest (bot/digest.py); the console shows an overview without it
@@ -247,22 +247,13 @@ async def raise_submit(request: web.Request) -> web.StreamResponse:
     values: dict[str, str] = {k: v for k, v in posted.items() if isinstance(v, str)}
     if actor is None:
         raise _redirect("/", ("error", "Choose who you are first (acting as)."))
-    result = validate_for_policy(values, service.policy)
-    if result.answers is None:
+    raised = await service.desk.raise_challenge(actor, values)
+    if not raised.committed:
         return await _page(request, "raise.html", 400, roster=roster,
-                           **_intake_context(service, actor, values, result.errors), form_error=None)
-    command = to_command(result.answers, actor.id)
-    try:
-        if isinstance(command, RaiseChallenge):
-            outcome = await service.mashbot.raise_challenge(command, service.now())
-        else:
-            outcome = await service.mashbot.redirect_complaint(command, service.now())
-    except MashbotError as exc:
-        return await _page(request, "raise.html", 400, roster=roster,
-                           **_intake_context(service, actor, values, {}), form_error=str(exc))
-    if outcome.challenge is None:  # a complaint: counted, not recorded
-        raise _redirect("/", ("info", outcome.reply))
-    raise _redirect(f"/challenges/{outcome.challenge.reference}", ("success", outcome.reply))
+                           **_intake_context(service, actor, values, raised.errors), form_error=raised.form_error)
+    if raised.challenge is None:  # a complaint: counted, not recorded
+        raise _redirect("/", ("info", raised.reply))
+    raise _redirect(f"/challenges/{raised.challenge.reference}", ("success", raised.reply))
 
 
 async def challenge_list(request: web.Request) -> web.Response:
@@ -282,25 +273,26 @@ async def _challenge_view(request: web.Request, reference: str, status: int = 20
                           **form: Any) -> web.Response:
     """The challenge page; `form` reopens a refused action form (open_verb, errors, values)."""
     service = _console(request).service
-    async with service.database.uow(read_only=True) as uow:
-        roster = await uow.people.roster()
-        challenge = await uow.challenges.get(reference)
-        events = await uow.events.for_challenge(reference) if challenge else []
-        missed = await uow.outbox.unreachable(reference) if challenge else []
-    if challenge is None:
-        return await _page(request, "not_found.html", 404, roster=roster, reference=reference)
+    roster = await _roster(service)
     actor = _actor(request, roster)
-    now = service.now()
-    card = (views.card_for(challenge, roster, actor.id, now, events, missed) if actor is not None
-            else views.reviewer_card(challenge, roster, "", now, events))
-    return await _page(request, "challenge.html", status, roster=roster, card=card,
-                       timeline=audit_timeline(challenge, events, roster),
+    if actor is not None:  # what this person may see, by the one rule every channel applies
+        try:
+            found = await service.desk.lookup(actor, reference)
+        except NotFound:
+            return await _page(request, "not_found.html", 404, roster=roster, reference=reference)
+        card, timeline = found.card, found.timeline
+    else:  # no one chosen: the read-only page of the service's own console
+        async with service.database.uow(read_only=True) as uow:
+            challenge = await uow.challenges.get(reference)
+            events = await uow.events.for_challenge(reference) if challenge else []
+        if challenge is None:
+            return await _page(request, "not_found.html", 404, roster=roster, reference=reference)
+        card = views.reviewer_card(challenge, roster, "", service.now(), events)
+        timeline = audit_timeline(challenge, events, roster)
+    return await _page(request, "challenge.html", status, roster=roster, card=card, timeline=timeline,
                        open_verb=form.get("open_verb"), action_errors=form.get("errors") or {},
                        action_values=form.get("values") or {},
                        back_to=form.get("back") or f"/challenges/{reference}")
-
-
-_LEVELS = {AlreadyActioned: "warning"}
 
 
 async def challenge_action(request: web.Request) -> web.StreamResponse:
@@ -321,28 +313,20 @@ async def challenge_action(request: web.Request) -> web.StreamResponse:
         raise _redirect(back, ("error", "This button has no version; reload the page.")) from None
     values = {k: v for k, v in posted.items() if isinstance(v, str)}
     verb = request.match_info["verb"]
-    try:
-        command = views.action_command(verb, actor_id=actor.id, reference=reference,
-                                       version=version, values=values)
-        result = await service.mashbot.handle(command, service.now())
-    except InvalidCommand as exc:
+    pressed = await service.desk.press(actor, Payload(reference, verb, version, actor.id), values)
+    if pressed.invalid:
         # Said on the input it is about, with the form still open and the answers kept.
-        errors = {_input_for(verb, str(exc), values): str(exc)}
+        errors = {pressed.field or "reason": pressed.reply}
         shown = {k: v for k, v in refill(values, errors).items() if isinstance(v, str)}
         return await _challenge_view(request, reference, 400, open_verb=verb, errors=errors, values=shown,
                                      back=back)
-    except MashbotError as exc:
-        raise _redirect(back, (_LEVELS.get(type(exc), "error"), str(exc))) from None
-    raise _redirect(back, ("success", result.reply or "Done."))
-
-
-def _input_for(verb: str, message: str, values: Mapping[str, str]) -> str:
-    """The input a refusal is about: the one it names as missing, else the free text entered."""
-    for (missing_verb, name), words in views.MISSING.items():
-        if missing_verb == verb and words == message:
-            return name
-    typed = [k for k in ("reason", "rationale", "text", "detail") if (values.get(k) or "").strip()]
-    return typed[0] if typed else "reason"
+    if not pressed.committed:
+        # Someone the challenge is not (or no longer) for is told why on their own page, not
+        # sent to a challenge page they may not see.
+        if pressed.challenge is None or not may_see(pressed.challenge, roster, actor):
+            back = "/"
+        raise _redirect(back, ("warning" if pressed.tone is Tone.STALE else "error", pressed.reply))
+    raise _redirect(back, ("success", pressed.reply))
 
 
 async def digest_page(request: web.Request) -> web.Response:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -35,17 +33,6 @@ class SlackChannel:
 SLACK = web.AppKey("slack", SlackChannel)
 
 
-def card_secret(service: Service, signing_secret: str) -> bytes:
-    """MASHBOT_SECRET signs card buttons. Without it, a key derived from the signing secret
-    keeps buttons working across restarts and replicas (with a warning to set it)."""
-    configured = service.settings.secret
-    if configured is not None and configured.get_secret_value():
-        return configured.get_secret_value().encode()
-    log.warning("MASHBOT_SECRET is not set: Slack card buttons are signed with a key derived from "
-                "SLACK_SIGNING_SECRET; set MASHBOT_SECRET so every channel shares one")
-    return hmac.new(signing_secret.encode(), b"mashbot card actions", hashlib.sha256).digest()
-
-
 def build(service: Service, clockwork: Any = None) -> SlackChannel:
     settings = service.settings
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
@@ -55,7 +42,7 @@ def build(service: Service, clockwork: Any = None) -> SlackChannel:
     api_url = settings.slack_api_url or None
     web_api = WebClient(token=token or None, base_url=api_url) if api_url else WebClient(token=token or None)
     directory = Directory(service.database, web_api, clock=service.now)
-    secret = card_secret(service, signing_secret)
+    secret = service.card_secret
     sync = CardSync(service.database, service)
     sender = SlackSender(service, web_api, directory, secret, sync)
     tasks = Tasks()
@@ -71,7 +58,7 @@ def build(service: Service, clockwork: Any = None) -> SlackChannel:
             tasks.spawn(dispatcher.run_once())
     dispatcher.chat = (*dispatcher.chat, sender)
     dispatcher.on_sent = (*dispatcher.on_sent, sync.after_send)  # changes from any channel or the clock
-    interactions = Interactions(service, web_api, directory, secret, sync, kick, tasks.spawn,
+    interactions = Interactions(service, web_api, directory, secret, sync, sender, kick, tasks.spawn,
                                 SubmitOnce(service.database), admin_contact=settings.admin_contact)
     bolt = build_bolt(interactions, tasks, signing_secret=signing_secret, token=token, api_url=api_url)
     edge = SlackEdge(bolt, RequestCheck(signing_secret, service.database))

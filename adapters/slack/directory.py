@@ -24,7 +24,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.web_errors import error_of
 from bot.roster import Person, Roster
-from storage.conversations import person_for_chat_user
 from storage.database import Database
 
 log = logging.getLogger("mashbot.slack")
@@ -76,7 +75,7 @@ class Directory:
         if person is not None:
             return person
         async with self.database.uow(read_only=True) as uow:
-            person_id = await person_for_chat_user(uow.session, CHANNEL, user, lambda ref: _stored(ref).get("user"))
+            person_id = await uow.conversations.person_for_user(CHANNEL, user, lambda ref: _stored(ref).get("user"))
         return roster.get(person_id)
 
     def stranger(self, user: str) -> bool:

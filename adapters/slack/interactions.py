@@ -21,43 +21,20 @@ from adapters.slack import texts as words
 from adapters.slack import web_errors
 from adapters.slack.directory import Directory
 from adapters.slack.once import Outcome, SubmitOnce, intake_key
-from adapters.slack.sender import CardSync
-from bot import texts, views
-from bot.challenge import Challenge, Event, State
-from bot.commands import Accept, RaiseChallenge
-from bot.errors import InvalidCommand, MashbotError, NotAllowed, NotFound
-from bot.handlers import Result, check_fresh
-from bot.ladder import calendar_of
-from bot.roster import Person, Roster, Side
-from bot.timeline import timeline as audit_timeline
+from adapters.slack.sender import CardSync, SlackSender, external_id
+from bot import views
+from bot.challenge import State
+from bot.errors import NotFound
+from bot.roster import Person, Roster
 from cards import slack as blocks
-from cards.actions import ActionPayload, BadAction, verify
-from dialogs.intake import COMPLAINT, form_for_policy, to_command, validate_for_policy
+from cards.actions import BadAction, verify
+from dialogs.desk import Payload, Pressed
+from dialogs.intake import COMPLAINT, form_for_policy, validate_for_policy
 
 log = logging.getLogger("mashbot.slack")
 
 Ack = Callable[..., Awaitable[Any]]
 Respond = Callable[..., Awaitable[Any]]
-
-# Which intake field a core error about the raise belongs to (by how its message starts).
-_RAISE_ERROR_FIELDS = (("Case reference", "case_reference"), ("Area", "area"), ("This policy accepts", "raised_by"),
-                       ("RAG", "rag"), ("An urgent", "urgent_reason"), ("Urgent reason", "urgent_reason"),
-                       ("Protective action", "protective_action"),
-                       ("Requested outcome", "requested_outcome"), ("Agency", "agency"),
-                       ("Reason", "reason_text"), ("Please give a short reason", "reason_text"))
-# Which action input a core error about free text belongs to.
-_ACTION_ERROR_INPUTS = (("Rationale", "rationale"), ("Reason", "reason"), ("Lesson", "text"), ("Detail", "detail"),
-                        ("Urgent reason", "reason"), ("De-escalation", "level"), ("Outcome", "outcome"),
-                        ("Protective action", "protective_action"), ("Say whether a Child", "assessment_under_way"),
-                        ("Say which record", "record_made"), ("RAG", "rag"))
-
-
-def _field_for(message: str, table: tuple[tuple[str, str], ...], present: Mapping[str, Any], default: str) -> str:
-    for prefix, block_id in table:
-        if message.startswith(prefix) and block_id in present:
-            return block_id
-    return default if default in present or not present else next(iter(present))
-
 
 class SlackBusy(Exception):
     """Slack could not tell who someone is just now (rate limited, down)."""
@@ -70,6 +47,7 @@ class Interactions:
     directory: Directory
     secret: bytes
     sync: CardSync
+    sender: SlackSender
     kick: Callable[[], None]
     spawn: Callable[[Coroutine[Any, Any, None]], None]
     once: SubmitOnce
@@ -77,8 +55,7 @@ class Interactions:
 
     # -- shared steps --------------------------------------------------------------------------
     async def _roster(self) -> Roster:
-        async with self.service.database.uow(read_only=True) as uow:
-            return await uow.people.roster()
+        return await self.service.desk.roster()
 
     async def _person(self, user: str, roster: Roster | None = None) -> Person | None:
         """The roster person behind a Slack user; SlackBusy when Slack cannot say just now."""
@@ -94,17 +71,6 @@ class Interactions:
         except SlackBusy:
             pass  # already logged; the next press asks again
 
-    async def _load(self, reference: str, *, events: bool = True) -> tuple[Roster, Challenge | None, list[Event]]:
-        async with self.service.database.uow(read_only=True) as uow:
-            roster = await uow.people.roster()
-            challenge = await uow.challenges.get(reference)
-            found = await uow.events.for_challenge(reference) if challenge and events else []
-        return roster, challenge, found
-
-    async def _events(self, reference: str) -> list[Event]:
-        async with self.service.database.uow(read_only=True) as uow:
-            return await uow.events.for_challenge(reference)
-
     def unknown(self, user: str) -> str:
         return words.UNKNOWN_PERSON.format(who=self.admin_contact or words.DEFAULT_ADMIN, user_id=user)
 
@@ -115,10 +81,19 @@ class Interactions:
         except Exception as exc:  # noqa: BLE001 - the reply is a courtesy; its content is not logged
             log.warning("Slack ephemeral reply failed: %s", type(exc).__name__)
 
-    async def _after_change(self, result: Result) -> None:
-        """Queue the in-place updates this change needs, then send what the change queued."""
-        if result.challenge is not None:
-            await self.sync.queue(result.challenge.reference, result.challenge.version, force=True)
+    async def _show(self, pressed: Pressed, message: tuple[str, str] | None) -> None:
+        """After a committed press: the presser's card as the desk built it, in place at once
+        when the pressed message is known (chat.update); else, or when that fails, through the
+        outbox (retried). Other people's cards follow the change's messages (CardSync)."""
+        if pressed.card is not None and message is not None:
+            try:
+                if await self.sender.update(external_id(*message), blocks.card_message(pressed.card, self.secret)):
+                    self.kick()
+                    return
+            except web_errors.FAILURES as exc:
+                log.info("could not update the pressed Slack card at once: %s", web_errors.error_of(exc))
+        if pressed.challenge is not None:
+            await self.sync.queue(pressed.challenge.reference, pressed.challenge.version, force=True)
         self.kick()
 
     # -- /challenge (after the ack; help is answered in the ack itself) -----------------------
@@ -156,10 +131,7 @@ class Interactions:
             await self._say(respond, words.FORM_FAILED)
 
     async def _list(self, person: Person, respond: Respond) -> None:
-        async with self.service.database.uow(read_only=True) as uow:
-            roster = await uow.people.roster()
-            found = await uow.challenges.listing(active_only=True)
-        cards = [c for c in views.inbox(found, roster, person.id, self.service.now()) if c.active]
+        cards = [c for c in await self.service.desk.inbox(person, active_only=True) if c.active]
         groups: dict[str, list[views.CardView]] = {"needs": [], "mine": [], "following": []}
         for card in cards:
             if card.kind is views.CardKind.CHALLENGER:
@@ -173,14 +145,12 @@ class Interactions:
         if not reference:
             await self._say(respond, words.STATUS_NEEDS_REFERENCE)
             return
-        roster, challenge, events = await self._load(reference)
-        # Outside MASH, only the people involved may look a challenge up (its existence included).
-        if challenge is None or (person.side is not Side.MASH and views.relation(challenge, roster, person.id) is None):
-            await self._say(respond, texts.NOT_FOUND.format(reference=reference))
+        try:
+            found = await self.service.desk.lookup(person, reference)
+        except NotFound as exc:
+            await self._say(respond, str(exc))
             return
-        card = views.card_for(challenge, roster, person.id, self.service.now(), events)
-        timeline = audit_timeline(challenge, events, roster)
-        await self._say(respond, card.title, blocks=blocks.status_blocks(card, timeline))
+        await self._say(respond, found.card.title, blocks=blocks.status_blocks(found.card, found.timeline))
 
     # -- the intake modal ----------------------------------------------------------------------
     async def intake_reason(self, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -219,39 +189,33 @@ class Interactions:
         person = await self.directory.known(user, await self._roster())
         if person is None and not self.directory.stranger(user):
             await ack(response_action="update", view=blocks.done_modal(words.CHECKING_TITLE, words.CHECKING))
-            self.spawn(self._submit_later(user, str(view.get("id") or ""), checked.answers, values, key))
+            self.spawn(self._submit_later(user, str(view.get("id") or ""), values, key))
             return
-        outcome = await self._submit(person, user, checked.answers, values, key)
+        outcome = await self._submit(person, user, values, key)
         if outcome.errors is not None:
             await ack(response_action="errors", errors=outcome.errors)
         else:
             await ack(response_action="update", view=blocks.done_modal(outcome.title, outcome.text))
 
-    async def _submit(self, person: Person | None, user: str, answers: Any, values: Mapping[str, Any],
+    async def _submit(self, person: Person | None, user: str, values: Mapping[str, Any],
                       key: str) -> Outcome:
         if person is None:
             return Outcome(words.NOT_DONE_TITLE, self.unknown(user))
-        return await self.once.run(key, lambda: self._raise(person, answers, values))
+        return await self.once.run(key, lambda: self._raise(person, values))
 
-    async def _raise(self, person: Person, answers: Any, values: Mapping[str, Any]) -> Outcome:
-        command = to_command(answers, person.id)
-        try:
-            if isinstance(command, RaiseChallenge):
-                result = await self.service.mashbot.raise_challenge(command, self.service.now())
-            else:
-                result = await self.service.mashbot.redirect_complaint(command, self.service.now())
-        except InvalidCommand as exc:
-            block = _field_for(str(exc), _RAISE_ERROR_FIELDS, values, "case_reference")
-            return Outcome(words.NOT_DONE_TITLE, str(exc), errors={block: str(exc)})
-        except MashbotError as exc:
-            return Outcome(words.NOT_DONE_TITLE, str(exc))
+    async def _raise(self, person: Person, values: Mapping[str, Any]) -> Outcome:
+        raised = await self.service.desk.raise_challenge(person, values)
+        if raised.errors:
+            return Outcome(words.NOT_DONE_TITLE, raised.reply, errors=raised.errors)
+        if not raised.committed:
+            return Outcome(words.NOT_DONE_TITLE, raised.reply)
         self.kick()
-        return Outcome(words.RAISED_TITLE if result.challenge else words.COMPLAINT_TITLE, result.reply)
+        return Outcome(words.RAISED_TITLE if raised.challenge else words.COMPLAINT_TITLE, raised.reply)
 
-    async def _submit_later(self, user: str, view_id: str, answers: Any, values: Mapping[str, Any],
+    async def _submit_later(self, user: str, view_id: str, values: Mapping[str, Any],
                             key: str) -> None:
         try:
-            outcome = await self._submit(await self._person(user), user, answers, values, key)
+            outcome = await self._submit(await self._person(user), user, values, key)
         except SlackBusy:
             outcome = Outcome(words.NOT_DONE_TITLE, words.SLACK_BUSY)
         try:
@@ -265,56 +229,34 @@ class Interactions:
         user = str(body["user"]["id"])
         token = str(action.get("value") or "")
         try:
-            payload = verify(token, self.secret)
+            payload = Payload.of(verify(token, self.secret))
         except BadAction as exc:
             log.warning("refused a Slack button: %s", exc)
             await self._say(respond, words.BAD_BUTTON)
             return
-        roster, challenge, _ = await self._load(payload.reference, events=False)
         try:
-            person = await self._person(user, roster)
+            person = await self._person(user)
         except SlackBusy:
             await self._say(respond, words.SLACK_BUSY)
             return
         if person is None:
             await self._say(respond, self.unknown(user))
             return
-        try:
-            card = await self._card_to_act_on(payload, person, roster, challenge)
-            chosen = card.action(payload.verb)
-            if chosen is None:
-                await self._say(respond, card.note or texts.NOT_YOURS.format(names=card.people))
-                return
-            if chosen.needs_input:
-                await self._open(str(body.get("trigger_id", "")), blocks.action_modal(card, chosen, token), respond)
-                return
-            command = views.action_command(payload.verb, actor_id=person.id, reference=payload.reference,
-                                           version=payload.version, values={})
-            result = await self.service.mashbot.handle(command, self.service.now())
-        except MashbotError as exc:
-            await self._say(respond, str(exc))
+        pressed = await self.service.desk.press(person, payload)
+        if pressed.form is not None and pressed.card is not None:
+            await self._open(str(body.get("trigger_id", "")), blocks.action_modal(pressed.card, pressed.form, token),
+                             respond)
             return
-        await self._after_change(result)
-        if result.reply:
-            await self._say(respond, result.reply)
-
-    async def _card_to_act_on(self, payload: ActionPayload, person: Person, roster: Roster,
-                              challenge: Challenge | None) -> views.CardView:
-        """The presser's card as it stands, refusing someone else's card and a stale one."""
-        if challenge is None:
-            raise NotFound(texts.NOT_FOUND.format(reference=payload.reference))
-        if person.id != payload.for_id:
-            raise NotAllowed(texts.FORWARDED.format(names=roster.name_of(payload.for_id)))
-        probe = Accept(actor_id=person.id, reference=payload.reference, version=payload.version)
-        check_fresh(challenge, probe, roster, calendar_of(challenge.policy).describe)
-        events = await self._events(challenge.reference)
-        return views.card_for(challenge, roster, person.id, self.service.now(), events)
+        if pressed.committed:
+            await self._show(pressed, _message_of(body))
+        if pressed.reply:
+            await self._say(respond, pressed.reply)
 
     # -- an action's modal (Escalate, Record outcome, Delegate, ...) ---------------------------
     async def submit_action(self, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = str(body["user"]["id"])
         try:
-            payload = verify(str(view.get("private_metadata", "")), self.secret)
+            payload = Payload.of(verify(str(view.get("private_metadata", "")), self.secret))
         except BadAction:
             await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, words.BAD_BUTTON))
             return
@@ -325,25 +267,27 @@ class Interactions:
             await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, words.CHECKING_AGAIN))
             self.spawn(self._look_up(user))
             return
-        if person is None or person.id != payload.for_id:
-            text = (self.unknown(user) if person is None
-                    else texts.FORWARDED.format(names=roster.name_of(payload.for_id)))
-            await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, text))
+        if person is None:
+            await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, self.unknown(user)))
             return
         values = {k: v if isinstance(v, str) else None
                   for k, v in blocks.submitted_values(view["state"]["values"]).items()}
-        try:
-            command = views.action_command(payload.verb, actor_id=person.id, reference=payload.reference,
-                                           version=payload.version, values=values)
-            result = await self.service.mashbot.handle(command, self.service.now())
-        except InvalidCommand as exc:
-            missing = next((name for (verb, name), text in views.MISSING.items()
-                            if verb == payload.verb and text == str(exc) and name in values), None)
-            block = missing or _field_for(str(exc), _ACTION_ERROR_INPUTS, values, "reason")
-            await ack(response_action="errors", errors={block: str(exc)})
+        pressed = await self.service.desk.press(person, payload, values)
+        if pressed.field is not None and values:
+            block = pressed.field if pressed.field in values else next(iter(values))
+            await ack(response_action="errors", errors={block: pressed.reply})
             return
-        except MashbotError as exc:
-            await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, str(exc)))
+        if not pressed.committed:
+            await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, pressed.reply))
             return
-        await ack(response_action="update", view=blocks.done_modal(words.DONE_TITLE, result.reply or words.DONE_TITLE))
-        self.spawn(self._after_change(result))
+        await ack(response_action="update", view=blocks.done_modal(words.DONE_TITLE, pressed.reply or words.DONE_TITLE))
+        self.spawn(self._show(pressed, None))
+
+
+def _message_of(body: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The (channel, ts) of the message whose button was pressed, when Slack says."""
+    container = body.get("container")
+    if not isinstance(container, dict):
+        return None
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    return (channel, ts) if isinstance(channel, str) and isinstance(ts, str) and channel and ts else None

@@ -20,7 +20,6 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import select
 
 from adapters.bootstrap import Service
 from adapters.dispatcher import SendFailed
@@ -30,7 +29,6 @@ from bot import texts, views
 from bot.challenge import Challenge, Event, Message
 from bot.roster import Person, Roster
 from cards import slack as blocks
-from storage import tables as t
 from storage.database import Database
 
 log = logging.getLogger("mashbot.slack")
@@ -56,11 +54,8 @@ def parse_external_id(value: str) -> tuple[str, str]:
 
 async def live_card(database: Database, reference: str, person_id: str) -> str | None:
     """The person's live Slack card about a challenge: the last Slack id recorded for them."""
-    o = t.outbox.c
     async with database.uow(read_only=True) as uow:
-        return await uow.session.scalar(
-            select(o.external_id).where(o.reference == reference, o.recipient == person_id, o.status == "sent",
-                                        o.external_id.like(PREFIX + "%")).order_by(o.id.desc()).limit(1))
+        return await uow.live_cards.live_card(reference, person_id, PREFIX)
 
 
 @dataclass
@@ -80,25 +75,22 @@ class CardSync:
             return
         async with self.database.uow(read_only=True) as uow:
             challenge = await uow.challenges.get(message.reference)
-        if challenge is not None:
-            await self.queue(challenge.reference, challenge.version)
+        if challenge is not None:  # the recipient's own card was just sent
+            await self.queue(challenge.reference, challenge.version, skip=(message.to,))
 
-    async def queue(self, reference: str, version: int, *, force: bool = False) -> int:
+    async def queue(self, reference: str, version: int, *, force: bool = False, skip: tuple[str, ...] = ()) -> int:
         """Queue the refreshes for `version` of a challenge (once per version unless forced)."""
         if self._synced.get(reference, 0) >= version and not force:
             return 0
         if len(self._synced) > self.max_remembered:
             self._synced.clear()
         self._synced[reference] = max(version, self._synced.get(reference, 0))
-        o = t.outbox.c
         # One unit of work for reading who holds a live card and queuing their refreshes: the
         # refresh rows follow the change's sent messages as closely as they can.
         async with self.database.uow() as uow:
-            holders = set(await uow.session.scalars(select(o.recipient).distinct().where(
-                o.reference == reference, o.status == "sent", o.external_id.like(PREFIX + "%"))))
-            pending = set(await uow.session.scalars(select(o.recipient).distinct().where(
-                o.reference == reference, o.status == "pending", o.channel == "chat")))
-            targets = sorted(holders - pending)
+            holders = set(await uow.live_cards.holders(reference, PREFIX))
+            pending = set(await uow.live_cards.pending_chat(reference))
+            targets = sorted(holders - pending - set(skip))
             if targets:
                 challenge = await uow.challenges.get(reference)
                 roster = await uow.people.roster()
@@ -169,13 +161,11 @@ class SlackSender:
         if message.kind in IN_PLACE:
             if live is None and message.kind == CARD_KIND:
                 return None
-            if live is not None and await self._update(live, blocks.card_message(card, self.secret)):
+            if live is not None and await self.update(live, blocks.card_message(card, self.secret)):
                 return live
         posted = await self._post(person, blocks.card_message(card, self.secret, headline=subject, body=body))
         if live is not None:
-            await self._update(live, blocks.superseded_message(card), best_effort=True)
-        if message.kind != CARD_KIND:
-            await self.sync.queue(challenge.reference, challenge.version)  # changes made elsewhere (tick, console)
+            await self.update(live, blocks.superseded_message(card), best_effort=True)
         return posted
 
     async def _post(self, person: Person, content: dict[str, Any]) -> str:
@@ -183,7 +173,7 @@ class SlackSender:
         posted = await self.web.chat_postMessage(channel=channel, **content)
         return external_id(str(posted["channel"]), str(posted["ts"]))
 
-    async def _update(self, live: str, content: dict[str, Any], *, best_effort: bool = False) -> bool:
+    async def update(self, live: str, content: dict[str, Any], *, best_effort: bool = False) -> bool:
         """chat.update of a card; False when Slack no longer has it (deleted, too old)."""
         channel, ts = parse_external_id(live)
         try:

@@ -18,12 +18,11 @@ from typing import Any
 from adapters.bootstrap import Service
 from adapters.teams import texts as say
 from bot import texts, views
-from bot.commands import RaiseChallenge
-from bot.errors import AlreadyActioned, InvalidCommand, MashbotError, NotFound
 from bot.roster import Person
 from cards import adaptive
 from cards.actions import ActionPayload, BadAction, verify
-from dialogs.intake import TOGGLE_ON, form_for_policy, refill, to_command, validate_for_policy
+from dialogs.desk import Payload, Tone
+from dialogs.intake import TOGGLE_ON, form_for_policy, refill, validate_for_policy
 
 log = logging.getLogger("mashbot.teams")
 
@@ -84,39 +83,34 @@ async def on_press(service: Service, secret: bytes, who: Presser, value: Any) ->
 async def _current(service: Service, secret: bytes, person: Person, reference: str, teams_user: str,
                    notice: str | None = None, colour: str = "good",
                    values: Mapping[str, str] | None = None) -> Answer:
-    async with service.database.uow(read_only=True) as uow:
-        roster = await uow.people.roster()
-        challenge = await uow.challenges.get(reference)
-        events = await uow.events.for_challenge(reference) if challenge else []
-    if challenge is None:
+    view = await service.desk.card(person, reference)
+    if view is None:
         return Answer(message_body(say.UNKNOWN_CHALLENGE))
-    view = views.card_for(challenge, roster, person.id, service.now(), events)
-    return Answer(card_body(adaptive.challenge_card(view, secret=secret, refresh_for=teams_user, notice=notice,
-                                                    notice_colour=colour, values=values)))
+    return Answer(_card(view, secret, teams_user, notice, colour, values))
+
+
+def _card(view: views.CardView, secret: bytes, teams_user: str, notice: str | None = None, colour: str = "good",
+          values: Mapping[str, str] | None = None) -> Body:
+    return card_body(adaptive.challenge_card(view, secret=secret, refresh_for=teams_user, notice=notice,
+                                             notice_colour=colour, values=values))
+
+
+COLOURS = {Tone.DONE: "good", Tone.STALE: "warning", Tone.REFUSED: "attention"}
 
 
 async def _act(service: Service, secret: bytes, person: Person, payload: ActionPayload,
                press: adaptive.Press, teams_user: str) -> Answer:
+    """One round trip: the desk applies the press and builds the card it now shows."""
+    pressed = await service.desk.press(person, Payload.of(payload), press.inputs)
+    if pressed.card is None:
+        return Answer(message_body(say.UNKNOWN_CHALLENGE if pressed.challenge is None else pressed.reply))
     keep: dict[str, str] = {}
-    committed = False
-    try:
-        command = views.action_command(press.verb, actor_id=person.id, reference=payload.reference,
-                                       version=payload.version, values=press.inputs)
-        result = await service.mashbot.handle(command, service.now())
-        notice, colour, committed = result.reply or "Done.", "good", True
-    except NotFound:
-        return Answer(message_body(say.UNKNOWN_CHALLENGE))
-    except AlreadyActioned as exc:
-        notice, colour = str(exc), "warning"
-    except InvalidCommand as exc:
-        notice, colour = str(exc), "attention"
+    if pressed.tone is Tone.REFUSED:
         # Refilled to fix, except an answer holding a personal detail (not echoed back).
-        safe = refill(press.inputs, dict.fromkeys(press.inputs, str(exc)))
+        safe = refill(press.inputs, dict.fromkeys(press.inputs, pressed.reply))
         keep = {adaptive.input_id(press.verb, k): v for k, v in safe.items() if isinstance(v, str)}
-    except MashbotError as exc:  # NotAllowed, NoReviewer: said on the card as it now stands
-        notice, colour = str(exc), "attention"
-    answer = await _current(service, secret, person, payload.reference, teams_user, notice, colour, keep)
-    return Answer(answer.body, committed)
+    return Answer(_card(pressed.card, secret, teams_user, pressed.reply, COLOURS[pressed.tone], keep),
+                  pressed.committed)
 
 
 def _intake_card(service: Service, secret: bytes, person: Person, values: Mapping[str, str],
@@ -146,17 +140,12 @@ async def _intake(service: Service, secret: bytes, person: Person, payload: Acti
             await uow.commit()
         if not first:
             return await _already_raised(service, secret, person, teams_user)
-    command = to_command(result.answers, person.id)
-    try:
-        if isinstance(command, RaiseChallenge):
-            outcome = await service.mashbot.raise_challenge(command, now)
-        else:
-            outcome = await service.mashbot.redirect_complaint(command, now)
-    except MashbotError as exc:
-        return Answer(card_body(_intake_card(service, secret, person, values, {}, str(exc))))
-    if outcome.challenge is None:  # a complaint: counted, not recorded
-        return Answer(card_body(adaptive.message_card(say.COMPLAINT_TITLE, [outcome.reply])), True)
-    answer = await _current(service, secret, person, outcome.challenge.reference, teams_user, outcome.reply)
+    raised = await service.desk.raise_challenge(person, values)
+    if not raised.committed:
+        return Answer(card_body(_intake_card(service, secret, person, values, raised.errors, raised.form_error)))
+    if raised.challenge is None:  # a complaint: counted, not recorded
+        return Answer(card_body(adaptive.message_card(say.COMPLAINT_TITLE, [raised.reply])), True)
+    answer = await _current(service, secret, person, raised.challenge.reference, teams_user, raised.reply)
     return Answer(answer.body, True)
 
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from adapters.bootstrap import Service
 from adapters.teams import texts as say
 from adapters.teams.card_actions import new_nonce
-from bot import texts, views
-from bot.challenge import Challenge
-from bot.roster import Person, Roster
+from bot import views
+from bot.errors import NotFound
+from bot.roster import Person
 from cards import adaptive
 from dialogs.intake import TOGGLE_ON, form_for_policy
 
@@ -47,39 +47,21 @@ def intake(service: Service, secret: bytes, person: Person) -> adaptive.Card:
                                 intro=say.INTAKE_INTRO, nonce=new_nonce())
 
 
-def may_see(challenge: Challenge, roster: Roster, person: Person) -> bool:
-    """The people a challenge concerns, anyone who may act on it, and digest readers of its area."""
-    if views.relation(challenge, roster, person.id) or views.may_act_as_reviewer(challenge, roster, person.id):
-        return True
-    digest_roles = challenge.policy.notifications.digest
-    return any(person.has_role(role, challenge.area) for role in digest_roles)
-
-
 async def status(service: Service, secret: bytes, person: Person, argument: str,
                  teams_user: str) -> adaptive.Card:
     reference = argument.strip().upper()
     if not _REFERENCE.match(reference):
         return adaptive.message_card(say.NOTICE_TITLE, [say.STATUS_USAGE])
-    async with service.database.uow(read_only=True) as uow:
-        roster = await uow.people.roster()
-        challenge = await uow.challenges.get(reference)
-        events = await uow.events.for_challenge(reference) if challenge else []
-    if challenge is None:
-        return adaptive.message_card(say.NOTICE_TITLE, [texts.NOT_FOUND.format(reference=reference)])
-    if not may_see(challenge, roster, person):
-        people = (challenge.owner_id,) if challenge.owner_id else challenge.reviewers
-        names = ", ".join(roster.name_of(p) for p in people) or "—"
-        return adaptive.message_card(say.NOTICE_TITLE, [say.NOT_INVOLVED.format(reference=reference, names=names)])
-    view = views.card_for(challenge, roster, person.id, service.now(), events)
-    return adaptive.challenge_card(view, secret=secret, refresh_for=teams_user)
+    try:
+        found = await service.desk.lookup(person, reference)
+    except NotFound as exc:  # unknown, or not theirs to see: the same words
+        return adaptive.message_card(say.NOTICE_TITLE, [str(exc)])
+    return adaptive.challenge_card(found.card, secret=secret, refresh_for=teams_user)
 
 
 async def inbox(service: Service, secret: bytes, person: Person, teams_user: str) -> list[adaptive.Card]:
     """A list of the person's challenges, then the cards of those that need them."""
-    async with service.database.uow(read_only=True) as uow:
-        roster = await uow.people.roster()
-        found = await uow.challenges.listing(active_only=False)
-    cards = views.inbox(found, roster, person.id, service.now())
+    cards = await service.desk.inbox(person)
     if not cards:
         return [adaptive.message_card(say.NOTICE_TITLE, [say.LIST_EMPTY])]
     replies = [adaptive.inbox_card(say.LIST_TITLE.format(count=len(cards)), cards,

@@ -1,12 +1,8 @@
-"""The botbuilder CloudAdapter configured from the MICROSOFT_APP_* settings, and the secret
-that signs Teams card actions."""
+"""The botbuilder CloudAdapter configured from the MICROSOFT_APP_* settings."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-import secrets
 from dataclasses import dataclass
 
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
@@ -57,16 +53,3 @@ def bot_config(settings: Settings) -> BotConfig:
 
 def make_adapter(config: BotConfig) -> CloudAdapter:
     return CloudAdapter(ConfigurationBotFrameworkAuthentication(config))
-
-
-def card_secret(settings: Settings, config: BotConfig) -> bytes:
-    """MASHBOT_SECRET; without it, one derived from the app password (stable across replicas
-    and restarts); with neither (anonymous, local trials) a random one for this process."""
-    if settings.secret is not None and settings.secret.get_secret_value():
-        return settings.secret.get_secret_value().encode()
-    if config.APP_PASSWORD:
-        log.warning("MASHBOT_SECRET is not set: Teams card actions are signed with a key derived "
-                    "from MICROSOFT_APP_PASSWORD (set MASHBOT_SECRET to keep cards valid across a rotation)")
-        return hmac.new(config.APP_PASSWORD.encode(), b"mashbot card actions", hashlib.sha256).digest()
-    log.warning("MASHBOT_SECRET is not set: Teams cards are signed with a random key for this process only")
-    return secrets.token_bytes(32)

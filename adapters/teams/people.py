@@ -19,7 +19,6 @@ from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import Activity, ConversationReference
 
 from bot.roster import Person, Roster
-from storage import conversations
 from storage.database import Database
 
 log = logging.getLogger("mashbot.teams")
@@ -76,7 +75,7 @@ async def who_is(context: TurnContext, database: Database, roster: Roster) -> Pe
     if sender.aad_object_id and (person := roster.by_teams_id(sender.aad_object_id)):
         return person
     async with database.uow(read_only=True) as uow:
-        known = await conversations.person_for_chat_user(uow.session, CHANNEL, sender.id, user_of)
+        known = await uow.conversations.person_for_user(CHANNEL, sender.id, user_of)
     if known and (person := roster.get(known)):
         return person
     return await _by_email(context, roster, sender.id)
@@ -111,5 +110,5 @@ async def remember(database: Database, person: Person, activity: Activity, now: 
 async def forget(database: Database, person: Person) -> None:
     """The app was removed: reach this person by email from now on."""
     async with database.uow() as uow:
-        await conversations.forget(uow.session, person.id, CHANNEL)
+        await uow.conversations.forget(person.id, CHANNEL)
         await uow.commit()

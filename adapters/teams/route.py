@@ -36,7 +36,7 @@ from adapters.local_modes import (LocalOnlyError, host_is_loopback, is_loopback,
 from adapters.scheduler import Clockwork
 from adapters.teams import people
 from adapters.teams.bot import TeamsBot, describe, text_activity
-from adapters.teams.config import BotConfig, bot_config, card_secret, make_adapter
+from adapters.teams.config import BotConfig, bot_config, make_adapter
 from adapters.teams.sender import TeamsSender
 
 log = logging.getLogger("mashbot.teams")
@@ -290,7 +290,7 @@ def build_channel(service: Service, *, clockwork: Clockwork | None = None,
         quiet.setLevel(logging.ERROR)
     adapter = make_adapter(config)
     adapter.on_turn_error = _on_error
-    secret = card_secret(settings, config)
+    secret = service.card_secret
     kick = clockwork.kick if clockwork is not None else (lambda: None)
     sender = TeamsSender(adapter, config.APP_ID, service.database, secret, service.now, loopback_only=local)
     channel = TeamsChannel(config, adapter, TeamsBot(service, secret, kick), sender, local)

@@ -36,7 +36,6 @@ from bot.challenge import Message
 from bot.digest import DIGEST_KIND
 from bot.roster import Person
 from cards import adaptive
-from storage import conversations
 from storage.database import Database
 
 log = logging.getLogger("mashbot.teams")
@@ -95,7 +94,7 @@ class TeamsSender:
 
     async def _forget(self, person: Person) -> None:
         async with self.database.uow() as uow:
-            await conversations.forget(uow.session, person.id, people.CHANNEL)
+            await uow.conversations.forget(person.id, people.CHANNEL)
             await uow.commit()
 
     # -- what -----------------------------------------------------------------------------------
@@ -181,7 +180,7 @@ class TeamsSender:
 
     async def _newest(self) -> str | None:
         async with self.database.uow(read_only=True) as uow:
-            return await conversations.newest(uow.session, people.CHANNEL)
+            return await uow.conversations.newest(people.CHANNEL)
 
     async def _save(self, person: Person, context: TurnContext, tenant: str | None) -> None:
         activity = context.activity

@@ -27,11 +27,9 @@ NOT_UNDERSTOOD = "I did not understand that (I never repeat what was typed, in c
 PERSONAL_ONLY = ("mashbot works in a personal (1:1) chat only, so that no case details reach a "
                  "channel or group. Open a chat with mashbot and type help.")
 STATUS_USAGE = "Give the challenge's reference: status CH-XXXXXX."
-NOT_INVOLVED = "{reference} is not one of your challenges. This is for {names}."
 LIST_TITLE = "Your challenges ({count})"
 LIST_EMPTY = "You have no challenges: none raised by you, held by you or waiting for you."
 LIST_HINT = "Type status and a reference to open one, for example status {reference}."
-NEEDS_YOU = "Needs you"
 INTAKE_INTRO = "Answer the questions below. Use the case reference only — never the child's name."
 COMPLAINT_TITLE = "This is a complaint, not a challenge"
 INTAKE_ALREADY_SENT = "This form was already sent; it raises one challenge. Type challenge for a new form."

@@ -288,8 +288,12 @@ async def test_accept_escalate_and_the_answers_for_stale_and_other_peoples_press
 
     await console.act_as("callum.reid")  # Central's Practice Manager: not his
     assert f"Challenge {ref}" not in await (await console.client.get("/")).text()
-    page = await console.press(ref, "accept", version=1)
+    response = await console.client.post(f"/challenges/{ref}/accept",
+                                         data={"version": "1", "next": f"/challenges/{ref}"})
+    page = await response.text()
     assert flash(page) == ["Not done: This is for Ava Okafor, Ben Hartley."]
+    # and he is told on his own page: the challenge's page is not his to see
+    assert response.status == 200 and response.url.path == "/"
 
     await console.act_as("ava.okafor")
     page = await console.press(ref, "accept", version=1)

@@ -22,7 +22,7 @@ def desk_of(ladder: Ladder, now: datetime = NOW) -> Desk:
 
 def people() -> list:
     return [*staff(), person("stranger-pm", "practice_manager", areas=("Central",)),
-            person("nobody", side="partner")]
+            person("nobody", side="partner"), person("digest-only", "senior_manager")]
 
 
 @pytest.fixture
@@ -42,6 +42,7 @@ def who(ladder: Ladder, pid: str):
     ("team-manager", True),  # above in the ladder
     ("senior-manager", True),  # above, and reads the digest
     ("head-of-service", True),
+    ("digest-only", True),  # reads the digest only: no stage of the ladder is theirs
     ("stranger-pm", False),  # MASH staff, another area, not involved
     ("pm-central-1", False),
     ("nobody", False),
@@ -126,3 +127,11 @@ async def test_the_intake_raises_refuses_per_field_or_takes_the_complaint_route(
     assert complaint.complaint and complaint.challenge is None
 
 
+
+
+async def test_a_digest_reader_sees_it_though_no_stage_is_theirs(ladder: Ladder) -> None:
+    from bot.buttons import may_act_as_reviewer
+
+    ch = await ladder.raise_(NOW, area="East")
+    assert not may_act_as_reviewer(ch, ladder.store.roster, "digest-only")
+    assert (await desk_of(ladder).lookup(who(ladder, "digest-only"), ch.reference)).card.actions == ()
