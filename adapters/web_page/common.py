@@ -17,7 +17,7 @@ from aiohttp import web
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from adapters import bootstrap
-from adapters.console.guard import BadInput
+from adapters.console.guard import MAX_STATIC_NAME, BadInput
 from adapters.dispatcher import Sender
 from adapters.web_page import tokens
 from bot.ladder import calendar_of
@@ -135,7 +135,7 @@ async def visitor(request: web.Request) -> Visitor:
             if person is None:
                 session_hash = None
     anchor = request.cookies.get(CSRF_COOKIE, "")
-    fresh = not (20 <= len(anchor) <= 100)
+    fresh = not (20 <= len(anchor) <= 100 and anchor.isascii())
     if fresh:
         anchor = secrets.token_urlsafe(24)
     known = roster.get(tokens.read_known(page.secret, request.cookies.get(KNOWN_COOKIE, "")))
@@ -216,6 +216,8 @@ def guard_middleware(resources: frozenset[object]) -> Callable[..., Awaitable[we
         route = request.match_info.route
         if route.resource is None or route.resource not in resources:
             return await handler(request)
+        if len(request.match_info.get("filename", "").encode()) > MAX_STATIC_NAME:  # the OS refuses long names (bytes)
+            return web.Response(status=404, text="No such file.", content_type="text/plain", headers=SECURITY_HEADERS)
         try:
             return await handler(request)
         except BadInput as exc:

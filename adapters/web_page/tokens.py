@@ -63,7 +63,7 @@ def new_claim(purpose: str, person_id: str, expires_at: datetime, *, reference: 
 
 def read_token(token: str, secret: bytes, purpose: str) -> LinkClaim:
     """The claim of a token this service signed for `purpose`; BadLink otherwise."""
-    if not token or len(token) > MAX_TOKEN or token.count(".") != 1:
+    if not token or len(token) > MAX_TOKEN or token.count(".") != 1 or not token.isascii():
         raise BadLink("malformed")
     body, mac = token.split(".")
     if not secret or not hmac.compare_digest(_mac(secret, purpose, body), mac):
@@ -92,7 +92,7 @@ def csrf_value(secret: bytes, anchor: str, scope: str) -> str:
 
 
 def csrf_matches(secret: bytes, anchor: str | None, scope: str, given: str | None) -> bool:
-    if not anchor or not given or len(given) > 100:
+    if not anchor or not given or len(given) > 100 or not given.isascii() or not anchor.isascii():
         return False
     return hmac.compare_digest(csrf_value(secret, anchor, scope), given)
 
@@ -104,7 +104,7 @@ def known_value(secret: bytes, person_id: str) -> str:
 
 
 def read_known(secret: bytes, value: str) -> str | None:
-    if not value or len(value) > 300 or value.count(".") != 1:
+    if not value or len(value) > 300 or value.count(".") != 1 or not value.isascii():
         return None
     body, mac = value.split(".")
     expected = _b64(hmac.new(secret, f"mashbot-known:{body}".encode(), hashlib.sha256).digest()[:18])
