@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from adapters import bootstrap, local_modes
+from adapters.composition import connect
 from adapters.console import mount_console  # console (issue 7)
 from adapters.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from adapters.metrics import Metrics
@@ -117,14 +118,16 @@ def create_app(service: bootstrap.Service, *, scheduler: bool = False, host: str
     mount_console(app, service, host=host)  # `host`: the address served on (default settings.host)
     # --- end console ---------------------------------------------------------------------------
     # --- slack (issue 4): POST /slack/events when SLACK_SIGNING_SECRET is set (see adapters/slack) ---
-    mount_slack(app, service, clockwork=app.get(CLOCKWORK))
+    slack = mount_slack(app, service, clockwork=app.get(CLOCKWORK))
     # --- end slack ---
     # --- teams (issue 5): POST /api/messages, always mounted (see adapters/teams/route.py) ---
-    mount_teams_when_needed(app, service, clockwork=app.get(CLOCKWORK), host=host)
+    teams = mount_teams_when_needed(app, service, clockwork=app.get(CLOCKWORK), host=host)
     # --- end teams ---
     # --- web page: /web and the emailed action links, when public https + mail + secret ---
     mount_web_page(app, service)
     # --- end web page ---
+    if CLOCKWORK in app:  # one place where the channels' senders join the dispatcher
+        connect(app[CLOCKWORK].dispatcher, (slack, teams))
     return app
 
 

@@ -332,6 +332,34 @@ def intake_modal(form: IntakeForm, metadata: str = "", *, complaint_text: str | 
     return _modal(INTAKE_CALLBACK, form.title, COMPLAINT_SUBMIT, blocks, metadata)
 
 
+REFUSED_PREFIX = ":warning: "
+CLEARED_SUFFIX = ":again"  # a new action id: Slack keeps what was typed only under the same ids
+
+
+def refused_modal(view: Mapping[str, Any], errors: Mapping[str, str], cleared: Iterable[str]) -> dict[str, Any]:
+    """A modal shown again after a refusal, the error under each input it is about, and the
+    inputs in `cleared` (they held a personal detail) emptied rather than kept as typed --
+    what `response_action="errors"` would do. Everything else stays as the person left it."""
+    gone = set(cleared)
+    shown: list[Block] = []
+    for block in view.get("blocks", []):
+        block = dict(block)
+        block_id = block.get("block_id")
+        if block.get("type") == "input" and block_id in gone:
+            element = {k: v for k, v in block["element"].items() if not k.startswith("initial")}
+            element["action_id"] = str(element["action_id"]) + CLEARED_SUFFIX
+            block["element"] = element
+        shown.append(block)
+        if block.get("type") == "input" and block_id in errors:
+            shown.append(context(REFUSED_PREFIX + escape(errors[str(block_id)])))
+    kept = {k: v for k, v in view.items() if k in _VIEW_KEYS}  # what Slack accepts back in a view
+    return {**kept, "blocks": _capped(shown)}
+
+
+_VIEW_KEYS = ("type", "callback_id", "title", "submit", "close", "private_metadata", "clear_on_close",
+              "notify_on_close", "external_id")
+
+
 def done_modal(title: str, text: str) -> dict[str, Any]:
     """What a submitted modal turns into: the reply, and a Close button."""
     return _modal(INTAKE_CALLBACK + ":done", title or DONE_TITLE, None, sections(escape(text)), "")

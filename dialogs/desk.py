@@ -51,6 +51,17 @@ from dialogs.intake import Value, refill, to_command, validate_for_policy
 from dialogs.ports import DeskReads
 
 
+# Messages telling someone there is nothing left for them to do (the pool's "taken by", the
+# old reviewer's "escalated"): every channel replaces the card they were sent with it, in
+# place, instead of posting another card. Everything else comes as a new message.
+UPDATES_CARD_IN_PLACE = frozenset({"taken", "escalated_away"})
+
+
+def updates_card_in_place(kind: str) -> bool:
+    """Whether a message of this kind replaces the recipient's card of the challenge in place."""
+    return kind in UPDATES_CARD_IN_PLACE
+
+
 @dataclass(frozen=True)
 class Payload:
     """A pressed button, whatever the channel: the challenge, the action, the version the

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from adapters.bootstrap import Service
+    from adapters.composition import Outlet
     from adapters.settings import Settings
 
 
@@ -24,12 +25,12 @@ def slack_configured(settings: Settings) -> bool:
     return secret is not None and bool(secret.get_secret_value().strip())
 
 
-def mount_slack(app: web.Application, service: Service, *, clockwork: Any = None) -> bool:
-    """Serve Slack on `app` when it is configured; True when mounted. `clockwork` (the
-    scheduler, when the app runs one) lends its dispatcher and its `kick()`."""
+def mount_slack(app: web.Application, service: Service, *, clockwork: Any = None) -> Outlet | None:
+    """Serve Slack on `app` when it is configured; its outlet (sender and hooks) when mounted,
+    for the composition root to connect. `clockwork` (the scheduler, when the app runs one)
+    lends its dispatcher and its `kick()`."""
     if not slack_configured(service.settings):
-        return False
+        return None
     from adapters.slack.channel import mount
 
-    mount(app, service, clockwork)
-    return True
+    return mount(app, service, clockwork).outlet

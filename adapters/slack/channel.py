@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from adapters.bootstrap import Service
+from adapters.composition import Outlet, own_dispatcher
 from adapters.dispatcher import Dispatcher
 from adapters.slack.app import PATH, RequestCheck, SlackEdge, Tasks, build_bolt
 from adapters.slack.directory import Directory
@@ -28,6 +29,7 @@ class SlackChannel:
     interactions: Interactions
     dispatcher: Dispatcher  # the scheduler's, when the app runs one; else the channel's own
     tasks: Tasks
+    outlet: Outlet
 
 
 SLACK = web.AppKey("slack", SlackChannel)
@@ -46,23 +48,23 @@ def build(service: Service, clockwork: Any = None) -> SlackChannel:
     sync = CardSync(service.database, service)
     sender = SlackSender(service, web_api, directory, secret, sync)
     tasks = Tasks()
-    if clockwork is not None:
+    # Changes from any channel or the clock refresh the Slack cards they did not replace.
+    outlet = Outlet(sender, on_sent=(sync.after_send,))
+    if clockwork is not None:  # the composition root connects the outlet to its dispatcher
         dispatcher: Dispatcher = clockwork.dispatcher
         kick = clockwork.kick
     else:
         from adapters.scheduler import build_dispatcher
 
-        dispatcher = build_dispatcher(service)
+        dispatcher = own_dispatcher(build_dispatcher(service), outlet)
 
         def kick() -> None:
             tasks.spawn(dispatcher.run_once())
-    dispatcher.chat = (*dispatcher.chat, sender)
-    dispatcher.on_sent = (*dispatcher.on_sent, sync.after_send)  # changes from any channel or the clock
     interactions = Interactions(service, web_api, directory, secret, sync, sender, kick, tasks.spawn,
                                 SubmitOnce(service.database), admin_contact=settings.admin_contact)
     bolt = build_bolt(interactions, tasks, signing_secret=signing_secret, token=token, api_url=api_url)
     edge = SlackEdge(bolt, RequestCheck(signing_secret, service.database))
-    return SlackChannel(edge, sender, interactions, dispatcher, tasks)
+    return SlackChannel(edge, sender, interactions, dispatcher, tasks, outlet)
 
 
 def mount(app: web.Application, service: Service, clockwork: Any = None) -> SlackChannel:

@@ -29,7 +29,7 @@ from bot.roster import Person, Roster
 from cards import slack as blocks
 from cards.actions import BadAction, verify
 from dialogs.desk import Payload, Pressed
-from dialogs.intake import COMPLAINT, form_for_policy, validate_for_policy
+from dialogs.intake import COMPLAINT, form_for_policy, refill, validate_for_policy
 
 log = logging.getLogger("mashbot.slack")
 
@@ -183,7 +183,7 @@ class Interactions:
         values = blocks.submitted_values(view["state"]["values"])
         checked = validate_for_policy(values, self.service.policy)
         if checked.answers is None:
-            await ack(response_action="errors", errors=checked.errors)
+            await _refuse(ack, view, values, checked.errors)
             return
         key = intake_key(user, view.get("id"), values)
         person = await self.directory.known(user, await self._roster())
@@ -193,7 +193,7 @@ class Interactions:
             return
         outcome = await self._submit(person, user, values, key)
         if outcome.errors is not None:
-            await ack(response_action="errors", errors=outcome.errors)
+            await _refuse(ack, view, values, outcome.errors)
         else:
             await ack(response_action="update", view=blocks.done_modal(outcome.title, outcome.text))
 
@@ -275,13 +275,25 @@ class Interactions:
         pressed = await self.service.desk.press(person, payload, values)
         if pressed.field is not None and values:
             block = pressed.field if pressed.field in values else next(iter(values))
-            await ack(response_action="errors", errors={block: pressed.reply})
+            await _refuse(ack, view, values, {block: pressed.reply})
             return
         if not pressed.committed:
             await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, pressed.reply))
             return
         await ack(response_action="update", view=blocks.done_modal(words.DONE_TITLE, pressed.reply or words.DONE_TITLE))
         self.spawn(self._show(pressed, None))
+
+
+async def _refuse(ack: Ack, view: Mapping[str, Any], values: Mapping[str, Any], errors: Mapping[str, str]) -> None:
+    """A refused modal: the errors on their inputs. An answer holding a personal detail is not
+    put back (Slack's "errors" answer would keep it as typed): the modal is shown again with
+    that input emptied and the error under it."""
+    kept = refill(values, errors)
+    cleared = [k for k in errors if isinstance(values.get(k), str) and str(values[k]).strip() and k not in kept]
+    if cleared:
+        await ack(response_action="update", view=blocks.refused_modal(view, errors, cleared))
+    else:
+        await ack(response_action="errors", errors=dict(errors))
 
 
 def _message_of(body: Mapping[str, Any]) -> tuple[str, str] | None:

@@ -29,13 +29,14 @@ from bot import texts, views
 from bot.challenge import Challenge, Event, Message
 from bot.roster import Person, Roster
 from cards import slack as blocks
+from dialogs.desk import UPDATES_CARD_IN_PLACE
 from storage.database import Database
 
 log = logging.getLogger("mashbot.slack")
 
 PREFIX = "slack:"
 CARD_KIND = "slack_card"  # a Slack-only outbox row: refresh a person's live card in place
-IN_PLACE = frozenset({"taken", CARD_KIND})
+IN_PLACE = UPDATES_CARD_IN_PLACE | {CARD_KIND}  # and a refresh row, which is nothing else
 PERMANENT_ERRORS = frozenset({"invalid_blocks", "invalid_arguments", "msg_too_long", "no_text", "cannot_dm_bot",
                               "user_not_found", "users_not_found", "user_disabled", "invalid_blocks_format"})
 GONE_ERRORS = frozenset({"message_not_found", "cant_update_message", "channel_not_found", "edit_window_closed"})
@@ -161,7 +162,9 @@ class SlackSender:
         if message.kind in IN_PLACE:
             if live is None and message.kind == CARD_KIND:
                 return None
-            if live is not None and await self.update(live, blocks.card_message(card, self.secret)):
+            refreshed = (blocks.card_message(card, self.secret) if message.kind == CARD_KIND
+                         else blocks.card_message(card, self.secret, headline=subject, body=body))
+            if live is not None and await self.update(live, refreshed):
                 return live
         posted = await self._post(person, blocks.card_message(card, self.secret, headline=subject, body=body))
         if live is not None:

@@ -70,9 +70,8 @@ async def on_press(service: Service, secret: bytes, who: Presser, value: Any) ->
     if person is None:
         return Answer(message_body(texts.UNKNOWN_PERSON))
     if payload.for_id != person.id:
-        async with service.database.uow(read_only=True) as uow:
-            roster = await uow.people.roster()
-        return Answer(message_body(say.FOR_SOMEONE_ELSE.format(name=roster.name_of(payload.for_id))))
+        roster = await service.desk.roster()
+        return Answer(message_body(texts.FORWARDED.format(names=roster.name_of(payload.for_id))))
     if press.verb == adaptive.INTAKE:
         return await _intake(service, secret, person, payload, press.inputs, who.teams_user)
     if press.verb == adaptive.REFRESH:

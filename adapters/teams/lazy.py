@@ -15,6 +15,7 @@ from aiohttp import web
 from adapters.bootstrap import Service
 
 if TYPE_CHECKING:
+    from adapters.composition import Outlet
     from adapters.scheduler import Clockwork
     from adapters.teams.route import TeamsChannel
 
@@ -40,14 +41,14 @@ LATER = web.AppKey("teams_later", _Later)
 
 
 def mount_teams_when_needed(app: web.Application, service: Service, *, clockwork: Clockwork | None = None,
-                            host: str | None = None) -> None:
-    """LocalOnlyError (at once) when MASHBOT_TEAMS_LOCAL is on and `host` is not a loopback address."""
+                            host: str | None = None) -> Outlet | None:
+    """Teams' outlet for the dispatcher when it sends (an app id or the local mode).
+    LocalOnlyError (at once) when MASHBOT_TEAMS_LOCAL is on and `host` is not a loopback address."""
     if service.settings.microsoft_app_id or service.settings.teams_local:
         # A sender for the dispatcher (or the local mode's host check) is needed from the start.
         from adapters.teams.route import mount_teams
 
-        mount_teams(app, service, clockwork=clockwork, host=host)
-        return
+        return mount_teams(app, service, clockwork=clockwork, host=host).outlet
     later = app[LATER] = _Later(service, clockwork)
 
     async def messages(request: web.Request) -> web.StreamResponse:
@@ -56,6 +57,7 @@ def mount_teams_when_needed(app: web.Application, service: Service, *, clockwork
         return await serve_messages(later.get(), request)
 
     app.router.add_post(PATH, messages)
+    return None
 
 
 def teams_channel(app: web.Application) -> Any:

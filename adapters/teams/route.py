@@ -36,6 +36,7 @@ from adapters.local_modes import (LocalOnlyError, host_is_loopback, is_loopback,
 from adapters.scheduler import Clockwork
 from adapters.teams import people
 from adapters.teams.bot import TeamsBot, describe, text_activity
+from adapters.composition import Outlet
 from adapters.teams.config import BotConfig, bot_config, make_adapter
 from adapters.teams.sender import TeamsSender
 
@@ -61,6 +62,7 @@ class TeamsChannel:
     bot: TeamsBot
     sender: TeamsSender
     local: bool = False  # MASHBOT_TEAMS_LOCAL: unauthenticated, for direct loopback callers only
+    outlet: Outlet | None = None  # what it sends through the dispatcher (None: Teams is off)
 
     async def authenticate(self, activity: Activity, header: str) -> AuthenticateRequestResult:
         auth = self.adapter.bot_framework_authentication
@@ -301,6 +303,5 @@ def build_channel(service: Service, *, clockwork: Clockwork | None = None,
         return channel
     if local:
         log.warning("MASHBOT_TEAMS_LOCAL=1: %s is unauthenticated, for loopback clients only", PATH)
-    if clockwork is not None:
-        clockwork.dispatcher.chat = (*clockwork.dispatcher.chat, channel.sender)
+    channel.outlet = Outlet(channel.sender)  # the composition root connects it to the dispatcher
     return channel

@@ -36,12 +36,12 @@ from bot.challenge import Message
 from bot.digest import DIGEST_KIND
 from bot.roster import Person
 from cards import adaptive
+from dialogs.desk import updates_card_in_place
 from storage.database import Database
 
 log = logging.getLogger("mashbot.teams")
 
 PREFIX = "teams:"
-UPDATE_IN_PLACE = frozenset({"taken", "escalated_away"})
 GONE = frozenset({403, 404})  # the user removed or blocked the app, or the chat is gone
 
 
@@ -86,7 +86,7 @@ class TeamsSender:
             return await uow.conversations.get(person.id, people.CHANNEL)
 
     async def _previous(self, message: Message, person: Person) -> str | None:
-        if message.kind not in UPDATE_IN_PLACE or not message.reference:
+        if not updates_card_in_place(message.kind) or not message.reference:
             return None
         async with self.database.uow(read_only=True) as uow:
             found = await uow.outbox.last_external_id(message.reference, person.id)

@@ -34,6 +34,5 @@ INTAKE_INTRO = "Answer the questions below. Use the case reference only — neve
 COMPLAINT_TITLE = "This is a complaint, not a challenge"
 INTAKE_ALREADY_SENT = "This form was already sent; it raises one challenge. Type challenge for a new form."
 BAD_CARD = "This card could not be checked (it may be from an older mashbot). Type list to get fresh cards."
-FOR_SOMEONE_ELSE = "This card is for {name}."
 UNKNOWN_CHALLENGE = "That challenge is no longer held by mashbot."
 NOTICE_TITLE = "mashbot"

@@ -261,3 +261,17 @@ async def idle_after(ws: Workspace) -> None:
         if not any(not task.done() for task in tasks.running):
             return
     raise AssertionError("Slack work after the ack is still running")
+
+
+def refusal(body: dict[str, Any], field: str) -> str:
+    """The error a refused modal shows on `field`: Slack's "errors" answer, or -- when what was
+    typed there held a personal detail -- the modal shown again with that input emptied (a new
+    action id, so Slack does not keep it) and the error under it."""
+    if body["response_action"] == "errors":
+        return str(body["errors"][field])
+    assert body["response_action"] == "update", body
+    shown = body["view"]["blocks"]
+    at = next(i for i, b in enumerate(shown) if b.get("block_id") == field)
+    assert shown[at]["element"]["action_id"].endswith(":again"), shown[at]
+    assert shown[at + 1]["type"] == "context", shown[at + 1]
+    return str(shown[at + 1]["elements"][0]["text"]).removeprefix(":warning: ")

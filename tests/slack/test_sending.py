@@ -92,7 +92,9 @@ async def test_a_timeout_escalation_by_the_clock_reaches_every_card(workspace: W
     await dispatcher.run_once()  # the card refreshes the first run queued
     assert "escalated" in text_of(workspace.fake.last_card(TARA))
     assert buttons(workspace.fake.last_card(ELLEN))[:1] == ["accept"]
-    assert "Out of date" in text_of(ben_first) and buttons(ben_first) == []
+    # Escalated away from him: his card is replaced in place (as in Teams), no new card.
+    assert "This stage is with Ellen Marsh" in text_of(ben_first) and buttons(ben_first) == []
+    assert workspace.fake.last_card(BEN) is ben_first
     assert "no outcome within the time limit" in text_of(workspace.fake.last_card(AVA))
 
 

@@ -119,7 +119,7 @@ async def test_a_forwarded_card_is_for_its_addressee_only(teams: Teams) -> None:
     await teams.dispatch()
     body = await teams.press(BEN, last_card(teams, AVA), "accept")  # Ava's card, pressed by Ben
     assert body == {"statusCode": 200, "type": "application/vnd.microsoft.activity.message",
-                    "value": "This card is for Ava Okafor."}
+                    "value": "This card was sent to someone else (Ava Okafor); only they can use its buttons."}
     assert (await teams.challenge(reference)).owner_id is None
 
 
