@@ -52,12 +52,8 @@ class Looked:
 
 
 def desk_of(service: bootstrap.Service) -> Desk:
-    """The service's front desk (built here until the composition root holds one)."""
-    built = getattr(service, "desk", None)
-    if isinstance(built, Desk):
-        return built
-    database = service.database
-    return Desk(service.mashbot, lambda: database.uow(read_only=True), service.now)
+    """The service's front desk (the composition root builds one per service)."""
+    return service.desk
 
 
 def check_inputs(action: ActionView, values: Mapping[str, str]) -> dict[str, str]:
