@@ -107,7 +107,19 @@ def render_message(message: Message) -> tuple[str, str, str]:
         body_html += "\n<table>" + "".join(
             f"<tr><th align=\"left\">{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
             for k, v in (line.split(": ", 1) for line in extra)) + "</table>"
+    text, body_html = _with_action_links(data, text, body_html)
     return subject, text + "\n", _document(subject, body_html)
+
+
+def _with_action_links(data: Mapping[str, Any], text: str, body_html: str) -> tuple[str, str]:
+    """The action links a message carries (adapters/web_page/mail_links.py), before the footer."""
+    from adapters.web_page.mail_links import link_lines
+
+    lines, links_html = link_lines(data)
+    if not lines:
+        return text, body_html
+    head, _, _ = text.rpartition(FOOTER)
+    return head + "\n".join(lines) + "\n\n" + FOOTER, body_html + "\n" + links_html
 
 
 def _extra_lines(data: Mapping[str, Any]) -> list[str]:

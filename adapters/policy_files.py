@@ -343,5 +343,6 @@ def describe_policy(policy: Policy, today: date | None = None) -> str:
         *([f"Record made:      asked at the outcome: {' or '.join(policy.record_kinds)}"] if policy.record_kinds else []),
         *(f"Note:             {note}" for note in policy.notes),
         f"Retention:        {policy.retention_days} days after closing",
+        f"Emailed links:    work for {policy.link_expiry_working_days} working days, never past the stage's due time",
     ]
     return "\n".join(lines) + "\n"

@@ -18,6 +18,7 @@ from adapters.scheduler import Clockwork, build_clockwork
 from adapters.settings import Settings
 from adapters.slack import mount_slack  # --- slack (issue 4) ---
 from adapters.teams.lazy import mount_teams_when_needed
+from adapters.web_page import mount_web_page
 from storage.outbox_admin import Trouble
 from storage.outbox_admin import trouble as outbox_trouble
 
@@ -122,6 +123,9 @@ def create_app(service: bootstrap.Service, *, scheduler: bool = False, host: str
     # --- teams (issue 5): POST /api/messages, always mounted (see adapters/teams/route.py) ---
     teams = mount_teams_when_needed(app, service, clockwork=app.get(CLOCKWORK), host=host)
     # --- end teams ---
+    # --- web page: /web and the emailed action links, when public https + mail + secret ---
+    mount_web_page(app, service)
+    # --- end web page ---
     if CLOCKWORK in app:  # one place where the channels' senders join the dispatcher
         connect(app[CLOCKWORK].dispatcher, (slack, teams))
     return app
@@ -131,7 +135,9 @@ async def run(settings: Settings, *, host: str, port: int) -> None:
     """Serve until interrupted."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(bootstrap.build(settings), scheduler=True, host=host)  # host: console (issue 7)
-    runner = web.AppRunner(app)
+    from adapters.web_page.access_log import RedactingAccessLogger
+
+    runner = web.AppRunner(app, access_log_class=RedactingAccessLogger)  # no link tokens in the log
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

@@ -74,8 +74,9 @@ class Mashbot:
     # is checked in it first, so one that would change nothing never queues for the lock.
     read_uow: Callable[[], UnitOfWork] | None = None
 
-    async def raise_challenge(self, cmd: RaiseChallenge, now: datetime) -> Result:
-        """Raise a challenge under the current policy (snapshotted into the challenge)."""
+    async def raise_challenge(self, cmd: RaiseChallenge, now: datetime, *, channel: str | None = None) -> Result:
+        """Raise a challenge under the current policy (snapshotted into the challenge).
+        `channel` (e.g. "web", "email") is recorded on the audit events it writes."""
         async with self.uow() as uow:
             roster = await uow.people.roster()
             reference = self.new_reference()
@@ -83,6 +84,7 @@ class Mashbot:
                 reference = self.new_reference()
             change = ladder.raise_challenge(cmd, policy=self.policy, roster=roster, now=now, reference=reference)
             emergency.on_raise(change, cmd.emergency_protocol)
+            _stamp_channel(change, channel)
             await uow.challenges.add(change.challenge)
             await self._save_changes(uow, change, now)
             await uow.commit()
@@ -95,11 +97,13 @@ class Mashbot:
             await uow.commit()
         return Result(self.policy.complaint_text or texts.COMPLAINT_REDIRECT_DEFAULT)
 
-    async def handle(self, cmd: ChallengeCommand, now: datetime, *, checked: bool = False) -> Result:
+    async def handle(self, cmd: ChallengeCommand, now: datetime, *, checked: bool = False,
+                     channel: str | None = None) -> Result:
         """Apply a person's command to a challenge, refusing stale, repeated or unauthorised ones.
 
         `checked`: the caller has just run `may_act` on a read of its own (the front desk), so
-        the early read is skipped; everything is checked again under the write lock anyway."""
+        the early read is skipped; everything is checked again under the write lock anyway.
+        `channel` (e.g. "web", "email") is recorded on the audit events it writes."""
         if isinstance(cmd, SendStage3Form) and not self.mail_configured:
             raise NotAvailable(texts.STAGE3_FORM_NO_MAIL.format(reference=cmd.reference))
         if self.read_uow is not None and not checked:
@@ -115,6 +119,7 @@ class Mashbot:
                                         await uow.events.for_challenge(cmd.reference), FAMILY_FIELDS)
             else:
                 apply(change, cmd)
+            _stamp_channel(change, channel)
             if not await uow.challenges.update(change.challenge, expected):
                 current = await uow.challenges.get(cmd.reference)
                 assert current is not None
@@ -174,6 +179,13 @@ class Mashbot:
     async def _save_changes(uow: UnitOfWork, change: ladder.Change, now: datetime) -> None:
         await uow.events.append(change.events)
         await uow.outbox.add(change.messages, now)
+
+
+def _stamp_channel(change: ladder.Change, channel: str | None) -> None:
+    """Say on the person's own events which channel they acted from (the audit names it)."""
+    if channel:
+        change.events[:] = [e.model_copy(update={"detail": {**e.detail, "channel": channel}})
+                            if e.actor_id is not None else e for e in change.events]
 
 
 def check_fresh(challenge: Challenge, cmd: ChallengeCommand, roster: Roster,

@@ -214,6 +214,8 @@ class Policy(_Model):
     notes: tuple[str, ...] = ()
     complaint_text: str
     retention_days: int = Field(default=730, gt=0)
+    # How long an emailed action link works (never past the stage's due time).
+    link_expiry_working_days: int = Field(default=5, gt=0, le=30)
 
     @field_validator("office_hours")
     @classmethod

@@ -231,6 +231,7 @@ TIMELINE_COUNTERPART = "counterpart: {names}"
 TIMELINE_TO_PEOPLE = "to {names}"
 TIMELINE_DISCUSSION = "{how} at {when}"
 TIMELINE_DISCUSSION_DEFAULT = "discussion"
+TIMELINE_VIA = "via {channel}"
 PROTECTIVE_ACTION_LABEL = "Immediate protective action taken"
 PROTECTIVE_ACTION_HELP = ("What has been done to reduce the risk of harm whilst the dispute is ongoing, "
                           "without personal details.")
@@ -738,6 +739,9 @@ OUTCOME_LABELS: dict[str, str] = {
 
 # kind -> (subject, body). Bodies are formatted with the message's data.
 MESSAGES: dict[str, tuple[str, str]] = {
+    "web_sign_in": ("Your mashbot sign-in link",
+                    "Open this link to sign in to mashbot: {url} It works once, within {minutes} minutes. "
+                    "If you did not ask to sign in, ignore this email: nobody can sign in without it."),
     "raised": ("Challenge {reference} raised",
                "Your challenge {reference} ({area}) is with the {stage_name}: {reviewer_names}. "
                "Due {due}."),

@@ -81,6 +81,8 @@ def _detail(event: Event, roster: Roster, policy: Policy, cal: WorkingCalendar) 
         when = _when(cal, d.get(key)) if d.get(key) else None
         if when:
             parts.append(texts.TIMELINE_DUE.format(label=label, when=when))
+    if d.get("channel"):
+        parts.append(texts.TIMELINE_VIA.format(channel=d["channel"]))
     return "; ".join(parts)
 
 

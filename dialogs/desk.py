@@ -15,10 +15,11 @@ The desk works only through ports (bot.ports, dialogs.ports) and is given the cl
         texts.NOT_FOUND -- for an unknown reference and for one the viewer may not see alike.
     await desk.inbox(viewer, *, active_only=False) -> list[CardView]
         What the viewer raised, holds or must agree to, most pressing first.
-    await desk.press(viewer, payload, answers=None) -> Pressed
+    await desk.press(viewer, payload, answers=None, channel=None) -> Pressed
         A pressed button (payload: decoded from the channel's signed value) and, when its
         form was filled in, the answers. `answers=None`: only the button -- a press that
         needs input answers with the form to show (Pressed.form) and changes nothing.
+        `channel` ("web", "email", …) is recorded on the audit events the press writes.
     await desk.raise_challenge(viewer, answers) -> Raised
         The submitted intake ({field id: text, or a toggle's bool}): validated, then raised
         -- or sent down the complaints route; refused per field (Raised.errors).
@@ -201,7 +202,7 @@ class Desk:
 
     # -- a press ----------------------------------------------------------------------------
     async def press(self, viewer: Person, payload: Payload,
-                    answers: Mapping[str, str | None] | None = None) -> Pressed:
+                    answers: Mapping[str, str | None] | None = None, *, channel: str | None = None) -> Pressed:
         got = await self._load(payload.reference)
         challenge, roster, now = got.challenge, got.roster, self.clock()
         if challenge is None:
@@ -228,7 +229,7 @@ class Desk:
             command = views.action_command(payload.action, actor_id=viewer.id, reference=payload.reference,
                                            version=payload.version, values=answers or {})
             may_act(challenge, command, roster)
-            result = await self.core.handle(command, now, checked=True)
+            result = await self.core.handle(command, now, checked=True, channel=channel)
         except AlreadyActioned as exc:
             return Pressed(str(exc), shown(), tone=Tone.STALE, challenge=challenge)
         except InvalidCommand as exc:
@@ -243,7 +244,8 @@ class Desk:
         return Pressed(result.reply or texts.DONE, card, committed=True, challenge=after)
 
     # -- the intake -------------------------------------------------------------------------
-    async def raise_challenge(self, viewer: Person, answers: Mapping[str, Value]) -> Raised:
+    async def raise_challenge(self, viewer: Person, answers: Mapping[str, Value], *,
+                              channel: str | None = None) -> Raised:
         """The submitted /challenge form: refused per field, raised, or -- a concern about
         practice -- sent down the complaints route (only a count is kept)."""
         values = dict(answers)
@@ -254,7 +256,7 @@ class Desk:
         now = self.clock()
         try:
             if isinstance(command, RaiseChallenge):
-                result = await self.core.raise_challenge(command, now)
+                result = await self.core.raise_challenge(command, now, channel=channel)
             else:
                 result = await self.core.redirect_complaint(command, now)
         except InvalidCommand as exc:

@@ -267,3 +267,39 @@ slack_replays = Table(
     Column("result", Text, nullable=True),
 )
 # --- end slack replay ---
+
+# --- web access ---
+# Links emailed to people outside the council's chat: an action link (one action on one
+# challenge version, for one person) or a sign-in link for /web. Only a hash of the token is
+# kept, so a copy of the database cannot be turned into working links. `used_at` makes each
+# single-use; `used_by` says who used it (the link's person), `result` what they were told.
+action_links = Table(
+    "action_links",
+    metadata,
+    Column("token_hash", String, primary_key=True),
+    Column("purpose", String, nullable=False),  # "action" or "sign_in"
+    Column("person_id", String, nullable=False, index=True),
+    Column("reference", String, nullable=True, index=True),
+    Column("version", Integer, nullable=True),
+    Column("verb", String, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
+    Column("used_at", UTCDateTime, nullable=True),
+    Column("used_by", String, nullable=True),
+    Column("result", Text, nullable=True),
+)
+
+# Signed-in sessions of /web, kept server-side so signing out (or an administrator deleting
+# the row) ends them at once. The cookie holds a random id; only its hash is stored.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String, primary_key=True),
+    Column("person_id", String, nullable=False, index=True),
+    Column("csrf", String, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
+    Column("ended_at", UTCDateTime, nullable=True),
+)
+# --- end web access ---

@@ -121,7 +121,7 @@ async def test_the_migration_moves_copies_into_one_snapshot_per_policy_and_back(
             await conn.execute(t.challenges.insert(), [_old_row(ch) for ch in old])
 
         await upgrade(url)
-        assert await current_revision(url) == head_revision() == "0005_policy_snapshots"
+        assert await current_revision(url) == head_revision() == "0006_action_links"
         async with engine.connect() as conn:
             names = (await conn.execute(select(t.policy_snapshots.c.name))).scalars().all()
             datas = (await conn.execute(select(t.challenges.c.data))).scalars().all()
