@@ -89,4 +89,5 @@ class MessageKind(StrEnum):
     COUNTERPART_STAGE = "counterpart_stage"
     ESCALATION_ADVICE = "escalation_advice"
     COUNTERPART_AGREEMENT_REQUEST = "counterpart_agreement_request"
+    WEB_SIGN_IN = "web_sign_in"  # the /web sign-in link, sent at once and never stored
     DIGEST = "digest"  # the daily digest (bot.digest), not about one challenge

@@ -17,7 +17,8 @@ from bot.challenge import Challenge
 from bot.errors import NotFound
 from bot.roster import Person
 from bot.timeline import TimelineEntry
-from bot.views import ActionView, CardView, InputKind
+from bot.fields import FieldKind
+from bot.views import ActionView, CardView
 from dialogs.desk import Desk, Payload, Tone
 
 WEB = "web"
@@ -63,7 +64,7 @@ def check_inputs(action: ActionView, values: Mapping[str, str]) -> dict[str, str
     errors: dict[str, str] = {}
     for item in action.inputs:
         value = (values.get(item.id) or "").strip()
-        if item.kind is InputKind.CHOICE and value and value not in {c.value for c in item.choices}:
+        if item.kind is FieldKind.CHOICE and value and value not in {c.value for c in item.choices}:
             errors[item.id] = f"Choose one of the options for “{item.label}”."
         elif item.max_length is not None and len(value) > item.max_length:
             errors[item.id] = f"Keep this to {item.max_length} characters — it has {len(value)}."
