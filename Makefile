@@ -41,6 +41,8 @@ test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Each bench prints ratios measured in its own run; `-` so one missed target does not hide the rest.
+# The Slack press is compared with the tree before the front desk (ack to chat.update).
+PRESS_BASE ?= c1e87f0
 bench: install-test
 	-$(BIN)/python bench/list_bench.py
 	-$(BIN)/python bench/tick_bench.py $(TICK_BENCH_ARGS)
@@ -48,6 +50,7 @@ bench: install-test
 	-$(BIN)/python bench/console_bench.py
 	-$(BIN)/python bench/startup_bench.py
 	-$(BIN)/python bench/slack_ack_bench.py
+	-$(BIN)/python bench/press_update_bench.py --base $(PRESS_BASE)
 	-$(BIN)/python bench/graph_mail_bench.py
 	-$(BIN)/python bench/identifier_bench.py
 
