@@ -28,7 +28,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import EVENTS_PATH
-from adapters.slack import texts as words
+from bot import texts
 from adapters.slack.inbound import Kind, Refused
 from adapters.slack.inbound import read as inbound_read
 from adapters.slack.interactions import Interactions
@@ -154,7 +154,7 @@ def build_bolt(interactions: Interactions, tasks: Tasks, *, signing_secret: str,
 
     async def on_command(ack: Any, body: dict[str, Any], respond: Any) -> None:
         if str(body.get("text") or "").strip().lower() in ("help", "?"):
-            await ack(text=words.HELP, response_type="ephemeral")
+            await ack(text=texts.SLACK_HELP, response_type="ephemeral")
             return
         await ack()
         tasks.spawn(interactions.command(body, respond))
@@ -167,7 +167,7 @@ def build_bolt(interactions: Interactions, tasks: Tasks, *, signing_secret: str,
         await ack()
         tasks.spawn(interactions.intake_reason(body, action))
 
-    app.command(words.COMMAND)(on_command)
+    app.command(texts.SLACK_COMMAND)(on_command)
     app.action(blocks.REASON_FIELD)(on_reason)
     app.action(re.compile("^" + re.escape(blocks.ACTION_PREFIX)))(on_press)
     app.view(blocks.INTAKE_CALLBACK)(interactions.submit_intake)

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from adapters.slack import texts as words
+from bot import texts
 from storage import slack_replays as replays
 from storage.database import Database
 
@@ -90,5 +90,5 @@ class SubmitOnce:
                 return Outcome(str(data["title"]), str(data["text"]))
             if time.monotonic() >= deadline:
                 log.info("an intake submitted twice: the first copy is still being raised")
-                return Outcome(words.ALREADY_SUBMITTED_TITLE, words.ALREADY_SUBMITTED)
+                return Outcome(texts.SLACK_ALREADY_SUBMITTED_TITLE, texts.SLACK_ALREADY_SUBMITTED)
             await asyncio.sleep(self.poll)
