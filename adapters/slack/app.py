@@ -33,8 +33,7 @@ from adapters.slack.inbound import Kind, Refused
 from adapters.slack.inbound import read as inbound_read
 from adapters.slack.interactions import Interactions
 from cards import slack as blocks
-from storage import slack_replays as replays
-from storage.database import Database
+from storage.database import UNAVAILABLE, Database
 
 log = logging.getLogger("mashbot.slack")
 
@@ -81,8 +80,8 @@ class RequestCheck:
         # now, so it is remembered until then; after that the age check refuses it anyway.
         expires_at = datetime.fromtimestamp(sent_at + self.window, UTC)
         async with self.database.uow() as uow:
-            first = await replays.claim(uow.session, self.database.dialect, "sig:" + headers["X-Slack-Signature"],
-                                        now=datetime.fromtimestamp(self.clock(), UTC), expires_at=expires_at)
+            first = await uow.slack_replays.claim("sig:" + headers["X-Slack-Signature"],
+                                                  now=datetime.fromtimestamp(self.clock(), UTC), expires_at=expires_at)
             await uow.commit()
         return None if first else "replayed (this signature was already used)"
 
@@ -108,7 +107,7 @@ class SlackEdge:
         body = await request.read()
         try:
             reason = await self.check.refusal(body, request.headers)
-        except replays.UNAVAILABLE as exc:
+        except UNAVAILABLE as exc:
             # Without the replay record a request cannot be told new: Slack retries a 503.
             log.warning("could not check a Slack request against the replay record: %s", type(exc).__name__)
             return web.json_response({"error": "mashbot's database is unavailable; try again"}, status=503)
