@@ -185,10 +185,7 @@ async def _intake(service: Service, secret: bytes, person: Person, payload: Acti
         return Answer(card_body(_intake_card(service, secret, person, values, result.errors)))
     now = service.now()
     if payload.reference:  # each form is raised once, however often it is pressed
-        async with service.database.uow() as uow:
-            first = await uow.marks.claim(INTAKE_MARK, payload.reference, now)
-            await uow.commit()
-        if not first:
+        if not await service.marks.claim(INTAKE_MARK, payload.reference, now):
             return await _already_raised(service, secret, person, teams_user)
     raised = await service.desk.raise_challenge(person, values)
     if not raised.committed:
