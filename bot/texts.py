@@ -532,6 +532,25 @@ TEAMS_BAD_CARD = "This card could not be checked (it may be from an older mashbo
 TEAMS_UNKNOWN_CHALLENGE = "That challenge is no longer held by mashbot."
 TEAMS_NOTICE_TITLE = "mashbot"
 
+# --- the /web page's own words: action links, sign-in ---
+
+WEB_LINK_DAMAGED = ("This link is damaged or was changed, so it does nothing. Open it again from the email (the whole "
+                    "link), or sign in to see the challenge.")
+WEB_LINK_UNKNOWN = "mashbot does not know this link (it may be very old). Sign in to see the challenge."
+WEB_LINK_EXPIRED = "This link has expired — sign in to see the challenge."
+WEB_LINK_USED = "This link was already used: already actioned by {name} at {at}."
+WEB_LINK_FOR_SOMEONE_ELSE = ("This link is for {name}; you are signed in as {you}. Only {name} can use it — nothing was "
+                             "changed. If it was forwarded to you, ask them to act, or sign out first if you are {name}.")
+WEB_LINK_FOR_ANOTHER_BROWSER = ("This link is for {name}, but this browser was last signed in to mashbot by {you}, so "
+                                "nothing was changed. If it was forwarded to you, ask {name} to act. If you are {name}, "
+                                "sign in first, then open the link again.")
+WEB_LINK_NO_LONGER = "This can no longer be done from this link: {why} Sign in to see the challenge as it stands."
+WEB_MAIL_LINKS_INTRO = "To act without chat, open one of these links. Each works once, for you only, until {until}:"
+WEB_MAIL_SIGN_IN_LINE = "Or sign in to see the challenge: {url}"
+WEB_CHECK_EMAIL = ("If {address} is on the roster, a sign-in link is on its way to it. The link works once, within "
+                   "15 minutes. Nothing arrived? Check the address, wait a minute and look in junk mail.")
+WEB_SESSION_ENDED = "You are not signed in (or your session ended after 30 minutes idle or 8 hours). Sign in again."
+
 # --- labels: roles, Stage 3 family details, lessons, the report's counts ---
 
 ROLE_LABELS: dict[str, str] = {
