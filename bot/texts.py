@@ -551,6 +551,22 @@ WEB_CHECK_EMAIL = ("If {address} is on the roster, a sign-in link is on its way 
                    "15 minutes. Nothing arrived? Check the address, wait a minute and look in junk mail.")
 WEB_SESSION_ENDED = "You are not signed in (or your session ended after 30 minutes idle or 8 hours). Sign in again."
 
+# --- the local console's own words (adapters/console) ---
+
+CONSOLE_ROSTER_GROUPS = {"MASH": "MASH / CSSH", "locality": "Locality", "partner": "Partner agencies"}
+CONSOLE_NEEDS_YOU = "Needs you"
+CONSOLE_WAITING_ON_OTHERS = "Waiting on others"
+CONSOLE_FINISHED = "Finished"
+CONSOLE_CROSS_SITE = "Cross-site form posts are refused."
+CONSOLE_CHOOSE_PERSON = "Choose a person from the roster."
+CONSOLE_ACTING_AS = "You are acting as {name}."
+CONSOLE_CHOOSE_WHO_FIRST = "Choose who you are first (acting as)."
+CONSOLE_NO_VERSION = "This button has no version; reload the page."
+CONSOLE_CLOCK_OFF = "The demo clock is off (it runs only with MASHBOT_DEMO=1)."
+CONSOLE_CHOOSE_CLOCK_STEP = "Choose how far to move the clock."
+CONSOLE_CLOCK_MOVED = ("Clock moved {label} to {when}. Tick: {changed} challenge(s) changed{references}, "
+                       "{events} event(s), {messages} message(s) queued.")
+
 # --- labels: roles, Stage 3 family details, lessons, the report's counts ---
 
 ROLE_LABELS: dict[str, str] = {
