@@ -239,7 +239,7 @@ async def challenges_show(args: argparse.Namespace) -> int:
         await service.close()
     if c is None:
         print(f"mashbot: there is no challenge {args.reference}")
-        # --- governance (issue 8): say so when retention purged it ---
+        # --- governance: say so when retention purged it ---
         from adapters.export import purged_note
 
         note = await purged_note(args.reference)
@@ -352,7 +352,7 @@ async def digest(args: argparse.Namespace) -> int:
 # --- end digest ---
 
 
-# --- governance (issue 8): the commands live in adapters/reports, adapters/purge.py, adapters/export.py ---
+# --- governance: the commands live in adapters/reports, adapters/purge.py, adapters/export.py ---
 async def report_quarterly(args: argparse.Namespace) -> int:
     from adapters.reports.command import report_command
 

@@ -22,7 +22,9 @@ from bot.handlers import Mashbot
 from bot.ladder import calendar_of
 from bot.policy import Policy
 from dialogs.desk import Desk
+from dialogs.ports import Marks
 from storage.database import Database
+from storage.marks import CommittedMarks
 
 if TYPE_CHECKING:
     from adapters.dispatcher import Dispatcher
@@ -83,6 +85,11 @@ class Service:
             database = self.database
             self._desk = Desk(self.mashbot, lambda: database.uow(read_only=True), self.now)
         return self._desk
+
+    @property
+    def marks(self) -> Marks:
+        """Once-only marks a channel claims (a form submitted once), each claim committed at once."""
+        return CommittedMarks(self.database.uow)
 
     @property
     def card_secret(self) -> bytes:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html  # teams (issue 5): the digest's "emailed instead" note
+import html  # teams: the digest's "emailed instead" note
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -54,7 +54,7 @@ class SendFailed(Exception):
         self.retry_after = retry_after
 
 
-# --- teams (issue 5): a chat channel may learn only at send time that it cannot reach someone ---
+# --- teams: a chat channel may learn only at send time that it cannot reach someone ---
 class NotReachable(SendFailed):
     """The chat channel has no way to reach this person (no stored conversation, app removed):
     the row goes to the next chat channel that may reach them, then by email."""
@@ -65,7 +65,7 @@ EMAILED_INSTEAD = ("You get this by email because mashbot cannot reach you in {c
 
 
 def emailed_instead(message: Message, channels: list[str]) -> Message:
-    """A chat row going by email instead; the digest says so (issue 5)."""
+    """A chat row going by email instead; the digest says so."""
     if message.kind != "digest":
         return message
     note = EMAILED_INSTEAD.format(channels=" or ".join(c.capitalize() for c in channels) or "chat")
@@ -237,7 +237,7 @@ class Dispatcher:
                     return sender
         return self.email  # EMAIL rows, and the fallback for a person with no chat identity
 
-    # --- teams (issue 5) ---
+    # --- teams ---
     async def _send(self, item: OutboxItem, person: Person) -> str | None:
         """A chat row goes to the first chat channel that reaches the person; one that finds
         it cannot after all (NotReachable) hands it on, and email comes last."""
@@ -267,7 +267,7 @@ class Dispatcher:
             if sender is None:
                 await self._put_back(item, self._missing(item.message), report)
                 return
-            external_id = await asyncio.wait_for(self._send(item, person), self.send_timeout)  # teams (issue 5)
+            external_id = await asyncio.wait_for(self._send(item, person), self.send_timeout)
         except SendFailed as exc:
             await self._failed(item, channel, exc, report)
             return

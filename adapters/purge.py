@@ -1,4 +1,4 @@
-"""Retention (issue 8): `mashbot purge [--dry-run]` and the daily scheduled purge.
+"""Retention: `mashbot purge [--dry-run]` and the daily scheduled purge.
 
 Challenges closed or withdrawn more than the policy's `retention_days` (default 730) ago are
 removed with their free text; their counts stay (challenge_summaries) so reports over old

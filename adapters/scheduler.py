@@ -122,7 +122,7 @@ class Clockwork:
         # starting service should not wait for.
         scheduler.add_job(self._job(self._digest_catch_up), id="digest-catch-up", name="digest (catch-up)",
                           next_run_time=datetime.now(zone) + timedelta(seconds=1))
-        # --- governance (issue 8): the daily retention purge (adapters/purge.py) ---
+        # --- governance: the daily retention purge (adapters/purge.py) ---
         from adapters.purge import PURGE_AT, purge_job
 
         scheduler.add_job(self._job(lambda: purge_job(self.service)),

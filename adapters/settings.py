@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     console: bool | None = Field(None, alias="MASHBOT_CONSOLE")  # None: on only with MASHBOT_DEMO=1
     demo: bool = Field(False, alias="MASHBOT_DEMO")  # the console and its demo clock
     teams_local: bool = Field(False, alias="MASHBOT_TEAMS_LOCAL")  # unauthenticated Teams (Emulator, tests)
-    # --- slack (issue 4): who people unknown to the roster should ask, e.g. "MASH business support (ext. 1234)"
+    # --- slack: who people unknown to the roster should ask, e.g. "MASH business support (ext. 1234)"
     admin_contact: str | None = Field(None, alias="MASHBOT_ADMIN_CONTACT")
     # --- end slack ---
 

@@ -1,4 +1,4 @@
-"""Slack ack latency (issue 4): how fast `POST /slack/events` answers a button press while
+"""Slack ack latency: how fast `POST /slack/events` answers a button press while
 the Slack Web API takes 2 s per call, against a bare aiohttp handler in the same run.
 
 mashbot runs in this process, the bare handler in a process of its own (so it does not

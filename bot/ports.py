@@ -29,7 +29,11 @@ class ChallengeRepository(Protocol):
         """Active challenges whose wake time is at or before `now`, oldest first, claimed for
         this unit of work (other workers skip them)."""
 
-    async def listing(self, *, active_only: bool = True, person_id: str | None = None) -> list[Challenge]: ...
+    async def listing(self, *, active_only: bool = True, person_id: str | None = None,
+                      awaiting_joint: bool = False) -> list[Challenge]:
+        """Challenges, oldest first; with `person_id` only those naming that person (raised,
+        held, decided, counterpart) and, with `awaiting_joint`, every one awaiting joint
+        agreement (its approvers are role holders, known from the roster only)."""
 
 
 class EventLog(Protocol):

@@ -1,4 +1,4 @@
-"""The quarterly report (issue 8), counted from challenges' facts (`bot.facts`). Pure.
+"""The quarterly report, counted from challenges' facts (`bot.facts`). Pure.
 
 `build_report(facts, complaints, start, end, …)` counts the facts of the challenges
 **raised** in the period (local dates, both ends included) as they stand when the report is

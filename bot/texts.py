@@ -457,6 +457,116 @@ TEAMS_OUTCOME = "Outcome: {outcome}"
 TEAMS_CASE_NOTE = "Case note: {case_note}"
 TEAMS_REFRESH = "Refresh"
 
+# --- Slack's words beyond the cards: the command, help, notices, modal titles ---
+
+SLACK_COMMAND = "/challenge"
+
+SLACK_HELP = (
+    "*mashbot — professional challenges*\n"
+    "• `/challenge` — raise a challenge to a MASH decision (a short form opens)\n"
+    "• `/challenge list` — your open challenges and those waiting for you\n"
+    "• `/challenge status CH-7K2M9Q` — where one challenge stands, with its timeline\n"
+    "• `/challenge help` — this message\n"
+    "Cards with buttons come to you here as direct messages from mashbot. Use the case reference "
+    "only — never a child's name."
+)
+SLACK_NOT_UNDERSTOOD = "I did not understand `{text}`.\n\n" + SLACK_HELP
+SLACK_STATUS_NEEDS_REFERENCE = "Give the challenge reference: `/challenge status CH-7K2M9Q`."
+SLACK_UNKNOWN_PERSON = (
+    "mashbot does not know you yet, so it cannot act for you. Ask {who} to add you to the roster "
+    "(`mashbot roster import`) with your work email or your Slack user id `{user_id}`."
+)
+SLACK_DEFAULT_ADMIN = "the mashbot administrator"
+SLACK_BAD_BUTTON = "This button was not made by this mashbot (or it has been altered); nothing was changed."
+SLACK_FORM_FAILED = "Slack could not open the form just now (it may be busy). Please try again."
+SLACK_BUSY = "Slack is busy just now, so mashbot could not check who you are. Please try again in a minute."
+SLACK_RAISED_TITLE = "Challenge raised"
+SLACK_COMPLAINT_TITLE = "Complaints procedure"
+SLACK_NOT_DONE_TITLE = "Nothing changed"
+SLACK_DONE_TITLE = "Done"
+SLACK_CHECKING_TITLE = "One moment"
+SLACK_CHECKING = ("mashbot is checking with Slack who you are, then it raises your challenge. Its reference "
+            "will show here; you can close this window — the challenge is not lost.")
+SLACK_CHECKING_AGAIN = ("mashbot is still checking with Slack who you are. Please press the button on the card "
+                  "again in a moment; nothing was changed.")
+SLACK_ALREADY_SUBMITTED_TITLE = "Already submitted"
+SLACK_ALREADY_SUBMITTED = ("This form was already submitted and mashbot is raising the challenge now (once). Its "
+                     "reference will come to you as a direct message.")
+
+# --- Teams' words beyond the cards: commands, help, notices ---
+
+TEAMS_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("challenge", "Raise a professional challenge to a MASH decision"),
+    ("list", "Your challenges: raised, held or waiting for you"),
+    ("status", "status CH-XXXXXX: where one challenge stands"),
+    ("help", "What mashbot does and how to use it"),
+)
+
+TEAMS_HELP_TITLE = "mashbot — professional challenges"
+TEAMS_HELP_LINES = (
+    "I run the MASH professional challenge (dispute resolution) procedure.",
+    "",
+    "Commands",
+    "  challenge (or /challenge) — raise a challenge to a MASH decision",
+    "  list — your challenges: ones you raised, hold or must agree to",
+    "  status CH-XXXXXX — where one challenge stands, with its buttons",
+    "  help — this message",
+    "",
+    ("Cards come to this chat when a challenge needs you; press their buttons to act. "
+     "Use case references only — never a child's name."),
+)
+TEAMS_WELCOME = "Hello — I am mashbot. Type challenge to raise a professional challenge, or help."
+TEAMS_NOT_UNDERSTOOD = "I did not understand that (I never repeat what was typed, in case it held personal details)."
+TEAMS_PERSONAL_ONLY = ("mashbot works in a personal (1:1) chat only, so that no case details reach a "
+                 "channel or group. Open a chat with mashbot and type help.")
+TEAMS_STATUS_USAGE = "Give the challenge's reference: status CH-XXXXXX."
+TEAMS_LIST_TITLE = "Your challenges ({count})"
+TEAMS_LIST_EMPTY = "You have no challenges: none raised by you, held by you or waiting for you."
+TEAMS_LIST_HINT = "Type status and a reference to open one, for example status {reference}."
+TEAMS_INTAKE_INTRO = "Answer the questions below. Use the case reference only — never the child's name."
+TEAMS_COMPLAINT_TITLE = "This is a complaint, not a challenge"
+TEAMS_REASON_NEXT = "Next"
+TEAMS_COMPLAINT_SUBMIT = "Use the complaints route"
+TEAMS_INTAKE_ALREADY_SENT = "This form was already sent; it raises one challenge. Type challenge for a new form."
+TEAMS_BAD_CARD = "This card could not be checked (it may be from an older mashbot). Type list to get fresh cards."
+TEAMS_UNKNOWN_CHALLENGE = "That challenge is no longer held by mashbot."
+TEAMS_NOTICE_TITLE = "mashbot"
+
+# --- the /web page's own words: action links, sign-in ---
+
+WEB_LINK_DAMAGED = ("This link is damaged or was changed, so it does nothing. Open it again from the email (the whole "
+                    "link), or sign in to see the challenge.")
+WEB_LINK_UNKNOWN = "mashbot does not know this link (it may be very old). Sign in to see the challenge."
+WEB_LINK_EXPIRED = "This link has expired — sign in to see the challenge."
+WEB_LINK_USED = "This link was already used: already actioned by {name} at {at}."
+WEB_LINK_FOR_SOMEONE_ELSE = ("This link is for {name}; you are signed in as {you}. Only {name} can use it — nothing was "
+                             "changed. If it was forwarded to you, ask them to act, or sign out first if you are {name}.")
+WEB_LINK_FOR_ANOTHER_BROWSER = ("This link is for {name}, but this browser was last signed in to mashbot by {you}, so "
+                                "nothing was changed. If it was forwarded to you, ask {name} to act. If you are {name}, "
+                                "sign in first, then open the link again.")
+WEB_LINK_NO_LONGER = "This can no longer be done from this link: {why} Sign in to see the challenge as it stands."
+WEB_MAIL_LINKS_INTRO = "To act without chat, open one of these links. Each works once, for you only, until {until}:"
+WEB_MAIL_SIGN_IN_LINE = "Or sign in to see the challenge: {url}"
+WEB_CHECK_EMAIL = ("If {address} is on the roster, a sign-in link is on its way to it. The link works once, within "
+                   "15 minutes. Nothing arrived? Check the address, wait a minute and look in junk mail.")
+WEB_SESSION_ENDED = "You are not signed in (or your session ended after 30 minutes idle or 8 hours). Sign in again."
+
+# --- the local console's own words (adapters/console) ---
+
+CONSOLE_ROSTER_GROUPS = {"MASH": "MASH / CSSH", "locality": "Locality", "partner": "Partner agencies"}
+CONSOLE_NEEDS_YOU = "Needs you"
+CONSOLE_WAITING_ON_OTHERS = "Waiting on others"
+CONSOLE_FINISHED = "Finished"
+CONSOLE_CROSS_SITE = "Cross-site form posts are refused."
+CONSOLE_CHOOSE_PERSON = "Choose a person from the roster."
+CONSOLE_ACTING_AS = "You are acting as {name}."
+CONSOLE_CHOOSE_WHO_FIRST = "Choose who you are first (acting as)."
+CONSOLE_NO_VERSION = "This button has no version; reload the page."
+CONSOLE_CLOCK_OFF = "The demo clock is off (it runs only with MASHBOT_DEMO=1)."
+CONSOLE_CHOOSE_CLOCK_STEP = "Choose how far to move the clock."
+CONSOLE_CLOCK_MOVED = ("Clock moved {label} to {when}. Tick: {changed} challenge(s) changed{references}, "
+                       "{events} event(s), {messages} message(s) queued.")
+
 # --- labels: roles, Stage 3 family details, lessons, the report's counts ---
 
 ROLE_LABELS: dict[str, str] = {

@@ -197,7 +197,7 @@ class Desk:
         """The viewer's challenges (raised, held, to agree to), most pressing first."""
         async with self.read() as uow:
             roster = await uow.people.roster()
-            found = await uow.challenges.listing(active_only=active_only)
+            found = await uow.challenges.listing(active_only=active_only, person_id=viewer.id, awaiting_joint=True)
         return views.inbox(found, roster, viewer.id, self.clock())
 
     # -- a press ----------------------------------------------------------------------------

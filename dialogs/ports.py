@@ -72,6 +72,21 @@ class Marks(Protocol):
     async def claim(self, name: str, key: str, now: datetime) -> bool: ...
 
 
+class SlackReplays(Protocol):
+    """What the Slack edge has already accepted (signatures, submitted forms), shared by every replica."""
+
+    async def claim(self, key: str, *, now: datetime, expires_at: datetime) -> bool:
+        """Hold `key` until `expires_at`; True only for the first claim while it is unexpired."""
+
+    async def result_of(self, key: str) -> str | None:
+        """What the first claimer recorded for `key` (None: nothing yet, or no such key)."""
+
+    async def record_result(self, key: str, result: str) -> None: ...
+
+    async def release(self, key: str) -> None:
+        """Give a claim up (the work it guarded did not happen), so the next attempt may run."""
+
+
 class LiveCards(Protocol):
     """Which chat messages about a challenge are live cards, from the outbox."""
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import URL, event, make_url, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
@@ -21,6 +22,8 @@ from storage.unit_of_work import SqlUnitOfWork
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # Execution option a read-only unit of work sets, so SQLite starts a deferred transaction.
 READ_ONLY = "mashbot_read_only"
+# What a unit of work raises when the database cannot answer (an edge then asks its caller to retry).
+UNAVAILABLE: tuple[type[Exception], ...] = (SQLAlchemyError, OSError)
 
 _DRIVERS = {
     "sqlite": "sqlite+aiosqlite",

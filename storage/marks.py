@@ -7,12 +7,18 @@ queued; ("tick", "last_success") overwritten after each successful tick.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import tables as t
+
+if TYPE_CHECKING:
+    from storage.unit_of_work import SqlUnitOfWork
 
 DIGEST = "digest"
 TICK = "tick"
@@ -38,3 +44,17 @@ async def last_digests(session: AsyncSession) -> dict[str, datetime]:
 async def last_tick(session: AsyncSession) -> datetime | None:
     c = t.scheduler_marks.c
     return await session.scalar(select(c.done_at).where(c.name == TICK, c.key == LAST_SUCCESS))
+
+
+@dataclass(frozen=True)
+class CommittedMarks:
+    """dialogs.ports.Marks for a channel: each claim is its own committed unit of work, so the
+    caller never holds a session and a claim counts even if what follows fails."""
+
+    uow: Callable[[], SqlUnitOfWork]
+
+    async def claim(self, name: str, key: str, now: datetime) -> bool:
+        async with self.uow() as uow:
+            first = await uow.marks.claim(name, key, now)
+            await uow.commit()
+        return first

@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import ColumnClause
 
 from bot.audit import DEVELOPMENT_KEY
-from bot.challenge import ACTIVE_STATES, NOT_KEPT, Challenge, Event, Message
+from bot.challenge import ACTIVE_STATES, NOT_KEPT, Challenge, Event, Message, State
 from bot.roster import Person, Roster
 from storage import tables as t
 from storage.seals import AuditSealer
@@ -115,7 +115,10 @@ def due_query(now: datetime, limit: int) -> Select[Any]:
 
 
 def _involves(challenge: Challenge, person_id: str) -> bool:
+    """Named on the challenge: raised it, holds it, decided a stage or its outcome, or is a counterpart."""
+    decided = challenge.outcome is not None and challenge.outcome.by == person_id
     return (person_id in (challenge.challenger_id, challenge.owner_id) or person_id in challenge.reviewers
+            or person_id in challenge.deciders or decided
             or any(pid == person_id for _, pid in challenge.counterparts))  # the other side's managers
 
 
@@ -184,16 +187,23 @@ class SqlChallenges:
             self._sealer.read(challenge.reference, row.audit_seq, row.audit_hash)
         return found
 
-    async def listing(self, *, active_only: bool = True, person_id: str | None = None) -> list[Challenge]:
+    async def listing(self, *, active_only: bool = True, person_id: str | None = None,
+                      awaiting_joint: bool = False) -> list[Challenge]:
         c = t.challenges.c
         query = select(c.data, c.policy_digest).order_by(c.raised_at, c.reference)
         if active_only:
             query = query.where(c.state.in_(_ACTIVE))
         if person_id:  # coarse in SQL (reviewers live in the JSON), exact in Python
-            query = query.where(or_(c.challenger_id == person_id, c.owner_id == person_id,
-                                    c.data.contains(f'"{person_id}"', autoescape=True)))
+            named = [c.challenger_id == person_id, c.owner_id == person_id,
+                     c.data.contains(f'"{person_id}"', autoescape=True)]
+            if awaiting_joint:  # its approvers hold a role for the area: the roster says who, not the row
+                named.append(c.state == State.AWAITING_JOINT_AGREEMENT.value)
+            query = query.where(or_(*named))
         found = await self.snapshots.load(self._session, (await self._session.execute(query)).all())
-        return [ch for ch in found if _involves(ch, person_id)] if person_id else found
+        if not person_id:
+            return found
+        return [ch for ch in found if _involves(ch, person_id)
+                or (awaiting_joint and ch.state is State.AWAITING_JOINT_AGREEMENT)]
 
 
 # -- audit trail -------------------------------------------------------------------------------

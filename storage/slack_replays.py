@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from dataclasses import dataclass
+
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import tables as t
 from storage.repositories import _rowcount, _upsert
-
-# What a replay check raises when the database cannot answer (the edge then asks Slack to retry).
-UNAVAILABLE: tuple[type[Exception], ...] = (SQLAlchemyError, OSError)
 
 
 async def claim(session: AsyncSession, dialect: str, key: str, *, now: datetime, expires_at: datetime) -> bool:
@@ -44,3 +42,23 @@ async def record_result(session: AsyncSession, key: str, result: str) -> None:
 async def release(session: AsyncSession, key: str) -> None:
     """Give a claim up (the work it guarded did not happen), so the next attempt may run."""
     await session.execute(delete(t.slack_replays).where(t.slack_replays.c.key == key))
+
+
+@dataclass(frozen=True)
+class SqlSlackReplays:
+    """The `dialogs.ports.SlackReplays` port over one unit of work's session."""
+
+    session: AsyncSession
+    dialect: str
+
+    async def claim(self, key: str, *, now: datetime, expires_at: datetime) -> bool:
+        return await claim(self.session, self.dialect, key, now=now, expires_at=expires_at)
+
+    async def result_of(self, key: str) -> str | None:
+        return await result_of(self.session, key)
+
+    async def record_result(self, key: str, result: str) -> None:
+        await record_result(self.session, key, result)
+
+    async def release(self, key: str) -> None:
+        await release(self.session, key)

@@ -238,7 +238,7 @@ def singleton_rows() -> list[tuple[Table, dict[str, Any]]]:
     ]
 
 
-# --- governance (issue 8) ---
+# --- governance ---
 # What retention keeps of a purged challenge: the report's facts (bot.facts.ChallengeFacts,
 # free text removed) as JSON, so reports over old quarters still add up. `purge_id` ties the
 # row to the audit trail's "purged" event, whose digest covers it (storage/retention.py).

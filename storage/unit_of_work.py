@@ -22,6 +22,7 @@ from storage.repositories import (
     SqlTallies,
 )
 from storage.conversations import SqlConversations
+from storage.slack_replays import SqlSlackReplays
 from storage.outbox_admin import SqlLiveCards
 from storage.snapshots import SnapshotStore
 
@@ -57,6 +58,7 @@ class SqlUnitOfWork:
         self.conversations = SqlConversations(SqlConversationRefs(self.session, dialect), self.session)
         self.live_cards = SqlLiveCards(self.session)
         self.marks = SqlSchedulerMarks(self.session, dialect)
+        self.slack_replays = SqlSlackReplays(self.session, dialect)
 
     async def __aenter__(self) -> SqlUnitOfWork:
         try:

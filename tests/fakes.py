@@ -88,7 +88,8 @@ class FakeUnitOfWork:
         due = [c for c in found if c.wake_at is not None and c.wake_at <= now]
         return sorted(due, key=lambda c: c.wake_at or now)[:limit]
 
-    async def listing(self, *, active_only: bool = True, person_id: str | None = None) -> list[Challenge]:
+    async def listing(self, *, active_only: bool = True, person_id: str | None = None,
+                      awaiting_joint: bool = False) -> list[Challenge]:
         found = [Challenge.model_validate_json(raw) for raw in self._challenges.values()]
         return [c for c in found if (c.is_active or not active_only)]
 

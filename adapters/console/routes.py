@@ -115,7 +115,7 @@ def _actor(request: web.Request, roster: Roster) -> Person | None:
 def _selectable(roster: Roster) -> list[tuple[str, list[tuple[str, str]]]]:
     """People for the "acting as" selector, grouped by side; team mailboxes left out."""
     groups: dict[str, list[tuple[str, str]]] = {}
-    names = {"MASH": "MASH / CSSH", "locality": "Locality", "partner": "Partner agencies"}
+    names = texts.CONSOLE_ROSTER_GROUPS
     for p in roster.people:
         if p.roles and all(r.endswith("_mailbox") for r in p.roles):
             continue
@@ -175,7 +175,7 @@ async def _page(request: web.Request, template: str, status: int = 200, *, roste
 
 
 def _forbidden() -> web.HTTPForbidden:
-    return web.HTTPForbidden(text="Cross-site form posts are refused.", headers=SECURITY_HEADERS)
+    return web.HTTPForbidden(text=texts.CONSOLE_CROSS_SITE, headers=SECURITY_HEADERS)
 
 
 # --- pages -----------------------------------------------------------------------------
@@ -193,8 +193,8 @@ async def home(request: web.Request) -> web.Response:
         needs = [c for c in cards if c.active and any(a.verb not in views.SHARED_VERBS for a in c.actions)]
         following = [c for c in cards if c.active and c not in needs]
         done = [c for c in cards if not c.active]
-        sections = [("needs-you", "Needs you", needs), ("following", "Waiting on others", following),
-                    ("finished", "Finished", done)]
+        sections = [("needs-you", texts.CONSOLE_NEEDS_YOU, needs), ("following", texts.CONSOLE_WAITING_ON_OTHERS, following),
+                    ("finished", texts.CONSOLE_FINISHED, done)]
     return await _page(request, "home.html", roster=roster, sections=sections, page=page,
                        areas=service.policy.areas, state_choices=paging.STATE_CHOICES,
                        suggestions=[p for p in (roster.get("tara.nolan"), roster.get("ava.okafor"),
@@ -209,8 +209,8 @@ async def act_as(request: web.Request) -> web.StreamResponse:
     person = roster.get(str(form.get("person", "")))
     back = _safe_next(form.get("next"), "/")
     if person is None:
-        raise _redirect(back, ("error", "Choose a person from the roster."))
-    response = _redirect(back, ("info", f"You are acting as {person.name}."))
+        raise _redirect(back, ("error", texts.CONSOLE_CHOOSE_PERSON))
+    response = _redirect(back, ("info", texts.CONSOLE_ACTING_AS.format(name=person.name)))
     response.set_cookie(ACTOR_COOKIE, person.id, httponly=True, samesite="Strict", path="/")
     raise response
 
@@ -246,7 +246,7 @@ async def raise_submit(request: web.Request) -> web.StreamResponse:
     posted = await read_form(request)
     values: dict[str, str] = {k: v for k, v in posted.items() if isinstance(v, str)}
     if actor is None:
-        raise _redirect("/", ("error", "Choose who you are first (acting as)."))
+        raise _redirect("/", ("error", texts.CONSOLE_CHOOSE_WHO_FIRST))
     raised = await service.desk.raise_challenge(actor, values)
     if not raised.committed:
         return await _page(request, "raise.html", 400, roster=roster,
@@ -306,11 +306,11 @@ async def challenge_action(request: web.Request) -> web.StreamResponse:
     roster = await _roster(service)
     actor = _actor(request, roster)
     if actor is None:
-        raise _redirect(back, ("error", "Choose who you are first (acting as)."))
+        raise _redirect(back, ("error", texts.CONSOLE_CHOOSE_WHO_FIRST))
     try:
         version = int(str(posted.get("version", "")))
     except ValueError:
-        raise _redirect(back, ("error", "This button has no version; reload the page.")) from None
+        raise _redirect(back, ("error", texts.CONSOLE_NO_VERSION)) from None
     values = {k: v for k, v in posted.items() if isinstance(v, str)}
     verb = request.match_info["verb"]
     pressed = await service.desk.press(actor, Payload(reference, verb, version, actor.id), values)
@@ -371,14 +371,14 @@ async def clock(request: web.Request) -> web.StreamResponse:
     """Demo mode only: move the service's now on, then run the tick as the scheduler would."""
     console = _console(request)
     if not console.demo_clock:
-        raise web.HTTPNotFound(text="The demo clock is off (it runs only with MASHBOT_DEMO=1).", headers=SECURITY_HEADERS)
+        raise web.HTTPNotFound(text=texts.CONSOLE_CLOCK_OFF, headers=SECURITY_HEADERS)
     if not _same_origin(request):
         raise _forbidden()
     posted = await read_form(request)
     back = _safe_next(posted.get("next"), "/")
     step = CLOCK_STEPS.get(str(posted.get("step", "")))
     if step is None:
-        raise _redirect(back, ("error", "Choose how far to move the clock."))
+        raise _redirect(back, ("error", texts.CONSOLE_CHOOSE_CLOCK_STEP))
     service = console.service
     label, hours, days = step
     now = service.now()
@@ -387,9 +387,9 @@ async def clock(request: web.Request) -> web.StreamResponse:
     report = await service.mashbot.tick(service.now())
     refs = report.references[:8] + (["…"] if len(report.references) > 8 else [])  # a flash is a cookie
     changed = f" ({', '.join(refs)})" if refs else ""
-    raise _redirect(back, ("info", f"Clock moved {label} to {_when(service, service.now())}. Tick: "
-                                   f"{report.changed} challenge(s) changed{changed}, {report.events} event(s), "
-                                   f"{report.messages} message(s) queued."))
+    raise _redirect(back, ("info", texts.CONSOLE_CLOCK_MOVED.format(
+        label=label, when=_when(service, service.now()), changed=report.changed, references=changed,
+        events=report.events, messages=report.messages)))
 
 
 def advance(service: bootstrap.Service, now: datetime, *, hours: int = 0, working_days: int = 0) -> datetime:

@@ -1,4 +1,4 @@
-"""The quarterly report's edges (issue 8): loading the facts, and the text, CSV and HTML files.
+"""The quarterly report's edges: loading the facts, and the text, CSV and HTML files.
 
 The numbers come from `bot.report` (pure); this package reads them from storage and writes
 them out: `mashbot report quarterly --from D --to D [--csv FILE] [--html FILE]`.

@@ -1,4 +1,4 @@
-"""The Slack channel (issue 4): `/challenge`, DM cards with buttons, the whole ladder in Slack.
+"""The Slack channel: `/challenge`, DM cards with buttons, the whole ladder in Slack.
 
 `mount_slack(app, service)` adds `POST /slack/events` to mashbot's aiohttp app when
 SLACK_SIGNING_SECRET is set, and a Slack sender to the outbox dispatcher. SLACK_BOT_TOKEN

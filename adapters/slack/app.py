@@ -28,13 +28,12 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import EVENTS_PATH
-from adapters.slack import texts as words
+from bot import texts
 from adapters.slack.inbound import Kind, Refused
 from adapters.slack.inbound import read as inbound_read
 from adapters.slack.interactions import Interactions
 from cards import slack as blocks
-from storage import slack_replays as replays
-from storage.database import Database
+from storage.database import UNAVAILABLE, Database
 
 log = logging.getLogger("mashbot.slack")
 
@@ -81,8 +80,8 @@ class RequestCheck:
         # now, so it is remembered until then; after that the age check refuses it anyway.
         expires_at = datetime.fromtimestamp(sent_at + self.window, UTC)
         async with self.database.uow() as uow:
-            first = await replays.claim(uow.session, self.database.dialect, "sig:" + headers["X-Slack-Signature"],
-                                        now=datetime.fromtimestamp(self.clock(), UTC), expires_at=expires_at)
+            first = await uow.slack_replays.claim("sig:" + headers["X-Slack-Signature"],
+                                                  now=datetime.fromtimestamp(self.clock(), UTC), expires_at=expires_at)
             await uow.commit()
         return None if first else "replayed (this signature was already used)"
 
@@ -108,7 +107,7 @@ class SlackEdge:
         body = await request.read()
         try:
             reason = await self.check.refusal(body, request.headers)
-        except replays.UNAVAILABLE as exc:
+        except UNAVAILABLE as exc:
             # Without the replay record a request cannot be told new: Slack retries a 503.
             log.warning("could not check a Slack request against the replay record: %s", type(exc).__name__)
             return web.json_response({"error": "mashbot's database is unavailable; try again"}, status=503)
@@ -154,7 +153,7 @@ def build_bolt(interactions: Interactions, tasks: Tasks, *, signing_secret: str,
 
     async def on_command(ack: Any, body: dict[str, Any], respond: Any) -> None:
         if str(body.get("text") or "").strip().lower() in ("help", "?"):
-            await ack(text=words.HELP, response_type="ephemeral")
+            await ack(text=texts.SLACK_HELP, response_type="ephemeral")
             return
         await ack()
         tasks.spawn(interactions.command(body, respond))
@@ -167,7 +166,7 @@ def build_bolt(interactions: Interactions, tasks: Tasks, *, signing_secret: str,
         await ack()
         tasks.spawn(interactions.intake_reason(body, action))
 
-    app.command(words.COMMAND)(on_command)
+    app.command(texts.SLACK_COMMAND)(on_command)
     app.action(blocks.REASON_FIELD)(on_reason)
     app.action(re.compile("^" + re.escape(blocks.ACTION_PREFIX)))(on_press)
     app.view(blocks.INTAKE_CALLBACK)(interactions.submit_intake)

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slack_bolt.request.internals import parse_body
 
-from adapters.slack.texts import COMMAND
+from bot.texts import SLACK_COMMAND
 from cards import slack as blocks
 
 
@@ -159,8 +159,8 @@ def read(text: str, content_type: str | None) -> Inbound:
         raise Refused("malformed Slack request (the body or its payload= must be a JSON object)")
     if "command" in body and "type" not in body:
         _check(_Command, body)
-        if body["command"] != COMMAND:
-            raise Refused(f"mashbot serves only the {COMMAND} command")
+        if body["command"] != SLACK_COMMAND:
+            raise Refused(f"mashbot serves only the {SLACK_COMMAND} command")
         return Inbound(Kind.COMMAND, body)
     kind = body.get("type")
     if not isinstance(kind, str):

@@ -19,7 +19,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.bootstrap import Service
-from adapters.slack import texts as words
+from bot import texts
 from adapters.slack import web_errors
 from adapters.slack.directory import Directory
 from adapters.slack.once import Outcome, SubmitOnce, intake_key
@@ -74,7 +74,7 @@ class Interactions:
             pass  # already logged; the next press asks again
 
     def unknown(self, user: str) -> str:
-        return words.UNKNOWN_PERSON.format(who=self.admin_contact or words.DEFAULT_ADMIN, user_id=user)
+        return texts.SLACK_UNKNOWN_PERSON.format(who=self.admin_contact or texts.SLACK_DEFAULT_ADMIN, user_id=user)
 
     async def _say(self, respond: Respond, text: str, **extra: Any) -> None:
         """An ephemeral reply (only the person sees it), after the ack; a failure is logged."""
@@ -107,7 +107,7 @@ class Interactions:
         try:
             person = await self._person(user)
         except SlackBusy:
-            await self._say(respond, words.SLACK_BUSY)
+            await self._say(respond, texts.SLACK_BUSY)
             return
         if person is None:
             await self._say(respond, self.unknown(user))
@@ -118,7 +118,7 @@ class Interactions:
         elif word.lower() == "status":
             await self._status(person, rest.strip().upper(), respond)
         else:
-            await self._say(respond, words.NOT_UNDERSTOOD.format(text=blocks.escape(text[:100])))
+            await self._say(respond, texts.SLACK_NOT_UNDERSTOOD.format(text=blocks.escape(text[:100])))
 
     async def _open_intake(self, trigger_id: str, person: Person, respond: Respond) -> None:
         area = person.areas[0] if len(person.areas) == 1 else None
@@ -131,7 +131,7 @@ class Interactions:
             await self.web.views_open(trigger_id=trigger_id, view=view)
         except web_errors.FAILURES as exc:
             log.warning("views.open failed: %s", web_errors.error_of(exc))
-            await self._say(respond, words.FORM_FAILED)
+            await self._say(respond, texts.SLACK_FORM_FAILED)
 
     async def _list(self, person: Person, respond: Respond) -> None:
         cards = [c for c in await self.service.desk.inbox(person, active_only=True) if c.active]
@@ -146,7 +146,7 @@ class Interactions:
 
     async def _status(self, person: Person, reference: str, respond: Respond) -> None:
         if not reference:
-            await self._say(respond, words.STATUS_NEEDS_REFERENCE)
+            await self._say(respond, texts.SLACK_STATUS_NEEDS_REFERENCE)
             return
         try:
             found = await self.service.desk.lookup(person, reference)
@@ -191,7 +191,7 @@ class Interactions:
         key = intake_key(user, view.get("id"), values)
         person = await self.directory.known(user, await self._roster())
         if person is None and not self.directory.stranger(user):
-            await ack(response_action="update", view=blocks.done_modal(words.CHECKING_TITLE, words.CHECKING))
+            await ack(response_action="update", view=blocks.done_modal(texts.SLACK_CHECKING_TITLE, texts.SLACK_CHECKING))
             self.spawn(self._submit_later(user, str(view.get("id") or ""), values, key))
             return
         outcome = await self._submit(person, user, values, key)
@@ -203,24 +203,24 @@ class Interactions:
     async def _submit(self, person: Person | None, user: str, values: Mapping[str, Any],
                       key: str) -> Outcome:
         if person is None:
-            return Outcome(words.NOT_DONE_TITLE, self.unknown(user))
+            return Outcome(texts.SLACK_NOT_DONE_TITLE, self.unknown(user))
         return await self.once.run(key, lambda: self._raise(person, values))
 
     async def _raise(self, person: Person, values: Mapping[str, Any]) -> Outcome:
         raised = await self.service.desk.raise_challenge(person, values)
         if raised.errors:
-            return Outcome(words.NOT_DONE_TITLE, raised.reply, errors=raised.errors)
+            return Outcome(texts.SLACK_NOT_DONE_TITLE, raised.reply, errors=raised.errors)
         if not raised.committed:
-            return Outcome(words.NOT_DONE_TITLE, raised.reply)
+            return Outcome(texts.SLACK_NOT_DONE_TITLE, raised.reply)
         self.kick()
-        return Outcome(words.RAISED_TITLE if raised.challenge else words.COMPLAINT_TITLE, raised.reply)
+        return Outcome(texts.SLACK_RAISED_TITLE if raised.challenge else texts.SLACK_COMPLAINT_TITLE, raised.reply)
 
     async def _submit_later(self, user: str, view_id: str, values: Mapping[str, Any],
                             key: str) -> None:
         try:
             outcome = await self._submit(await self._person(user), user, values, key)
         except SlackBusy:
-            outcome = Outcome(words.NOT_DONE_TITLE, words.SLACK_BUSY)
+            outcome = Outcome(texts.SLACK_NOT_DONE_TITLE, texts.SLACK_BUSY)
         try:
             await self.web.views_update(view_id=view_id, view=blocks.done_modal(outcome.title, outcome.text))
         except web_errors.FAILURES as exc:
@@ -235,12 +235,12 @@ class Interactions:
             payload = Payload.of(verify(token, self.secret))
         except BadAction as exc:
             log.warning("refused a Slack button: %s", exc)
-            await self._say(respond, words.BAD_BUTTON)
+            await self._say(respond, texts.SLACK_BAD_BUTTON)
             return
         try:
             person = await self._person(user)
         except SlackBusy:
-            await self._say(respond, words.SLACK_BUSY)
+            await self._say(respond, texts.SLACK_BUSY)
             return
         if person is None:
             await self._say(respond, self.unknown(user))
@@ -261,17 +261,17 @@ class Interactions:
         try:
             payload = Payload.of(verify(str(view.get("private_metadata", "")), self.secret))
         except BadAction:
-            await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, words.BAD_BUTTON))
+            await ack(response_action="update", view=blocks.done_modal(texts.SLACK_NOT_DONE_TITLE, texts.SLACK_BAD_BUTTON))
             return
         roster = await self._roster()
         person = await self.directory.known(user, roster)
         if person is None and not self.directory.stranger(user):
             # Asking Slack may outlast the ack's 3 s: ask after it, so the next press is known.
-            await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, words.CHECKING_AGAIN))
+            await ack(response_action="update", view=blocks.done_modal(texts.SLACK_NOT_DONE_TITLE, texts.SLACK_CHECKING_AGAIN))
             self.spawn(self._look_up(user))
             return
         if person is None:
-            await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, self.unknown(user)))
+            await ack(response_action="update", view=blocks.done_modal(texts.SLACK_NOT_DONE_TITLE, self.unknown(user)))
             return
         values = {k: v if isinstance(v, str) else None
                   for k, v in blocks.submitted_values(view["state"]["values"]).items()}
@@ -281,9 +281,9 @@ class Interactions:
             await _refuse(ack, view, values, {block: pressed.reply})
             return
         if not pressed.committed:
-            await ack(response_action="update", view=blocks.done_modal(words.NOT_DONE_TITLE, pressed.reply))
+            await ack(response_action="update", view=blocks.done_modal(texts.SLACK_NOT_DONE_TITLE, pressed.reply))
             return
-        await ack(response_action="update", view=blocks.done_modal(words.DONE_TITLE, pressed.reply or words.DONE_TITLE))
+        await ack(response_action="update", view=blocks.done_modal(texts.SLACK_DONE_TITLE, pressed.reply or texts.SLACK_DONE_TITLE))
         self.spawn(self._show(pressed, None))
 
 

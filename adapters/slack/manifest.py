@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from adapters.slack import EVENTS_PATH as PATH
-from adapters.slack.texts import COMMAND
+from bot.texts import SLACK_COMMAND
 
 SCOPES = ("commands", "chat:write", "im:write", "users:read", "users:read.email")
 NAME = "mashbot"
@@ -48,7 +48,7 @@ def slack_manifest(public_url: str, name: str = NAME) -> dict[str, Any]:
             "app_home": {"home_tab_enabled": False, "messages_tab_enabled": True,
                          "messages_tab_read_only_enabled": True},
             "bot_user": {"display_name": name, "always_online": True},
-            "slash_commands": [{"command": COMMAND, "url": url, "should_escape": False,
+            "slash_commands": [{"command": SLACK_COMMAND, "url": url, "should_escape": False,
                                 "description": "Raise a professional challenge, or: help | list | status REF",
                                 "usage_hint": "[help | list | status CH-7K2M9Q]"}],
         },

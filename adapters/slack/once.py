@@ -20,8 +20,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from adapters.slack import texts as words
-from storage import slack_replays as replays
+from bot import texts
 from storage.database import Database
 
 log = logging.getLogger("mashbot.slack")
@@ -57,8 +56,8 @@ class SubmitOnce:
     async def run(self, key: str, work: Callable[[], Awaitable[Outcome]]) -> Outcome:
         now = self._now()
         async with self.database.uow() as uow:
-            first = await replays.claim(uow.session, self.database.dialect, key, now=now,
-                                        expires_at=now + timedelta(seconds=self.window))
+            first = await uow.slack_replays.claim(key, now=now,
+                                                  expires_at=now + timedelta(seconds=self.window))
             await uow.commit()
         if not first:
             return await self._answer_of_first(key)
@@ -71,24 +70,24 @@ class SubmitOnce:
             await self._release(key)
             return outcome
         async with self.database.uow() as uow:
-            await replays.record_result(uow.session, key, json.dumps({"title": outcome.title, "text": outcome.text}))
+            await uow.slack_replays.record_result(key, json.dumps({"title": outcome.title, "text": outcome.text}))
             await uow.commit()
         return outcome
 
     async def _release(self, key: str) -> None:
         async with self.database.uow() as uow:
-            await replays.release(uow.session, key)
+            await uow.slack_replays.release(key)
             await uow.commit()
 
     async def _answer_of_first(self, key: str) -> Outcome:
         deadline = time.monotonic() + self.wait
         while True:
             async with self.database.uow(read_only=True) as uow:
-                recorded = await replays.result_of(uow.session, key)
+                recorded = await uow.slack_replays.result_of(key)
             if recorded is not None:
                 data = json.loads(recorded)
                 return Outcome(str(data["title"]), str(data["text"]))
             if time.monotonic() >= deadline:
                 log.info("an intake submitted twice: the first copy is still being raised")
-                return Outcome(words.ALREADY_SUBMITTED_TITLE, words.ALREADY_SUBMITTED)
+                return Outcome(texts.SLACK_ALREADY_SUBMITTED_TITLE, texts.SLACK_ALREADY_SUBMITTED)
             await asyncio.sleep(self.poll)

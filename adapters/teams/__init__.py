@@ -1,4 +1,4 @@
-"""Microsoft Teams (issue 5): `POST /api/messages` through botbuilder's CloudAdapter.
+"""Microsoft Teams: `POST /api/messages` through botbuilder's CloudAdapter.
 
 Every botbuilder import of the project lives in this package, so the channel can move to
 the Microsoft 365 Agents SDK without touching anything else. Nothing is imported here at

@@ -17,7 +17,6 @@ from botbuilder.schema import Activity, ActivityTypes
 
 from adapters.bootstrap import Service
 from adapters.teams import card_actions, chat, people
-from adapters.teams import texts as say
 from bot import texts
 from bot.roster import Person
 from cards import adaptive
@@ -70,7 +69,7 @@ class TeamsBot:
     async def _message(self, context: TurnContext) -> None:
         activity = context.activity
         if not people.is_personal(activity):
-            await context.send_activity(text_activity(say.PERSONAL_ONLY))
+            await context.send_activity(text_activity(texts.TEAMS_PERSONAL_ONLY))
             return
         person = await self._person(context)
         if person is None:
@@ -105,7 +104,7 @@ class TeamsBot:
         person = await self._person(context)
         bot_id = activity.recipient.id if activity.recipient else None
         if any(member.id == bot_id for member in activity.members_added or ()):
-            await context.send_activity(text_activity(say.WELCOME if person else texts.UNKNOWN_PERSON))
+            await context.send_activity(text_activity(texts.TEAMS_WELCOME if person else texts.UNKNOWN_PERSON))
 
     async def _installation_update(self, context: TurnContext) -> None:
         action = str(context.activity.action or "")

@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from adapters.bootstrap import Service
-from adapters.teams import texts as say
 from bot import texts, views
 from bot.roster import Person
 from cards import adaptive
@@ -75,7 +74,7 @@ async def on_press(service: Service, secret: bytes, who: Presser, value: Any) ->
             raise BadAction("verb does not match its token")
     except BadAction as exc:
         log.info("teams: card action refused (%s)", exc)
-        return Answer(error_body(400, "BadRequest", say.BAD_CARD))
+        return Answer(error_body(400, "BadRequest", texts.TEAMS_BAD_CARD))
     person = who.person
     if person is None:
         return Answer(message_body(texts.UNKNOWN_PERSON))
@@ -94,7 +93,7 @@ async def _current(service: Service, secret: bytes, person: Person, reference: s
                    values: Mapping[str, str] | None = None) -> Answer:
     view = await service.desk.card(person, reference)
     if view is None:
-        return Answer(message_body(say.UNKNOWN_CHALLENGE))
+        return Answer(message_body(texts.TEAMS_UNKNOWN_CHALLENGE))
     return Answer(_card(view, secret, teams_user, notice, colour, values))
 
 
@@ -112,7 +111,7 @@ async def _act(service: Service, secret: bytes, person: Person, payload: ActionP
     """One round trip: the desk applies the press and builds the card it now shows."""
     pressed = await service.desk.press(person, Payload.of(payload), press.inputs)
     if pressed.card is None:
-        return Answer(message_body(say.UNKNOWN_CHALLENGE if pressed.challenge is None else pressed.reply))
+        return Answer(message_body(texts.TEAMS_UNKNOWN_CHALLENGE if pressed.challenge is None else pressed.reply))
     keep: dict[str, str] = {}
     if pressed.tone is Tone.REFUSED:
         # Refilled to fix, except an answer holding a personal detail (not echoed back).
@@ -126,7 +125,7 @@ def _intake_card(service: Service, secret: bytes, person: Person, values: Mappin
                  errors: Mapping[str, str], form_error: str | None = None) -> adaptive.Card:
     shown = {k: v for k, v in refill(values, errors).items() if isinstance(v, str)}
     return adaptive.intake_card(_form(service, person), secret=secret, for_id=person.id, toggle_on=TOGGLE_ON,
-                                values=shown, errors=errors, form_error=form_error, intro=say.INTAKE_INTRO,
+                                values=shown, errors=errors, form_error=form_error, intro=texts.TEAMS_INTAKE_INTRO,
                                 nonce=new_nonce())
 
 
@@ -146,9 +145,9 @@ REASON_STEP = "IR-"
 def reason_card(service: Service, secret: bytes, person: Person) -> adaptive.Card:
     """The /challenge form's first step: the reason only."""
     form = _form(service, person)
-    first = replace(form, fields=(form.field(REASON),), submit_label=say.REASON_NEXT)
+    first = replace(form, fields=(form.field(REASON),), submit_label=texts.TEAMS_REASON_NEXT)
     return adaptive.intake_card(first, secret=secret, for_id=person.id, toggle_on=TOGGLE_ON,
-                                intro=say.INTAKE_INTRO, nonce=new_nonce(REASON_STEP))
+                                intro=texts.TEAMS_INTAKE_INTRO, nonce=new_nonce(REASON_STEP))
 
 
 def _next_step(service: Service, secret: bytes, person: Person, reason: str) -> adaptive.Card:
@@ -157,9 +156,9 @@ def _next_step(service: Service, secret: bytes, person: Person, reason: str) -> 
     form = _form(service, person)
     if reason != COMPLAINT:
         return adaptive.intake_card(form, secret=secret, for_id=person.id, toggle_on=TOGGLE_ON,
-                                    values={REASON: reason}, intro=say.INTAKE_INTRO, nonce=new_nonce())
+                                    values={REASON: reason}, intro=texts.TEAMS_INTAKE_INTRO, nonce=new_nonce())
     route = replace(form, fields=tuple(f for f in form.fields if f.id in COMPLAINT_FIELDS),
-                    submit_label=say.COMPLAINT_SUBMIT)
+                    submit_label=texts.TEAMS_COMPLAINT_SUBMIT)
     words = service.policy.complaint_text or texts.COMPLAINT_REDIRECT_DEFAULT
     return adaptive.intake_card(route, secret=secret, for_id=person.id, toggle_on=TOGGLE_ON,
                                 values={REASON: COMPLAINT}, intro=f"{texts.COMPLAINT_ROUTE_HEADING}. {words} "
@@ -186,16 +185,13 @@ async def _intake(service: Service, secret: bytes, person: Person, payload: Acti
         return Answer(card_body(_intake_card(service, secret, person, values, result.errors)))
     now = service.now()
     if payload.reference:  # each form is raised once, however often it is pressed
-        async with service.database.uow() as uow:
-            first = await uow.marks.claim(INTAKE_MARK, payload.reference, now)
-            await uow.commit()
-        if not first:
+        if not await service.marks.claim(INTAKE_MARK, payload.reference, now):
             return await _already_raised(service, secret, person, teams_user)
     raised = await service.desk.raise_challenge(person, values)
     if not raised.committed:
         return Answer(card_body(_intake_card(service, secret, person, values, raised.errors, raised.form_error)))
     if raised.challenge is None:  # a complaint: counted, not recorded
-        return Answer(card_body(adaptive.message_card(say.COMPLAINT_TITLE, [raised.reply])), True)
+        return Answer(card_body(adaptive.message_card(texts.TEAMS_COMPLAINT_TITLE, [raised.reply])), True)
     answer = await _current(service, secret, person, raised.challenge.reference, teams_user, raised.reply)
     return Answer(answer.body, True)
 
@@ -205,6 +201,6 @@ async def _already_raised(service: Service, secret: bytes, person: Person, teams
         mine = await uow.challenges.listing(active_only=False, person_id=person.id)
     raised = sorted((c for c in mine if c.challenger_id == person.id), key=lambda c: c.raised_at)
     if not raised:
-        return Answer(message_body(say.INTAKE_ALREADY_SENT))
-    return await _current(service, secret, person, raised[-1].reference, teams_user, say.INTAKE_ALREADY_SENT,
+        return Answer(message_body(texts.TEAMS_INTAKE_ALREADY_SENT))
+    return await _current(service, secret, person, raised[-1].reference, teams_user, texts.TEAMS_INTAKE_ALREADY_SENT,
                           "warning")

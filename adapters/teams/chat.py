@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from adapters.bootstrap import Service
-from adapters.teams import texts as say
+from bot import texts
 from adapters.teams.card_actions import reason_card
 from bot import views
 from bot.errors import NotFound
@@ -36,7 +36,7 @@ def parse(text: str | None) -> Typed:
 
 
 def help_card(notice: str | None = None) -> adaptive.Card:
-    return adaptive.message_card(say.HELP_TITLE, say.HELP_LINES, notice=notice, notice_colour="warning")
+    return adaptive.message_card(texts.TEAMS_HELP_TITLE, texts.TEAMS_HELP_LINES, notice=notice, notice_colour="warning")
 
 
 def intake(service: Service, secret: bytes, person: Person) -> adaptive.Card:
@@ -48,11 +48,11 @@ async def status(service: Service, secret: bytes, person: Person, argument: str,
                  teams_user: str) -> adaptive.Card:
     reference = argument.strip().upper()
     if not _REFERENCE.match(reference):
-        return adaptive.message_card(say.NOTICE_TITLE, [say.STATUS_USAGE])
+        return adaptive.message_card(texts.TEAMS_NOTICE_TITLE, [texts.TEAMS_STATUS_USAGE])
     try:
         found = await service.desk.lookup(person, reference)
     except NotFound as exc:  # unknown, or not theirs to see: the same words
-        return adaptive.message_card(say.NOTICE_TITLE, [str(exc)])
+        return adaptive.message_card(texts.TEAMS_NOTICE_TITLE, [str(exc)])
     return adaptive.challenge_card(found.card, secret=secret, refresh_for=teams_user)
 
 
@@ -60,9 +60,9 @@ async def inbox(service: Service, secret: bytes, person: Person, teams_user: str
     """A list of the person's challenges, then the cards of those that need them."""
     cards = await service.desk.inbox(person)
     if not cards:
-        return [adaptive.message_card(say.NOTICE_TITLE, [say.LIST_EMPTY])]
-    replies = [adaptive.inbox_card(say.LIST_TITLE.format(count=len(cards)), cards,
-                                   say.LIST_HINT.format(reference=cards[0].reference))]
+        return [adaptive.message_card(texts.TEAMS_NOTICE_TITLE, [texts.TEAMS_LIST_EMPTY])]
+    replies = [adaptive.inbox_card(texts.TEAMS_LIST_TITLE.format(count=len(cards)), cards,
+                                   texts.TEAMS_LIST_HINT.format(reference=cards[0].reference))]
     needs = [c for c in cards if c.active and any(a.verb not in views.SHARED_VERBS for a in c.actions)]
     replies += [adaptive.challenge_card(c, secret=secret, refresh_for=teams_user) for c in needs[:MAX_ACTION_CARDS]]
     return replies
@@ -80,4 +80,4 @@ async def answer(service: Service, secret: bytes, person: Person, text: str | No
             return [await status(service, secret, person, typed.argument, teams_user)]
         case "help" | "hi" | "hello":
             return [help_card()]
-    return [help_card(say.NOT_UNDERSTOOD)]
+    return [help_card(texts.TEAMS_NOT_UNDERSTOOD)]

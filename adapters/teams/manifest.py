@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from adapters.settings import Settings
-from adapters.teams.texts import COMMANDS
+from bot.texts import TEAMS_COMMANDS
 
 MANIFEST_VERSION = "1.20"
 SCHEMA = f"https://developer.microsoft.com/json-schemas/teams/v{MANIFEST_VERSION}/MicrosoftTeams.schema.json"
@@ -136,7 +136,7 @@ def build_manifest(settings: Settings, *, version: str | None = None, developer:
     version = version or package_version()
     if not _VERSION.match(version):
         raise ManifestError(f"the app version must look like 1.0.0, not {version!r}")
-    commands = [{"title": title, "description": description} for title, description in COMMANDS]
+    commands = [{"title": title, "description": description} for title, description in TEAMS_COMMANDS]
     return {
         "$schema": SCHEMA,
         "manifestVersion": MANIFEST_VERSION,

@@ -29,7 +29,6 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from adapters.dispatcher import NotReachable, SendFailed
 from adapters.local_modes import url_is_loopback
 from adapters.teams import people
-from adapters.teams import texts as say
 from adapters.teams.bot import card_activity
 from bot import texts
 from bot.challenge import Message
@@ -108,7 +107,7 @@ class TeamsSender:
         if view is not None:
             return adaptive.challenge_card(view, secret=self.secret, refresh_for=teams_user,
                                            notice=sentence or None, notice_colour="default")
-        subject = texts.render(message.kind, message.data)[0] if message.kind in texts.MESSAGES else say.NOTICE_TITLE
+        subject = texts.render(message.kind, message.data)[0] if message.kind in texts.MESSAGES else texts.TEAMS_NOTICE_TITLE
         return adaptive.message_card(subject, [sentence])
 
     # -- how ------------------------------------------------------------------------------------

@@ -24,17 +24,6 @@ from bot.roster import Person
 from bot.views import ActionView, CardView
 from storage import web_access
 
-DAMAGED = ("This link is damaged or was changed, so it does nothing. Open it again from the email (the whole "
-           "link), or sign in to see the challenge.")
-UNKNOWN = "mashbot does not know this link (it may be very old). Sign in to see the challenge."
-EXPIRED = "This link has expired — sign in to see the challenge."
-USED = "This link was already used: already actioned by {name} at {at}."
-FOR_SOMEONE_ELSE = ("This link is for {name}; you are signed in as {you}. Only {name} can use it — nothing was "
-                    "changed. If it was forwarded to you, ask them to act, or sign out first if you are {name}.")
-FOR_ANOTHER_BROWSER = ("This link is for {name}, but this browser was last signed in to mashbot by {you}, so "
-                       "nothing was changed. If it was forwarded to you, ask {name} to act. If you are {name}, "
-                       "sign in first, then open the link again.")
-NO_LONGER = "This can no longer be done from this link: {why} Sign in to see the challenge as it stands."
 
 
 @dataclass(frozen=True)
@@ -59,26 +48,26 @@ async def _check(request: web.Request, who: Visitor) -> Usable | web.Response:
     try:
         claim = tokens.read_token(token, page.secret, tokens.ACTION)
     except tokens.BadLink:
-        return refuse(400, "This link does not work", DAMAGED)
+        return refuse(400, "This link does not work", texts.WEB_LINK_DAMAGED)
     async with service.database.uow(read_only=True) as uow:
         stored = await web_access.get_link(uow.session, tokens.digest(token))
         challenge = await uow.challenges.get(stored.reference) if stored and stored.reference else None
     if stored is None or challenge is None or stored.person_id != claim.person_id:
-        return refuse(404, "This link does not work", UNKNOWN)
+        return refuse(404, "This link does not work", texts.WEB_LINK_UNKNOWN)
     now = service.now()
     if who.person is not None and who.person.id != stored.person_id:
-        return refuse(403, "This link is for someone else", FOR_SOMEONE_ELSE.format(
+        return refuse(403, "This link is for someone else", texts.WEB_LINK_FOR_SOMEONE_ELSE.format(
             name=who.roster.name_of(stored.person_id), you=who.person.name))
     if who.person is None and who.known is not None and who.known.id != stored.person_id:
-        return refuse(403, "This link is for someone else", FOR_ANOTHER_BROWSER.format(
+        return refuse(403, "This link is for someone else", texts.WEB_LINK_FOR_ANOTHER_BROWSER.format(
             name=who.roster.name_of(stored.person_id), you=who.known.name))
     if stored.used_at is not None:
-        text = USED.format(name=who.roster.name_of(stored.used_by), at=when(service, stored.used_at))
+        text = texts.WEB_LINK_USED.format(name=who.roster.name_of(stored.used_by), at=when(service, stored.used_at))
         if stored.result:
             text += f" {stored.result}"
         return refuse(409, "This link was already used", text)
     if stored.expires_at <= now:
-        return refuse(410, "This link has expired", EXPIRED)
+        return refuse(410, "This link has expired", texts.WEB_LINK_EXPIRED)
     command_like = _Seen(stored.person_id, challenge.reference, int(stored.version or 0))
     try:
         check_fresh(challenge, command_like, who.roster, calendar_of(challenge.policy).describe)  # type: ignore[arg-type]
@@ -87,11 +76,11 @@ async def _check(request: web.Request, who: Visitor) -> Usable | web.Response:
                                                           "stands.")
     owner = who.roster.get(stored.person_id)
     if owner is None:  # left the roster since the link was sent
-        return refuse(403, "This link does not work", UNKNOWN)
+        return refuse(403, "This link does not work", texts.WEB_LINK_UNKNOWN)
     looked = await acting.look(service, owner, challenge.reference)
     action = looked.card.action(str(stored.verb)) if looked is not None else None
     if looked is None or action is None:
-        return refuse(409, "This can no longer be done", NO_LONGER.format(why=texts.BAD_STATE.format(
+        return refuse(409, "This can no longer be done", texts.WEB_LINK_NO_LONGER.format(why=texts.BAD_STATE.format(
             reference=challenge.reference, state=challenge.state.value.replace("_", " "))))
     return Usable(token, stored, challenge, looked.card, action, owner)
 
@@ -164,4 +153,4 @@ async def _again(request: web.Request, who: Visitor) -> web.Response:
     usable = await _check(request, who)  # now says "already used by … at …"
     if isinstance(usable, web.Response):
         return usable
-    return message_page(request, who, 409, "This link was already used", EXPIRED)  # pragma: no cover - a race
+    return message_page(request, who, 409, "This link was already used", texts.WEB_LINK_EXPIRED)  # pragma: no cover - a race

@@ -19,7 +19,7 @@ from typing import Any
 from adapters import bootstrap
 from adapters.dispatcher import Sender
 from adapters.web_page import tokens
-from bot import views
+from bot import texts, views
 from bot.challenge import Challenge, Message, State
 from bot.ladder import calendar_of
 from bot.roster import Person
@@ -33,8 +33,6 @@ ACTING_KINDS = frozenset({
     "outcome_recorded", "decision_made", "joint_agreement_request", "family_details_request",
 })
 LINKS_KEY = "action_links"
-INTRO = "To act without chat, open one of these links. Each works once, for you only, until {until}:"
-WEB_LINE = "Or sign in to see the challenge: {url}"
 
 
 def link_expiry(challenge: Challenge, now: datetime) -> datetime:
@@ -107,13 +105,13 @@ def link_lines(data: Mapping[str, Any]) -> tuple[list[str], str]:
     links = data.get(LINKS_KEY)
     if not isinstance(links, list) or not links:
         return [], ""
-    intro = INTRO.format(until=data.get("links_until", ""))
+    intro = texts.WEB_MAIL_LINKS_INTRO.format(until=data.get("links_until", ""))
     text = [intro, *(f"- {link['label']}: {link['url']}" for link in links)]
     items = "".join(f'<li><a href="{html.escape(link["url"])}">{html.escape(link["label"])}</a></li>'
                     for link in links)
     body = f"<p>{html.escape(intro)}</p><ul>{items}</ul>"
     if data.get("web_url"):
-        line = WEB_LINE.format(url=data["web_url"])
+        line = texts.WEB_MAIL_SIGN_IN_LINE.format(url=data["web_url"])
         text.append(line)
         body += f'<p>Or <a href="{html.escape(str(data["web_url"]))}">sign in to see the challenge</a>.</p>'
     return text, body

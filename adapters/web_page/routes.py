@@ -36,9 +36,6 @@ from dialogs.intake import COMPLAINT_FIELDS, form_for_policy, refill
 from storage import web_access
 
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s]{2,63}")
-CHECK_EMAIL = ("If {address} is on the roster, a sign-in link is on its way to it. The link works once, within "
-               "15 minutes. Nothing arrived? Check the address, wait a minute and look in junk mail.")
-SESSION_ENDED = "You are not signed in (or your session ended after 30 minutes idle or 8 hours). Sign in again."
 SIGN_INS_PER_ADDRESS = 3
 _REFERENCE = re.compile(r"CH-[0-9A-Z]{6}")
 
@@ -117,7 +114,7 @@ async def sign_in_request(request: web.Request) -> web.Response:
             task = asyncio.ensure_future(_send_sign_in(page, person))
             page.tasks.add(task)
             task.add_done_callback(page.tasks.discard)
-    return message_page(request, who, 200, "Check your email", CHECK_EMAIL.format(address=address))
+    return message_page(request, who, 200, "Check your email", texts.WEB_CHECK_EMAIL.format(address=address))
 
 
 def _mailbox_only(person: Person) -> bool:
@@ -224,7 +221,7 @@ async def sign_out(request: web.Request) -> web.StreamResponse:
 def _need_session(request: web.Request, who: Visitor) -> web.Response | None:
     if who.person is not None:
         return None
-    return message_page(request, who, 401, "Sign in first", SESSION_ENDED, show_sign_in=True,
+    return message_page(request, who, 401, "Sign in first", texts.WEB_SESSION_ENDED, show_sign_in=True,
                         csrf=csrf_for(request, who, "sign-in"))
 
 

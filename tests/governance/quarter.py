@@ -1,4 +1,4 @@
-"""A generated quarter with known counts (issue 8).
+"""A generated quarter with known counts.
 
 Challenges are driven through `bot.handlers.Mashbot` on a real database with pinned times,
 each following a *scenario* whose consequences are written down when it is chosen (stage

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from adapters.roster_files import demo_roster_path, load_roster_file
-from adapters.slack import texts as words
+from bot import texts
 from bot import views
 from bot.challenge import Outcome
 from bot.commands import Accept, Escalate, RecordOutcome
@@ -56,7 +56,7 @@ async def test_every_modal_title_fits_slack(name: str) -> None:
     intake = slack.intake_modal(form)
     titles |= {intake["title"]["text"], intake["submit"]["text"]}
     titles |= {slack.done_modal(t, "x")["title"]["text"] for t in (
-        words.RAISED_TITLE, words.COMPLAINT_TITLE, words.NOT_DONE_TITLE, words.DONE_TITLE)}
+        texts.SLACK_RAISED_TITLE, texts.SLACK_COMPLAINT_TITLE, texts.SLACK_NOT_DONE_TITLE, texts.SLACK_DONE_TITLE)}
     assert {"Escalate", "Record outcome", "Withdraw"} <= titles
     too_long = sorted(t for t in titles if len(t) > slack.MAX_TITLE or t.endswith("…"))
     assert too_long == [], f"cut by Slack: {too_long}"

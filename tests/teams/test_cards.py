@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from adapters.teams import chat
-from adapters.teams import texts as say
+from bot import texts
 from bot import views
 from bot.challenge import Outcome
 from bot.commands import Accept, RecordOutcome
@@ -150,7 +150,7 @@ async def test_intake_form_and_its_errors() -> None:
     policy = pack("lancashire")
     form = form_for_policy(policy, default_area="East")
     golden("intake_form", adaptive.intake_card(form, secret=SECRET, for_id="practitioner", toggle_on=TOGGLE_ON,
-                                               intro=say.INTAKE_INTRO, nonce="IN-golden"))
+                                               intro=texts.TEAMS_INTAKE_INTRO, nonce="IN-golden"))
     values = {"case_reference": "Jane Smith", "area": "East", "reason_category": "level_of_need", "urgent": "yes"}
     result = validate_for_policy(values, policy)
     assert result.answers is None
@@ -173,8 +173,8 @@ async def test_help_list_and_digest_cards(ladder: Ladder) -> None:
     await ladder.raise_(NOW, urgent=True, urgent_reason="Immediate risk of harm tonight")
     roster = ladder.store.roster
     cards = views.inbox([ladder.get(first.reference), ladder.get("CH-0002")], roster, "pm-east-1", NOW)
-    golden("list", adaptive.inbox_card(say.LIST_TITLE.format(count=len(cards)), cards,
-                                       say.LIST_HINT.format(reference=cards[0].reference)))
+    golden("list", adaptive.inbox_card(texts.TEAMS_LIST_TITLE.format(count=len(cards)), cards,
+                                       texts.TEAMS_LIST_HINT.format(reference=cards[0].reference)))
     policy = pack("lancashire")
     (digest, *_) = build_digests([ladder.get(first.reference), ladder.get("CH-0002")], roster, policy, NOW,
                                  local("2026-12-23 08:30"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from adapters.teams import texts as say
 from bot import texts
 from cards import adaptive
 from tests.teams.support import (
@@ -75,7 +74,7 @@ async def test_choosing_a_complaint_first_offers_the_complaints_route_at_once(te
     done = (await teams.press(TARA, route, "intake", **{"intake.case_reference": "LCS123456",
                                                         "intake.area": "East",
                                                         "intake.reason_category": "complaint"}))["value"]
-    assert card_text(done).startswith(say.COMPLAINT_TITLE) and verbs(done) == []
+    assert card_text(done).startswith(texts.TEAMS_COMPLAINT_TITLE) and verbs(done) == []
     async with teams.service.database.uow(read_only=True) as uow:
         assert await uow.challenges.listing(active_only=False) == []  # only a count is kept
 
@@ -107,7 +106,7 @@ async def test_a_valid_intake_raises_the_challenge_and_answers_with_the_challeng
     assert "Withdraw" in [a["title"] for a in card["actions"]]
     assert card["refresh"]["userIds"] == [TARA.user_id]
     again = await teams.press(TARA, form, "intake", **GOOD_INTAKE)  # the same form pressed twice
-    assert say.INTAKE_ALREADY_SENT in card_text(again["value"])
+    assert texts.TEAMS_INTAKE_ALREADY_SENT in card_text(again["value"])
     async with teams.service.database.uow(read_only=True) as uow:
         assert len(await uow.challenges.listing(active_only=False)) == 1
 
@@ -118,7 +117,7 @@ async def test_a_complaint_closes_the_intake_with_the_complaints_route(teams: Te
                                                       "intake.area": "East",
                                                       "intake.reason_category": "complaint"})
     card = body["value"]
-    assert card_text(card).startswith(say.COMPLAINT_TITLE)
+    assert card_text(card).startswith(texts.TEAMS_COMPLAINT_TITLE)
     assert verbs(card) == []
 
 
@@ -135,12 +134,12 @@ async def test_status_and_list_show_only_the_persons_own_challenges(teams: Teams
     (nothing,) = await teams.say(BEN, "status CH-ZZZZZZ")
     assert texts.NOT_FOUND.format(reference="CH-ZZZZZZ") in card_text(nothing)
     (usage,) = await teams.say(BEN, "status")
-    assert say.STATUS_USAGE in card_text(usage)
+    assert texts.TEAMS_STATUS_USAGE in card_text(usage)
 
 
 async def test_an_unknown_word_gets_help_without_echoing_what_was_typed(teams: Teams) -> None:
     (card,) = await teams.say(TARA, "my postcode is PR1 2AB")
-    assert say.NOT_UNDERSTOOD in card_text(card) and "PR1" not in json.dumps(card)
+    assert texts.TEAMS_NOT_UNDERSTOOD in card_text(card) and "PR1" not in json.dumps(card)
 
 
 async def test_someone_not_on_the_roster_is_told_to_ask_the_administrator(teams: Teams) -> None:
@@ -153,7 +152,7 @@ async def test_a_group_chat_is_refused_and_no_reference_is_kept(teams: Teams) ->
     response = await teams.post(message(TARA, teams.url, "challenge", conversation_type="groupChat"))
     assert response.status == 201
     (posted,) = teams.connector.posted
-    assert posted.text == say.PERSONAL_ONLY
+    assert posted.text == texts.TEAMS_PERSONAL_ONLY
     assert await stored_reference(teams, "tara.nolan") is None
 
 
@@ -183,7 +182,7 @@ async def test_installing_the_app_or_opening_the_chat_saves_the_reference(teams:
     assert response.status == 201
     assert (await stored_reference(teams, "ben.hartley")) is not None
     (welcome,) = teams.connector.to(BEN.conversation)
-    assert welcome.text == say.WELCOME
+    assert welcome.text == texts.TEAMS_WELCOME
 
 
 async def test_removing_the_app_forgets_the_reference(teams: Teams) -> None:

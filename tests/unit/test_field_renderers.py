@@ -1,8 +1,8 @@
 """Every attribute of a form field reaches the person in every channel.
 
 One `bot.fields.Field` describes an intake question or an input a button asks for; Slack
-(cards/slack.py), Teams (cards/adaptive.py) and the console (adapters/console templates)
-render it. For each attribute the test renders a field twice, differing only in that
+(cards/slack.py), Teams (cards/adaptive.py), the console (adapters/console templates) and
+the /web page (adapters/web_page templates) render it. For each attribute the test renders a field twice, differing only in that
 attribute, through each renderer's intake form and action dialog, and the two must differ
 (and show the value where it is words). A new Field attribute fails the test until it has a
 variant here -- and then until every renderer shows it.
@@ -85,6 +85,14 @@ def _console(field: Field) -> str:
     return template.render(fields=[COLOUR, TICK, field])
 
 
+def _web_page(field: Field) -> str:
+    from adapters.web_page.common import templates
+
+    template = templates().from_string('{% from "_macros.html" import control %}'
+                                       "{% for f in fields %}{{ control('p-', f, none, none) }}{% endfor %}")
+    return template.render(fields=[COLOUR, TICK, field])
+
+
 def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
@@ -97,6 +105,7 @@ RENDERERS: dict[str, Renderer] = {
                                                                     toggle_on=TOGGLE_ON)),
     "teams card action": lambda view, f: _dump(adaptive.challenge_card(_action(view, f)[0], secret=SECRET)),
     "console form": lambda view, f: _console(f),
+    "web page form": lambda view, f: _web_page(f),
 }
 
 
@@ -121,7 +130,7 @@ def test_the_renderer_tells_every_kind_of_field_apart(renderer: str, card_view: 
 def test_a_field_shown_only_after_another_answer_says_which(renderer: str, card_view: views.CardView) -> None:
     after_choice = RENDERERS[renderer](card_view, dataclasses.replace(BASE, shown_when=("colour", "blue")))
     after_tick = RENDERERS[renderer](card_view, dataclasses.replace(BASE, shown_when=("tick", TOGGLE_ON)))
-    if renderer.startswith("console"):  # the page hides it until then (console.js)
+    if renderer.startswith(("console", "web page")):  # the page hides it until then (its script)
         assert 'data-shown-when="p-colour=blue"' in after_choice and 'data-shown-when="p-tick=yes"' in after_tick
     else:  # cards cannot hide an input until another is answered, so they say when it is needed
         assert "Only when colour of the probe is “blue”." in after_choice

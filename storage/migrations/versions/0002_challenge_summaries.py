@@ -1,4 +1,4 @@
-"""Retention: anonymised summaries of purged challenges (issue 8).
+"""Retention: anonymised summaries of purged challenges.
 
 Revision ID: 0002
 Revises: 0001
