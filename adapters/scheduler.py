@@ -288,9 +288,11 @@ def build_dispatcher(service: Service, metrics: Metrics | None = None,
     """The dispatcher for a service: email by SMTP or Microsoft Graph (MASHBOT_MAIL), no chat senders yet."""
     from adapters.mail import mail_sender
 
-    from adapters.web_page.mail_links import with_action_links
+    email: Sender | None = mail_sender(service.settings)
+    if email is not None:  # the action links' code is only loaded when there is mail to add them to
+        from adapters.web_page.mail_links import with_action_links
 
-    email: Sender | None = with_action_links(service, mail_sender(service.settings))
+        email = with_action_links(service, email)
     if email is None:
         log.warning("no mail is configured (MASHBOT_SMTP_URL, or MASHBOT_MAIL=graph): emails wait in the outbox")
     # The service's clock: outbox rows are dated by it (the console's demo clock may run ahead).
