@@ -131,10 +131,10 @@ def create_app(service: bootstrap.Service, *, scheduler: bool = False, host: str
     return app
 
 
-async def run(settings: Settings, *, host: str, port: int) -> None:
-    """Serve until interrupted."""
+async def run(settings: Settings, *, host: str, port: int, service: bootstrap.Service | None = None) -> None:
+    """Serve until interrupted (the service given, or one built from settings; closed with the app)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(bootstrap.build(settings), scheduler=True, host=host)  # host: console (issue 7)
+    app = create_app(service or bootstrap.build(settings), scheduler=True, host=host)  # host: console (issue 7)
     from adapters.web_page.access_log import RedactingAccessLogger
 
     runner = web.AppRunner(app, access_log_class=RedactingAccessLogger)  # no link tokens in the log
