@@ -8,7 +8,7 @@ under 3x the bare server.
 mashbot's own packages are byte-compiled first, as installing a wheel does: aiohttp already is,
 and a checkout run with PYTHONDONTWRITEBYTECODE=1 would otherwise compile every module of
 mashbot's from source on each start, which no deployed service does. --no-compile skips that
-(and says so).
+step (and says so); bytecode already cached in __pycache__ is still used.
 
 Usage: python bench/startup_bench.py [--repeat 5]
 """
