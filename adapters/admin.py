@@ -42,19 +42,26 @@ async def serve(args: argparse.Namespace) -> int:
               "database's backups.", file=sys.stderr)
         return 2
     await upgrade(settings.database_url)
-    print(await keep_audit_keyed(settings))
-    message = await load_startup_roster(settings)
-    print(message)
-    await run(settings, host=args.host or settings.host, port=args.port if args.port is not None else settings.port)
+    # One service, so one engine and its connection, for the start-up checks and then serving.
+    service = bootstrap.build(settings)
+    try:
+        print(await keep_audit_keyed(settings, service))
+        print(await load_startup_roster(settings, service))
+    except BaseException:
+        await service.close()
+        raise
+    await run(settings, host=args.host or settings.host, port=args.port if args.port is not None else settings.port,
+              service=service)
     return 0
 
 
-async def load_startup_roster(settings: Settings) -> str:
+async def load_startup_roster(settings: Settings, serving: bootstrap.Service | None = None) -> str:
     """MASHBOT_ROSTER is (re)loaded at start; with none set, an empty roster gets the demo one.
 
     A bad file stops the start (RosterFileError / MashbotError) and changes nothing stored.
+    Given the service about to serve, it is used and left open; otherwise one is built and closed.
     """
-    service = bootstrap.build(settings)
+    service = serving or bootstrap.build(settings)
     try:
         if settings.roster:
             return await _replace_roster(service, settings.roster)
@@ -63,7 +70,8 @@ async def load_startup_roster(settings: Settings) -> str:
         return await _replace_roster(service, demo_roster_path()) + \
             " (the fictional demo roster: set MASHBOT_ROSTER to your own file)"
     finally:
-        await service.close()
+        if serving is None:
+            await service.close()
 
 
 async def _replace_roster(service: bootstrap.Service, path: str | os.PathLike[str]) -> str:
@@ -86,15 +94,18 @@ async def db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-async def keep_audit_keyed(settings: Settings) -> str:
-    """After migrating: re-sign a trail from before keying once, refuse one signed with another key."""
+async def keep_audit_keyed(settings: Settings, serving: bootstrap.Service | None = None) -> str:
+    """After migrating: re-sign a trail from before keying once, refuse one signed with another key.
+
+    Given the service about to serve, it is used and left open; otherwise one is built and closed."""
     from storage.audit_keys import keep_keyed
 
-    service = bootstrap.build(settings)
+    service = serving or bootstrap.build(settings)
     try:
         done = await keep_keyed(service.database)
     finally:
-        await service.close()
+        if serving is None:
+            await service.close()
     note = DEVELOPMENT_KEY_WARNING if service.database.audit_key.development else "Audit trail keyed by MASHBOT_AUDIT_KEY."
     if done is None:
         return note

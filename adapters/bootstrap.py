@@ -18,16 +18,15 @@ from adapters.policy_files import load_policy
 from adapters.settings import Settings
 from bot.audit import AuditKey, audit_key
 from bot.errors import InvalidCommand
-from bot.handlers import Mashbot
-from bot.ladder import calendar_of
 from bot.policy import Policy
-from dialogs.desk import Desk
-from dialogs.ports import Marks
 from storage.database import Database
 from storage.marks import CommittedMarks
 
 if TYPE_CHECKING:
     from adapters.dispatcher import Dispatcher
+    from bot.handlers import Mashbot
+    from dialogs.desk import Desk
+    from dialogs.ports import Marks
 
 log = logging.getLogger("mashbot")
 
@@ -67,6 +66,10 @@ class Service:
     @property
     def mashbot(self) -> Mashbot:
         if self._mashbot is None:
+            # The core and the front desk are imported when first asked for, not at start-up:
+            # /healthz answers without them (see adapters/web.py, which warms them up).
+            from bot.handlers import Mashbot
+
             database = self.database
             self._mashbot = Mashbot(uow=database.uow, policy=self.policy, new_reference=new_reference,
                                     mail_configured=self.settings.mail_transport_configured,
@@ -82,6 +85,8 @@ class Service:
     def desk(self) -> Desk:
         """The front desk every channel asks (dialogs/desk.py)."""
         if self._desk is None:
+            from dialogs.desk import Desk
+
             database = self.database
             self._desk = Desk(self.mashbot, lambda: database.uow(read_only=True), self.now)
         return self._desk
@@ -106,6 +111,8 @@ class Service:
         """A CLI `--now` (naive = the policy's local time), or the clock when none is given."""
         if given is None:
             return self.now()
+        from bot.ladder import calendar_of
+
         return given if given.tzinfo else given.replace(tzinfo=calendar_of(self.policy).zone)
 
     async def close(self) -> None:

@@ -59,7 +59,7 @@ def _add(sub: Any, name: str, handler: Handler, help_text: str) -> argparse.Argu
     return parser
 
 
-# --- teams (issue 5) ---
+# --- teams ---
 async def _manifest_teams(args: argparse.Namespace) -> int:
     from adapters.teams.manifest import manifest_command
 
@@ -67,7 +67,7 @@ async def _manifest_teams(args: argparse.Namespace) -> int:
 # --- end teams ---
 
 
-# --- slack (issue 4) ---
+# --- slack ---
 async def _manifest_slack(args: argparse.Namespace) -> int:
     from adapters.slack.manifest import manifest_command
 
@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     upcoming.add_argument("--days", type=int, default=1)
     _now_option(upcoming)
 
-    # --- digest (issue 6) ---
+    # --- digest ---
     digest = _add(sub, "digest", admin.digest,
                   "the Senior Managers' daily digest: print it (--dry-run), or queue and send today's")
     digest.add_argument("--dry-run", action="store_true", help="print what each recipient would get; send nothing")
@@ -129,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     _now_option(digest)
     # --- end digest ---
 
-    # --- teams (issue 5): the `manifest` group is shared; `manifest slack` (issue 4) joins `manifests` ---
+    # --- teams: the `manifest` group is shared; `manifest slack` joins it ---
     manifests = sub.add_parser("manifest", help="chat app manifests").add_subparsers(
         dest="manifest_command", required=True)
     teams = _add(manifests, "teams", _manifest_teams, "build the Teams app package (zip) to upload to Teams")
@@ -137,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     teams_manifest_arguments(teams)
     # --- end teams ---
-    # --- slack (issue 4) ---
+    # --- slack ---
     from adapters.slack.manifest import add_arguments as slack_manifest_arguments
 
     slack_manifest_arguments(_add(manifests, "slack", _manifest_slack,
@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
          "re-sign the audit trail under MASHBOT_AUDIT_KEY after verifying it under MASHBOT_AUDIT_OLD_KEY "
          "(the development key when that is unset)")
 
-    # --- governance (issue 8) ---
+    # --- governance ---
     export = _add(ch, "export", admin.challenges_export,
                   "write one challenge's record and timeline as REF.json and REF.txt (subject access, audit)")
     export.add_argument("reference", metavar="REF")

@@ -16,8 +16,6 @@ from email.utils import formataddr, formatdate, parseaddr
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import aiosmtplib
-
 from adapters.dispatcher import SendFailed
 from adapters.entra import ClientCredentials
 from adapters.invitations import attach_invitation
@@ -179,17 +177,20 @@ class EmailSender:
 
     channel = "email"
 
-    def __init__(self, config: SmtpConfig, mail_from: str, smtp_send: SmtpSend = aiosmtplib.send,
+    def __init__(self, config: SmtpConfig, mail_from: str, smtp_send: SmtpSend | None = None,
                  tokens: ClientCredentials | None = None) -> None:
         if config.xoauth2 and tokens is None:
             raise MailSettingsError("MASHBOT_SMTP_URL asks for auth=xoauth2: set the Entra ID app "
                                     "(MASHBOT_GRAPH_TENANT_ID, MASHBOT_GRAPH_CLIENT_ID and a secret or certificate)")
         self.config = config
         self.mail_from = mail_from
-        self._smtp_send = smtp_send
+        self._smtp_send = smtp_send  # None: aiosmtplib.send
         self.tokens = tokens if config.xoauth2 else None
 
     async def send(self, message: Message, person: Person, *, key: str) -> str:
+        # Imported by the first send, not at start-up: a service without SMTP never loads it.
+        import aiosmtplib
+
         email = compose(message, person, self.mail_from, key)
         c = self.config
         sign_in: dict[str, Any] = {"password": c.password}
@@ -203,7 +204,7 @@ class EmailSender:
 
             sign_in = {"oauth_token_generator": oauth_token}
         try:
-            await self._smtp_send(email, hostname=c.hostname, port=c.port, username=c.username,
+            await (self._smtp_send or aiosmtplib.send)(email, hostname=c.hostname, port=c.port, username=c.username,
                                   use_tls=c.use_tls, start_tls=c.start_tls, timeout=c.timeout, **sign_in)
         except aiosmtplib.SMTPAuthenticationError as exc:
             if self.tokens is None:

@@ -46,18 +46,25 @@ class _PackLoader(yaml.SafeLoader):
     """SafeLoader without YAML 1.1 base-60 numbers, so `closes: 17:00` stays "17:00"."""
 
 
-def _without_sexagesimal() -> None:
+# The same on libyaml's parser when PyYAML has it: the pure-Python parser is most of the time
+# a start spends reading the policy pack. A file it refuses is parsed again by the Python one,
+# whose messages say more (e.g. which character cannot start a token).
+class _FastPackLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """_PackLoader's resolvers on libyaml."""
+
+
+def _without_sexagesimal(loader: type[yaml.SafeLoader]) -> None:
     resolvers = {
         first: [(tag, regexp) for tag, regexp in entries if tag not in _NUMBER_TAGS]
         for first, entries in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
-    _PackLoader.yaml_implicit_resolvers = resolvers
-    _PackLoader.add_implicit_resolver(
+    loader.yaml_implicit_resolvers = resolvers
+    loader.add_implicit_resolver(
         "tag:yaml.org,2002:int",
         re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"),
         list("-+0123456789"),
     )
-    _PackLoader.add_implicit_resolver(
+    loader.add_implicit_resolver(
         "tag:yaml.org,2002:float",
         re.compile(
             r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
@@ -68,11 +75,21 @@ def _without_sexagesimal() -> None:
 
 
 _NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
-_without_sexagesimal()
+_without_sexagesimal(_PackLoader)
+_without_sexagesimal(_FastPackLoader)
 
 
 def _parse(text: str, file: str) -> tuple[Any, yaml.Node | None]:
     """The document's data and its node tree (for line numbers)."""
+    if _FastPackLoader is not _PackLoader:
+        loader = _FastPackLoader(text)
+        try:
+            node = loader.get_single_node()
+            return (loader.construct_document(node) if node is not None else None), node
+        except yaml.YAMLError:
+            pass  # said again, in the Python parser's words, below
+        finally:
+            loader.dispose()
     loader = _PackLoader(text)
     try:
         node = loader.get_single_node()

@@ -11,12 +11,15 @@ import argparse
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from adapters.bootstrap import Service, build
 from bot.ladder import calendar_of
 from bot.policy import Policy
-from storage import retention
 from storage.database import Database
+
+if TYPE_CHECKING:
+    from storage import retention
 
 log = logging.getLogger("mashbot.purge")
 
@@ -42,6 +45,8 @@ class PurgeRun:
 
 async def plan(database: Database, policy: Policy, now: datetime) -> PurgeRun:
     """What a purge at `now` would remove (nothing is changed)."""
+    from storage import retention
+
     run = PurgeRun(cutoff_for(policy, now), policy.retention_days)
     async with database.uow(read_only=True) as uow:
         run.candidates = await retention.purgeable(uow.session, run.cutoff)
@@ -51,6 +56,9 @@ async def plan(database: Database, policy: Policy, now: datetime) -> PurgeRun:
 async def purge(database: Database, policy: Policy, now: datetime, batch: int = BATCH) -> PurgeRun:
     """Purge everything past retention at `now`, a batch per transaction. Safe on several
     replicas at once (the audit head lock serialises them) and safe to run again."""
+    # Imported when a purge runs: `serve` schedules this job at start and should not pay for it.
+    from storage import retention
+
     run = PurgeRun(cutoff_for(policy, now), policy.retention_days)
     while True:
         async with database.uow() as uow:
@@ -84,6 +92,8 @@ async def purge_job(service: Service) -> PurgeRun | None:
 
 
 async def purge_command(args: argparse.Namespace) -> int:
+    from storage import retention
+
     service = build()
     cal = calendar_of(service.policy)
     now = service.rehearsal_now(args.now)

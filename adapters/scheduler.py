@@ -48,6 +48,7 @@ log = logging.getLogger("mashbot.scheduler")
 # long outage may take minutes); beyond it /healthz says the tick is late.
 RUNNING_TICK_GRACE = 600.0
 STOP_TIMEOUT = 30.0
+FIRST_TICK_AFTER = timedelta(seconds=0.5)
 
 
 def safe_error(exc: BaseException) -> str:
@@ -112,8 +113,11 @@ class Clockwork:
         if aps.level == logging.NOTSET:  # it logs every run at INFO: one line per tick is noise
             aps.setLevel(logging.WARNING)
         scheduler = AsyncIOScheduler(timezone=zone)
+        # The first tick runs just after start rather than inside it: its work (and the core it
+        # imports on first use) would otherwise hold up the listener's first answers.
         scheduler.add_job(self._job(self.tick), IntervalTrigger(seconds=self.tick_seconds, timezone=zone),
-                          id="tick", name="tick", next_run_time=datetime.now(zone), max_instances=1,
+                          id="tick", name="tick", next_run_time=datetime.now(zone) + self._first_tick_after(),
+                          max_instances=1,
                           coalesce=True, misfire_grace_time=None)
         scheduler.add_job(self._job(self.digest), self.digest_trigger(), id="digest", name="digest",
                           max_instances=1, coalesce=True, misfire_grace_time=3600)
@@ -135,6 +139,10 @@ class Clockwork:
         self.started_at = self._monotonic()
         log.info("scheduler started: tick every %gs, digest at %s on %s (%s)", self.tick_seconds,
                  self.digest_at.strftime("%H:%M"), self._digest_days(), self.service.policy.zone)
+
+    def _first_tick_after(self) -> timedelta:
+        """FIRST_TICK_AFTER, but never later than one tick interval (health counts from start)."""
+        return min(FIRST_TICK_AFTER, timedelta(seconds=self.tick_seconds))
 
     async def stop(self, timeout: float = STOP_TIMEOUT) -> None:
         """Stop starting jobs, let a running tick or digest finish (bounded), then shut down."""
@@ -280,9 +288,11 @@ def build_dispatcher(service: Service, metrics: Metrics | None = None,
     """The dispatcher for a service: email by SMTP or Microsoft Graph (MASHBOT_MAIL), no chat senders yet."""
     from adapters.mail import mail_sender
 
-    from adapters.web_page.mail_links import with_action_links
+    email: Sender | None = mail_sender(service.settings)
+    if email is not None:  # the action links' code is only loaded when there is mail to add them to
+        from adapters.web_page.mail_links import with_action_links
 
-    email: Sender | None = with_action_links(service, mail_sender(service.settings))
+        email = with_action_links(service, email)
     if email is None:
         log.warning("no mail is configured (MASHBOT_SMTP_URL, or MASHBOT_MAIL=graph): emails wait in the outbox")
     # The service's clock: outbox rows are dated by it (the console's demo clock may run ahead).

@@ -11,12 +11,12 @@ from aiohttp import web
 
 from adapters import bootstrap, local_modes
 from adapters.composition import connect
-from adapters.console import mount_console  # console (issue 7)
+from adapters.console import mount_console  # console
 from adapters.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from adapters.metrics import Metrics
 from adapters.scheduler import Clockwork, build_clockwork
 from adapters.settings import Settings
-from adapters.slack import mount_slack  # --- slack (issue 4) ---
+from adapters.slack import mount_slack  # --- slack ---
 from adapters.teams.lazy import mount_teams_when_needed
 from adapters.web_page import mount_web_page
 from storage.outbox_admin import Trouble
@@ -37,7 +37,7 @@ async def healthz(request: web.Request) -> web.Response:
         log.warning("health check: database unreachable (%s)", type(exc).__name__)
         return web.json_response({"status": "unhealthy", "database": "unreachable"}, status=503)
     body = {"status": "ok", "database": "ok", "policy": service.policy.name}
-    # --- scheduler (issue 6) -------------------------------------------------------------------
+    # --- scheduler -------------------------------------------------------------------
     clockwork = request.app.get(CLOCKWORK)
     if clockwork is not None:
         health = clockwork.health()
@@ -67,7 +67,7 @@ async def _outbox_trouble(service: bootstrap.Service) -> Trouble | None:
         return None
 
 
-# --- metrics (issue 6) -----------------------------------------------------------------------
+# --- metrics -----------------------------------------------------------------------
 async def metrics_view(request: web.Request) -> web.Response:
     """Prometheus exposition: shared numbers read from the database, process counters."""
     service, metrics = request.app[SERVICE], request.app[METRICS]
@@ -98,7 +98,7 @@ def create_app(service: bootstrap.Service, *, scheduler: bool = False, host: str
         await service.close()
 
     app.cleanup_ctx.append(lifecycle)
-    # --- scheduler (issue 6): cleanup runs in reverse, so it stops before the service closes ---
+    # --- scheduler: cleanup runs in reverse, so it stops before the service closes ---
     if scheduler:
         app[CLOCKWORK] = build_clockwork(service, app[METRICS])
 
@@ -114,13 +114,13 @@ def create_app(service: bootstrap.Service, *, scheduler: bool = False, host: str
     # --- end scheduler -------------------------------------------------------------------------
     # A local-only mode (console, demo clock, unauthenticated Teams) off loopback: LocalOnlyError.
     local_modes.check(service.settings, service.settings.host if host is None else host)
-    # --- console (issue 7): the local web console at "/" when enabled (see adapters/console) ---
+    # --- console: the local web console at "/" when enabled (see adapters/console) ---
     mount_console(app, service, host=host)  # `host`: the address served on (default settings.host)
     # --- end console ---------------------------------------------------------------------------
-    # --- slack (issue 4): POST /slack/events when SLACK_SIGNING_SECRET is set (see adapters/slack) ---
+    # --- slack: POST /slack/events when SLACK_SIGNING_SECRET is set (see adapters/slack) ---
     slack = mount_slack(app, service, clockwork=app.get(CLOCKWORK))
     # --- end slack ---
-    # --- teams (issue 5): POST /api/messages, always mounted (see adapters/teams/route.py) ---
+    # --- teams: POST /api/messages, always mounted (see adapters/teams/route.py) ---
     teams = mount_teams_when_needed(app, service, clockwork=app.get(CLOCKWORK), host=host)
     # --- end teams ---
     # --- web page: /web and the emailed action links, when public https + mail + secret ---
@@ -131,10 +131,10 @@ def create_app(service: bootstrap.Service, *, scheduler: bool = False, host: str
     return app
 
 
-async def run(settings: Settings, *, host: str, port: int) -> None:
-    """Serve until interrupted."""
+async def run(settings: Settings, *, host: str, port: int, service: bootstrap.Service | None = None) -> None:
+    """Serve until interrupted (the service given, or one built from settings; closed with the app)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(bootstrap.build(settings), scheduler=True, host=host)  # host: console (issue 7)
+    app = create_app(service or bootstrap.build(settings), scheduler=True, host=host)  # host: console
     from adapters.web_page.access_log import RedactingAccessLogger
 
     runner = web.AppRunner(app, access_log_class=RedactingAccessLogger)  # no link tokens in the log

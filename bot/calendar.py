@@ -13,8 +13,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Final, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
-
 if TYPE_CHECKING:  # the policy builds calendars, so it imports this module
     from bot.policy import Policy
 
@@ -145,6 +143,10 @@ class WorkingCalendar:
     def _holidays_of(self, year: int) -> dict[date, str]:
         cached = self._holiday_cache.get(year)
         if cached is None:
+            # Imported on first use: loading `holidays` is a noticeable part of start-up,
+            # and nothing before the first date sum needs it.
+            import holidays
+
             found = holidays.country_holidays("GB", subdiv=self._subdiv, years=year)
             cached = dict(found.items())
             self._holiday_cache[year] = cached

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import phonenumbers
-
 Found = Iterator[tuple[int, int, int]]
 # How far back a word that changes a match's meaning is looked for (it sits in the same
 # clause); looking further would make long answers slow for nothing.
@@ -97,6 +95,8 @@ _UK_LEADING = frozenset("12378")
 def phone_numbers(text: str) -> Found:
     if len(_DIGITS.findall(text)) < 9:
         return  # fewer digits than any UK number has
+    import phonenumbers  # on first use: its metadata is a noticeable part of start-up
+
     for match in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.POSSIBLE):
         number = match.number
         national = str(number.national_number)

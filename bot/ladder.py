@@ -29,7 +29,6 @@ from bot.challenge import (
 )
 from bot.commands import RaiseChallenge
 from bot.errors import InvalidCommand, NoReviewer, NotAllowed
-from bot.identifiers import find_identifiers, identifiers_message
 from bot.kinds import EventKind, MessageKind
 from bot.policy import Duty, Limit, LimitUnit, Policy
 from bot.reviewers import assign, next_level_reviewers
@@ -48,6 +47,10 @@ def deadline(cal: WorkingCalendar, start: datetime, limit: Limit) -> datetime:
 
 def check_free_text(field_label: str, text: str, field: str | None = None) -> None:
     """Refuse free text that holds personal identifiers (DESIGN §9); `field` is the input it came from."""
+    # Imported here: the identifier patterns and phone metadata cost start-up time, and only
+    # free text typed by a user ever needs them.
+    from bot.identifiers import find_identifiers, identifiers_message
+
     message = identifiers_message(find_identifiers(text))
     if message:
         raise InvalidCommand(texts.FREE_TEXT_REFUSED.format(label=field_label, message=message), field=field)

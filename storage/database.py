@@ -60,6 +60,9 @@ def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, **kwargs)
     kwargs.setdefault("pool_pre_ping", True)
+    from storage.tables import describe_postgresql_indexes
+
+    describe_postgresql_indexes()
     return create_async_engine(parsed, **kwargs)
 
 

@@ -47,3 +47,25 @@ create_app(bootstrap.build(Settings(_env_file=None, MASHBOT_DATABASE_URL="sqlite
 
 def test_the_head_read_from_the_files_is_alembics() -> None:
     assert _head_from_files() == head_revision() is not None
+
+
+def test_serve_starts_without_the_data_only_a_first_user_request_needs(tmp_path: Path) -> None:
+    """Bank holidays, phone-number metadata and the identifier patterns load on first use (a
+    date sum, a typed reason), not while `mashbot serve` starts."""
+    db = tmp_path / "m.db"
+    code = f"""
+import asyncio, sys
+from storage.migrate import upgrade
+asyncio.run(upgrade("sqlite:///{db}"))
+from adapters import admin, bootstrap
+from adapters.settings import Settings
+from adapters.web import create_app
+settings = Settings(_env_file=None, MASHBOT_DATABASE_URL="sqlite:///{db}")
+asyncio.run(admin.load_startup_roster(settings))
+create_app(bootstrap.build(settings), scheduler=True, host="127.0.0.1")
+print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in ('holidays', 'phonenumbers')
+                      or m in ('bot.identifiers', 'bot.identifier_people', 'dialogs.desk'))))
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         check=True, env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT)})
+    assert out.stdout.split() == []
