@@ -11,9 +11,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, StrictUndefined, select_autoescape
 
-from adapters import bootstrap
+from adapters import bootstrap, pages
 from adapters.console import paging
 from adapters.console.guard import FLASH_COOKIE, decode_flash, encode_flash, guard_middleware, read_form
 from adapters.local_modes import LocalOnlyError, console_enabled, console_problem, demo_clock_enabled
@@ -78,7 +78,7 @@ def mount_console(app: web.Application, service: bootstrap.Service, *, host: str
     problem = console_problem(service.settings, host, environ)
     if problem:
         raise LocalOnlyError(problem)
-    templates = Environment(loader=PackageLoader("adapters.console", "templates"),
+    templates = Environment(loader=pages.loader("adapters.console"),
                             autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
                             trim_blocks=True, lstrip_blocks=True)
     templates.globals.update(static=STATIC_PREFIX, TOGGLE_ON=TOGGLE_ON)
@@ -90,7 +90,7 @@ def mount_console(app: web.Application, service: bootstrap.Service, *, host: str
               r.add_get("/challenges", challenge_list), r.add_get("/challenges/{reference}", challenge_page),
               r.add_post("/challenges/{reference}/{verb}", challenge_action),
               r.add_get("/digest", digest_page), r.add_post("/clock", clock)]
-    resources = frozenset([route.resource for route in routes] + [r.add_static(STATIC_PREFIX, HERE / "static")])
+    resources = frozenset([route.resource for route in routes] + [r.add_static(STATIC_PREFIX, pages.STATIC)])
     app.middlewares.append(guard_middleware(resources, SECURITY_HEADERS))
     log.info("web console enabled at / (demo clock %s)", "on" if console.demo_clock else "off")
     return True

@@ -14,9 +14,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, StrictUndefined, select_autoescape
 
-from adapters import bootstrap
+from adapters import bootstrap, pages
 from adapters.console.guard import MAX_STATIC_NAME, BadInput
 from adapters.dispatcher import Sender
 from adapters.web_page import tokens
@@ -92,7 +92,7 @@ WEB_PAGE = web.AppKey("web_page", WebPage)
 
 
 def templates() -> Environment:
-    env = Environment(loader=PackageLoader("adapters.web_page", "templates"), autoescape=select_autoescape(["html"]),
+    env = Environment(loader=pages.loader("adapters.web_page"), autoescape=select_autoescape(["html"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.globals.update(static=STATIC_PREFIX, TOGGLE_ON=TOGGLE_ON)
     return env

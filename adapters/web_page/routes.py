@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters import bootstrap
+from adapters import bootstrap, pages
 from adapters.console.guard import read_form
 from adapters.web_page import acting, common, link_routes, tokens
 from adapters.web_page.common import (
@@ -55,7 +55,7 @@ def mount(app: web.Application, service: bootstrap.Service) -> None:
               r.add_post("/web/raise", raise_submit), r.add_get("/web/challenges/{reference}", challenge_page),
               r.add_post("/web/challenges/{reference}/{verb}", challenge_action),
               r.add_get("/web/act/{token}", link_routes.confirm), r.add_post("/web/act/{token}", link_routes.act)]
-    static = r.add_static(common.STATIC_PREFIX, common.HERE / "static")
+    static = r.add_static(common.STATIC_PREFIX, pages.STATIC)
     app.middlewares.append(common.guard_middleware(frozenset([route.resource for route in routes] + [static])))
 
     async def drain(app: web.Application) -> Any:

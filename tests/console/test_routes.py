@@ -152,8 +152,8 @@ async def test_pages_are_self_contained_and_accessible(console: Console) -> None
         assert not re.search(r'(src|href|action)="(https?:)?//', page), path  # nothing external
         for control in re.findall(r'<(?:input|select|textarea)\b[^>]*\bid="([^"]+)"', page):
             assert f'<label for="{control}"' in page, (path, control)
-    css = await console.client.get("/console/static/console.css")
-    js = await console.client.get("/console/static/console.js")
+    css = await console.client.get("/console/static/mashbot.css")
+    js = await console.client.get("/console/static/mashbot.js")
     assert css.status == 200 and ":focus-visible" in await css.text()
     assert js.status == 200 and "data-shown-when" in await js.text()
 

@@ -16,7 +16,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, StrictUndefined, select_autoescape
+
+from adapters import pages
 
 from bot import views
 from bot.buttons import ActionView, Verb
@@ -77,10 +79,10 @@ def _action(view: views.CardView, field: Field) -> tuple[views.CardView, ActionV
 
 
 def _console(field: Field) -> str:
-    env = Environment(loader=PackageLoader("adapters.console", "templates"), autoescape=select_autoescape(["html"]),
+    env = Environment(loader=pages.loader("adapters.console"), autoescape=select_autoescape(["html"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.globals.update(static="/static", TOGGLE_ON=TOGGLE_ON)
-    template = env.from_string('{% from "_macros.html" import control %}'
+    template = env.from_string('{% from "_control.html" import control %}'
                                "{% for f in fields %}{{ control('p-', f, none, none) }}{% endfor %}")
     return template.render(fields=[COLOUR, TICK, field])
 
@@ -88,7 +90,7 @@ def _console(field: Field) -> str:
 def _web_page(field: Field) -> str:
     from adapters.web_page.common import templates
 
-    template = templates().from_string('{% from "_macros.html" import control %}'
+    template = templates().from_string('{% from "_control.html" import control %}'
                                        "{% for f in fields %}{{ control('p-', f, none, none) }}{% endfor %}")
     return template.render(fields=[COLOUR, TICK, field])
 

@@ -1,4 +1,4 @@
-// mashbot console: small progressive enhancement. Everything works without it.
+// mashbot pages (the local console and /web): small progressive enhancement. Everything works without it.
 (function () {
   "use strict";
 
