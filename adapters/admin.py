@@ -12,14 +12,12 @@ from adapters.policy_files import describe_policy, load_policy
 from adapters.roster_files import check_roster, demo_roster_path, describe_roster, load_roster_file
 from adapters.settings import Settings
 from bot.audit import audit_key
-from bot.calendar import WorkingCalendar
+from bot.calendar import WorkingCalendar, calendar_of
 from bot.challenge import UNDECIDED_STATES
 from bot.errors import InvalidCommand
-from bot.ladder import calendar_of
 from bot.policy import Policy
 from bot.roster import Roster
 from bot.summary import Listed
-from bot.timeline import timeline as audit_timeline
 from storage import summaries
 from storage.migrate import upgrade
 
@@ -65,7 +63,9 @@ async def load_startup_roster(settings: Settings, serving: bootstrap.Service | N
     try:
         if settings.roster:
             return await _replace_roster(service, settings.roster)
-        if len(await _roster(service)):
+        async with service.database.uow() as uow:
+            imported = await uow.people.count()
+        if imported:  # counted, not loaded: the start does not validate every person
             return "Using the roster already imported."
         return await _replace_roster(service, demo_roster_path()) + \
             " (the fictional demo roster: set MASHBOT_ROSTER to your own file)"
@@ -267,6 +267,8 @@ async def challenges_show(args: argparse.Namespace) -> int:
     if c.outcome:
         print(f"outcome: {c.outcome.kind.value} by {roster.name_of(c.outcome.by)}")
     print("timeline:")
+    from bot.timeline import timeline as audit_timeline  # with the commands' words: loaded for this command only
+
     for entry in audit_timeline(c, events, roster):
         detail = f"  ({entry.detail})" if entry.detail else ""
         print(f"  {entry.when:<24} {entry.label:<40} {entry.stage_name:<18} {entry.actor}{detail}")
@@ -301,8 +303,8 @@ async def due(args: argparse.Namespace) -> int:
 
 
 async def audit_verify(args: argparse.Namespace) -> int:
-    from storage.audit_keys import trail_key_id
     from storage.audit_chain import verify_database
+    from storage.audit_keys import trail_key_id
 
     service = bootstrap.build()
     key = service.database.audit_key

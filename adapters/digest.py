@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from adapters.bootstrap import build, serving_dispatcher
-from bot.digest import DIGEST_TIME, render_text
-from bot.ladder import calendar_of
+from bot.calendar import calendar_of
+from bot.digest import render_text
+from bot.policy import DIGEST_TIME
 from dialogs.digest import prepare_digests, queue_digests
 from storage.digest_reads import SqlDigestStore
 

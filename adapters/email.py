@@ -21,7 +21,7 @@ from adapters.entra import ClientCredentials
 from adapters.invitations import attach_invitation
 from bot import texts
 from bot.challenge import Message
-from bot.digest import DIGEST_KIND
+from bot.kinds import MessageKind
 from bot.roster import Person
 
 FOOTER = "This is an automatic message from mashbot, the professional challenge bot."
@@ -91,7 +91,7 @@ class SmtpConfig:
 def render_message(message: Message) -> tuple[str, str, str]:
     """Subject, plain text and HTML of an outbox message."""
     data = message.data
-    if message.kind == DIGEST_KIND:
+    if message.kind == MessageKind.DIGEST:
         subject, text = str(data.get("subject", "")), str(data.get("body", ""))
         body_html = str(data.get("html") or _paragraphs(text))
         return subject, f"{text}\n{FOOTER}\n", _document(subject, body_html)

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from adapters.bootstrap import build, utc_now
+from bot.calendar import calendar_of
 from bot.challenge import Challenge
-from bot.ladder import calendar_of
 from bot.policy import Policy
 from bot.roster import Roster
 from bot.texts import EVENT_LABELS, OUTCOME_LABELS

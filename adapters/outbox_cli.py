@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from adapters import bootstrap
-from bot.ladder import calendar_of
+from bot.calendar import calendar_of
 from storage import outbox_admin
 from storage.outbox_admin import OutboxEntry
 

@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from adapters.bootstrap import Service, build
-from bot.ladder import calendar_of
+from bot.calendar import calendar_of
 from bot.policy import Policy
 from storage.database import Database
 

@@ -23,7 +23,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
@@ -34,13 +34,13 @@ from adapters.bootstrap import Service, utc_now
 from adapters.dispatcher import Dispatcher, DispatchReport, Sender
 from adapters.metrics import Metrics
 from adapters.settings import Settings
-from bot.digest import DIGEST_TIME
-from bot.handlers import TickReport
-from bot.ladder import calendar_of
-from bot.policy import WEEKDAYS
-from dialogs.digest import DigestRun, queue_digests
-from storage.digest_reads import SqlDigestStore
+from bot.calendar import calendar_of
+from bot.policy import DIGEST_TIME, WEEKDAYS
 from storage.marks import LAST_SUCCESS, TICK
+
+if TYPE_CHECKING:
+    from bot.handlers import TickReport
+    from dialogs.digest import DigestRun
 
 log = logging.getLogger("mashbot.scheduler")
 
@@ -224,6 +224,10 @@ class Clockwork:
 
     async def digest(self, now: datetime | None = None) -> DigestRun | None:
         """Queue today's digests (once per person and day across replicas), then send them."""
+        # The digest's code is loaded by its first run, not while the service starts.
+        from dialogs.digest import queue_digests
+        from storage.digest_reads import SqlDigestStore
+
         now = now or self.service.now()
         try:
             run = await queue_digests(SqlDigestStore(self.service.database), self.service.policy, now,

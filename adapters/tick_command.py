@@ -15,7 +15,7 @@ from datetime import datetime
 
 from adapters import bootstrap
 from adapters.dispatcher import DispatchReport
-from bot.ladder import calendar_of
+from bot.calendar import calendar_of
 from bot.policy import Policy
 from storage.rehearsal import Plan, rehearse
 

@@ -42,7 +42,7 @@ class ChallengerType(StrEnum):
 
 
 class OutcomeRecord(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     kind: Outcome
     rationale: str
@@ -66,7 +66,7 @@ class PastStage(BaseModel):
     escalation reasons without reading the audit trail.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     stage: int
     how: str  # "reviewer", "challenger" or "timeout"
@@ -83,7 +83,7 @@ class Challenge(BaseModel):
     Holds a case *reference*, never a child's name. `policy` is the snapshot taken at raise.
     """
 
-    model_config = ConfigDict(validate_assignment=False)
+    model_config = ConfigDict(validate_assignment=False, defer_build=True)
 
     reference: str
     case_reference: str
@@ -175,7 +175,7 @@ class Challenge(BaseModel):
 class Event(BaseModel):
     """One entry of the audit trail: who did what, when, from which state to which."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     reference: str
     kind: str
@@ -195,7 +195,7 @@ class Channel(StrEnum):
 class Message(BaseModel):
     """Something to send, written to the outbox in the same transaction as the change."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     kind: str
     to: str  # roster person id

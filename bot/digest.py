@@ -28,12 +28,11 @@ from bot.challenge import (
     State,
 )
 from bot.kinds import MessageKind
-from bot.policy import Policy
+from bot.policy import DIGEST_TIME, Policy
 from bot.roster import KNOWN_AREAS, Person, Roster
 from bot.summary import ChallengeSummary, Listed, TimedOut, timeouts_of
 
 DIGEST_KIND = MessageKind.DIGEST
-DIGEST_TIME = time(8, 30)
 ALL_AREAS = texts.DIGEST_ALL_AREAS  # the console reads it from here
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from bot.calendar import OfficeDay, WorkingCalendar
 from bot.roles import Role
 from bot.roster import AREAS, KNOWN_AREAS
 
+# The Senior Managers' digest is sent at this time, in the policy's zone, on its office days.
+DIGEST_TIME = time(8, 30)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 

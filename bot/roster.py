@@ -42,7 +42,9 @@ class Away(BaseModel):
 class Person(BaseModel):
     """A member of staff (or a team mailbox) that mashbot may contact."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built when a roster is first read, not at import: EmailStr loads email_validator, a
+    # noticeable part of `mashbot serve`'s start-up that /healthz does not need.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=64)
     name: str = Field(min_length=1, max_length=100)

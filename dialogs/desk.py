@@ -49,16 +49,15 @@ from enum import StrEnum
 
 from bot import texts, views
 from bot.buttons import ActionView, challenger_actions, may_act_as_reviewer, reviewer_actions
+from bot.calendar import calendar_of
 from bot.challenge import Challenge, Event
 from bot.commands import RaiseChallenge
 from bot.errors import AlreadyActioned, InvalidCommand, MashbotError, NotFound
 from bot.handlers import Mashbot, check_version, may_act
-from bot.ladder import calendar_of
 from bot.roster import Person, Roster
 from bot.timeline import TimelineEntry, timeline
 from dialogs.intake import Value, refill, to_command, validate_for_policy
 from dialogs.ports import DeskReads
-
 
 # Messages telling someone there is nothing left for them to do (the pool's "taken by", the
 # old reviewer's "escalated"): every channel replaces the card they were sent with it, in

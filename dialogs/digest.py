@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
+from bot.calendar import calendar_of
 from bot.challenge import Message
 from bot.digest import (
-    DIGEST_TIME,
     Digest,
     FailedMessage,
     as_message,
@@ -24,8 +24,7 @@ from bot.digest import (
     previous_digest_time,
     recipients,
 )
-from bot.ladder import calendar_of
-from bot.policy import Policy
+from bot.policy import DIGEST_TIME, Policy
 from bot.roster import Roster
 from bot.summary import Listed
 

@@ -13,9 +13,8 @@ from aiohttp import web
 
 from adapters import bootstrap
 from bot import views
-from bot.calendar import WorkingCalendar
+from bot.calendar import WorkingCalendar, calendar_of
 from bot.challenge import UNDECIDED_STATES, Challenge
-from bot.ladder import calendar_of
 from bot.roster import AREAS, Roster
 from bot.summary import Listed
 from storage import summaries

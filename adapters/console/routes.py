@@ -18,8 +18,8 @@ from adapters.console import paging
 from adapters.console.guard import FLASH_COOKIE, decode_flash, encode_flash, guard_middleware, read_form
 from adapters.local_modes import LocalOnlyError, console_enabled, console_problem, demo_clock_enabled
 from bot import texts, views
+from bot.calendar import calendar_of
 from bot.errors import NotFound
-from bot.ladder import calendar_of
 from bot.roles import role_label
 from bot.roster import Person, Roster
 from bot.timeline import timeline as audit_timeline

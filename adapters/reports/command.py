@@ -10,7 +10,7 @@ from adapters.bootstrap import build
 from adapters.reports.data import load_report
 from adapters.reports.files import write_csv
 from adapters.reports.html import write_html
-from bot.ladder import calendar_of
+from bot.calendar import calendar_of
 from bot.report import render_text
 
 

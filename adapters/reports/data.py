@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from bot.ladder import calendar_of
-from bot.policy import Policy
+from bot.calendar import calendar_of
 from bot.facts import ChallengeFacts, challenge_facts
+from bot.policy import Policy
 from bot.report import Labels, QuarterlyReport, build_report
 from dialogs.intake import COMPLAINT, RAISED_BY_LABELS, REASON_LABELS
 from storage import report_queries

@@ -32,7 +32,7 @@ from adapters.teams import people
 from adapters.teams.bot import card_activity
 from bot import texts
 from bot.challenge import Message
-from bot.digest import DIGEST_KIND
+from bot.kinds import MessageKind
 from bot.roster import Person
 from cards import adaptive
 from dialogs.desk import Desk, updates_card_in_place
@@ -99,7 +99,7 @@ class TeamsSender:
 
     # -- what -----------------------------------------------------------------------------------
     async def _card(self, message: Message, person: Person, teams_user: str | None) -> adaptive.Card:
-        if message.kind == DIGEST_KIND:
+        if message.kind == MessageKind.DIGEST:
             data = message.data
             return adaptive.message_card(str(data.get("subject", "")), str(data.get("body", "")).splitlines())
         sentence = texts.render(message.kind, message.data)[1] if message.kind in texts.MESSAGES else ""

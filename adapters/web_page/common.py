@@ -20,7 +20,7 @@ from adapters import bootstrap, pages
 from adapters.console.guard import MAX_STATIC_NAME, BadInput
 from adapters.dispatcher import Sender
 from adapters.web_page import tokens
-from bot.ladder import calendar_of
+from bot.calendar import calendar_of
 from bot.roster import Person, Roster
 from dialogs.intake import TOGGLE_ON
 from storage import web_access

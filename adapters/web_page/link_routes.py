@@ -16,14 +16,13 @@ from adapters.console.guard import read_form
 from adapters.web_page import acting, tokens
 from adapters.web_page.common import Visitor, csrf_for, csrf_ok, message_page, page_of, render, same_site, visitor, when
 from bot import texts
+from bot.calendar import calendar_of
 from bot.challenge import Challenge
 from bot.errors import AlreadyActioned
 from bot.handlers import check_fresh
-from bot.ladder import calendar_of
 from bot.roster import Person
 from bot.views import ActionView, CardView
 from storage import web_access
-
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from adapters import bootstrap
 from adapters.dispatcher import Sender
 from adapters.web_page import tokens
 from bot import texts, views
+from bot.calendar import calendar_of
 from bot.challenge import Challenge, Message, State
-from bot.ladder import calendar_of
 from bot.roster import Person
 from storage import web_access
 

@@ -50,8 +50,9 @@ def test_the_head_read_from_the_files_is_alembics() -> None:
 
 
 def test_serve_starts_without_the_data_only_a_first_user_request_needs(tmp_path: Path) -> None:
-    """Bank holidays, phone-number metadata and the identifier patterns load on first use (a
-    date sum, a typed reason), not while `mashbot serve` starts."""
+    """Bank holidays, phone-number metadata, the identifier patterns, the ladder's handlers and
+    the digest load on first use (a date sum, a typed reason, the first tick or digest), not
+    while `mashbot serve` starts."""
     db = tmp_path / "m.db"
     code = f"""
 import asyncio, sys
@@ -64,8 +65,23 @@ settings = Settings(_env_file=None, MASHBOT_DATABASE_URL="sqlite:///{db}")
 asyncio.run(admin.load_startup_roster(settings))
 create_app(bootstrap.build(settings), scheduler=True, host="127.0.0.1")
 print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in ('holidays', 'phonenumbers')
-                      or m in ('bot.identifiers', 'bot.identifier_people', 'dialogs.desk'))))
+                      or m in ('bot.identifiers', 'bot.identifier_people', 'dialogs.desk', 'bot.handlers',
+                               'bot.commands', 'bot.digest', 'dialogs.digest'))))
 """
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
                          check=True, env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT)})
     assert out.stdout.split() == []
+
+
+def test_the_command_imports_with_the_collector_paused_and_leaves_it_running() -> None:
+    code = """
+import gc, sys
+import adapters.cli
+seen = []
+adapters.cli.main = lambda: seen.append(gc.isenabled()) or 7
+from adapters.entry import main
+print(main(), seen, gc.isenabled(), gc.get_freeze_count() > 0)
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         check=True, env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT)})
+    assert out.stdout.split() == ["7", "[True]", "True", "True"]
