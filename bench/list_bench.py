@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import io
 import os
 import sqlite3
@@ -66,6 +67,10 @@ def plain_select(path: Path, where: str) -> Callable[[], Any]:
 
 def cli(argv: list[str]) -> Callable[[], Any]:
     from adapters.cli import main
+
+    # As the `mashbot` command does (adapters/entry.py): what importing made is frozen, so the
+    # collector does not rescan it while the command builds its rows.
+    gc.freeze()
 
     def run() -> str:
         snapshots._PARSED.clear()  # a new process parses its snapshots once
