@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import secrets
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import insert, make_url, text
 
 from bot.challenge import Challenge, PastStage, State
 from bot.policy import Policy
 from bot.roster import Person
 from storage import tables as t
-from storage.database import Database
+from storage.database import Database, make_engine
 from storage.snapshots import challenge_data, snapshot_of
 
 NOW = datetime(2027, 1, 13, 10, 0, tzinfo=UTC)  # Wed 13 Jan 2027, office hours
@@ -115,3 +118,23 @@ async def add_people(db: Database) -> None:
     async with db.uow() as uow:
         await uow.people.replace(people(), source="bench", now=NOW)
         await uow.commit()
+
+
+async def postgres_url() -> tuple[str, Callable[[], Awaitable[None]]] | None:
+    server = os.environ.get("MASHBOT_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = f"mashbot_bench_{secrets.token_hex(4)}"
+    admin = make_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - reported, and the SQLite half still runs
+        print(f"PostgreSQL unavailable ({type(exc).__name__}); skipping it")
+        await admin.dispose()
+        return None
+
+    async def drop() -> None:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+    return make_url(server).set(database=name).render_as_string(hide_password=False), drop

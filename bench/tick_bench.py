@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import secrets
 import sys
 import tempfile
@@ -33,14 +32,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import bindparam, insert, make_url, select, text, update  # noqa: E402
+from sqlalchemy import bindparam, insert, select, update  # noqa: E402
 
-from bench.seeding import NOW, add_people, clear, load_policy, seed  # noqa: E402
+from bench.seeding import NOW, add_people, clear, load_policy, postgres_url, seed  # noqa: E402
 from bot.handlers import Mashbot  # noqa: E402
 from bot.ladder import calendar_of  # noqa: E402
 from bot.policy import Policy  # noqa: E402
 from storage import tables as t  # noqa: E402
-from storage.database import Database, make_engine  # noqa: E402
+from storage.database import Database  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.repositories import due_query  # noqa: E402
 
@@ -154,26 +153,6 @@ async def run_backend(name: str, url: str, n_open: int, repeat: int = 1) -> dict
           "(what the database's own indexes add)")
     print(f"  (whole {name} run incl. bulk inserts: {elapsed:.0f}s)")
     return {"ratio": tick_s / floor_s, "scale": tick_s / small_tick_s}
-
-
-async def postgres_url() -> tuple[str, Callable[[], Awaitable[None]]] | None:
-    server = os.environ.get("MASHBOT_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-    name = f"mashbot_bench_{secrets.token_hex(4)}"
-    admin = make_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - reported, and the SQLite half still runs
-        print(f"PostgreSQL unavailable ({type(exc).__name__}); skipping it")
-        await admin.dispose()
-        return None
-
-    async def drop() -> None:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
-
-    return make_url(server).set(database=name).render_as_string(hide_password=False), drop
 
 
 async def main() -> int:
