@@ -161,6 +161,8 @@ async def generate(*args):  # type: ignore[no-untyped-def]
 
 
 async def run(requests: int, delay: float, seconds: float, pace: float) -> int:
+    from bot import texts
+
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
         os.environ.pop(name, None)  # slack_sdk would send loopback calls through a proxy
     deadline = time.monotonic() + seconds
@@ -180,7 +182,9 @@ async def run(requests: int, delay: float, seconds: float, pace: float) -> int:
                                                 ("bare", bare_url + "/slack/events")],
                                                requests, values, respond_to, deadline, pace)
             answered = await wait_for_replies(fake, len(timings["mashbot"]), deadline)
-            refused = sum(1 for r in fake.responses if "Already actioned" in json.dumps(r))
+            # The second press of a card is Ava's own again: "you already did this".
+            stale_words = (texts.ALREADY_ACTIONED.split("{")[0], texts.ALREADY_DONE_BY_YOU.split("{")[0])
+            refused = sum(1 for r in fake.responses if any(w in json.dumps(r) for w in stale_words))
         finally:
             fake.delay = 0
             stop.set()
