@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 import logging
 from collections.abc import AsyncIterator
@@ -142,6 +143,9 @@ async def run(settings: Settings, *, host: str, port: int, service: bootstrap.Se
     site = web.TCPSite(runner, host, port)
     await site.start()
     bound = runner.addresses[0][1] if runner.addresses else port  # the real port when asked for 0
+    # What start-up made (the web app, its routes and templates) lives as long as the process:
+    # frozen, the collector skips it from now on, as it does the imports (adapters/entry.py).
+    gc.freeze()
     log.info("mashbot listening on http://%s:%s (policy %s)", host, bound, app[SERVICE].policy.name)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import sys
 import tempfile
@@ -84,6 +85,7 @@ async def run(n: int, repeat: int) -> int:
         bare = web.Application()
         bare.router.add_get("/", lambda request: web.Response(text="ok"))
         runners = [await serve(create_app(service, host="127.0.0.1")), await serve(bare)]
+        gc.freeze()  # as `mashbot serve` does once it listens (adapters/web.py run)
         (_, base), (_, bare_url) = runners
         best: dict[str, float] = {}
         sizes: dict[str, int] = {}

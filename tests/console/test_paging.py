@@ -89,3 +89,29 @@ async def test_the_digest_page_shows_a_bounded_number_of_lines(console: Console)
     page = await (await console.client.get("/digest")).text()
     assert "Senior Manager digest" in page and len(page) < 400_000
     assert "more: <a" in page  # the rest are on the all-challenges list
+
+
+def test_the_digest_overview_counts_each_areas_open_urgent_overdue_due_today_closed_and_new() -> None:
+    from adapters.console.paging import overview
+    from bench.seeding import NOW, load_policy
+    from bot.calendar import calendar_of
+
+    policy = load_policy()
+    cal = calendar_of(policy)
+    base = challenges(policy, 1, 0, "CH-")[0]
+    earlier = NOW - timedelta(days=3)
+    end_of_today = cal.closing_of(cal.local(NOW).date())
+    made = [
+        base.model_copy(update={"area": "East", "raised_at": NOW - timedelta(minutes=5), "due_at": NOW + timedelta(days=2)}),
+        base.model_copy(update={"area": "East", "raised_at": earlier, "due_at": NOW - timedelta(hours=1), "urgent": True}),
+        base.model_copy(update={"area": "East", "raised_at": earlier, "state": State.CLOSED, "closed_at": NOW}),
+        base.model_copy(update={"area": "North", "raised_at": earlier, "due_at": end_of_today - timedelta(minutes=1)}),
+        base.model_copy(update={"area": "North", "raised_at": earlier, "due_at": NOW + timedelta(days=2),
+                                "breached": True}),
+    ]
+    lines = {line["area"]: line for line in overview(made, NOW, cal)}
+    assert {k: lines["East"][k] for k in ("open", "urgent", "overdue", "due_today", "closed", "raised_today")} == \
+        {"open": 2, "urgent": 1, "overdue": 1, "due_today": 0, "closed": 1, "raised_today": 1}
+    assert {k: lines["North"][k] for k in ("open", "urgent", "overdue", "due_today", "closed", "raised_today")} == \
+        {"open": 2, "urgent": 0, "overdue": 1, "due_today": 1, "closed": 0, "raised_today": 0}
+    assert lines["Central"]["open"] == lines["CSSH"]["open"] == 0
