@@ -267,7 +267,8 @@ async def challenges_show(args: argparse.Namespace) -> int:
     if c.outcome:
         print(f"outcome: {c.outcome.kind.value} by {roster.name_of(c.outcome.by)}")
     print("timeline:")
-    from bot.timeline import timeline as audit_timeline  # with the commands' words: loaded for this command only
+    # The timeline speaks the commands' words (bot.commands): loaded by this command, not by every one.
+    from bot.timeline import timeline as audit_timeline
 
     for entry in audit_timeline(c, events, roster):
         detail = f"  ({entry.detail})" if entry.detail else ""

@@ -83,6 +83,7 @@ class Challenge(BaseModel):
     Holds a case *reference*, never a child's name. `policy` is the snapshot taken at raise.
     """
 
+    # Validators are built when a challenge is first read, not while `mashbot serve` starts.
     model_config = ConfigDict(validate_assignment=False, defer_build=True)
 
     reference: str
