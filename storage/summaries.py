@@ -124,11 +124,13 @@ async def for_digest(session: AsyncSession, snapshots: SnapshotStore, since: dat
     if readers is not None:  # coarse: a reader named anywhere in the row (exact in bot.digest)
         timed_out = and_(timed_out, or_(false(), *(_c.data.contains(f'"{r}"', autoescape=True)
                                                    for r in sorted(set(readers)))))
-    rows = (await session.execute(select(*_COLUMNS, case((timed_out, _c.data), else_=None)).where(wanted)
-                                  .order_by(_c.raised_at, _c.reference))).all()
+    rows = (await session.execute(select(*_COLUMNS, case((timed_out, _c.data), else_=None)).where(wanted))).all()
     policies = await snapshots.policies(session, {r[6] for r in rows})
     found = [_summary(r[:-1], policies) if r[-1] is None
              else _summary(r[:-1], policies)._replace(timeouts=_timeouts(r[-1])) for r in rows]
+    # In raised order, sorted here: SQLite would sort the rows with their JSON in a temporary
+    # B-tree, a third of the query's time at a county's size.
+    found.sort(key=lambda c: (c.raised_at, c.reference))
     rated = [i for i, c in enumerate(found) if not c.urgent and c.policy.rag_limits]
     if rated:
         ratings: dict[str, str | None] = {}
