@@ -72,7 +72,7 @@ def time_to_healthy(argv: list[str], port: int, env: dict[str, str], limit: floa
             body = health(port)
             if body is not None and healthy_at is None:
                 healthy_at = time.perf_counter() - started
-            if healthy_at is not None and (first_tick is None or b'"last_tick": "' in body):
+            if healthy_at is not None and (first_tick is None or (body is not None and b'"last_tick": "' in body)):
                 if first_tick is not None:
                     first_tick.append(time.perf_counter() - started)
                 return healthy_at
